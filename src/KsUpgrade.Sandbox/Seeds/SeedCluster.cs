@@ -1,0 +1,22 @@
+using System.Text.Json.Nodes;
+
+namespace KsUpgrade.Sandbox.Seeds;
+
+/// <summary>One simulated cluster as a seed describes it: its name (= kubeconfig context), version and objects.</summary>
+public sealed class SeedCluster
+{
+    /// <summary>Cluster name; also the kubeconfig context name and the URL path prefix (/clusters/&lt;name&gt;).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Kubernetes gitVersion served at /version, e.g. v1.26.15.</summary>
+    public string KubernetesVersion { get; init; } = "v1.26.15";
+
+    /// <summary>Objects to load, as Kubernetes JSON (apiVersion, kind, metadata, ...). CRDs among them make their kinds served.</summary>
+    public List<JsonObject> Objects { get; init; } = new();
+
+    /// <summary>Seconds a simulated Job runs before it completes (or fails).</summary>
+    public double JobRunSeconds { get; init; } = 0.5;
+
+    /// <summary>Seconds a workload's pods take to become ready.</summary>
+    public double PodReadySeconds { get; init; } = 0.2;
+}
