@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'KsUpgrade.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f3c2e-8a41-4d6e-9f0a-3c7e2b91d4a6'
+    Author               = 'KsUpgrade contributors'
+    CompanyName          = 'KsUpgrade'
+    Copyright            = '(c) KsUpgrade contributors. Apache-2.0.'
+    Description          = 'Upgrades KubeSphere clusters from v3.4.x to v4.1.3: pre-flight checks, host and member upgrades, member taints and gateways, as cmdlets that return typed objects and run unattended.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    RequiredAssemblies   = @('KsUpgrade.Model.dll')
+    FormatsToProcess     = @()
+    CmdletsToExport      = @(
+        'Connect-KsCluster'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('KubeSphere', 'Kubernetes', 'Upgrade', 'Helm', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri = ''
+            LicenseUri = ''
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+
+namespace KsUpgrade.Engine.Connection;
+
+/// <summary>Reads which KubeSphere a cluster runs and its multicluster role.</summary>
+public static class ClusterIdentity
+{
+    public const string KubeSphereNamespace = "kubesphere-system";
+
+    /// <summary>
+    /// v3: the ks-installer ClusterConfiguration (label version, spec.multicluster.clusterRole);
+    /// v4: the ks-core helm release (app version, values multicluster.role). Missing permissions or kinds leave the fields unknown.
+    /// </summary>
+    public static async Task FillAsync(KsCluster cluster, IKubernetes client, CancellationToken ct)
+    {
+        var cc = await TryGetInstallerConfigAsync(client, ct).ConfigureAwait(false);
+        if (cc is JsonElement c)
+        {
+            if (c.TryGetProperty("metadata", out var md) && md.TryGetProperty("labels", out var labels) && labels.TryGetProperty("version", out var v))
+                cluster.KubeSphereVersion = v.GetString();
+            cluster.Role = ParseRole(Path(c, "spec", "multicluster", "clusterRole"));
+        }
+        var release = await KsCoreRelease.TryReadLatestAsync(client, ct).ConfigureAwait(false);
+        if (release is not null && (release.Status == "deployed" || cluster.KubeSphereVersion is null))
+        {
+            cluster.KubeSphereVersion = release.AppVersion ?? cluster.KubeSphereVersion;
+            var role = release.Role;
+            if (role is not null) cluster.Role = ParseRole(role);
+        }
+        if (cluster.KubeSphereVersion is null && cluster.Role == KsClusterRole.Unknown)
+            cluster.Role = KsClusterRole.Unknown;
+    }
+
+    public static KsClusterRole ParseRole(string? role) => role?.Trim().ToLowerInvariant() switch
+    {
+        "host" => KsClusterRole.Host,
+        "member" => KsClusterRole.Member,
+        "none" or "" => KsClusterRole.None,
+        null => KsClusterRole.Unknown,
+        _ => KsClusterRole.Unknown,
+    };
+
+    /// <summary>The ks-installer ClusterConfiguration, or null when the kind is not served, the object is missing or reading it is forbidden.</summary>
+    public static async Task<JsonElement?> TryGetInstallerConfigAsync(IKubernetes client, CancellationToken ct)
+    {
+        try
+        {
+            var obj = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(
+                "installer.kubesphere.io", "v1alpha1", KubeSphereNamespace, "clusterconfigurations", "ks-installer", cancellationToken: ct).ConfigureAwait(false);
+            return obj;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+    }
+
+    internal static string? Path(JsonElement e, params string[] path)
+    {
+        foreach (var p in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e)) return null;
+        }
+        return e.ValueKind == JsonValueKind.String ? e.GetString() : e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : e.ToString();
+    }
+}

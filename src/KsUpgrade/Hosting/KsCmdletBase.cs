@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using KsUpgrade.Engine.Diagnostics;
+
+namespace KsUpgrade.Hosting;
+
+/// <summary>
+/// Base of every KsUpgrade cmdlet: runs engine work off the pipeline thread while pumping its records
+/// (Verbose, Information, Warning, Progress, output, ShouldProcess questions) onto the pipeline thread,
+/// cancels the work on Ctrl+C (StopProcessing), and turns engine errors into ErrorRecords.
+/// </summary>
+public abstract class KsCmdletBase : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the runbook is stopped.</summary>
+    protected CancellationToken Stopping => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs engine work and pumps its records until it finishes. Engine exceptions propagate.</summary>
+    protected T RunEngine<T>(Func<IEngineLog, CancellationToken, Task<T>> work)
+    {
+        using var queue = new BlockingCollection<Action>();
+        var log = new PumpedEngineLog(this, queue);
+        var task = Task.Run(() => work(log, Stopping));
+        task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+        foreach (var action in queue.GetConsumingEnumerable())
+            action();
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void RunEngine(Func<IEngineLog, CancellationToken, Task> work) =>
+        RunEngine<bool>(async (log, ct) => { await work(log, ct).ConfigureAwait(false); return true; });
+
+    /// <summary>An ErrorRecord for an engine error: its ErrorId, category, target, and the remedy as RecommendedAction.</summary>
+    protected static ErrorRecord ToErrorRecord(KsUpgradeException e)
+    {
+        var category = Enum.TryParse<ErrorCategory>(e.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
+        var record = new ErrorRecord(e, e.ErrorId, category, e.Target);
+        record.ErrorDetails = new ErrorDetails(e.Message);
+        if (!string.IsNullOrEmpty(e.Remedy)) record.ErrorDetails.RecommendedAction = e.Remedy;
+        return record;
+    }
+
+    /// <summary>Stops the cmdlet with the engine error as a terminating error.</summary>
+    protected void Fail(KsUpgradeException e) => ThrowTerminatingError(ToErrorRecord(e));
+
+    /// <summary>Reports the engine error and goes on with the next pipeline input.</summary>
+    protected void Report(KsUpgradeException e) => WriteError(ToErrorRecord(e));
+
+    private sealed class PumpedEngineLog : IEngineLog
+    {
+        private readonly KsCmdletBase _cmdlet;
+        private readonly BlockingCollection<Action> _queue;
+
+        public PumpedEngineLog(KsCmdletBase cmdlet, BlockingCollection<Action> queue)
+        {
+            _cmdlet = cmdlet;
+            _queue = queue;
+        }
+
+        private void Post(Action a)
+        {
+            try { _queue.Add(a); }
+            catch (InvalidOperationException) { } // the work already ended
+        }
+
+        public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
+        public void Debug(string message) => Post(() => _cmdlet.WriteDebug(message));
+        public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
+        public void Information(string message, params string[] tags) =>
+            Post(() => _cmdlet.WriteInformation(new InformationRecord(message, _cmdlet.MyInvocation.MyCommand.Name), tags.Length == 0 ? new[] { "KsUpgrade" } : tags));
+
+        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
+            Post(() =>
+            {
+                var record = new ProgressRecord(activityId, activity, string.IsNullOrEmpty(status) ? activity : status)
+                {
+                    PercentComplete = Math.Clamp(percent, -1, 100),
+                    RecordType = completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                    ParentActivityId = parentId,
+                };
+                _cmdlet.WriteProgress(record);
+                // Runbooks keep Progress only when progress logging is on: say it on Verbose too.
+                if (!completed) _cmdlet.WriteVerbose($"{activity}: {status}");
+            });
+
+        public void Output(object result) => Post(() => _cmdlet.WriteObject(result));
+
+        public Task<bool> ShouldProcessAsync(string target, string action)
+        {
+            var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Post(() =>
+            {
+                try { answer.TrySetResult(_cmdlet.ShouldProcess(target, action)); }
+                catch (Exception e) { answer.TrySetException(e); throw; }
+            });
+            return answer.Task;
+        }
+    }
+}

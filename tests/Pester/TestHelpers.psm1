@@ -1,0 +1,49 @@
+# Shared helpers for the Pester suites.
+
+function Get-KsModulePath {
+    if ($env:KSUPGRADE_MODULE) { return $env:KSUPGRADE_MODULE }
+    Join-Path $PSScriptRoot '../../out/KsUpgrade/KsUpgrade.psd1'
+}
+
+function Invoke-CleanPwsh {
+    <# Runs a script in a new pwsh process (same pwsh as this one) and returns its stdout lines. #>
+    param([Parameter(Mandatory)] [string] $Script)
+    $self = [Environment]::ProcessPath
+    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+    $output = & $self @prefix -NoProfile -NonInteractive -Command $Script 2>&1
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
+}
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function New-TestKubeconfig {
+    <# Writes a kubeconfig with one context pointing at $Server with a bearer token. #>
+    param([string] $Path, [string] $Server, [string] $Token = 'not-a-real-token', [string] $Context = 'test', [switch] $Insecure)
+    $cluster = if ($Insecure) { "    insecure-skip-tls-verify: true" } else { "    certificate-authority-data: ''" }
+    @"
+apiVersion: v1
+kind: Config
+clusters:
+- name: $Context
+  cluster:
+    server: $Server
+$cluster
+users:
+- name: $Context
+  user:
+    token: $Token
+contexts:
+- name: $Context
+  context:
+    cluster: $Context
+    user: $Context
+current-context: $Context
+"@ | Set-Content -Path $Path
+    $Path
+}
+
+Export-ModuleMember -Function *
