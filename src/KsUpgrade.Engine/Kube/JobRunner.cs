@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Diagnostics;
+
+namespace KsUpgrade.Engine.Kube;
+
+public enum JobEnd
+{
+    Complete,
+    Failed,
+    TimedOut,
+}
+
+/// <summary>How a job ended and what its pods logged (all pods, in creation order).</summary>
+public sealed record JobOutcome(JobEnd End, IReadOnlyList<string> LogLines, string? PodState)
+{
+    public IReadOnlyList<string> LastLines(int n) => LogLines.Skip(Math.Max(0, LogLines.Count - n)).ToList();
+}
+
+/// <summary>Waits for a Job to complete or fail, streaming its pods' log lines as Verbose records.</summary>
+public sealed class JobRunner
+{
+    private readonly IKubeApi _api;
+    private readonly IEngineLog _log;
+
+    public JobRunner(IKubeApi api, IEngineLog log)
+    {
+        _api = api;
+        _log = log;
+    }
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static string PodSelector(string job) => $"job-name={job}";
+
+    public async Task<JobOutcome> WaitAsync(string ns, string job, TimeSpan timeout, CancellationToken ct)
+    {
+        var followed = new ConcurrentDictionary<string, Task>();
+        using var followCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        JobEnd end;
+        string? podState = null;
+        while (true)
+        {
+            var obj = await _api.GetAsync(ResourceKind.Jobs, ns, job, ct).ConfigureAwait(false)
+                      ?? throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ObjectNotFound, $"Job {ns}/{job} disappeared while waiting for it.", job);
+            if (KubeJson.HasCondition(obj, "Complete")) { end = JobEnd.Complete; break; }
+            if (KubeJson.HasCondition(obj, "Failed")) { end = JobEnd.Failed; break; }
+            var pods = await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false);
+            podState = DescribePods(pods);
+            foreach (var pod in pods)
+            {
+                var phase = pod.Str("status", "phase");
+                if (phase is null or "Pending") continue;
+                var name = pod.Name();
+                followed.GetOrAdd(name, n => Task.Run(() => FollowAsync(ns, n, followCts.Token)));
+            }
+            if (DateTimeOffset.UtcNow >= deadline) { end = JobEnd.TimedOut; break; }
+            await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+        }
+        // Let the followers drain what the containers wrote, then stop them.
+        var drain = Task.WhenAll(followed.Values);
+        await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(3), ct)).ConfigureAwait(false);
+        followCts.Cancel();
+        var lines = await ReadLogsAsync(ns, job, ct).ConfigureAwait(false);
+        return new JobOutcome(end, lines, podState);
+    }
+
+    /// <summary>The full logs of the job's pods, oldest pod first.</summary>
+    public async Task<IReadOnlyList<string>> ReadLogsAsync(string ns, string job, CancellationToken ct)
+    {
+        var pods = await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false);
+        var lines = new List<string>();
+        foreach (var pod in pods.OrderBy(p => p.Str("metadata", "creationTimestamp"), StringComparer.Ordinal))
+        {
+            if (pod.Str("status", "phase") is null or "Pending") continue;
+            try
+            {
+                var text = await _api.ReadPodLogAsync(ns, pod.Name(), null, ct).ConfigureAwait(false);
+                lines.AddRange(text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0));
+            }
+            catch (KsUpgradeException e)
+            {
+                _log.Verbose($"Could not read the log of pod {ns}/{pod.Name()}: {e.Message}");
+            }
+        }
+        return lines;
+    }
+
+    private async Task FollowAsync(string ns, string pod, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = await _api.FollowPodLogAsync(ns, pod, ct).ConfigureAwait(false);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+                _log.Verbose($"[{pod}] {line}");
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is KsUpgradeException or IOException or HttpRequestException)
+        {
+            _log.Verbose($"Stopped following the log of pod {ns}/{pod}: {e.Message}");
+        }
+    }
+
+    private static string? DescribePods(IReadOnlyList<JsonObject> pods)
+    {
+        if (pods.Count == 0) return "no pod created yet";
+        return string.Join("; ", pods.Select(p =>
+        {
+            var phase = p.Str("status", "phase") ?? "Unknown";
+            var waiting = (p.At("status", "containerStatuses") as JsonArray)?.OfType<JsonObject>()
+                .Select(c => c.Str("state", "waiting", "reason")).FirstOrDefault(r => r is not null);
+            return $"pod {p.Name()} {phase}{(waiting is null ? "" : " (" + waiting + ")")}";
+        }));
+    }
+}

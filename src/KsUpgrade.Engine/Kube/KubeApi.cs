@@ -1,0 +1,211 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using KsUpgrade.Engine.Connection;
+
+namespace KsUpgrade.Engine.Kube;
+
+/// <summary>
+/// <see cref="IKubeApi"/> over KubernetesClient's generic custom-objects API (which also serves the core group as /api/v1).
+/// Transient failures are retried (<see cref="KubeRetry"/>), 409 becomes <see cref="KubeConflictException"/>,
+/// everything else a KsUpgradeException from <see cref="ApiErrors.Map"/>.
+/// </summary>
+public sealed class KubeApi : IKubeApi
+{
+    public const string FieldManager = "ksupgrade";
+    private readonly IKubernetes _client;
+    private readonly KubeRetry _retry;
+    private readonly Dictionary<string, IReadOnlyList<ResourceKind>> _discovery = new(StringComparer.Ordinal);
+
+    public KubeApi(IKubernetes client, string context, string server, KubeRetry? retry = null)
+    {
+        _client = client;
+        Context = context;
+        Server = server;
+        _retry = retry ?? KubeRetry.Default;
+    }
+
+    /// <summary>The API of a connected cluster; retry notes go to <paramref name="verbose"/>.</summary>
+    public static KubeApi For(KsCluster cluster, Action<string>? verbose = null) =>
+        new(ClusterConnector.Client(cluster), cluster.Context, cluster.Server, new KubeRetry { OnRetry = verbose });
+
+    public string Context { get; }
+    public string Server { get; }
+
+    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> call, string doing, CancellationToken ct)
+    {
+        try
+        {
+            return await _retry.RunAsync(call, doing, ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new KubeConflictException($"Conflict while {doing}.", e);
+        }
+        catch (Exception e) when (e is not KsUpgradeException && e is not KubeConflictException)
+        {
+            throw ApiErrors.Map(e, Context, Server, doing, ct);
+        }
+    }
+
+    private static bool Is(Exception e, HttpStatusCode code) => e is HttpOperationException { Response: not null } h && h.Response.StatusCode == code;
+
+    public async Task<IReadOnlyList<ResourceKind>> DiscoverAsync(string group, CancellationToken ct)
+    {
+        lock (_discovery)
+            if (_discovery.TryGetValue(group, out var cached)) return cached;
+        IReadOnlyList<ResourceKind> result;
+        if (group.Length == 0)
+        {
+            var list = await Call(c => _client.CoreV1.GetAPIResourcesAsync(c), "discovering the core API", ct).ConfigureAwait(false);
+            result = Kinds("", "v1", list);
+        }
+        else
+        {
+            var groups = await Call(c => _client.Apis.GetAPIVersionsAsync(c), "discovering API groups", ct).ConfigureAwait(false);
+            var g = groups.Groups?.FirstOrDefault(x => x.Name == group);
+            if (g is null) result = Array.Empty<ResourceKind>();
+            else
+            {
+                var version = g.PreferredVersion?.Version ?? g.Versions.First().Version;
+                try
+                {
+                    var list = await Call(c => _client.CustomObjects.GetAPIResourcesAsync(group, version, c), $"discovering {group}/{version}", ct).ConfigureAwait(false);
+                    result = Kinds(group, version, list);
+                }
+                catch (KsUpgradeException e) when (e.InnerException is { } inner && Is(inner, HttpStatusCode.NotFound))
+                {
+                    result = Array.Empty<ResourceKind>();
+                }
+            }
+        }
+        lock (_discovery) _discovery[group] = result;
+        return result;
+    }
+
+    private static IReadOnlyList<ResourceKind> Kinds(string group, string version, V1APIResourceList list) =>
+        (list.Resources ?? new List<V1APIResource>())
+            .Where(r => !r.Name.Contains('/'))
+            .Select(r => new ResourceKind(group, version, r.Name, r.Kind, r.Namespaced))
+            .ToList();
+
+    public async Task<KubePage> ListPageAsync(ResourceKind kind, string? ns, string? labelSelector, int limit, string? continueToken, CancellationToken ct)
+    {
+        var doing = $"listing {kind.FullName}{(ns is null ? "" : " in " + ns)}";
+        var element = await Call(c => ns is not null && kind.Namespaced
+            ? _client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns, kind.Plural,
+                continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: c)
+            : _client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural,
+                continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: c), doing, ct).ConfigureAwait(false);
+        var root = KubeJson.FromElement(element);
+        var items = (root["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
+        foreach (var item in items)
+        {
+            item.Remove("apiVersion"); item.Remove("kind");
+            // Put apiVersion/kind first, as kubectl prints them; list items of built-in kinds carry neither.
+            var copy = item.ToList(); item.Clear();
+            item["apiVersion"] = kind.ApiVersion; item["kind"] = kind.Kind;
+            foreach (var (k, v) in copy) item[k] = v?.DeepClone();
+        }
+        var next = root.Str("metadata", "continue");
+        return new KubePage(items, string.IsNullOrEmpty(next) ? null : next);
+    }
+
+    public async Task<JsonObject?> GetAsync(ResourceKind kind, string? ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            var e = await _retry.RunAsync(c => kind.Namespaced
+                ? _client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, c)
+                : _client.CustomObjects.GetClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, c),
+                $"reading {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+            return KubeJson.FromElement(e);
+        }
+        catch (Exception e) when (Is(e, HttpStatusCode.NotFound))
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            throw ApiErrors.Map(e, Context, Server, $"reading {kind.Kind} {KubeJson.Ref(ns, name)}", ct);
+        }
+    }
+
+    public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
+    {
+        var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
+        var e = await Call(c => kind.Namespaced
+            ? _client.CustomObjects.CreateNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, fieldManager: FieldManager, cancellationToken: c)
+            : _client.CustomObjects.CreateClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, fieldManager: FieldManager, cancellationToken: c),
+            $"creating {kind.Kind} {KubeJson.Ref(ns, obj.Name())}", ct).ConfigureAwait(false);
+        return KubeJson.FromElement(e);
+    }
+
+    public async Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
+    {
+        var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
+        var name = obj.Name();
+        var e = await Call(c => kind.Namespaced
+            ? _client.CustomObjects.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
+            : _client.CustomObjects.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+            $"updating {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        return KubeJson.FromElement(e);
+    }
+
+    public Task<JsonObject> PatchAsync(ResourceKind kind, string? ns, string name, KubePatchType type, string body, CancellationToken ct) =>
+        Patch(kind, ns, name, new V1Patch(body, type == KubePatchType.Json ? V1Patch.PatchType.JsonPatch : V1Patch.PatchType.MergePatch),
+            null, $"patching {kind.Kind} {KubeJson.Ref(ns, name)}", ct);
+
+    public Task<JsonObject> ApplyAsync(ResourceKind kind, string? ns, JsonObject obj, bool force, CancellationToken ct)
+    {
+        var name = obj.Name();
+        return Patch(kind, ns, name, new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch), force,
+            $"applying {kind.Kind} {KubeJson.Ref(ns, name)}", ct);
+    }
+
+    private async Task<JsonObject> Patch(ResourceKind kind, string? ns, string name, V1Patch patch, bool? force, string doing, CancellationToken ct)
+    {
+        var fieldManager = patch.Type == V1Patch.PatchType.ApplyPatch ? FieldManager : null;
+        var e = await Call(c => kind.Namespaced
+            ? _client.CustomObjects.PatchNamespacedCustomObjectAsync<JsonElement>(patch, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: fieldManager, force: force, cancellationToken: c)
+            : _client.CustomObjects.PatchClusterCustomObjectAsync<JsonElement>(patch, kind.Group, kind.Version, kind.Plural, name, fieldManager: fieldManager, force: force, cancellationToken: c),
+            doing, ct).ConfigureAwait(false);
+        return KubeJson.FromElement(e);
+    }
+
+    public async Task<bool> DeleteAsync(ResourceKind kind, string? ns, string name, string propagation, CancellationToken ct)
+    {
+        var doing = $"deleting {kind.Kind} {KubeJson.Ref(ns, name)}";
+        try
+        {
+            await _retry.RunAsync(c => kind.Namespaced
+                ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c)
+                : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c),
+                doing, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (Is(e, HttpStatusCode.NotFound))
+        {
+            return false;
+        }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            throw ApiErrors.Map(e, Context, Server, doing, ct);
+        }
+    }
+
+    public async Task<string> ReadPodLogAsync(string ns, string pod, int? tailLines, CancellationToken ct)
+    {
+        var stream = await Call(c => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, tailLines: tailLines, cancellationToken: c),
+            $"reading the log of pod {ns}/{pod}", ct).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+    }
+
+    public Task<Stream> FollowPodLogAsync(string ns, string pod, CancellationToken ct) =>
+        Call(c => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, follow: true, cancellationToken: c),
+            $"following the log of pod {ns}/{pod}", ct);
+}
