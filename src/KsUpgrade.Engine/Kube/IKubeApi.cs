@@ -28,7 +28,7 @@ public interface IKubeApi
     string Context { get; }
     string Server { get; }
 
-    /// <summary>The kinds a group serves in its preferred version (empty when the group is not served). "" = core.</summary>
+    /// <summary>The kinds a group serves, preferred version first, then the other versions (empty when the group is not served). "" = core.</summary>
     Task<IReadOnlyList<ResourceKind>> DiscoverAsync(string group, CancellationToken ct);
 
     /// <summary>One page of a LIST (namespace null = all namespaces or cluster scope).</summary>

@@ -67,20 +67,26 @@ public sealed class KubeApi : IKubeApi
         {
             var groups = await Call(c => _client.Apis.GetAPIVersionsAsync(c), "discovering API groups", ct).ConfigureAwait(false);
             var g = groups.Groups?.FirstOrDefault(x => x.Name == group);
-            if (g is null) result = Array.Empty<ResourceKind>();
-            else
+            var kinds = new List<ResourceKind>();
+            if (g is not null)
             {
-                var version = g.PreferredVersion?.Version ?? g.Versions.First().Version;
-                try
+                // Preferred version first, then the others: a group may serve different kinds in different versions
+                // (tenant.kubesphere.io v1alpha1 workspaces, v1alpha2 workspacetemplates).
+                var versions = (g.Versions ?? new List<V1GroupVersionForDiscovery>()).Select(v => v.Version).ToList();
+                if (g.PreferredVersion?.Version is { } pref) { versions.Remove(pref); versions.Insert(0, pref); }
+                foreach (var version in versions)
                 {
-                    var list = await Call(c => _client.CustomObjects.GetAPIResourcesAsync(group, version, c), $"discovering {group}/{version}", ct).ConfigureAwait(false);
-                    result = Kinds(group, version, list);
-                }
-                catch (KsUpgradeException e) when (e.InnerException is { } inner && Is(inner, HttpStatusCode.NotFound))
-                {
-                    result = Array.Empty<ResourceKind>();
+                    try
+                    {
+                        var list = await Call(c => _client.CustomObjects.GetAPIResourcesAsync(group, version, c), $"discovering {group}/{version}", ct).ConfigureAwait(false);
+                        kinds.AddRange(Kinds(group, version, list));
+                    }
+                    catch (KsUpgradeException e) when (e.InnerException is { } inner && Is(inner, HttpStatusCode.NotFound))
+                    {
+                    }
                 }
             }
+            result = kinds;
         }
         lock (_discovery) _discovery[group] = result;
         return result;

@@ -36,7 +36,7 @@ public static partial class YamlJson
         var v = s.Value ?? "";
         if (s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
             return JsonValue.Create(v);
-        if (s.Tag.Value == "tag:yaml.org,2002:str") return JsonValue.Create(v);
+        if (!s.Tag.IsEmpty && s.Tag.Value == "tag:yaml.org,2002:str") return JsonValue.Create(v);
         if (v is "" or "~" or "null" or "Null" or "NULL") return null;
         if (v is "true" or "True" or "TRUE") return JsonValue.Create(true);
         if (v is "false" or "False" or "FALSE") return JsonValue.Create(false);

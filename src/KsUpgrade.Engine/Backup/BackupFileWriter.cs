@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Kube;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace KsUpgrade.Engine.Backup;
+
+/// <summary>
+/// Writes one backup file: a YAML multi-document stream, one object per document, hashed (SHA-256) as it is written.
+/// A sensitive file is created readable and writable by the owner only (0600) on Unix, from its creation on.
+/// </summary>
+internal sealed class BackupFileWriter : IDisposable
+{
+    private readonly FileStream _file;
+    private readonly HashingStream _hashing;
+    private readonly StreamWriter _writer;
+    private readonly Emitter _emitter;
+    private bool _finished;
+
+    public BackupFileWriter(string path, bool sensitive)
+    {
+        Name = Path.GetFileName(path);
+        Sensitive = sensitive;
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = sensitive ? UnixFileMode.UserRead | UnixFileMode.UserWrite
+                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        _file = new FileStream(path, options);
+        _hashing = new HashingStream(_file);
+        _writer = new StreamWriter(_hashing, new UTF8Encoding(false), 64 * 1024);
+        _emitter = new Emitter(_writer, new EmitterSettings().WithMaxSimpleKeyLength(1024));
+        _emitter.Emit(new StreamStart());
+    }
+
+    public string Name { get; }
+    public bool Sensitive { get; }
+    public int Objects { get; private set; }
+
+    public void Write(JsonObject obj)
+    {
+        _emitter.Emit(new DocumentStart(null, null, false));
+        YamlJson.Emit(_emitter, obj);
+        _emitter.Emit(new DocumentEnd(true));
+        Objects++;
+    }
+
+    /// <summary>Ends the stream, flushes to disk and returns the file's record.</summary>
+    public KsBackupFile Finish()
+    {
+        _emitter.Emit(new StreamEnd());
+        _writer.Flush();
+        _file.Flush(true);
+        _finished = true;
+        return new KsBackupFile { Name = Name, Objects = Objects, Sha256 = _hashing.HashHex(), Sensitive = Sensitive };
+    }
+
+    public void Dispose()
+    {
+        if (!_finished) { try { _writer.Flush(); } catch (IOException) { } }
+        _writer.Dispose();
+    }
+
+    /// <summary>A write-through stream that hashes every byte written.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public HashingStream(Stream inner) => _inner = inner;
+        public string HashHex() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+        public override void Write(byte[] buffer, int offset, int count) { _hash.AppendData(buffer, offset, count); _inner.Write(buffer, offset, count); }
+        public override void Write(ReadOnlySpan<byte> buffer) { _hash.AppendData(buffer); _inner.Write(buffer); }
+        public override void Flush() => _inner.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _inner.Length;
+        public override long Position { get => _inner.Position; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) { _inner.Dispose(); _hash.Dispose(); } base.Dispose(disposing); }
+    }
+}

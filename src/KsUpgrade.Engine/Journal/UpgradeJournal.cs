@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
+
+namespace KsUpgrade.Engine.Journal;
+
+/// <summary>
+/// The upgrade journal: ConfigMap kubesphere-system/ks-upgrade-journal, written before and after each mutating step
+/// in one whole-object update guarded by resourceVersion (409: re-read, re-apply the change). Holds no secret.
+/// </summary>
+public sealed class UpgradeJournal
+{
+    public const string ConfigMapName = "ks-upgrade-journal";
+    public const string Namespace = "kubesphere-system";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private readonly IKubeApi _api;
+    private string? _resourceVersion;
+
+    private UpgradeJournal(IKubeApi api, JournalState state, string? resourceVersion)
+    {
+        _api = api;
+        State = state;
+        _resourceVersion = resourceVersion;
+    }
+
+    public JournalState State { get; private set; }
+
+    /// <summary>True once the ConfigMap exists in the cluster.</summary>
+    public bool Exists => _resourceVersion is not null;
+
+    /// <summary>The journal in the cluster, or null when there is none.</summary>
+    public static async Task<UpgradeJournal?> ReadAsync(IKubeApi api, CancellationToken ct)
+    {
+        var cm = await api.GetAsync(ResourceKind.ConfigMaps, Namespace, ConfigMapName, ct).ConfigureAwait(false);
+        return cm is null ? null : new UpgradeJournal(api, Decode(cm), cm.ResourceVersion());
+    }
+
+    /// <summary>A journal not yet written (created on the first <see cref="UpdateAsync"/>).</summary>
+    public static UpgradeJournal New(IKubeApi api, SortedDictionary<string, string> parameters)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new UpgradeJournal(api, new JournalState
+        {
+            Parameters = new SortedDictionary<string, string>(parameters, StringComparer.Ordinal),
+            ParametersHash = Hash(parameters),
+            ToolVersion = ToolInfo.Version,
+            Created = now,
+            Updated = now,
+        }, null);
+    }
+
+    /// <summary>SHA-256 (hex) of the normalized, non-secret parameters.</summary>
+    public static string Hash(IReadOnlyDictionary<string, string> parameters)
+    {
+        var text = string.Join("\n", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
+    }
+
+    /// <summary>Null when the parameters match the journal's; else a message naming each parameter that differs.</summary>
+    public static string? Differences(JournalState journal, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (journal.ParametersHash == Hash(parameters)) return null;
+        var keys = journal.Parameters.Keys.Union(parameters.Keys).OrderBy(k => k, StringComparer.Ordinal);
+        var diffs = keys
+            .Select(k => (k, Was: journal.Parameters.GetValueOrDefault(k), Now: parameters.GetValueOrDefault(k)))
+            .Where(d => d.Was != d.Now)
+            .Select(d => $"{d.k} was '{d.Was ?? "(not set)"}', now '{d.Now ?? "(not set)"}'")
+            .ToList();
+        return diffs.Count == 0 ? "the parameters hash differs" : string.Join("; ", diffs);
+    }
+
+    public Task StepStartedAsync(string step, CancellationToken ct) =>
+        UpdateAsync(s =>
+        {
+            var r = s.Step(step);
+            if (r is null) { r = new JournalStepRecord { Name = step }; s.Steps.Add(r); }
+            r.Status = JournalStatus.Running;
+            r.Started = DateTimeOffset.UtcNow;
+            r.Finished = null;
+            r.Detail = null;
+        }, ct);
+
+    /// <summary>Records a step's end. Never cancelled by the caller's token (a stopped run still records where it stopped).</summary>
+    public async Task StepFinishedAsync(string step, string status, string? detail, Action<JournalState>? more = null)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await UpdateAsync(s =>
+        {
+            var r = s.Step(step);
+            if (r is null) { r = new JournalStepRecord { Name = step, Started = DateTimeOffset.UtcNow }; s.Steps.Add(r); }
+            r.Status = status;
+            r.Finished = DateTimeOffset.UtcNow;
+            r.Detail = detail is { Length: > 2000 } ? detail[..2000] : detail;
+            more?.Invoke(s);
+        }, timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies a change and writes the whole ConfigMap (create, or update guarded by resourceVersion; on 409 re-read and retry).</summary>
+    public async Task UpdateAsync(Action<JournalState> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var next = Clone(State);
+            change(next);
+            next.Updated = DateTimeOffset.UtcNow;
+            var cm = Encode(next);
+            try
+            {
+                JsonObject written;
+                if (_resourceVersion is null)
+                    written = await _api.CreateAsync(ResourceKind.ConfigMaps, Namespace, cm, ct).ConfigureAwait(false);
+                else
+                {
+                    ((JsonObject)cm["metadata"]!)["resourceVersion"] = _resourceVersion;
+                    written = await _api.ReplaceAsync(ResourceKind.ConfigMaps, Namespace, cm, ct).ConfigureAwait(false);
+                }
+                State = next;
+                _resourceVersion = written.ResourceVersion() ?? _resourceVersion ?? "";
+                return;
+            }
+            catch (KubeConflictException) when (attempt < 5)
+            {
+                var current = await _api.GetAsync(ResourceKind.ConfigMaps, Namespace, ConfigMapName, ct).ConfigureAwait(false);
+                if (current is null) { _resourceVersion = null; continue; }
+                var theirs = Decode(current);
+                if (theirs.ParametersHash != State.ParametersHash)
+                    throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.ResourceBusy,
+                        $"The journal {Namespace}/{ConfigMapName} was rewritten by another run with different parameters; stopping.", ConfigMapName);
+                State = theirs;
+                _resourceVersion = current.ResourceVersion();
+            }
+        }
+    }
+
+    private static JournalState Clone(JournalState s) => JsonSerializer.Deserialize<JournalState>(JsonSerializer.Serialize(s, Json), Json)!;
+
+    internal static JsonObject Encode(JournalState s) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ConfigMap",
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = ConfigMapName,
+            ["namespace"] = Namespace,
+            ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "ksupgrade" },
+        },
+        ["data"] = new JsonObject
+        {
+            ["parametersHash"] = s.ParametersHash,
+            ["parameters"] = JsonSerializer.Serialize(s.Parameters, Json),
+            ["backupPath"] = s.BackupPath ?? "",
+            ["toolVersion"] = s.ToolVersion,
+            ["created"] = s.Created.ToString("o"),
+            ["updated"] = s.Updated.ToString("o"),
+            ["steps"] = JsonSerializer.Serialize(s.Steps, Json),
+            ["facts"] = JsonSerializer.Serialize(s.Facts, Json),
+        },
+    };
+
+    internal static JournalState Decode(JsonObject cm)
+    {
+        string? D(string key) => cm.Str("data", key);
+        try
+        {
+            return new JournalState
+            {
+                ParametersHash = D("parametersHash") ?? "",
+                Parameters = new SortedDictionary<string, string>(
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(D("parameters") ?? "{}", Json) ?? new(), StringComparer.Ordinal),
+                BackupPath = string.IsNullOrEmpty(D("backupPath")) ? null : D("backupPath"),
+                ToolVersion = D("toolVersion") ?? "",
+                Created = DateTimeOffset.TryParse(D("created"), out var c) ? c : default,
+                Updated = DateTimeOffset.TryParse(D("updated"), out var u) ? u : default,
+                Steps = JsonSerializer.Deserialize<List<JournalStepRecord>>(D("steps") ?? "[]", Json) ?? new(),
+                Facts = new SortedDictionary<string, string>(
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(D("facts") ?? "{}", Json) ?? new(), StringComparer.Ordinal),
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
+                $"The journal {Namespace}/{ConfigMapName} cannot be read ({e.Message}); delete it to start over.", ConfigMapName, e);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>ErrorIds of the upgrade engine not in KsUpgrade.ErrorIds. Public contract: never rename one.</summary>
+public static class UpgradeErrorIds
+{
+    /// <summary>The backup path is an existing file or a non-empty directory.</summary>
+    public const string BackupPathNotEmpty = "KsUpgrade.BackupPathNotEmpty";
+    /// <summary>The journal of an earlier run was written with different parameters.</summary>
+    public const string JournalMismatch = "KsUpgrade.JournalMismatch";
+    /// <summary>A member upgrade while the given host is not on KubeSphere 4 yet.</summary>
+    public const string HostNotUpgraded = "KsUpgrade.HostNotUpgraded";
+    /// <summary>A job (prepare) did not finish within the job timeout.</summary>
+    public const string JobTimeout = "KsUpgrade.JobTimeout";
+    /// <summary>The chart given cannot be read (no Chart.yaml, broken archive).</summary>
+    public const string ChartInvalid = "KsUpgrade.ChartInvalid";
+    /// <summary>A parameter value is not acceptable (registry, tag).</summary>
+    public const string ParameterInvalid = "KsUpgrade.ParameterInvalid";
+}
