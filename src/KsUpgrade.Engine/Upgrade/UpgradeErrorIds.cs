@@ -9,10 +9,10 @@ public static class UpgradeErrorIds
     public const string JournalMismatch = "KsUpgrade.JournalMismatch";
     /// <summary>A member upgrade while the given host is not on KubeSphere 4 yet.</summary>
     public const string HostNotUpgraded = "KsUpgrade.HostNotUpgraded";
-    /// <summary>A job (prepare) did not finish within the job timeout.</summary>
-    public const string JobTimeout = "KsUpgrade.JobTimeout";
     /// <summary>The chart given cannot be read (no Chart.yaml, broken archive).</summary>
     public const string ChartInvalid = "KsUpgrade.ChartInvalid";
-    /// <summary>A parameter value is not acceptable (registry, tag).</summary>
+    /// <summary>The post-upgrade checks found problems.</summary>
+    public const string PostCheckFailed = "KsUpgrade.PostCheckFailed";
+    /// <summary>A parameter value is not acceptable (registry, tag, role).</summary>
     public const string ParameterInvalid = "KsUpgrade.ParameterInvalid";
 }

@@ -1,0 +1,17 @@
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>The outcome of a set of checks: failed or not, with one message per problem (or per check).</summary>
+public sealed record CheckOutcome(bool Failed, IReadOnlyList<string> Messages)
+{
+    public static readonly CheckOutcome Passed = new(false, Array.Empty<string>());
+}
+
+/// <summary>The Test-KsCluster checks the upgrade runs; the lead wires ClusterChecker behind it.</summary>
+public interface IUpgradeChecks
+{
+    /// <summary>The Preflight checks (Failed = some check failed).</summary>
+    Task<CheckOutcome> PreflightAsync(CancellationToken ct);
+
+    /// <summary>The PostUpgrade checks.</summary>
+    Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct);
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>One --set key=value.</summary>
+public sealed record HelmSet(string Key, string Value)
+{
+    public override string ToString() => $"{Key}={Value}";
+}
+
+/// <summary>helm template (only the given template, optionally with --dry-run=server so lookup sees the cluster).</summary>
+public sealed record HelmTemplateRequest(string Release, string Namespace, string Chart, string? ShowOnly,
+    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSet> Sets, bool DryRunServer)
+{
+    /// <summary>The exact helm arguments (without kubeconfig/context flags, which the helm layer adds).</summary>
+    public IReadOnlyList<string> Arguments()
+    {
+        var a = new List<string> { "template", Release, Chart, "--namespace", Namespace };
+        if (ShowOnly is not null) a.AddRange(new[] { "--show-only", ShowOnly });
+        foreach (var s in Sets) a.AddRange(new[] { "--set", s.ToString() });
+        foreach (var f in ValuesFiles) a.AddRange(new[] { "--values", f });
+        if (DryRunServer) a.Add("--dry-run=server");
+        return a;
+    }
+}
+
+/// <summary>helm upgrade of an existing release.</summary>
+public sealed record HelmUpgradeRequest(string Release, string Namespace, string Chart,
+    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSet> Sets, bool Wait, TimeSpan Timeout)
+{
+    public IReadOnlyList<string> Arguments()
+    {
+        var a = new List<string> { "upgrade", Release, Chart, "--namespace", Namespace };
+        foreach (var s in Sets) a.AddRange(new[] { "--set", s.ToString() });
+        foreach (var f in ValuesFiles) a.AddRange(new[] { "--values", f });
+        if (Wait) a.Add("--wait");
+        a.AddRange(new[] { "--timeout", ((int)Timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s" });
+        return a;
+    }
+}
+
+/// <summary>What helm upgrade left: the release revision and status.</summary>
+public sealed record HelmUpgradeOutcome(int? Revision, string? Status);
+
+/// <summary>
+/// The helm operations the upgrade needs; the lead wires the helm layer (HelmClient) behind it, bound to the cluster.
+/// Failures are KsUpgradeExceptions (ErrorIds.HelmFailed / HelmUpgradeFailed with helm's stderr, never a credential).
+/// </summary>
+public interface IUpgradeHelm
+{
+    /// <summary>Runs helm template; returns the rendered multi-document YAML (stdout).</summary>
+    Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct);
+
+    /// <summary>Runs helm upgrade; each output line goes to <paramref name="outputLine"/> (Verbose).</summary>
+    Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct);
+}

@@ -1,0 +1,73 @@
+using KsUpgrade.Engine.Kube;
+
+namespace KsUpgrade.Engine.Upgrade.Steps;
+
+/// <summary>
+/// Step 9: helm upgrade ks-core with upgrade.sh's --set values (the extension repository tag under the chart's real key
+/// ksExtensionRepository.image.tag), --wait --timeout; then the pre-/post-upgrade hook jobs' logs are read for a skipped phase.
+/// </summary>
+internal sealed class HelmUpgradeStep : IUpgradeStep
+{
+    public static readonly string[] HookJobs = { "ks-core-pre-upgrade", "ks-core-post-upgrade" };
+    public string Name => "HelmUpgrade";
+    public bool Mutating => true;
+
+    public static HelmUpgradeRequest Request(UpgradeContext c)
+    {
+        var p = c.Parameters;
+        var sets = new List<HelmSet> { new("multicluster.role", p.RoleName) };
+        sets.AddRange(c.ImageSets(includeGlobal: false));
+        sets.Add(new HelmSet("ksExtensionRepository.image.tag", p.ExtensionVersion));
+        sets.Add(new HelmSet("global.imageRegistry", p.ImageRegistry));
+        sets.Add(new HelmSet("global.tag", p.Tag));
+        sets.AddRange(RedisFlagsStep.Sets(c));
+        sets.Add(new HelmSet("upgrade.config.validator.extensionsMuseum.enabled", p.Role == KsClusterRole.Host ? "true" : "false"));
+        return new HelmUpgradeRequest(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, c.ValuesFiles, sets, Wait: true, p.Timeout);
+    }
+
+    public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
+    {
+        var chart = await c.ChartAsync(ct).ConfigureAwait(false);
+        var actions = new List<string> { "Run: helm " + string.Join(" ", Request(c).Arguments()) };
+        if (chart.Version == "1.1.4")
+        {
+            c.Log.Warning("Chart ks-core 1.1.4 is used: its prepare job kept no backup (no PVC mounted). Chart 1.1.5 fixes this.");
+            actions.Add("(chart 1.1.4: the prepare phase kept no backup)");
+        }
+        actions.Add($"Read the logs of hook jobs {string.Join(", ", HookJobs)} for a skipped phase");
+        return new StepPlan($"helm release {UpgradeContext.Namespace}/{UpgradeContext.Release}", actions);
+    }
+
+    public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
+    {
+        HelmUpgradeOutcome outcome;
+        try
+        {
+            outcome = await c.Helm.UpgradeAsync(Request(c), line => c.Log.Verbose(line), ct).ConfigureAwait(false);
+        }
+        catch (KsUpgradeException e) when (e.ErrorId != ErrorIds.HelmUpgradeFailed && e.ErrorId != ErrorIds.Stopped && e.ErrorId != ErrorIds.HelmNotFound)
+        {
+            throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, e.Category, e.Message, UpgradeContext.Release, e) { Remedy = e.Remedy };
+        }
+        var revision = outcome.Revision
+                       ?? (await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false))?.Revision;
+        c.HelmRevision = revision;
+
+        var runner = new JobRunner(c.Api, c.Log);
+        foreach (var job in HookJobs)
+        {
+            if (await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, job, ct).ConfigureAwait(false) is null)
+            {
+                c.Log.Verbose($"Hook job {job} not found (deleted by its hook policy?): its log cannot be checked.");
+                continue;
+            }
+            var lines = await runner.ReadLogsAsync(UpgradeContext.Namespace, job, ct).ConfigureAwait(false);
+            var skipped = SkippedPhase.Find(lines);
+            if (skipped is not null)
+                throw new KsUpgradeException(ErrorIds.UpgradePhaseSkipped, KsErrorCategory.InvalidResult,
+                    $"helm upgrade succeeded (revision {revision}), but hook job {job} skipped its phase: {skipped.Trim()}", job)
+                    { Remedy = "ks-upgrade ran nothing in that phase; check the ks-core release history and validator settings before using the cluster." };
+        }
+        return $"ks-core upgraded to revision {revision?.ToString() ?? "?"} ({outcome.Status ?? "status unknown"})";
+    }
+}

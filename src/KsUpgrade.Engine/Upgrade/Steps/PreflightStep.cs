@@ -1,0 +1,72 @@
+using KsUpgrade.Engine.Connection;
+using KsUpgrade.Engine.Kube;
+
+namespace KsUpgrade.Engine.Upgrade.Steps;
+
+/// <summary>
+/// Step 1: the Test-KsCluster preflight checks (unless a report was piped in), no pending ks-core release, the cluster's
+/// role matches the cmdlet, and for a member with a host given: the host runs KubeSphere 4.
+/// </summary>
+internal sealed class PreflightStep : IUpgradeStep
+{
+    public string Name => "Preflight";
+    public bool Mutating => false;
+
+    public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>
+        Task.FromResult(new StepPlan(c.Api.Context, new[] { "Run the preflight checks (read-only)" }));
+
+    public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        if (c.Parameters.SkipPreflightChecks) notes.Add("checks: from the piped report");
+        else
+        {
+            var outcome = await c.Checks.PreflightAsync(ct).ConfigureAwait(false);
+            if (outcome.Failed)
+            {
+                var text = string.Join("; ", outcome.Messages);
+                if (!c.Parameters.Force)
+                    throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
+                        $"The preflight checks failed: {text}", c.Api.Context) { Remedy = "Fix the failed checks (Test-KsCluster shows them), or pass -Force to upgrade anyway." };
+                c.Log.Warning($"Preflight checks failed, continuing because of -Force: {text}");
+                notes.Add("checks failed (-Force)");
+            }
+            else notes.Add("checks passed");
+        }
+
+        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        if (latest is not null && latest.Status.StartsWith("pending-", StringComparison.Ordinal))
+            throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
+                $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
+            {
+                Remedy = $"Back up, then delete secret {latest.SecretName} in {UpgradeContext.Namespace} so the last deployed revision is current again; then re-run.",
+            };
+        if (latest is not null) notes.Add($"ks-core revision {latest.Revision} {latest.Status} ({latest.AppVersion})");
+
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        if (cc is not null)
+        {
+            var version = cc.Label("version");
+            if (version is not null) c.Facts[UpgradeContext.FactFromVersion] = version;
+            var role = ClusterIdentity.ParseRole(cc.Str("spec", "multicluster", "clusterRole"));
+            var effective = role is KsClusterRole.None or KsClusterRole.Unknown ? KsClusterRole.Host : role;
+            if (effective != c.Parameters.Role)
+                throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                    $"The cluster's ClusterConfiguration says its role is '{cc.Str("spec", "multicluster", "clusterRole") ?? "none"}', but a {c.Parameters.RoleName} upgrade was asked for.",
+                    c.Api.Context) { Remedy = effective == KsClusterRole.Member ? "Use Invoke-KsMemberUpgrade for this cluster." : "Use Invoke-KsHostUpgrade for this cluster." };
+            notes.Add($"role {c.Parameters.RoleName}, from {version ?? "unknown version"}");
+        }
+        else notes.Add("no ks-installer ClusterConfiguration");
+
+        if (c.Parameters.Role == KsClusterRole.Member && c.HostApi is not null)
+        {
+            var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+            if (host?.AppVersion is null || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
+                throw new KsUpgradeException(UpgradeErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
+                    $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {host?.AppVersion ?? "none"}); members are upgraded after the host.",
+                    c.HostApi.Context) { Remedy = "Run Invoke-KsHostUpgrade on the host first." };
+            notes.Add($"host {c.HostApi.Context} on {host.AppVersion}");
+        }
+        return string.Join("; ", notes);
+    }
+}

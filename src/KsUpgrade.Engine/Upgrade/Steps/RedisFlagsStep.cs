@@ -1,0 +1,36 @@
+using KsUpgrade.Engine.Kube;
+
+namespace KsUpgrade.Engine.Upgrade.Steps;
+
+/// <summary>Step 6: ha.enabled when cc status.redis.status == enabled; redisHA.enabled when cc spec.common.redis.enableHA.</summary>
+internal sealed class RedisFlagsStep : IUpgradeStep
+{
+    public string Name => "RedisFlags";
+    public bool Mutating => false;
+
+    public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>
+        Task.FromResult(new StepPlan("ClusterConfiguration kubesphere-system/ks-installer", new[] { "Read the redis flags (read-only)" }));
+
+    public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
+    {
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        if (cc is null)
+        {
+            if (c.Facts.ContainsKey(UpgradeContext.FactHaEnabled))
+                return $"from the journal: ha.enabled={c.Facts[UpgradeContext.FactHaEnabled]}, redisHA.enabled={c.Facts.GetValueOrDefault(UpgradeContext.FactRedisHaEnabled, "false")}";
+            c.Log.Warning("No ks-installer ClusterConfiguration: redis flags left off (ha.enabled=false, redisHA.enabled=false).");
+        }
+        var ha = string.Equals(cc.Str("status", "redis", "status"), "enabled", StringComparison.Ordinal);
+        var redisHa = cc.Bool("spec", "common", "redis", "enableHA") == true;
+        c.Facts[UpgradeContext.FactHaEnabled] = ha ? "true" : "false";
+        c.Facts[UpgradeContext.FactRedisHaEnabled] = redisHa ? "true" : "false";
+        return $"ha.enabled={(ha ? "true" : "false")}, redisHA.enabled={(redisHa ? "true" : "false")}";
+    }
+
+    /// <summary>The --set values the flags add to helm upgrade.</summary>
+    internal static IEnumerable<HelmSet> Sets(UpgradeContext c)
+    {
+        if (c.Fact(UpgradeContext.FactHaEnabled)) yield return new HelmSet("ha.enabled", "true");
+        if (c.Fact(UpgradeContext.FactRedisHaEnabled)) yield return new HelmSet("redisHA.enabled", "true");
+    }
+}

@@ -1,0 +1,52 @@
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>What the steps share during one run.</summary>
+internal sealed class UpgradeContext
+{
+    public const string Namespace = "kubesphere-system";
+    public const string Release = "ks-core";
+    public const string FactFromVersion = "fromVersion";
+    public const string FactHaEnabled = "ha.enabled";
+    public const string FactRedisHaEnabled = "redisHA.enabled";
+
+    public required IKubeApi Api { get; init; }
+    public required IEngineLog Log { get; init; }
+    public required UpgradeParameters Parameters { get; init; }
+    public required IUpgradeHelm Helm { get; init; }
+    public required IUpgradeChecks Checks { get; init; }
+    public required IUpgradeChart ChartReader { get; init; }
+    public IKubeApi? HostApi { get; init; }
+    public required string BackupPath { get; set; }
+    /// <summary>The journal of an earlier run (null on a fresh run).</summary>
+    public JournalState? Previous { get; init; }
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Facts steps hand to later steps; persisted in the journal for resumed runs.</summary>
+    public SortedDictionary<string, string> Facts { get; } = new(StringComparer.Ordinal);
+    public int? HelmRevision { get; set; }
+
+    private UpgradeChartInfo? _chart;
+
+    public async Task<UpgradeChartInfo> ChartAsync(CancellationToken ct) =>
+        _chart ??= await ChartReader.ReadAsync(Parameters.Chart, ct).ConfigureAwait(false);
+
+    public bool Fact(string key) => Facts.TryGetValue(key, out var v) && v == "true";
+
+    public IReadOnlyList<string> ValuesFiles => new[] { Path.GetFullPath(Parameters.ValuesPath) };
+
+    /// <summary>upgrade.image.registry/tag, extension.imageRegistry, global.imageRegistry/tag (upgrade-reference §2 steps 8 and 11).</summary>
+    public IEnumerable<HelmSet> ImageSets(bool includeGlobal = true)
+    {
+        var p = Parameters;
+        yield return new HelmSet("upgrade.image.registry", p.ImageRegistry);
+        yield return new HelmSet("upgrade.image.tag", p.EffectiveUpgradeImageTag);
+        if (!string.IsNullOrEmpty(p.ExtensionImageRegistry)) yield return new HelmSet("extension.imageRegistry", p.ExtensionImageRegistry!);
+        if (!includeGlobal) yield break;
+        yield return new HelmSet("global.imageRegistry", p.ImageRegistry);
+        yield return new HelmSet("global.tag", p.Tag);
+    }
+}

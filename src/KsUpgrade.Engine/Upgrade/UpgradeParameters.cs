@@ -1,0 +1,55 @@
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>The parameters of Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade (defaults as upgrade.sh's).</summary>
+public sealed record UpgradeParameters
+{
+    public const string DefaultTag = "v4.1.3";
+    public const string DefaultImageRegistry = "docker.io";
+    public const string DefaultExtensionVersion = "v1.1.5";
+
+    /// <summary>Host or Member.</summary>
+    public KsClusterRole Role { get; init; } = KsClusterRole.Host;
+    /// <summary>ks-core-values.yaml (its upgrade: section drives the ks-upgrade jobs).</summary>
+    public string ValuesPath { get; init; } = "";
+    /// <summary>The ks-core chart: a directory or .tgz (the caller downloads a URL first).</summary>
+    public string Chart { get; init; } = "";
+    public string Tag { get; init; } = DefaultTag;
+    public string ImageRegistry { get; init; } = DefaultImageRegistry;
+    public string? ExtensionImageRegistry { get; init; }
+    /// <summary>The ks-upgrade image tag; null = <see cref="Tag"/>.</summary>
+    public string? UpgradeImageTag { get; init; }
+    public string ExtensionVersion { get; init; } = DefaultExtensionVersion;
+    /// <summary>null = the journal's backup path on resume, else ./backup-yyyyMMdd-HHmmss.</summary>
+    public string? BackupPath { get; init; }
+    /// <summary>helm upgrade --timeout.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>How long to wait for the prepare job.</summary>
+    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>Resume from the journal (implied when the journal's parameters match).</summary>
+    public bool Resume { get; init; }
+    /// <summary>Continue although preflight checks failed.</summary>
+    public bool Force { get; init; }
+    /// <summary>The Test-KsCluster checks already ran (a report was piped in): skip them in Preflight.</summary>
+    public bool SkipPreflightChecks { get; init; }
+
+    public string EffectiveUpgradeImageTag => string.IsNullOrEmpty(UpgradeImageTag) ? Tag : UpgradeImageTag!;
+
+    public string RoleName => Role == KsClusterRole.Member ? "member" : "host";
+
+    /// <summary>The values the journal compares (none secret; paths made absolute).</summary>
+    public SortedDictionary<string, string> Normalized() => new(StringComparer.Ordinal)
+    {
+        ["Role"] = RoleName,
+        ["ValuesPath"] = FullPath(ValuesPath),
+        ["Chart"] = File.Exists(Chart) || Directory.Exists(Chart) ? FullPath(Chart) : Chart,
+        ["Tag"] = Tag,
+        ["ImageRegistry"] = ImageRegistry,
+        ["ExtensionImageRegistry"] = ExtensionImageRegistry ?? "",
+        ["UpgradeImageTag"] = EffectiveUpgradeImageTag,
+        ["ExtensionVersion"] = ExtensionVersion,
+    };
+
+    private static string FullPath(string p) => string.IsNullOrEmpty(p) ? "" : Path.GetFullPath(p);
+
+    public static string DefaultBackupPath(DateTimeOffset now) => Path.GetFullPath($"backup-{now.ToLocalTime():yyyyMMdd-HHmmss}");
+}
