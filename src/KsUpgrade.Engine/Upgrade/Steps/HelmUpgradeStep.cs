@@ -52,6 +52,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         var revision = outcome.Revision
                        ?? (await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false))?.Revision;
         c.HelmRevision = revision;
+        if (revision is not null) c.Facts["helmRevision"] = revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var runner = new JobRunner(c.Api, c.Log);
         foreach (var job in HookJobs)
