@@ -1,0 +1,323 @@
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Tests.Upgrade.Fakes;
+
+namespace KsUpgrade.Tests.Upgrade;
+
+public sealed class ClusterUpgradeTests
+{
+    private const string Ns = "kubesphere-system";
+
+    [Fact]
+    public async Task Host_upgrade_runs_every_step_in_order_and_leaves_the_expected_state()
+    {
+        using var h = new UpgradeHarness();
+        var result = await h.RunAsync();
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        Assert.Equal(new[] { "Preflight", "Backup", "StopInstaller", "EtcdEndpoints", "RemoveOldRedis", "RedisFlags", "PrepareJob", "ApplyCrds", "HelmUpgrade", "PostCheck" },
+            result.Steps.Select(s => s.Name));
+        Assert.All(result.Steps, s => Assert.Equal(KsUpgradeStepStatus.Succeeded, s.Status));
+        Assert.Equal("v3.4.1", result.FromVersion);
+        Assert.Equal("v4.1.3", result.ToVersion);
+        Assert.Equal(2, result.HelmRevision);
+        Assert.Equal(Path.GetFullPath(h.BackupPath), result.BackupPath);
+        Assert.Same(result, Assert.Single(h.Log.Outputs));
+
+        // installer stopped, etcd filled
+        Assert.Equal(0, h.Api.Find(ResourceKind.Deployments, Ns, "ks-installer").Long("spec", "replicas"));
+        Assert.Equal("10.0.0.1,10.0.0.2", h.Api.Find(ResourceKind.ClusterConfigurations, Ns, "ks-installer").Str("spec", "etcd", "endpointIps"));
+        // old redis gone except the Helm-managed service and the keep-annotated release object
+        Assert.Null(h.Api.Find(ResourceKind.Deployments, Ns, "redis"));
+        Assert.Null(h.Api.Find(ResourceKind.Secrets, Ns, "redis-secret"));
+        Assert.Null(h.Api.Find(ResourceKind.ConfigMaps, Ns, "redis-configmap"));
+        Assert.Null(h.Api.Find(ResourceKind.PersistentVolumeClaims, Ns, "redis-pvc"));
+        Assert.Null(h.Api.Find(ResourceKind.PersistentVolumeClaims, Ns, "data-redis-ha-server-0"));
+        Assert.Null(h.Api.Find(ResourceKind.StatefulSets, Ns, "redis-ha-server"));
+        Assert.Null(h.Api.Find(ResourceKind.Secrets, Ns, "sh.helm.release.v1.ks-redis.v1"));
+        Assert.NotNull(h.Api.Find(ResourceKind.Services, Ns, "redis"));
+        Assert.NotNull(h.Api.Find(ResourceKind.Services, Ns, "redis-ha"));
+        // prepare objects applied, job complete; CRDs applied
+        Assert.NotNull(h.Api.Find(ResourceKind.ConfigMaps, Ns, "ks-upgrade-prepare-config"));
+        Assert.NotNull(h.Api.Find(ResourceKind.PersistentVolumeClaims, Ns, "ks-upgrade"));
+        Assert.True(KubeJson.HasCondition(h.Api.Find(ResourceKind.Jobs, Ns, "prepare-upgrade")!, "Complete"));
+        Assert.Equal(new[] { "globalroles.iam.kubesphere.io", "installplans.kubesphere.io", "users.iam.kubesphere.io" },
+            h.Api.All(ResourceKind.CustomResourceDefinitions).Select(c => c.Name()).OrderBy(n => n));
+        // CRDs before helm upgrade
+        Assert.Equal(3, h.Helm.CrdsAtUpgrade);
+
+        // helm: prepare render and upgrade with upgrade.sh's sets, the real extension key, redis flag
+        var template = Assert.Single(h.Helm.Templates);
+        Assert.Equal("templates/prepare-upgrade-job.yaml", template.ShowOnly);
+        Assert.True(template.DryRunServer);
+        Assert.Equal(new[] { "upgrade.prepare=true", "upgrade.image.registry=docker.io", "upgrade.image.tag=v4.1.3", "global.imageRegistry=docker.io", "global.tag=v4.1.3" },
+            template.Sets.Select(s => s.ToString()));
+        var upgrade = Assert.Single(h.Helm.Upgrades);
+        var sets = upgrade.Sets.Select(s => s.ToString()).ToList();
+        Assert.Contains("multicluster.role=host", sets);
+        Assert.Contains("ksExtensionRepository.image.tag=v1.1.5", sets);
+        Assert.DoesNotContain(sets, s => s.StartsWith("kseExtensionRepository"));
+        Assert.Contains("ha.enabled=true", sets);
+        Assert.DoesNotContain("redisHA.enabled=true", sets);
+        Assert.Contains("upgrade.config.validator.extensionsMuseum.enabled=true", sets);
+        Assert.Contains("--wait", upgrade.Arguments());
+        Assert.Equal(new[] { Path.GetFullPath(h.ValuesPath) }, upgrade.ValuesFiles);
+
+        // journal: every step succeeded, backup path recorded
+        var journal = await h.JournalAsync();
+        Assert.NotNull(journal);
+        Assert.Equal(result.Steps.Select(s => s.Name), journal!.Steps.Select(s => s.Name));
+        Assert.All(journal.Steps, s => Assert.Equal(JournalStatus.Succeeded, s.Status));
+        Assert.Equal(Path.GetFullPath(h.BackupPath), journal.BackupPath);
+        Assert.True(File.Exists(Path.Combine(h.BackupPath, "manifest.json")));
+        Assert.True(File.Exists(Path.Combine(h.BackupPath, "backup-cc.yaml")));
+
+        // Information records tagged per step start and end; progress step n of N
+        Assert.Equal(20, h.Log.Records.Count(r => r.Stream == "Information" && r.Message.StartsWith("Step ")));
+        Assert.Contains(h.Log.Records, r => r.Stream == "Progress" && r.Message.Contains("Step 9 of 10: HelmUpgrade"));
+    }
+
+    [Fact]
+    public async Task WhatIf_changes_nothing_and_lists_every_step_with_its_objects()
+    {
+        using var h = new UpgradeHarness();
+        h.Log.Approve = false;
+        var before = h.Api.Versions();
+        var result = await h.RunAsync();
+
+        Assert.Equal(before, h.Api.Versions());
+        Assert.Empty(h.Api.Mutations);
+        Assert.Empty(h.Helm.Upgrades);
+        Assert.False(Directory.Exists(h.BackupPath));
+        Assert.Null(await h.JournalAsync());
+        Assert.False(result.Succeeded);
+        var byName = result.Steps.ToDictionary(s => s.Name);
+        foreach (var name in new[] { "Backup", "StopInstaller", "EtcdEndpoints", "RemoveOldRedis", "PrepareJob", "ApplyCrds", "HelmUpgrade" })
+            Assert.Equal(KsUpgradeStepStatus.WhatIf, byName[name].Status);
+        Assert.Contains("from 1 to 0", byName["StopInstaller"].Detail);
+        Assert.Contains("'localhost' -> '10.0.0.1,10.0.0.2'", byName["EtcdEndpoints"].Detail);
+        Assert.Contains("Delete Deployment kubesphere-system/redis", byName["RemoveOldRedis"].Detail);
+        Assert.DoesNotContain("Service kubesphere-system/redis ", byName["RemoveOldRedis"].Detail + " ");
+        Assert.Contains("Apply (server-side) Job kubesphere-system/prepare-upgrade", byName["PrepareJob"].Detail);
+        Assert.Contains("--dry-run=server", byName["PrepareJob"].Detail);
+        Assert.Contains("CustomResourceDefinition users.iam.kubesphere.io", byName["ApplyCrds"].Detail);
+        Assert.Contains("helm upgrade ks-core", byName["HelmUpgrade"].Detail);
+        Assert.Contains("--set ksExtensionRepository.image.tag=v1.1.5", byName["HelmUpgrade"].Detail);
+        // ShouldProcess asked once per mutating step, with the plan
+        Assert.Equal(7, h.Log.Asked.Count);
+        Assert.Contains(h.Log.Asked, a => a.Action.Contains("Scale Deployment kubesphere-system/ks-installer from 1 to 0 replicas"));
+    }
+
+    [Fact]
+    public async Task Member_upgrade_sets_member_role_and_disables_the_museum_validator()
+    {
+        using var h = new UpgradeHarness(role: "member");
+        var result = await h.RunAsync(h.Parameters(KsClusterRole.Member));
+        Assert.True(result.Succeeded);
+        var sets = h.Helm.Upgrades.Single().Sets.Select(s => s.ToString()).ToList();
+        Assert.Contains("multicluster.role=member", sets);
+        Assert.Contains("upgrade.config.validator.extensionsMuseum.enabled=false", sets);
+    }
+
+    [Fact]
+    public async Task Wrong_role_is_refused_before_any_change()
+    {
+        using var h = new UpgradeHarness(role: "host");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters(KsClusterRole.Member)));
+        Assert.Equal(ErrorIds.RoleMismatch, e.ErrorId);
+        Assert.Empty(h.Api.Mutations);
+        Assert.False(Directory.Exists(h.BackupPath));
+    }
+
+    [Fact]
+    public async Task Member_with_a_host_still_on_v3_is_refused()
+    {
+        using var h = new UpgradeHarness(role: "member");
+        var host = Scenario.Ks34("host");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters(KsClusterRole.Member), host));
+        Assert.Equal(UpgradeErrorIds.HostNotUpgraded, e.ErrorId);
+        Assert.Empty(h.Api.Mutations);
+
+        Scenario.AddRelease(host, "ks-core", 2, "deployed", "v4.1.3", "1.1.5", "");
+        var result = await h.RunAsync(h.Parameters(KsClusterRole.Member), host);
+        Assert.True(result.Succeeded);
+        Assert.Contains("host fake on v4.1.3", result.Steps[0].Detail);
+    }
+
+    [Fact]
+    public async Task Pending_release_stops_with_the_remedy()
+    {
+        using var h = new UpgradeHarness();
+        Scenario.AddRelease(h.Api, "ks-core", 2, "pending-upgrade", "v4.1.3", "1.1.5", "");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.ReleasePending, e.ErrorId);
+        Assert.Contains("sh.helm.release.v1.ks-core.v2", e.Remedy);
+        Assert.Empty(h.Api.Mutations);
+        var result = (KsUpgradeResult)Assert.Single(h.Log.Outputs);
+        Assert.Equal(KsUpgradeStepStatus.Failed, result.Steps[0].Status);
+        Assert.All(result.Steps.Skip(1), s => Assert.Equal(KsUpgradeStepStatus.Pending, s.Status));
+    }
+
+    [Fact]
+    public async Task Failed_preflight_stops_unless_forced()
+    {
+        using var h = new UpgradeHarness();
+        h.Checks.Preflight = new CheckOutcome(true, new[] { "NodesReady: node-2 NotReady" });
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.PreflightFailed, e.ErrorId);
+        Assert.Contains("node-2 NotReady", e.Message);
+        Assert.Empty(h.Api.Mutations);
+
+        var result = await h.RunAsync(h.Parameters() with { Force = true });
+        Assert.True(result.Succeeded);
+        Assert.Contains(h.Log.Records, r => r.Stream == "Warning" && r.Message.Contains("node-2 NotReady"));
+    }
+
+    [Fact]
+    public async Task Failed_prepare_job_stops_with_its_log_and_a_rerun_resumes_without_retaking_the_backup()
+    {
+        using var h = new UpgradeHarness();
+        h.Api.OnApplied = (kind, obj) =>
+        {
+            if (kind.Kind == "Job") Scenario.CompleteJob(h.Api, obj.Name(), "line one\nE1125 core.go: failed to scale down deployments", failed: true);
+        };
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.PrepareJobFailed, e.ErrorId);
+        Assert.Contains("failed to scale down deployments", e.Message);
+        var journal = await h.JournalAsync();
+        Assert.Equal(JournalStatus.Failed, journal!.Step("PrepareJob")!.Status);
+        Assert.True(journal.IsDone("Backup"));
+        Assert.Null(journal.Step("HelmUpgrade"));
+        var backupManifest = File.ReadAllText(Path.Combine(h.BackupPath, "manifest.json"));
+
+        // fix the cause; same parameters: resume (no -Resume needed)
+        h.Api.OnApplied = (kind, obj) => { if (kind.Kind == "Job") Scenario.CompleteJob(h.Api, obj.Name(), "prepare done"); };
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded);
+        var byName = result.Steps.ToDictionary(s => s.Name);
+        foreach (var done in new[] { "Preflight", "Backup", "StopInstaller", "EtcdEndpoints", "RemoveOldRedis", "RedisFlags" })
+        {
+            Assert.Equal(KsUpgradeStepStatus.Skipped, byName[done].Status);
+            Assert.StartsWith("done by an earlier run", byName[done].Detail);
+        }
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, byName["PrepareJob"].Status);
+        Assert.Equal(backupManifest, File.ReadAllText(Path.Combine(h.BackupPath, "manifest.json")));
+        Assert.Equal(1, h.Checks.PreflightRuns);
+        // redis flag survived the resume through the journal
+        Assert.Contains("ha.enabled=true", h.Helm.Upgrades.Single().Sets.Select(s => s.ToString()));
+        Assert.All((await h.JournalAsync())!.Steps, s => Assert.Equal(JournalStatus.Succeeded, s.Status));
+    }
+
+    [Fact]
+    public async Task Prepare_job_that_skipped_its_phase_is_not_success()
+    {
+        using var h = new UpgradeHarness(prepareLog: "I1125 validator.go:41] [Validator] ksVersion: skipping because of failed validators");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.UpgradePhaseSkipped, e.ErrorId);
+        Assert.Contains("[Validator]", e.Message);
+        Assert.Empty(h.Helm.Upgrades);
+    }
+
+    [Fact]
+    public async Task Post_upgrade_hook_that_skipped_its_phase_is_reported()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.PostHookLog = "[Validator] extensionsMuseum: skipping because of failed validators";
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.UpgradePhaseSkipped, e.ErrorId);
+        Assert.Contains("ks-core-post-upgrade", e.Message);
+    }
+
+    [Fact]
+    public async Task Helm_failure_becomes_HelmUpgradeFailed_and_is_journaled()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmFailed, KsErrorCategory.FromStdErr, "Error: UPGRADE FAILED: invalid ownership metadata");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.HelmUpgradeFailed, e.ErrorId);
+        Assert.Contains("invalid ownership metadata", e.Message);
+        Assert.Equal(JournalStatus.Failed, (await h.JournalAsync())!.Step("HelmUpgrade")!.Status);
+    }
+
+    [Fact]
+    public async Task Different_parameters_after_a_failure_are_refused_naming_the_difference()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "boom");
+        await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        var mutations = h.Api.Mutations.Count;
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { Tag = "v4.1.2" }));
+        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Contains("Tag was 'v4.1.3', now 'v4.1.2'", e.Message);
+        Assert.Contains("UpgradeImageTag was 'v4.1.3', now 'v4.1.2'", e.Message);
+        Assert.Equal(mutations, h.Api.Mutations.Count);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_current_call_and_the_journal_says_where()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.HangUntilCancelled = true;
+        using var cts = new CancellationTokenSource();
+        var run = h.RunAsync(ct: cts.Token);
+        while (h.Helm.Upgrades.Count == 0) await Task.Delay(10);
+        cts.Cancel();
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => run);
+        Assert.Equal(ErrorIds.Stopped, e.ErrorId);
+        var journal = await h.JournalAsync();
+        Assert.Equal(JournalStatus.Stopped, journal!.Step("HelmUpgrade")!.Status);
+        Assert.DoesNotContain(journal.Steps, s => s.Status == JournalStatus.Running);
+    }
+
+    [Fact]
+    public async Task Killed_between_steps_resumes_and_ends_like_a_clean_run()
+    {
+        using var h = new UpgradeHarness();
+        // a run that died after EtcdEndpoints started (journal says running) and before RemoveOldRedis
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "boom");
+        h.Api.Fault = call => call.StartsWith("LIST secrets kubesphere-system") && call.Contains("continue=") && h.Api.Mutations.Any(m => m.Contains("clusterconfigurations")) && !h.Api.Mutations.Any(m => m.StartsWith("DELETE"))
+            ? new OperationCanceledException("process killed") : null;
+        await Assert.ThrowsAnyAsync<Exception>(() => h.RunAsync());
+        Assert.NotNull(h.Api.Find(ResourceKind.Deployments, Ns, "redis"));
+        h.Api.Fault = null;
+        h.Helm.UpgradeFailure = null;
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        Assert.Null(h.Api.Find(ResourceKind.Deployments, Ns, "redis"));
+        Assert.Equal("10.0.0.1,10.0.0.2", h.Api.Find(ResourceKind.ClusterConfigurations, Ns, "ks-installer").Str("spec", "etcd", "endpointIps"));
+        Assert.Equal(KsUpgradeStepStatus.Skipped, result.Steps.Single(s => s.Name == "Backup").Status);
+    }
+
+    [Fact]
+    public async Task Chart_1_1_4_gets_a_warning()
+    {
+        using var h = new UpgradeHarness();
+        h.Chart.Version = "1.1.4";
+        await h.RunAsync();
+        Assert.Contains(h.Log.Records, r => r.Stream == "Warning" && r.Message.Contains("1.1.4"));
+    }
+
+    [Fact]
+    public async Task Existing_non_empty_backup_directory_is_refused_before_any_change()
+    {
+        using var h = new UpgradeHarness();
+        Directory.CreateDirectory(h.BackupPath);
+        File.WriteAllText(Path.Combine(h.BackupPath, "x"), "x");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(UpgradeErrorIds.BackupPathNotEmpty, e.ErrorId);
+        Assert.Empty(h.Api.Mutations);
+    }
+
+    [Fact]
+    public async Task Post_check_failure_fails_the_run_after_the_upgrade()
+    {
+        using var h = new UpgradeHarness();
+        h.Checks.Post = new CheckOutcome(true, new[] { "PodsHealthy: ks-apiserver CrashLoopBackOff" });
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(UpgradeErrorIds.PostCheckFailed, e.ErrorId);
+        var result = (KsUpgradeResult)h.Log.Outputs.Single();
+        Assert.Equal("v4.1.3", result.ToVersion);
+        Assert.False(result.Succeeded);
+    }
+}
