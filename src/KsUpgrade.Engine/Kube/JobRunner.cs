@@ -36,6 +36,7 @@ public sealed class JobRunner
     public async Task<JobOutcome> WaitAsync(string ns, string job, TimeSpan timeout, CancellationToken ct)
     {
         var followed = new ConcurrentDictionary<string, Task>();
+        var emitted = new ConcurrentDictionary<string, int>();
         using var followCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var deadline = DateTimeOffset.UtcNow + timeout;
         JobEnd end;
@@ -53,48 +54,61 @@ public sealed class JobRunner
                 var phase = pod.Str("status", "phase");
                 if (phase is null or "Pending") continue;
                 var name = pod.Name();
-                followed.GetOrAdd(name, n => Task.Run(() => FollowAsync(ns, n, followCts.Token)));
+                _ = followed.GetOrAdd(name, n => Task.Run(() => FollowAsync(ns, n, emitted, followCts.Token)));
             }
             if (DateTimeOffset.UtcNow >= deadline) { end = JobEnd.TimedOut; break; }
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
         // Let the followers drain what the containers wrote, then stop them.
-        var drain = Task.WhenAll(followed.Values);
+        var drain = Task.WhenAll(followed.Values.ToArray());
         await Task.WhenAny(drain, Task.Delay(TimeSpan.FromSeconds(3), ct)).ConfigureAwait(false);
         followCts.Cancel();
-        var lines = await ReadLogsAsync(ns, job, ct).ConfigureAwait(false);
+        var lines = new List<string>();
+        foreach (var (pod, podLines) in await ReadLogsByPodAsync(ns, job, ct).ConfigureAwait(false))
+        {
+            // lines not streamed yet (a pod that ran between two polls, or a follow that ended early): show them now
+            foreach (var l in podLines.Skip(emitted.GetValueOrDefault(pod))) _log.Verbose($"[{pod}] {l}");
+            lines.AddRange(podLines);
+        }
         return new JobOutcome(end, lines, podState);
     }
 
     /// <summary>The full logs of the job's pods, oldest pod first.</summary>
-    public async Task<IReadOnlyList<string>> ReadLogsAsync(string ns, string job, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> ReadLogsAsync(string ns, string job, CancellationToken ct) =>
+        (await ReadLogsByPodAsync(ns, job, ct).ConfigureAwait(false)).SelectMany(p => p.Lines).ToList();
+
+    private async Task<List<(string Pod, List<string> Lines)>> ReadLogsByPodAsync(string ns, string job, CancellationToken ct)
     {
         var pods = await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false);
-        var lines = new List<string>();
+        var result = new List<(string, List<string>)>();
         foreach (var pod in pods.OrderBy(p => p.Str("metadata", "creationTimestamp"), StringComparer.Ordinal))
         {
             if (pod.Str("status", "phase") is null or "Pending") continue;
             try
             {
                 var text = await _api.ReadPodLogAsync(ns, pod.Name(), null, ct).ConfigureAwait(false);
-                lines.AddRange(text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0));
+                result.Add((pod.Name(), text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList()));
             }
             catch (KsUpgradeException e)
             {
                 _log.Verbose($"Could not read the log of pod {ns}/{pod.Name()}: {e.Message}");
             }
         }
-        return lines;
+        return result;
     }
 
-    private async Task FollowAsync(string ns, string pod, CancellationToken ct)
+    private async Task FollowAsync(string ns, string pod, ConcurrentDictionary<string, int> emitted, CancellationToken ct)
     {
         try
         {
             await using var stream = await _api.FollowPodLogAsync(ns, pod, ct).ConfigureAwait(false);
             using var reader = new StreamReader(stream);
             while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0) continue;
                 _log.Verbose($"[{pod}] {line}");
+                emitted.AddOrUpdate(pod, 1, (_, n) => n + 1);
+            }
         }
         catch (OperationCanceledException) { }
         catch (Exception e) when (e is KsUpgradeException or IOException or HttpRequestException)

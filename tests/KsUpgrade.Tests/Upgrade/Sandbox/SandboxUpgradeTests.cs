@@ -1,0 +1,188 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Backup;
+using KsUpgrade.Engine.Connection;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Sandbox.Hosting;
+using KsUpgrade.Sandbox.KubeSphere;
+using HelmTool = KsUpgrade.Tests.Seeds.HelmTool;
+using KsUpgrade.Tests.Upgrade.Fakes;
+using YamlDotNet.RepresentationModel;
+
+namespace KsUpgrade.Tests.Upgrade.Sandbox;
+
+/// <summary>The upgrade engine against the in-process Kubernetes API simulator (seed ks34-multicluster).</summary>
+public sealed class SandboxUpgradeTests : IAsyncLifetime
+{
+    private const string Ns = "kubesphere-system";
+    private SandboxHost _host = null!;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksup-sb-" + Guid.NewGuid().ToString("N"));
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        _host = await SandboxHost.StartAsync(new SandboxOptions
+        {
+            Seed = "ks34-multicluster",
+            Behaviours = new[] { new KsUpgradeJobBehaviour() },
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private async Task<(KsCluster Cluster, KubeApi Api)> ConnectAsync(string context)
+    {
+        var cluster = await ClusterConnector.ConnectAsync(new KsConnectionSettings { KubeconfigPaths = new[] { _host.KubeconfigPath }, Context = context }, null, CancellationToken.None);
+        return (cluster, KubeApi.For(cluster));
+    }
+
+    private string ValuesFile()
+    {
+        var path = Path.Combine(_dir, "ks-core-values.yaml");
+        File.WriteAllText(path, """
+            upgrade:
+              enabled: true
+              config:
+                storage:
+                  local:
+                    path: /tmp/ks-upgrade
+                validator:
+                  ksVersion:
+                    enabled: true
+                jobs:
+                  core:
+                    enabled: true
+                    priority: 10000
+                  iam:
+                    enabled: true
+                    priority: 999
+            """);
+        return path;
+    }
+
+    private UpgradeParameters Parameters(KsClusterRole role, string backup) => new()
+    {
+        Role = role,
+        ValuesPath = ValuesFile(),
+        Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
+        BackupPath = Path.Combine(_dir, backup),
+        JobTimeout = TimeSpan.FromSeconds(60),
+        Timeout = TimeSpan.FromMinutes(2),
+    };
+
+    [Fact]
+    public async Task Backup_streams_every_page_and_counts_match_the_cluster()
+    {
+        var (_, api) = await ConnectAsync("host");
+        var view = _host.Cluster("host");
+        var target = Path.Combine(_dir, "bk");
+        var result = await new ClusterBackup(api, NullEngineLog.Instance).RunAsync(new BackupOptions(target) { PageSize = 7 }, CancellationToken.None);
+
+        var expectedKs = new[] { ("v1", "configmaps"), ("v1", "secrets"), ("apps/v1", "statefulsets"), ("apps/v1", "deployments"), ("apps/v1", "daemonsets") }
+            .Sum(k => view.List(k.Item1, k.Item2, Ns).Count);
+        Assert.Equal(expectedKs, result.Files.Single(f => f.Name == "backup-kubesphere-system.yaml").Objects);
+        Assert.Equal(view.List("v1", "namespaces").Count, result.Files.Single(f => f.Name == "backup-tenant-namespaces.yaml").Objects);
+        Assert.Equal(view.List("iam.kubesphere.io/v1alpha2", "users").Count, result.Files.Single(f => f.Name == "backup-iam-users.yaml").Objects);
+        Assert.Equal(view.List("tenant.kubesphere.io/v1alpha1", "workspaces").Count, result.Files.Single(f => f.Name == "backup-tenant-workspaces.yaml").Objects);
+        Assert.Equal(view.List("tenant.kubesphere.io/v1alpha2", "workspacetemplates").Count, result.Files.Single(f => f.Name == "backup-tenant-workspacetemplates.yaml").Objects);
+        Assert.True(result.Files.Single(f => f.Name == "backup-iam-roles.yaml").Objects > 0);
+        Assert.Equal(1, result.Files.Single(f => f.Name == "backup-cc.yaml").Objects);
+        Assert.Equal("v3.4.1", result.KubeSphereVersion);
+        Assert.Contains("backup-kube-system.yaml", result.Files.Select(f => f.Name));
+
+        var text = File.ReadAllText(Path.Combine(target, "backup-kubesphere-system.yaml"));
+        Assert.DoesNotContain("managedFields", text);
+        var docs = YamlJson.ReadDocuments(text);
+        Assert.Equal(expectedKs, docs.Count);
+        Assert.Contains(docs, d => d.Str("kind") == "Secret" && d.Name() == "redis-secret");
+    }
+
+    [Fact]
+    public async Task WhatIf_changes_nothing_in_the_cluster()
+    {
+        var (_, api) = await ConnectAsync("host");
+        var before = _host.StateOf("host").ToJsonString();
+        var log = new RecordingEngineLog { Approve = false };
+        var helm = new RealHelmOrStatic(_host.KubeconfigPath, "host");
+        var result = await new ClusterUpgrade(api, Parameters(KsClusterRole.Host, "whatif"), helm, new FakeChecks(), log) { PollInterval = TimeSpan.FromMilliseconds(100) }
+            .RunAsync(CancellationToken.None);
+        Assert.Equal(before, _host.StateOf("host").ToJsonString());
+        Assert.Contains(result.Steps, s => s.Name == "RemoveOldRedis" && s.Status == KsUpgradeStepStatus.WhatIf && s.Detail.Contains("Delete Deployment kubesphere-system/redis"));
+        Assert.Contains(result.Steps, s => s.Name == "ApplyCrds" && s.Status == KsUpgradeStepStatus.WhatIf && s.Detail.Contains("installplans.kubesphere.io"));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "whatif")));
+    }
+
+    [Fact]
+    public async Task Host_steps_change_the_cluster_as_upgrade_sh_does()
+    {
+        var (_, api) = await ConnectAsync("host");
+        var view = _host.Cluster("host");
+        var masters = view.Get("v1", "endpoints", "kube-system", "etcd")!["subsets"]!.AsArray()
+            .SelectMany(s => s!["addresses"]!.AsArray()).Select(a => a!["ip"]!.GetValue<string>()).ToList();
+        var helm = new RealHelmOrStatic(_host.KubeconfigPath, "host") { FailUpgrade = true };
+        var log = new RecordingEngineLog();
+        var upgrade = new ClusterUpgrade(api, Parameters(KsClusterRole.Host, "host-bk"), helm, new FakeChecks(), log) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => upgrade.RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.HelmUpgradeFailed, e.ErrorId);
+        var result = (KsUpgradeResult)log.Outputs.Single();
+        Assert.All(result.Steps.Take(8), s => Assert.True(s.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped, $"{s.Name}: {s.Status} {s.Detail}"));
+
+        Assert.Equal(0, view.Get("apps/v1", "deployments", Ns, "ks-installer").Long("spec", "replicas"));
+        Assert.Equal(string.Join(",", masters), view.Get("installer.kubesphere.io/v1alpha1", "clusterconfigurations", Ns, "ks-installer").Str("spec", "etcd", "endpointIps"));
+        Assert.Null(view.Get("apps/v1", "deployments", Ns, "redis"));
+        Assert.Null(view.Get("v1", "services", Ns, "redis"));
+        Assert.Null(view.Get("v1", "secrets", Ns, "redis-secret"));
+        Assert.Null(view.Get("v1", "configmaps", Ns, "redis-configmap"));
+        Assert.Null(view.Get("v1", "persistentvolumeclaims", Ns, "redis-pvc"));
+        Assert.True(KubeJson.HasCondition(view.Get("batch/v1", "jobs", Ns, "prepare-upgrade")!, "Complete"));
+        Assert.NotNull(view.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, "installplans.kubesphere.io"));
+        Assert.True(log.Records.Any(r => r.Stream == "Verbose" && r.Message.StartsWith("[prepare-upgrade")), string.Join("\n", log.Records.Where(r => r.Stream == "Verbose").Select(r => r.Message)));
+
+        var journal = (await UpgradeJournal.ReadAsync(api, CancellationToken.None))!.State;
+        Assert.Equal(JournalStatus.Failed, journal.Step("HelmUpgrade")!.Status);
+        Assert.True(journal.IsDone("PrepareJob"));
+        Assert.True(File.Exists(Path.Combine(_dir, "host-bk", "manifest.json")));
+    }
+
+    [Fact]
+    public async Task Member_with_redis_ha_loses_the_ks_redis_release_natively()
+    {
+        var (_, api) = await ConnectAsync("member2");
+        var view = _host.Cluster("member2");
+        Assert.Contains(view.List("v1", "secrets", Ns), s => KubeJson.Label(s, "name") == "ks-redis");
+        var helm = new RealHelmOrStatic(_host.KubeconfigPath, "member2") { FailUpgrade = true };
+        var log = new RecordingEngineLog();
+        var upgrade = new ClusterUpgrade(api, Parameters(KsClusterRole.Member, "m2-bk"), helm, new FakeChecks(), log) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        await Assert.ThrowsAsync<KsUpgradeException>(() => upgrade.RunAsync(CancellationToken.None));
+        Assert.DoesNotContain(view.List("v1", "secrets", Ns), s => KubeJson.Label(s, "name") == "ks-redis");
+        Assert.Null(view.Get("apps/v1", "statefulsets", Ns, "redis-ha-server"));
+        Assert.DoesNotContain(view.List("v1", "persistentvolumeclaims", Ns), p => KubeJson.Label(p, "app") == "redis-ha");
+        var flags = ((KsUpgradeResult)log.Outputs.Single()).Steps.Single(s => s.Name == "RedisFlags").Detail;
+        Assert.Contains("redisHA.enabled=true", flags);
+    }
+}
+
+/// <summary>Real helm when the binary is cached (template with --dry-run=server); else the static fixture render. Upgrade can be made to fail.</summary>
+internal sealed class RealHelmOrStatic : IUpgradeHelm
+{
+    private readonly RealHelm? _real;
+    public RealHelmOrStatic(string kubeconfig, string context) =>
+        _real = HelmTool.Path is null ? null : new RealHelm(HelmTool.Path, kubeconfig, context);
+
+    public bool FailUpgrade { get; init; }
+
+    public Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct) =>
+        _real?.TemplateAsync(request, ct) ?? Task.FromResult(FakeHelm.PrepareYaml);
+
+    public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct)
+    {
+        if (FailUpgrade || _real is null) throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "helm upgrade not run in this test");
+        return _real.UpgradeAsync(request, outputLine, ct);
+    }
+}
