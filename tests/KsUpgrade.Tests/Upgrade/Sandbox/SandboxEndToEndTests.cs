@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Connection;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Sandbox.Hosting;
+using KsUpgrade.Sandbox.KubeSphere;
+using KsUpgrade.Tests.Seeds;
+using KsUpgrade.Tests.Upgrade.Fakes;
+using HelmTool = KsUpgrade.Tests.Seeds.HelmTool;
+
+namespace KsUpgrade.Tests.Upgrade.Sandbox;
+
+/// <summary>Host then member upgrade on ks34-multicluster with real helm 3.17 and the fixture chart.</summary>
+public sealed class SandboxEndToEndTests : IAsyncLifetime
+{
+    private const string Ns = "kubesphere-system";
+    private SandboxHost _host = null!;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksup-e2e-" + Guid.NewGuid().ToString("N"));
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        SandboxHost? started = null;
+        started = await SandboxHost.StartAsync(new SandboxOptions
+        {
+            Seed = "ks34-multicluster",
+            Behaviours = new[] { new KsUpgradeJobBehaviour(name => started is null ? null : TryView(started, name)) },
+        });
+        _host = started;
+    }
+
+    private static KsUpgrade.Sandbox.Simulation.ISandboxClusterView? TryView(SandboxHost h, string name)
+    {
+        try { return h.Cluster(name); } catch (ArgumentException) { return null; }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private async Task<KsCluster> ConnectAsync(string context) =>
+        await ClusterConnector.ConnectAsync(new KsConnectionSettings { KubeconfigPaths = new[] { _host.KubeconfigPath }, Context = context }, null, CancellationToken.None);
+
+    private UpgradeParameters Parameters(KsClusterRole role, string backup)
+    {
+        var values = Path.Combine(_dir, "ks-core-values.yaml");
+        File.WriteAllText(values, """
+            upgrade:
+              enabled: true
+              config:
+                storage:
+                  local:
+                    path: /tmp/ks-upgrade
+                validator:
+                  ksVersion:
+                    enabled: true
+                jobs:
+                  core:
+                    enabled: true
+                    priority: 10000
+                  iam:
+                    enabled: true
+                    priority: 999
+            """);
+        return new UpgradeParameters
+        {
+            Role = role,
+            ValuesPath = values,
+            Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
+            BackupPath = Path.Combine(_dir, backup),
+            JobTimeout = TimeSpan.FromSeconds(60),
+            Timeout = TimeSpan.FromMinutes(3),
+        };
+    }
+
+    [HelmFact]
+    public async Task Host_then_member_upgrade_end_to_end()
+    {
+        var hostCluster = await ConnectAsync("host");
+        var hostLog = new RecordingEngineLog();
+        var hostUpgrade = ClusterUpgrade.For(hostCluster, Parameters(KsClusterRole.Host, "host-bk"),
+            new RealHelm(HelmTool.Path!, _host.KubeconfigPath, "host"), new FakeChecks(), hostLog);
+        KsUpgradeResult result;
+        try { result = await hostUpgrade.RunAsync(CancellationToken.None); }
+        catch (KsUpgradeException e)
+        {
+            var r = (KsUpgradeResult)hostLog.Outputs.Single();
+            throw new Xunit.Sdk.XunitException($"{e.ErrorId}: {e.Message}\n" + string.Join("\n", r.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        }
+        Assert.True(result.Succeeded);
+        await AssertUpgradedAsync("host", "host", result, "true");
+
+        // the member: refused while... the host is v4 now, so it runs
+        var member = await ConnectAsync("member1");
+        var memberLog = new RecordingEngineLog();
+        var memberUpgrade = ClusterUpgrade.For(member, Parameters(KsClusterRole.Member, "m1-bk"),
+            new RealHelm(HelmTool.Path!, _host.KubeconfigPath, "member1"), new FakeChecks(), memberLog, host: hostCluster);
+        KsUpgradeResult m;
+        try { m = await memberUpgrade.RunAsync(CancellationToken.None); }
+        catch (KsUpgradeException e)
+        {
+            var r = (KsUpgradeResult)memberLog.Outputs.Single();
+            throw new Xunit.Sdk.XunitException($"{e.ErrorId}: {e.Message}\n" + string.Join("\n", r.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        }
+        Assert.True(m.Succeeded);
+        await AssertUpgradedAsync("member1", "member", m, "false");
+    }
+
+    private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
+    {
+        var view = _host.Cluster(context);
+        var api = KubeApi.For(await ConnectAsync(context));
+        Assert.Equal("v3.4.1", result.FromVersion);
+        Assert.Equal("v4.1.3", result.ToVersion);
+        // StopInstaller scaled it to 0; ks-upgrade's core post-upgrade then deletes it
+        Assert.Contains(result.Steps, s => s.Name == "StopInstaller" && s.Status == KsUpgradeStepStatus.Succeeded);
+        Assert.Null(view.Get("apps/v1", "deployments", Ns, "ks-installer"));
+        Assert.NotEqual("localhost", view.Get("installer.kubesphere.io/v1alpha1", "clusterconfigurations", Ns, "ks-installer").Str("spec", "etcd", "endpointIps"));
+        Assert.Null(view.Get("v1", "configmaps", Ns, "redis-configmap"));
+        Assert.True(KubeJson.HasCondition(view.Get("batch/v1", "jobs", Ns, "prepare-upgrade")!, "Complete"));
+        Assert.NotNull(view.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, "installplans.kubesphere.io"));
+
+        var release = await ReleaseSecrets.LatestAsync(api, Ns, "ks-core", CancellationToken.None);
+        Assert.Equal("deployed", release!.Status);
+        Assert.Equal("v4.1.3", release.AppVersion);
+        Assert.Equal(result.HelmRevision, release.Revision);
+        var secret = view.Get("v1", "secrets", Ns, release.SecretName)!;
+        var config = ReleaseSecrets.Decode(secret.Str("data", "release"))!["config"]!;
+        Assert.Equal(role, config.Str("multicluster", "role"));
+        Assert.Equal("v1.1.5", config.Str("ksExtensionRepository", "image", "tag"));
+        Assert.Equal(museum, config.Str("upgrade", "config", "validator", "extensionsMuseum", "enabled"));
+        Assert.Null(config.At("kseExtensionRepository"));
+
+        var journal = (await UpgradeJournal.ReadAsync(api, CancellationToken.None))!.State;
+        Assert.All(journal.Steps, s => Assert.Equal(JournalStatus.Succeeded, s.Status));
+        Assert.Equal(10, journal.Steps.Count);
+
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(result.BackupPath!, "manifest.json")))!;
+        foreach (var f in manifest["files"]!.AsArray())
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(result.BackupPath!, f!["name"]!.GetValue<string>()));
+            Assert.Equal(f["sha256"]!.GetValue<string>(), Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
+        }
+        Assert.Equal(1, manifest["files"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "backup-cc.yaml")!["objects"]!.GetValue<int>());
+    }
+}
