@@ -45,10 +45,11 @@ public static class KubeJson
 
     public static long? Long(this JsonNode? node, params string[] path)
     {
-        var n = node.At(path);
-        if (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l)) return l;
-        if (n is JsonValue s && s.GetValueKind() == JsonValueKind.Number) return (long)s.GetValue<double>();
-        return null;
+        if (node.At(path) is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return null;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        if (v.TryGetValue<double>(out var d)) return (long)d;
+        return double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) ? (long)p : null;
     }
 
     public static string Name(this JsonObject o) => o.Str("metadata", "name") ?? "";

@@ -166,6 +166,86 @@ public sealed class SandboxUpgradeTests : IAsyncLifetime
         var flags = ((KsUpgradeResult)log.Outputs.Single()).Steps.Single(s => s.Name == "RedisFlags").Detail;
         Assert.Contains("redisHA.enabled=true", flags);
     }
+
+    [Fact]
+    public async Task Transient_api_failures_are_retried()
+    {
+        var (cluster, _) = await ConnectAsync("host");
+        _host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "list", Resource = "secrets", Status = 500, Times = 2, Cluster = "host" });
+        _host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "list", Resource = "deployments", Status = 429, RetryAfterSeconds = 1, Times = 1, Cluster = "host" });
+        _host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "list", Resource = "configmaps", DropConnection = true, Times = 1, Cluster = "host" });
+        var log = new RecordingEngineLog();
+        var result = await new ClusterBackup(KubeApi.For(cluster, log.Verbose), log)
+            .RunAsync(new BackupOptions(Path.Combine(_dir, "retry")), CancellationToken.None);
+        Assert.True(result.ObjectCount > 0);
+        Assert.Equal(4, log.Records.Count(r => r.Stream == "Verbose" && r.Message.StartsWith("Transient failure")));
+    }
+
+    [Fact]
+    public async Task Persistent_500_mid_backup_fails_the_step_and_a_rerun_takes_the_backup_and_goes_on()
+    {
+        var (cluster, _) = await ConnectAsync("host");
+        var fault = _host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "list", Resource = "daemonsets", Status = 500, Cluster = "host" });
+        var p = Parameters(KsClusterRole.Host, "bk500");
+        var helm = new RealHelmOrStatic(_host.KubeconfigPath, "host") { FailUpgrade = true };
+        var log = new RecordingEngineLog();
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => NewUpgrade(cluster, p, helm, log).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.ApiError, e.ErrorId);
+        Assert.Contains("500", e.Message);
+        Assert.False(Directory.Exists(p.BackupPath));
+        var api = KubeApi.For(cluster);
+        var journal = (await UpgradeJournal.ReadAsync(api, CancellationToken.None))!.State;
+        Assert.Equal(JournalStatus.Failed, journal.Step("Backup")!.Status);
+        Assert.Null(journal.Step("StopInstaller"));
+        Assert.Equal(1, _host.Cluster("host").Get("apps/v1", "deployments", Ns, "ks-installer").Long("spec", "replicas"));
+
+        _host.ClearFaults();
+        log = new RecordingEngineLog();
+        var e2 = await Assert.ThrowsAsync<KsUpgradeException>(() => NewUpgrade(cluster, p, helm, log).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.HelmUpgradeFailed, e2.ErrorId);
+        var r = (KsUpgradeResult)log.Outputs.Single();
+        Assert.Equal(KsUpgradeStepStatus.Skipped, r.Steps[0].Status);
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, r.Steps[1].Status);
+        Assert.True(File.Exists(Path.Combine(p.BackupPath!, "manifest.json")));
+        Assert.False(Directory.Exists(p.BackupPath + ".partial"));
+    }
+
+    [Fact]
+    public async Task Failed_prepare_job_stops_and_the_rerun_resumes_there()
+    {
+        var (cluster, api) = await ConnectAsync("host");
+        _host.FailJob("prepare-upgrade");
+        var p = Parameters(KsClusterRole.Host, "bkprep");
+        var helm = new RealHelmOrStatic(_host.KubeconfigPath, "host") { FailUpgrade = true };
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => NewUpgrade(cluster, p, helm, new RecordingEngineLog()).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.PrepareJobFailed, e.ErrorId);
+        Assert.Contains("simulated failure of job prepare-upgrade", e.Message);
+        var backup = File.ReadAllText(Path.Combine(p.BackupPath!, "manifest.json"));
+
+        _host.ClearFaults();
+        var log = new RecordingEngineLog();
+        await Assert.ThrowsAsync<KsUpgradeException>(() => NewUpgrade(cluster, p, helm, log).RunAsync(CancellationToken.None));
+        var r = (KsUpgradeResult)log.Outputs.Single();
+        Assert.All(r.Steps.Take(6), s => Assert.Equal(KsUpgradeStepStatus.Skipped, s.Status));
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, r.Steps.Single(s => s.Name == "PrepareJob").Status);
+        Assert.Equal(backup, File.ReadAllText(Path.Combine(p.BackupPath!, "manifest.json")));
+        Assert.True(KubeJson.HasCondition(_host.Cluster("host").Get("batch/v1", "jobs", Ns, "prepare-upgrade")!, "Complete"));
+    }
+
+    [Fact]
+    public async Task Pending_ks_core_release_is_refused_before_any_change()
+    {
+        var (cluster, _) = await ConnectAsync("host");
+        _host.SetHelmReleaseStatus("host", Ns, "ks-core", "pending-upgrade");
+        var before = _host.StateOf("host").ToJsonString();
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
+            NewUpgrade(cluster, Parameters(KsClusterRole.Host, "bkpend"), new RealHelmOrStatic(_host.KubeconfigPath, "host"), new RecordingEngineLog()).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.ReleasePending, e.ErrorId);
+        Assert.Equal(before, _host.StateOf("host").ToJsonString());
+    }
+
+    private static ClusterUpgrade NewUpgrade(KsCluster cluster, UpgradeParameters p, IUpgradeHelm helm, RecordingEngineLog log) =>
+        new(KubeApi.For(cluster, log.Verbose), p, helm, new FakeChecks(), log) { PollInterval = TimeSpan.FromMilliseconds(100) };
 }
 
 /// <summary>Real helm when the binary is cached (template with --dry-run=server); else the static fixture render. Upgrade can be made to fail.</summary>
