@@ -79,12 +79,24 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
     }
 
     [HelmFact]
-    public async Task Host_then_member_upgrade_end_to_end()
+    public Task Host_then_member_upgrade_end_to_end_with_helm3() => HostThenMemberAsync(HelmTool.Path!);
+
+    // helm 4.1.4's `template --dry-run=server` validates the rendered objects against the server and fails on the sandbox
+    // with "error validating data: the server could not find the requested resource" (a sandbox gap, reported).
+    [Fact(Skip = "sandbox: helm 4 template --dry-run=server validation fails (server could not find the requested resource)")]
+    public async Task Host_then_member_upgrade_end_to_end_with_helm4()
+    {
+        var helm4 = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ksupgrade", "tools", "helm-v4.1.4", "helm");
+        Assert.True(File.Exists(helm4), "helm 4.1.4 not cached: run `bash /work/wt/get-helm.sh`");
+        await HostThenMemberAsync(helm4);
+    }
+
+    private async Task HostThenMemberAsync(string helmPath)
     {
         var hostCluster = await ConnectAsync("host");
         var hostLog = new RecordingEngineLog();
         var hostUpgrade = ClusterUpgrade.For(hostCluster, Parameters(KsClusterRole.Host, "host-bk"),
-            new RealHelm(HelmTool.Path!, _host.KubeconfigPath, "host"), new FakeChecks(), hostLog);
+            new RealHelm(helmPath, _host.KubeconfigPath, "host"), new FakeChecks(), hostLog);
         KsUpgradeResult result;
         try { result = await hostUpgrade.RunAsync(CancellationToken.None); }
         catch (KsUpgradeException e)
@@ -99,7 +111,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         var member = await ConnectAsync("member1");
         var memberLog = new RecordingEngineLog();
         var memberUpgrade = ClusterUpgrade.For(member, Parameters(KsClusterRole.Member, "m1-bk"),
-            new RealHelm(HelmTool.Path!, _host.KubeconfigPath, "member1"), new FakeChecks(), memberLog, host: hostCluster);
+            new RealHelm(helmPath, _host.KubeconfigPath, "member1"), new FakeChecks(), memberLog, host: hostCluster);
         KsUpgradeResult m;
         try { m = await memberUpgrade.RunAsync(CancellationToken.None); }
         catch (KsUpgradeException e)
