@@ -320,4 +320,34 @@ public sealed class ClusterUpgradeTests
         Assert.Equal("v4.1.3", result.ToVersion);
         Assert.False(result.Succeeded);
     }
+
+    [Fact]
+    public async Task A_resumed_run_still_stops_on_a_release_left_pending_by_a_killed_helm_upgrade()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "killed");
+        await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Scenario.AddRelease(h.Api, "ks-core", 2, "pending-upgrade", "v4.1.3", "1.1.5", "");
+        h.Helm.UpgradeFailure = null;
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(ErrorIds.ReleasePending, e.ErrorId);
+        Assert.Single(h.Helm.Upgrades);
+        var result = (KsUpgradeResult)h.Log.Outputs.Single();
+        Assert.Equal(KsUpgradeStepStatus.Skipped, result.Steps[0].Status);
+        Assert.Equal(KsUpgradeStepStatus.Failed, result.Steps.Single(s => s.Name == "HelmUpgrade").Status);
+    }
+
+    [Fact]
+    public async Task A_completed_upgrade_rerun_skips_everything()
+    {
+        using var h = new UpgradeHarness();
+        await h.RunAsync();
+        var mutations = h.Api.Mutations.Count;
+        var again = await h.RunAsync();
+        Assert.True(again.Succeeded);
+        Assert.All(again.Steps, s => Assert.Equal(KsUpgradeStepStatus.Skipped, s.Status));
+        Assert.Equal("v4.1.3", again.ToVersion);
+        Assert.Equal(2, again.HelmRevision);
+        Assert.Equal(mutations, h.Api.Mutations.Count);
+    }
 }

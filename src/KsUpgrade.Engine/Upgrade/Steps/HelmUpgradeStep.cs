@@ -27,6 +27,8 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
+        // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade
+        await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         var chart = await c.ChartAsync(ct).ConfigureAwait(false);
         var actions = new List<string> { "Run: helm " + string.Join(" ", Request(c).Arguments()) };
         if (chart.Version == "1.1.4")

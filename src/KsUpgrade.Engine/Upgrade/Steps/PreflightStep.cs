@@ -15,6 +15,19 @@ internal sealed class PreflightStep : IUpgradeStep
     public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>
         Task.FromResult(new StepPlan(c.Api.Context, new[] { "Run the preflight checks (read-only)" }));
 
+    /// <summary>Stops when the latest ks-core revision is pending-* (an interrupted helm operation); returns that revision.</summary>
+    internal static async Task<ReleaseRevision?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
+    {
+        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        if (latest is not null && latest.Status.StartsWith("pending-", StringComparison.Ordinal))
+            throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
+                $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
+            {
+                Remedy = $"Back up, then delete secret {latest.SecretName} in {UpgradeContext.Namespace} so the last deployed revision is current again; then re-run.",
+            };
+        return latest;
+    }
+
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
         var notes = new List<string>();
@@ -34,13 +47,7 @@ internal sealed class PreflightStep : IUpgradeStep
             else notes.Add("checks passed");
         }
 
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
-        if (latest is not null && latest.Status.StartsWith("pending-", StringComparison.Ordinal))
-            throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
-                $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
-            {
-                Remedy = $"Back up, then delete secret {latest.SecretName} in {UpgradeContext.Namespace} so the last deployed revision is current again; then re-run.",
-            };
+        var latest = await CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) notes.Add($"ks-core revision {latest.Revision} {latest.Status} ({latest.AppVersion})");
 
         var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
