@@ -3,14 +3,14 @@ using System.Globalization;
 namespace KsUpgrade.Engine.Upgrade;
 
 /// <summary>One --set key=value.</summary>
-public sealed record HelmSet(string Key, string Value)
+public sealed record HelmSetValue(string Key, string Value)
 {
     public override string ToString() => $"{Key}={Value}";
 }
 
 /// <summary>helm template (only the given template, optionally with --dry-run=server so lookup sees the cluster).</summary>
-public sealed record HelmTemplateRequest(string Release, string Namespace, string Chart, string? ShowOnly,
-    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSet> Sets, bool DryRunServer)
+public sealed record HelmTemplateCall(string Release, string Namespace, string Chart, string? ShowOnly,
+    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSetValue> Sets, bool DryRunServer)
 {
     /// <summary>The exact helm arguments (without kubeconfig/context flags, which the helm layer adds).</summary>
     public IReadOnlyList<string> Arguments()
@@ -25,8 +25,8 @@ public sealed record HelmTemplateRequest(string Release, string Namespace, strin
 }
 
 /// <summary>helm upgrade of an existing release.</summary>
-public sealed record HelmUpgradeRequest(string Release, string Namespace, string Chart,
-    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSet> Sets, bool Wait, TimeSpan Timeout)
+public sealed record HelmUpgradeCall(string Release, string Namespace, string Chart,
+    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSetValue> Sets, bool Wait, TimeSpan Timeout)
 {
     public IReadOnlyList<string> Arguments()
     {
@@ -49,8 +49,8 @@ public sealed record HelmUpgradeOutcome(int? Revision, string? Status);
 public interface IUpgradeHelm
 {
     /// <summary>Runs helm template; returns the rendered multi-document YAML (stdout).</summary>
-    Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct);
+    Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct);
 
     /// <summary>Runs helm upgrade; each output line goes to <paramref name="outputLine"/> (Verbose).</summary>
-    Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct);
+    Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct);
 }

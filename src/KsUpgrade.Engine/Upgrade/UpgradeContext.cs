@@ -39,14 +39,14 @@ internal sealed class UpgradeContext
     public IReadOnlyList<string> ValuesFiles => new[] { Path.GetFullPath(Parameters.ValuesPath) };
 
     /// <summary>upgrade.image.registry/tag, extension.imageRegistry, global.imageRegistry/tag (upgrade-reference §2 steps 8 and 11).</summary>
-    public IEnumerable<HelmSet> ImageSets(bool includeGlobal = true)
+    public IEnumerable<HelmSetValue> ImageSets(bool includeGlobal = true)
     {
         var p = Parameters;
-        yield return new HelmSet("upgrade.image.registry", p.ImageRegistry);
-        yield return new HelmSet("upgrade.image.tag", p.EffectiveUpgradeImageTag);
-        if (!string.IsNullOrEmpty(p.ExtensionImageRegistry)) yield return new HelmSet("extension.imageRegistry", p.ExtensionImageRegistry!);
+        yield return new HelmSetValue("upgrade.image.registry", p.ImageRegistry);
+        yield return new HelmSetValue("upgrade.image.tag", p.EffectiveUpgradeImageTag);
+        if (!string.IsNullOrEmpty(p.ExtensionImageRegistry)) yield return new HelmSetValue("extension.imageRegistry", p.ExtensionImageRegistry!);
         if (!includeGlobal) yield break;
-        yield return new HelmSet("global.imageRegistry", p.ImageRegistry);
-        yield return new HelmSet("global.tag", p.Tag);
+        yield return new HelmSetValue("global.imageRegistry", p.ImageRegistry);
+        yield return new HelmSetValue("global.tag", p.Tag);
     }
 }

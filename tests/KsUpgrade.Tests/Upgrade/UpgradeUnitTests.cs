@@ -23,11 +23,11 @@ public sealed class UpgradeUnitTests
     [Fact]
     public void Helm_arguments_are_exact()
     {
-        var r = new HelmUpgradeRequest("ks-core", "kubesphere-system", "/c/ks-core", new[] { "/v.yaml" },
-            new[] { new HelmSet("a.b", "1"), new HelmSet("c", "x") }, true, TimeSpan.FromMinutes(30));
+        var r = new HelmUpgradeCall("ks-core", "kubesphere-system", "/c/ks-core", new[] { "/v.yaml" },
+            new[] { new HelmSetValue("a.b", "1"), new HelmSetValue("c", "x") }, true, TimeSpan.FromMinutes(30));
         Assert.Equal("upgrade ks-core /c/ks-core --namespace kubesphere-system --set a.b=1 --set c=x --values /v.yaml --wait --timeout 1800s",
             string.Join(" ", r.Arguments()));
-        var t = new HelmTemplateRequest("ks-core", "kubesphere-system", "/c", "templates/prepare-upgrade-job.yaml", new[] { "/v.yaml" }, new[] { new HelmSet("upgrade.prepare", "true") }, true);
+        var t = new HelmTemplateCall("ks-core", "kubesphere-system", "/c", "templates/prepare-upgrade-job.yaml", new[] { "/v.yaml" }, new[] { new HelmSetValue("upgrade.prepare", "true") }, true);
         Assert.Equal("template ks-core /c --namespace kubesphere-system --show-only templates/prepare-upgrade-job.yaml --set upgrade.prepare=true --values /v.yaml --dry-run=server",
             string.Join(" ", t.Arguments()));
     }

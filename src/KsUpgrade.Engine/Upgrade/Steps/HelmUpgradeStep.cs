@@ -12,17 +12,17 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
     public string Name => "HelmUpgrade";
     public bool Mutating => true;
 
-    public static HelmUpgradeRequest Request(UpgradeContext c)
+    public static HelmUpgradeCall Request(UpgradeContext c)
     {
         var p = c.Parameters;
-        var sets = new List<HelmSet> { new("multicluster.role", p.RoleName) };
+        var sets = new List<HelmSetValue> { new("multicluster.role", p.RoleName) };
         sets.AddRange(c.ImageSets(includeGlobal: false));
-        sets.Add(new HelmSet("ksExtensionRepository.image.tag", p.ExtensionVersion));
-        sets.Add(new HelmSet("global.imageRegistry", p.ImageRegistry));
-        sets.Add(new HelmSet("global.tag", p.Tag));
+        sets.Add(new HelmSetValue("ksExtensionRepository.image.tag", p.ExtensionVersion));
+        sets.Add(new HelmSetValue("global.imageRegistry", p.ImageRegistry));
+        sets.Add(new HelmSetValue("global.tag", p.Tag));
         sets.AddRange(RedisFlagsStep.Sets(c));
-        sets.Add(new HelmSet("upgrade.config.validator.extensionsMuseum.enabled", p.Role == KsClusterRole.Host ? "true" : "false"));
-        return new HelmUpgradeRequest(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, c.ValuesFiles, sets, Wait: true, p.Timeout);
+        sets.Add(new HelmSetValue("upgrade.config.validator.extensionsMuseum.enabled", p.Role == KsClusterRole.Host ? "true" : "false"));
+        return new HelmUpgradeCall(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, c.ValuesFiles, sets, Wait: true, p.Timeout);
     }
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)

@@ -17,9 +17,9 @@ internal sealed class PrepareJobStep : IUpgradeStep
 
     internal sealed record Rendered(IReadOnlyList<(ResourceKind Kind, JsonObject Obj)> Objects, bool DeleteOldJob);
 
-    public static HelmTemplateRequest Request(UpgradeContext c) => new(UpgradeContext.Release, UpgradeContext.Namespace, c.Parameters.Chart,
+    public static HelmTemplateCall Request(UpgradeContext c) => new(UpgradeContext.Release, UpgradeContext.Namespace, c.Parameters.Chart,
         Template, c.ValuesFiles,
-        new[] { new HelmSet("upgrade.prepare", "true") }.Concat(c.ImageSets()).ToList(), DryRunServer: true);
+        new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(c.ImageSets()).ToList(), DryRunServer: true);
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {

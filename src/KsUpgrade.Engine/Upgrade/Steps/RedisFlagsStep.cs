@@ -28,9 +28,9 @@ internal sealed class RedisFlagsStep : IUpgradeStep
     }
 
     /// <summary>The --set values the flags add to helm upgrade.</summary>
-    internal static IEnumerable<HelmSet> Sets(UpgradeContext c)
+    internal static IEnumerable<HelmSetValue> Sets(UpgradeContext c)
     {
-        if (c.Fact(UpgradeContext.FactHaEnabled)) yield return new HelmSet("ha.enabled", "true");
-        if (c.Fact(UpgradeContext.FactRedisHaEnabled)) yield return new HelmSet("redisHA.enabled", "true");
+        if (c.Fact(UpgradeContext.FactHaEnabled)) yield return new HelmSetValue("ha.enabled", "true");
+        if (c.Fact(UpgradeContext.FactRedisHaEnabled)) yield return new HelmSetValue("redisHA.enabled", "true");
     }
 }

@@ -10,8 +10,8 @@ public sealed class FakeHelm : IUpgradeHelm
     private readonly FakeKubeApi _api;
     public FakeHelm(FakeKubeApi api) => _api = api;
 
-    public List<HelmTemplateRequest> Templates { get; } = new();
-    public List<HelmUpgradeRequest> Upgrades { get; } = new();
+    public List<HelmTemplateCall> Templates { get; } = new();
+    public List<HelmUpgradeCall> Upgrades { get; } = new();
     public string PreHookLog { get; set; } = "I1125 executor.go: pre-upgrade core done";
     public string PostHookLog { get; set; } = "I1125 executor.go: post-upgrade core done";
     public Exception? UpgradeFailure { get; set; }
@@ -59,13 +59,13 @@ public sealed class FakeHelm : IUpgradeHelm
               storage: 5Gi
         """;
 
-    public Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct)
+    public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         Templates.Add(request);
         return Task.FromResult(PrepareYaml);
     }
 
-    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct)
+    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct)
     {
         Upgrades.Add(request);
         CrdsAtUpgrade = _api.All(ResourceKind.CustomResourceDefinitions).Count;

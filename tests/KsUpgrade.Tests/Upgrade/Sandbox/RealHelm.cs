@@ -20,14 +20,14 @@ public sealed class RealHelm : IUpgradeHelm
 
     public List<IReadOnlyList<string>> Calls { get; } = new();
 
-    public async Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct)
+    public async Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         var (code, stdout, stderr) = await RunAsync(request.Arguments(), null, ct);
         if (code != 0) throw new KsUpgradeException(ErrorIds.HelmFailed, KsErrorCategory.FromStdErr, "helm template failed: " + stderr.Trim());
         return stdout;
     }
 
-    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct)
+    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct)
     {
         var (code, stdout, stderr) = await RunAsync(request.Arguments(), outputLine, ct);
         if (code != 0) throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "helm upgrade failed: " + stderr.Trim());

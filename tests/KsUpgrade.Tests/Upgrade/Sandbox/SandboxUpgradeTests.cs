@@ -257,10 +257,10 @@ internal sealed class RealHelmOrStatic : IUpgradeHelm
 
     public bool FailUpgrade { get; init; }
 
-    public Task<string> TemplateAsync(HelmTemplateRequest request, CancellationToken ct) =>
+    public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
         _real?.TemplateAsync(request, ct) ?? Task.FromResult(FakeHelm.PrepareYaml);
 
-    public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeRequest request, Action<string> outputLine, CancellationToken ct)
+    public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct)
     {
         if (FailUpgrade || _real is null) throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "helm upgrade not run in this test");
         return _real.UpgradeAsync(request, outputLine, ct);
