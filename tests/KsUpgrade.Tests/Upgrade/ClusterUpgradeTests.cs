@@ -350,4 +350,53 @@ public sealed class ClusterUpgradeTests
         Assert.Equal(2, again.HelmRevision);
         Assert.Equal(mutations, h.Api.Mutations.Count);
     }
+
+    /// <summary>A log whose ShouldProcess never answers for one step: the process "dies" there (the run is abandoned).</summary>
+    private sealed class DyingLog : KsUpgrade.Engine.Diagnostics.IEngineLog
+    {
+        private readonly string _step;
+        public DyingLog(string step) => _step = step;
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+        public void Warning(string message) { }
+        public void Information(string message, params string[] tags) { }
+        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) { }
+        public void Output(object result) { }
+        public Task<bool> ShouldProcessAsync(string target, string action)
+        {
+            if (!action.StartsWith(_step + ":")) return Task.FromResult(true);
+            Reached.TrySetResult();
+            return new TaskCompletionSource<bool>().Task; // never completes
+        }
+    }
+
+    private static SortedSet<string> State(FakeKubeApi api) =>
+        new(api.Versions().Keys.Where(k => !k.Contains("ks-upgrade-journal")), StringComparer.Ordinal);
+
+    [Fact]
+    public async Task Process_killed_between_steps_4_and_5_resumes_to_the_same_final_state_as_a_clean_run()
+    {
+        using var clean = new UpgradeHarness();
+        Assert.True((await clean.RunAsync()).Succeeded);
+
+        using var h = new UpgradeHarness();
+        var dying = new DyingLog("RemoveOldRedis");
+        var abandoned = new ClusterUpgrade(h.Api, h.Parameters(), h.Helm, h.Checks, dying, h.Chart) { PollInterval = TimeSpan.FromMilliseconds(10) }.RunAsync(CancellationToken.None);
+        await dying.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(abandoned.IsCompleted);
+        var journal = await h.JournalAsync();
+        Assert.True(journal!.IsDone("EtcdEndpoints"));
+        Assert.Null(journal.Step("RemoveOldRedis"));
+        Assert.NotNull(h.Api.Find(ResourceKind.Deployments, Ns, "redis"));
+
+        var result = await h.RunAsync(); // a new process, same parameters
+        Assert.True(result.Succeeded);
+        Assert.Equal(new[] { "Skipped", "Skipped", "Skipped", "Skipped", "Succeeded", "Succeeded", "Succeeded", "Succeeded", "Succeeded", "Succeeded" },
+            result.Steps.Select(s => s.Status.ToString()));
+        Assert.Equal(State(clean.Api), State(h.Api));
+        Assert.Equal(
+            Directory.GetFiles(clean.BackupPath).Select(Path.GetFileName).OrderBy(n => n),
+            Directory.GetFiles(h.BackupPath).Select(Path.GetFileName).OrderBy(n => n));
+    }
 }
