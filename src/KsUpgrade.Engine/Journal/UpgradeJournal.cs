@@ -72,9 +72,10 @@ public sealed class UpgradeJournal
         return diffs.Count == 0 ? "the parameters hash differs" : string.Join("; ", diffs);
     }
 
-    public Task StepStartedAsync(string step, CancellationToken ct) =>
+    public Task StepStartedAsync(string step, CancellationToken ct, Action<JournalState>? more = null) =>
         UpdateAsync(s =>
         {
+            more?.Invoke(s);
             var r = s.Step(step);
             if (r is null) { r = new JournalStepRecord { Name = step }; s.Steps.Add(r); }
             r.Status = JournalStatus.Running;

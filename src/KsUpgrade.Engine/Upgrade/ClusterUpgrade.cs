@@ -80,7 +80,11 @@ public sealed class ClusterUpgrade
         var backupPath = previous?.BackupPath ?? (_p.BackupPath is null ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now) : Path.GetFullPath(_p.BackupPath));
         if (previous?.BackupPath is not null && _p.BackupPath is not null && Path.GetFullPath(_p.BackupPath) != previous.BackupPath)
             _log.Warning($"The backup of this upgrade was taken into {previous.BackupPath} by an earlier run; -BackupPath {_p.BackupPath} is not used.");
-        if (previous is null || !previous.IsDone("Backup")) ClusterBackup.CheckTarget(backupPath);
+        var backupOnDisk = previous is not null && !previous.IsDone("Backup") && previous.Step("Backup") is not null
+                           && File.Exists(Path.Combine(backupPath, ClusterBackup.ManifestFileName));
+        if (backupOnDisk)
+            _log.Warning($"The journal does not record the end of the backup, but {backupPath} holds a complete one (manifest.json): it is kept, not retaken.");
+        else if (previous is null || !previous.IsDone("Backup")) ClusterBackup.CheckTarget(backupPath);
 
         var journal = existing ?? UpgradeJournal.New(_api, parameters);
         var c = new UpgradeContext
@@ -110,6 +114,14 @@ public sealed class ClusterUpgrade
                 {
                     record.Status = KsUpgradeStepStatus.Skipped;
                     record.Detail = $"done by an earlier run ({done.Finished:u}): {done.Detail}";
+                    continue;
+                }
+                if (step.Name == "Backup" && backupOnDisk)
+                {
+                    record.Status = KsUpgradeStepStatus.Skipped;
+                    record.Detail = $"complete backup found in {backupPath} (the run that took it stopped before recording it)";
+                    RecordInMemory(journal, step.Name, record.Detail); // written with the next journal update
+                    journal.State.BackupPath = backupPath;
                     continue;
                 }
                 if (step.Name == "Backup" && previous is not null && LaterStepStarted(previous, steps, i))
@@ -144,7 +156,10 @@ public sealed class ClusterUpgrade
                 }
                 live = true;
                 record.Status = KsUpgradeStepStatus.Running;
-                await journal.StepStartedAsync(step.Name, ct).ConfigureAwait(false);
+                await journal.StepStartedAsync(step.Name, ct, s =>
+                {
+                    if (step.Name == "Backup") s.BackupPath = c.BackupPath; // so a run killed mid-backup finds it again
+                }).ConfigureAwait(false);
                 record.Detail = await step.RunAsync(c, plan, ct).ConfigureAwait(false);
                 record.Status = KsUpgradeStepStatus.Succeeded;
                 await journal.StepFinishedAsync(step.Name, JournalStatus.Succeeded, record.Detail, s =>

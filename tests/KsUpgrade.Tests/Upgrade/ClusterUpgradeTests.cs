@@ -399,4 +399,24 @@ public sealed class ClusterUpgradeTests
             Directory.GetFiles(clean.BackupPath).Select(Path.GetFileName).OrderBy(n => n),
             Directory.GetFiles(h.BackupPath).Select(Path.GetFileName).OrderBy(n => n));
     }
+
+    [Fact]
+    public async Task A_backup_completed_but_not_recorded_is_kept_not_retaken()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "boom");
+        await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        // as if the process died right after the backup directory was complete, before the journal said so
+        var journal = (await UpgradeJournal.ReadAsync(h.Api, CancellationToken.None))!;
+        await journal.UpdateAsync(s => { s.Steps.RemoveAll(x => x.Name != "Preflight" && x.Name != "Backup"); s.Step("Backup")!.Status = JournalStatus.Running; }, CancellationToken.None);
+        var manifest = File.ReadAllText(Path.Combine(h.BackupPath, "manifest.json"));
+        h.Helm.UpgradeFailure = null;
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded);
+        var backup = result.Steps.Single(s => s.Name == "Backup");
+        Assert.Equal(KsUpgradeStepStatus.Skipped, backup.Status);
+        Assert.Contains("complete backup found", backup.Detail);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(h.BackupPath, "manifest.json")));
+        Assert.True((await h.JournalAsync())!.IsDone("Backup"));
+    }
 }
