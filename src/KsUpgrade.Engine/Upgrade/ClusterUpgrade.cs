@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KsUpgrade.Engine.Backup;
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
@@ -17,7 +16,7 @@ namespace KsUpgrade.Engine.Upgrade;
 public sealed class ClusterUpgrade
 {
     public const string StepTag = "KsUpgrade.Step";
-    private const int ProgressId = 1;
+    internal const int ProgressId = 1;
     private readonly IKubeApi _api;
     private readonly UpgradeParameters _p;
     private readonly IUpgradeHelm _helm;
@@ -96,149 +95,30 @@ public sealed class ClusterUpgrade
 
         var steps = Steps();
         var records = steps.Select(s => new KsUpgradeStep(s.Name)).ToArray();
-        var result = new KsUpgradeResult { Cluster = _api.Context, Role = _p.Role, Steps = records };
+        var executor = new StepExecutor(c, journal, steps, backupOnDisk);
         KsUpgradeException? failure = null;
-        var live = false; // a mutating step was approved in this run: from then on the journal is written
         for (var i = 0; i < steps.Count && failure is null; i++)
-        {
-            var step = steps[i];
-            var record = records[i];
-            var label = $"Step {i + 1} of {steps.Count}: {step.Name}";
-            record.Started = DateTimeOffset.Now;
-            var clock = Stopwatch.StartNew();
-            _log.Progress(ProgressId, $"KubeSphere {_p.RoleName} upgrade to {_p.Tag}", label, 100 * i / steps.Count);
-            _log.Information($"{label} started.", StepTag);
-            try
-            {
-                if (previous?.Step(step.Name) is { } done && JournalStatus.IsDone(done.Status))
-                {
-                    record.Status = KsUpgradeStepStatus.Skipped;
-                    record.Detail = $"done by an earlier run ({done.Finished:u}): {done.Detail}";
-                    continue;
-                }
-                if (step.Name == "Backup" && backupOnDisk)
-                {
-                    record.Status = KsUpgradeStepStatus.Skipped;
-                    record.Detail = $"complete backup found in {backupPath} (the run that took it stopped before recording it)";
-                    RecordInMemory(journal, step.Name, record.Detail); // written with the next journal update
-                    journal.State.BackupPath = backupPath;
-                    continue;
-                }
-                if (step.Name == "Backup" && previous is not null && LaterStepStarted(previous, steps, i))
-                {
-                    record.Status = KsUpgradeStepStatus.Skipped;
-                    record.Detail = "not retaken: later steps of this upgrade already changed the cluster";
-                    _log.Warning("The journal shows steps after the backup already ran; the backup is not retaken over a half-upgraded cluster.");
-                    continue;
-                }
-                var plan = await step.PlanAsync(c, ct).ConfigureAwait(false);
-                if (plan.NothingToDo)
-                {
-                    record.Status = KsUpgradeStepStatus.Skipped;
-                    record.Detail = plan.Describe();
-                    continue;
-                }
-                if (!step.Mutating)
-                {
-                    record.Status = KsUpgradeStepStatus.Running;
-                    record.Detail = await step.RunAsync(c, plan, ct).ConfigureAwait(false);
-                    record.Status = KsUpgradeStepStatus.Succeeded;
-                    if (live) await journal.StepFinishedAsync(step.Name, JournalStatus.Succeeded, record.Detail, s => SyncFacts(s, c)).ConfigureAwait(false);
-                    else RecordInMemory(journal, step.Name, record.Detail);
-                    continue;
-                }
-                foreach (var line in plan.Actions) _log.Verbose($"{step.Name}: {line}");
-                if (!await _log.ShouldProcessAsync(plan.Target, $"{step.Name}:{Environment.NewLine}{plan.Describe()}").ConfigureAwait(false))
-                {
-                    record.Status = KsUpgradeStepStatus.WhatIf;
-                    record.Detail = plan.Describe();
-                    continue;
-                }
-                live = true;
-                record.Status = KsUpgradeStepStatus.Running;
-                await journal.StepStartedAsync(step.Name, ct, s =>
-                {
-                    if (step.Name == "Backup") s.BackupPath = c.BackupPath; // so a run killed mid-backup finds it again
-                }).ConfigureAwait(false);
-                record.Detail = await step.RunAsync(c, plan, ct).ConfigureAwait(false);
-                record.Status = KsUpgradeStepStatus.Succeeded;
-                await journal.StepFinishedAsync(step.Name, JournalStatus.Succeeded, record.Detail, s =>
-                {
-                    SyncFacts(s, c);
-                    if (step.Name == "Backup") s.BackupPath = c.BackupPath;
-                }).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                failure = e switch
-                {
-                    KsUpgradeException ks => ks,
-                    OperationCanceledException when ct.IsCancellationRequested => new KsUpgradeException(ErrorIds.Stopped, KsErrorCategory.OperationStopped,
-                        $"Stopped during step {step.Name}; the journal records where. Re-run with the same parameters to resume.", step.Name, e),
-                    IOException or UnauthorizedAccessException => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.WriteError, $"Step {step.Name} failed: {e.Message}", step.Name, e),
-                    KubeConflictException or OperationCanceledException => ApiErrors.Map(e, _api.Context, _api.Server, $"step {step.Name}", ct),
-                    _ => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.NotSpecified, $"Step {step.Name} failed: {e.GetType().Name}: {e.Message}", step.Name, e),
-                };
-                record.Status = KsUpgradeStepStatus.Failed;
-                record.Detail = failure.Message;
-                if (journal.Exists && live)
-                {
-                    try
-                    {
-                        var status = failure.ErrorId == ErrorIds.Stopped ? JournalStatus.Stopped : JournalStatus.Failed;
-                        await journal.StepFinishedAsync(step.Name, status, failure.Message, s => SyncFacts(s, c)).ConfigureAwait(false);
-                    }
-                    catch (Exception je) when (je is KsUpgradeException or OperationCanceledException or KubeConflictException)
-                    {
-                        _log.Warning($"The journal could not record the failure of step {step.Name}: {je.Message}");
-                    }
-                }
-            }
-            finally
-            {
-                record.Duration = clock.Elapsed;
-                _log.Information($"{label} {record.Status.ToString().ToLowerInvariant()}{(string.IsNullOrEmpty(record.Detail) ? "" : ": " + FirstLine(record.Detail))}", StepTag);
-            }
-        }
+            failure = await executor.RunAsync(i, records[i], ct).ConfigureAwait(false);
         _log.Progress(ProgressId, $"KubeSphere {_p.RoleName} upgrade to {_p.Tag}", "done", 100, completed: true);
 
-        result.BackupPath = journal.State.BackupPath ?? (records.Any(r => r.Name == "Backup" && r.Status == KsUpgradeStepStatus.Succeeded) ? c.BackupPath : null);
-        result.FromVersion = c.Facts.GetValueOrDefault(UpgradeContext.FactFromVersion);
-        result.HelmRevision = c.HelmRevision ?? HelmRevisionFrom(previous);
-        result.Succeeded = failure is null && records.All(r => r.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped);
-        var helmDone = records.Any(r => r.Name == "HelmUpgrade" && (r.Status == KsUpgradeStepStatus.Succeeded || r.Status == KsUpgradeStepStatus.Skipped && previous?.IsDone("HelmUpgrade") == true));
-        result.ToVersion = helmDone ? _p.Tag : null;
+        var helmDone = records.Any(r => r.Name == "HelmUpgrade"
+            && (r.Status == KsUpgradeStepStatus.Succeeded || r.Status == KsUpgradeStepStatus.Skipped && previous?.IsDone("HelmUpgrade") == true));
+        var result = new KsUpgradeResult
+        {
+            Cluster = _api.Context,
+            Role = _p.Role,
+            Steps = records,
+            BackupPath = journal.State.BackupPath ?? (records.Any(r => r.Name == StepExecutor.Backup && r.Status == KsUpgradeStepStatus.Succeeded) ? c.BackupPath : null),
+            FromVersion = c.Facts.GetValueOrDefault(UpgradeContext.FactFromVersion),
+            HelmRevision = c.HelmRevision ?? HelmRevisionFrom(previous),
+            Succeeded = failure is null && records.All(r => r.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped),
+            ToVersion = helmDone ? _p.Tag : null,
+        };
         _log.Output(result);
         if (failure is not null) throw failure;
         return result;
     }
 
-    private static bool LaterStepStarted(JournalState previous, IReadOnlyList<IUpgradeStep> steps, int index) =>
-        steps.Skip(index + 1).Any(s => s.Mutating && previous.Step(s.Name) is not null);
-
-    private static void SyncFacts(JournalState s, UpgradeContext c)
-    {
-        foreach (var (k, v) in c.Facts) s.Facts[k] = v;
-    }
-
-    /// <summary>A non-mutating step done before the journal exists is recorded in memory and written with the first mutating step.</summary>
-    private static void RecordInMemory(UpgradeJournal journal, string step, string detail)
-    {
-        var s = journal.State;
-        var r = s.Step(step);
-        if (r is null) { r = new JournalStepRecord { Name = step }; s.Steps.Add(r); }
-        r.Status = JournalStatus.Succeeded;
-        r.Started ??= DateTimeOffset.UtcNow;
-        r.Finished = DateTimeOffset.UtcNow;
-        r.Detail = detail;
-    }
-
     private static int? HelmRevisionFrom(JournalState? previous) =>
         previous?.Facts.TryGetValue("helmRevision", out var v) == true && int.TryParse(v, out var r) ? r : null;
-
-    private static string FirstLine(string s)
-    {
-        var nl = s.IndexOf('\n');
-        return nl < 0 ? s : s[..nl].TrimEnd('\r') + " ...";
-    }
 }
