@@ -33,6 +33,28 @@ public sealed class JobRunner
 
     public static string PodSelector(string job) => $"job-name={job}";
 
+    /// <summary>
+    /// Deletes a job and its pods and waits until the job is gone (a Job's pod template is immutable, so it must be
+    /// re-created, not re-applied). False when there was no job.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string ns, string job, TimeSpan timeout, CancellationToken ct)
+    {
+        var existed = await _api.DeleteAsync(ResourceKind.Jobs, ns, job, "Background", ct).ConfigureAwait(false);
+        foreach (var pod in await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false))
+            await _api.DeleteAsync(ResourceKind.Pods, ns, pod.Name(), "Background", ct).ConfigureAwait(false);
+        if (!existed) return false;
+        _log.Verbose($"Deleted Job {ns}/{job} and its pods.");
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (await _api.GetAsync(ResourceKind.Jobs, ns, job, ct).ConfigureAwait(false) is not null)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.OperationTimeout,
+                    $"Job {ns}/{job} was deleted but is still there after {timeout.TotalSeconds:0} s (a finalizer?).", job);
+            await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+        }
+        return true;
+    }
+
     public async Task<JobOutcome> WaitAsync(string ns, string job, TimeSpan timeout, CancellationToken ct)
     {
         var followed = new ConcurrentDictionary<string, Task>();

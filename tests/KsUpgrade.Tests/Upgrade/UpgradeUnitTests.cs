@@ -189,4 +189,21 @@ public sealed class UpgradeUnitTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public async Task An_old_prepare_job_and_its_pods_are_deleted_before_the_new_one_is_applied()
+    {
+        using var h = new UpgradeHarness();
+        Scenario.AddCompletedJob(h.Api, "prepare-upgrade", "old run");
+        h.Api.Add(ResourceKind.Pods, "kubesphere-system", "prepare-upgrade-old01", new Dictionary<string, string> { ["job-name"] = "prepare-upgrade" });
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded);
+        Assert.Null(h.Api.Find(ResourceKind.Pods, "kubesphere-system", "prepare-upgrade-old01"));
+        var deleteJob = h.Api.Mutations.IndexOf("DELETE jobs.batch kubesphere-system/prepare-upgrade");
+        var deletePod = h.Api.Mutations.IndexOf("DELETE pods kubesphere-system/prepare-upgrade-old01");
+        var apply = h.Api.Mutations.IndexOf("APPLY jobs.batch kubesphere-system/prepare-upgrade");
+        Assert.True(deleteJob >= 0 && deletePod > deleteJob && apply > deletePod, string.Join("\n", h.Api.Mutations));
+        Assert.Contains(h.Log.Records, r => r.Stream == "Verbose" && r.Message == "PrepareJob: Delete Job kubesphere-system/prepare-upgrade and its pods");
+        Assert.DoesNotContain(h.Log.Records, r => r.Stream == "Verbose" && r.Message.Contains("old run"));
+    }
 }
