@@ -107,6 +107,16 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         Assert.True(result.Succeeded);
         await AssertUpgradedAsync("host", "host", result, "true");
 
+        // without the journal, a second run reaches the prepare job again; ks-upgrade's validator now sees a v4
+        // release and skips the phase (Job Complete, nothing done): that is reported, not taken as success
+        var hostApi = KubeApi.For(hostCluster);
+        Assert.True(await hostApi.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.ConfigMapName, "Background", CancellationToken.None));
+        var again = ClusterUpgrade.For(hostCluster, Parameters(KsClusterRole.Host, "host-bk2"),
+            new RealHelm(helmPath, _host.KubeconfigPath, "host"), new FakeChecks(), new RecordingEngineLog());
+        var skipped = await Assert.ThrowsAsync<KsUpgradeException>(() => again.RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.UpgradePhaseSkipped, skipped.ErrorId);
+        Assert.Contains("[Validator]", skipped.Message);
+
         // the member: refused while... the host is v4 now, so it runs
         var member = await ConnectAsync("member1");
         var memberLog = new RecordingEngineLog();
