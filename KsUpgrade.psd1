@@ -12,6 +12,8 @@
     FormatsToProcess     = @()
     CmdletsToExport      = @(
         'Connect-KsCluster'
+        'Start-KsSandbox'
+        'Stop-KsSandbox'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
