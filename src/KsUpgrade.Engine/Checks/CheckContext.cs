@@ -42,8 +42,17 @@ public sealed class CheckContext
     public Task<ReadResult<ClusterConfigurationInfo?>> ClusterConfiguration => Shared("clusterconfigurations", async ct =>
     {
         var kind = CustomKind.ClusterConfiguration;
-        if (!await Reader.CrdExistsAsync(kind.CrdName, ct).ConfigureAwait(false))
-            throw ClusterReadException.NotServed("ClusterConfiguration (clusterconfigurations.installer.kubesphere.io)");
+        bool served;
+        try
+        {
+            served = await Reader.CrdExistsAsync(kind.CrdName, ct).ConfigureAwait(false);
+        }
+        catch (ClusterReadException ex) when (ex.Failure == ClusterReadFailure.Forbidden)
+        {
+            served = true; // may not read CRDs: ask for the object itself (a kind that is not served then reads as missing)
+        }
+        if (!served)
+            throw ClusterReadException.NotServed("ClusterConfiguration not served (clusterconfigurations.installer.kubesphere.io)");
         var cc = await Reader.GetCustomObjectAsync(kind, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         return cc is null ? null : ClusterConfigurationInfo.From(cc);
     });

@@ -24,7 +24,12 @@ public sealed class ClusterChecker
         var clock = Stopwatch.StartNew();
         var ctx = new CheckContext(_reader, req, ct);
 
-        progress?.Report(new CheckProgress("Reading the cluster's versions", 0, 0));
+        progress?.Report(new CheckProgress("Reading the cluster", 0, 0));
+        // Start the big phase-independent LISTs now, so they run while the phase is being detected.
+        _ = ctx.Pods;
+        _ = ctx.Nodes;
+        _ = ctx.StorageClasses;
+        _ = ctx.SystemNamespaces;
         var detected = await DetectAsync(ctx).ConfigureAwait(false);
         ctx.Phase = req.Phase ?? detected.Phase;
         var checks = _checks.Where(c => c.Phases.Contains(ctx.Phase)).ToList();
