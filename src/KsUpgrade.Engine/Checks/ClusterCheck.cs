@@ -20,11 +20,11 @@ public abstract class ClusterCheck : IClusterCheck
     /// The result for a read that failed: "not permitted" (403) and other errors are Warnings (the check could not
     /// verify); a kind that is not served gets <paramref name="notServedStatus"/>.
     /// </summary>
-    protected KsCheckResult CannotRead<T>(ReadResult<T> read, KsCheckStatus notServedStatus = KsCheckStatus.Skipped) => read.Failure switch
+    protected KsCheckResult CannotRead<T>(ReadResult<T> read, KsCheckStatus notServedStatus = KsCheckStatus.Warning) => read.Failure switch
     {
         ClusterReadFailure.Forbidden => Warning($"Could not verify: {read.Error}.",
             "Run Test-KsCluster with an identity that may list and get this kind (cluster-admin is what the upgrade needs anyway)."),
-        ClusterReadFailure.NotServed => Make(notServedStatus, $"{read.Error}.", notServedStatus == KsCheckStatus.Skipped ? null : "Check that the cluster runs KubeSphere.", Array.Empty<object>()),
+        ClusterReadFailure.NotServed => Make(notServedStatus, $"{read.Error}.", notServedStatus == KsCheckStatus.Skipped ? null : "Check that you are connected to the right cluster and that it serves this kind.", Array.Empty<object>()),
         _ => Warning($"Could not verify: {read.Error}.", "Check the connection to the API server and run Test-KsCluster again."),
     };
 

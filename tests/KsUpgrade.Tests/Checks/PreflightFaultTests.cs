@@ -165,6 +165,31 @@ public class PreflightFaultTests
     }
 
     [Fact]
+    public async Task AdoptionConflict_NamespacedCustomKindWithoutNamespace_IsFoundInTheReleaseNamespace()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.ExistingObjects["Widget kubesphere-system/w1"] = new ObjectOwnership(null, null, null);
+        var req = new CheckRequest
+        {
+            ChartResources = FakeClusters.ChartResources.Append(new ChartResourceRef("example.io/v1", "Widget", null, "w1")).ToArray(),
+            Helm = FakeClusters.HealthyRequest().Helm,
+        };
+        var result = (await Run(r, req))["ChartAdoption"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("Widget kubesphere-system/w1", result.Message);
+    }
+
+    [Fact]
+    public async Task AdoptionUnreadable_Warns()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("chart-objects");
+        var result = (await Run(r))["ChartAdoption"]!;
+        Assert.Equal(KsCheckStatus.Warning, result.Status);
+        Assert.Contains("Could not verify", result.Message);
+    }
+
+    [Fact]
     public async Task NoCc_MessageSaysNotServed()
     {
         var r = FakeClusters.HealthyKs341Host();

@@ -31,6 +31,12 @@ public sealed class ChartAdoptionCheck : ClusterCheck
         "HorizontalPodAutoscaler", "PodDisruptionBudget",
     };
 
+    private static readonly HashSet<string> ClusterScopedBuiltins = new(StringComparer.Ordinal)
+    {
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "StorageClass", "PersistentVolume", "PriorityClass", "IngressClass", "APIService",
+    };
+
     public override string Id => "ChartAdoption";
     public override string Title => "Chart objects can be adopted by release ks-core";
     public override KsCheckPhase[] Phases => PreflightOnly;
@@ -51,18 +57,31 @@ public sealed class ChartAdoptionCheck : ClusterCheck
         var conflicts = new List<ChartAdoptionConflict>();
         var unverified = new List<string>();
         using var gate = new SemaphoreSlim(Parallelism);
-        var tasks = toCheck.Select(async r =>
+        var tasks = toCheck.Select(async resource =>
         {
+            var r = resource;
             await gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 var owner = await ctx.Reader.GetOwnershipAsync(r, ct).ConfigureAwait(false);
+                if (owner is null && r.Namespace is null && !ClusterScopedBuiltins.Contains(r.Kind))
+                {
+                    // A custom kind rendered without metadata.namespace: cluster-scoped, or namespaced into the
+                    // release namespace. Only one of the two paths can hold it.
+                    owner = await ctx.Reader.GetOwnershipAsync(r with { Namespace = KsNames.KubeSphereSystem }, ct).ConfigureAwait(false);
+                    if (owner is not null)
+                        r = r with { Namespace = KsNames.KubeSphereSystem };
+                }
                 if (owner is not null && !owner.IsOwnedBy(KsNames.KsCoreRelease, KsNames.KubeSphereSystem))
                     lock (conflicts) conflicts.Add(new ChartAdoptionConflict(r.Kind, r.Namespace, r.Name, owner.ManagedBy, owner.ReleaseName, owner.ReleaseNamespace));
             }
-            catch (ClusterReadException ex)
+            catch (ClusterReadException ex) when (ex.Failure != ClusterReadFailure.NotServed)
             {
                 lock (unverified) unverified.Add($"{r} ({ex.Message})");
+            }
+            catch (ClusterReadException)
+            {
+                // the kind is not served yet (a CRD the chart brings): nothing can conflict
             }
             finally
             {
@@ -71,7 +90,7 @@ public sealed class ChartAdoptionCheck : ClusterCheck
         });
         await Task.WhenAll(tasks).ConfigureAwait(false);
 
-        var handledNote = handled.Count == 0 ? "" : $" {handled.Count} existing objects are adopted or replaced by the upgrade itself (ks-upgrade prepare, redis removal).";
+        var handledNote = handled.Count == 0 ? "" : $" {handled.Count} chart objects are adopted or replaced by the upgrade itself (ks-upgrade prepare, redis removal) and were not checked.";
         if (conflicts.Count > 0)
         {
             var sorted = conflicts.OrderBy(c => c.Kind).ThenBy(c => c.Namespace).ThenBy(c => c.Name).ToList();

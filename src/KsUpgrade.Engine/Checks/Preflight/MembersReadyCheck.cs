@@ -14,7 +14,7 @@ public sealed class MembersReadyCheck : ClusterCheck
             return Skipped($"Not a host cluster (role {role}).");
         var clusters = await ctx.KubeSphereClusters.ConfigureAwait(false);
         if (!clusters.IsOk)
-            return CannotRead(clusters);
+            return CannotRead(clusters, KsCheckStatus.Skipped); // no clusters kind: nothing to check
         var members = clusters.Value.Where(c => !c.IsHost).ToList();
         if (members.Count == 0)
             return Passed("The host has no member clusters.");
