@@ -118,9 +118,11 @@ public sealed class CheckContext
             {
                 return ReadResult<T>.Failed(ex.Failure, ex.Message);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !_runToken.IsCancellationRequested)
             {
-                return ReadResult<T>.Failed(ClusterReadFailure.Other, $"could not read {what}: {ex.Message}");
+                // includes request timeouts (cancelled by the HTTP client, not by the caller)
+                var why = ex is OperationCanceledException ? "the request timed out" : ex.Message;
+                return ReadResult<T>.Failed(ClusterReadFailure.Other, $"could not read {what}: {why}");
             }
         });
 

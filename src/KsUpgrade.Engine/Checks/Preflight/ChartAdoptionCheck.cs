@@ -75,13 +75,13 @@ public sealed class ChartAdoptionCheck : ClusterCheck
                 if (owner is not null && !owner.IsOwnedBy(KsNames.KsCoreRelease, KsNames.KubeSphereSystem))
                     lock (conflicts) conflicts.Add(new ChartAdoptionConflict(r.Kind, r.Namespace, r.Name, owner.ManagedBy, owner.ReleaseName, owner.ReleaseNamespace));
             }
-            catch (ClusterReadException ex) when (ex.Failure != ClusterReadFailure.NotServed)
-            {
-                lock (unverified) unverified.Add($"{r} ({ex.Message})");
-            }
-            catch (ClusterReadException)
+            catch (ClusterReadException ex) when (ex.Failure == ClusterReadFailure.NotServed)
             {
                 // the kind is not served yet (a CRD the chart brings): nothing can conflict
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                lock (unverified) unverified.Add($"{r} ({(ex is OperationCanceledException ? "timed out" : ex.Message)})");
             }
             finally
             {

@@ -29,9 +29,9 @@ public sealed class KsInstallerIdleCheck : ClusterCheck
         {
             log = await ctx.Reader.ReadPodLogTailAsync(pod.Namespace, pod.Name, TailLines, ct).ConfigureAwait(false);
         }
-        catch (ClusterReadException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            return Warning($"Could not read the log of ks-installer pod {pod.Namespace}/{pod.Name}: {ex.Message}.",
+            return Warning($"Could not read the log of ks-installer pod {pod.Namespace}/{pod.Name}: {(ex is OperationCanceledException ? "the request timed out" : ex.Message)}.",
                 $"Check it by hand: kubectl -n {pod.Namespace} logs {pod.Name} --tail {TailLines}.", pod);
         }
         if (log is null)

@@ -25,10 +25,17 @@ public static class HelmReleaseSecretDecoder
         }
         if (payload.Length >= 3 && payload[0] == 0x1f && payload[1] == 0x8b && payload[2] == 0x08)
         {
-            using var gz = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
-            using var buffer = new MemoryStream();
-            gz.CopyTo(buffer);
-            payload = buffer.ToArray();
+            try
+            {
+                using var gz = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
+                using var buffer = new MemoryStream();
+                gz.CopyTo(buffer);
+                payload = buffer.ToArray();
+            }
+            catch (InvalidDataException)
+            {
+                return FromLabels(labels, secretNamespace);
+            }
         }
         try
         {
