@@ -242,6 +242,22 @@ public class PreflightFaultTests
     }
 
     [Fact]
+    public async Task InstallerLogUnreadable_WarnsWhenRunning_FailsWhenPending()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("pods/log");
+        var warn = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Warning, warn.Status);
+        Assert.Contains("kubectl -n kubesphere-system logs ks-installer-85d6b4d8c5-x7k2p", warn.Remedy);
+
+        var i = r.Pods.FindIndex(p => p.AppLabel == "ks-installer");
+        r.Pods[i] = r.Pods[i] with { Phase = "Pending", DisplayStatus = "ContainerCreating" };
+        var failed = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Failed, failed.Status);
+        Assert.Contains("ContainerCreating", failed.Message);
+    }
+
+    [Fact]
     public async Task EtcdEndpoints_FailsWhenNeitherCcNorEndpoints_PassesWithExplicitIps()
     {
         var r = FakeClusters.HealthyKs341Host();

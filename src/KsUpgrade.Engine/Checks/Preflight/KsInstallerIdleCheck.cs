@@ -31,6 +31,9 @@ public sealed class KsInstallerIdleCheck : ClusterCheck
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            if (pod.DisplayStatus != "Running")
+                return Failed($"ks-installer pod {pod.Namespace}/{pod.Name} is {pod.DisplayStatus} and has no readable log: it has not finished.",
+                    $"Find out why (kubectl -n {pod.Namespace} describe pod {pod.Name}), let ks-installer finish, then run Test-KsCluster again.", pod);
             return Warning($"Could not read the log of ks-installer pod {pod.Namespace}/{pod.Name}: {(ex is OperationCanceledException ? "the request timed out" : ex.Message)}.",
                 $"Check it by hand: kubectl -n {pod.Namespace} logs {pod.Name} --tail {TailLines}.", pod);
         }
