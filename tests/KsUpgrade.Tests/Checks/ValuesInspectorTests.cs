@@ -18,7 +18,7 @@ public class ValuesInspectorTests
     }
 
     [Fact]
-    public void Typos_AreUnknownKeys_AndWarn()
+    public async Task Typos_AreUnknownKeys_AndWarn()
     {
         var yaml = FakeClusters.HealthyValues.Replace("      gateway:\n        enabled: true", "      gateway:\n        enable: true")
             + "\n  persistantVolume:\n    size: 5Gi\n";
@@ -27,13 +27,13 @@ public class ValuesInspectorTests
         Assert.Contains("upgrade.persistantVolume", v.UnknownKeys);
         Assert.Empty(v.Problems); // `enable` is not `enabled`, so the gateway job is not enabled
 
-        var result = new Engine.Checks.Preflight.ValuesFileCheck().RunAsync(Context(v), CancellationToken.None).Result;
+        var result = await new Engine.Checks.Preflight.ValuesFileCheck().RunAsync(Context(v), CancellationToken.None);
         Assert.Equal(KsCheckStatus.Warning, result.Status);
         Assert.Contains("upgrade.config.jobs.gateway.enable", result.Message);
     }
 
     [Fact]
-    public void EnabledJobWithoutExtensionVersion_IsAProblem_CoreJobsNeedNone()
+    public async Task EnabledJobWithoutExtensionVersion_IsAProblem_CoreJobsNeedNone()
     {
         var yaml = FakeClusters.HealthyValues.Replace("          version: \"1.0.5\"", "")
             + "\n      core:\n        enabled: true\n        priority: 10000\n";
@@ -41,7 +41,7 @@ public class ValuesInspectorTests
         var v = LocalValuesInspector.InspectText(yaml, "v.yaml");
         Assert.Equal(new[] { "upgrade.config.jobs.gateway: enabled but extensionRef.version is missing" }, v.Problems);
 
-        var result = new Engine.Checks.Preflight.ValuesFileCheck().RunAsync(Context(v), CancellationToken.None).Result;
+        var result = await new Engine.Checks.Preflight.ValuesFileCheck().RunAsync(Context(v), CancellationToken.None);
         Assert.Equal(KsCheckStatus.Failed, result.Status);
         Assert.Contains("jobs.gateway", result.Message);
     }
