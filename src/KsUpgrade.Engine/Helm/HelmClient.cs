@@ -153,7 +153,7 @@ public sealed class HelmClient
     private KsUpgradeException Failure(string errorId, IReadOnlyList<string> args, HelmRunResult result)
     {
         var verb = args.Count > 0 ? args[0] : "";
-        var stderr = LastLines(result.StandardError.Trim(), 30, 4000);
+        var stderr = ErrorSummary(result.StandardError);
         var message = $"helm {verb} failed (exit code {result.ExitCode})" + (stderr.Length > 0 ? $": {stderr}" : ".");
         return new KsUpgradeException(errorId, KsErrorCategory.InvalidResult, message, verb)
         {
@@ -171,11 +171,17 @@ public sealed class HelmClient
         return output[i..];
     }
 
-    private static string LastLines(string text, int maxLines, int maxChars)
+    /// <summary>
+    /// helm's "Error: ..." lines when it printed any (with --debug helm 3 follows them with Go stack traces), else the
+    /// last lines of stderr; at most 4000 characters.
+    /// </summary>
+    internal static string ErrorSummary(string stderr)
     {
-        var lines = text.Split('\n');
-        if (lines.Length > maxLines) text = "...\n" + string.Join('\n', lines[^maxLines..]);
-        return text.Length > maxChars ? "..." + text[^maxChars..] : text;
+        var lines = stderr.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var errors = lines.Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+        var chosen = errors.Count > 0 ? errors : lines.TakeLast(30).ToList();
+        var text = string.Join('\n', chosen);
+        return text.Length > 4000 ? "..." + text[^4000..] : text;
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "...";
