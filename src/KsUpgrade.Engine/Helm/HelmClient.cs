@@ -137,10 +137,13 @@ public sealed class HelmClient
     {
         using var session = kube?.Materialize();
         var args = session is null ? arguments : arguments.Concat(session.Arguments).ToList();
-        var env = session?.Environment ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>();
+        var env = session?.Environment ?? (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>();
         return await HelmProcess.RunAsync(HelmPath, args, env, timeout ?? DefaultTimeout, Output, streamStandardOutput,
             kube?.Secrets ?? Array.Empty<string>(), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A printable command line (program and arguments) for -WhatIf and Verbose records.</summary>
+    public string Describe(IReadOnlyList<string> arguments) => HelmCommandLine.Format(HelmPath, arguments);
 
     private async Task<HelmRunResult> RunCheckedAsync(IReadOnlyList<string> args, HelmKubeAccess? kube, TimeSpan timeout, string errorId,
         bool streamStandardOutput, CancellationToken cancellationToken)

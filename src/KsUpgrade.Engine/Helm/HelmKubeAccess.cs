@@ -108,13 +108,27 @@ public sealed class HelmKubeAccess
         {
             tempPath = WriteOwnerOnlyTempFile(_generatedContent);
         }
-        var env = new Dictionary<string, string>();
+        // The call must depend on this access only: helm's own HELM_KUBE* variables in our environment would
+        // override the kubeconfig (HELM_KUBETOKEN replaces its credentials), so the child does not inherit them.
+        var env = new Dictionary<string, string?>();
+        foreach (var name in InheritedHelmKubeVariables) env[name] = null;
         if (tempPath is null && KubeconfigPaths.Count > 1)
         {
             env["KUBECONFIG"] = string.Join(Path.PathSeparator, KubeconfigPaths.Select(Path.GetFullPath));
         }
+        else if (tempPath is not null || KubeconfigPaths.Count == 1)
+        {
+            env["KUBECONFIG"] = null;
+        }
         return new HelmKubeSession(BuildArguments(tempPath), env, tempPath);
     }
+
+    /// <summary>helm's environment variables that would change which cluster or identity a call uses.</summary>
+    internal static readonly string[] InheritedHelmKubeVariables =
+    {
+        "HELM_KUBETOKEN", "HELM_KUBEAPISERVER", "HELM_KUBECAFILE", "HELM_KUBEASUSER", "HELM_KUBEASGROUPS",
+        "HELM_KUBECONTEXT", "HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "HELM_KUBETLS_SERVER_NAME",
+    };
 
     private List<string> BuildArguments(string? tempPath)
     {
@@ -173,7 +187,7 @@ public sealed class HelmKubeAccess
 /// <summary>The kube arguments and environment of one helm call; disposing deletes the temporary kubeconfig.</summary>
 public sealed class HelmKubeSession : IDisposable
 {
-    internal HelmKubeSession(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string? temporaryKubeconfig)
+    internal HelmKubeSession(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string? temporaryKubeconfig)
     {
         Arguments = arguments;
         Environment = environment;
@@ -181,7 +195,8 @@ public sealed class HelmKubeSession : IDisposable
     }
 
     public IReadOnlyList<string> Arguments { get; }
-    public IReadOnlyDictionary<string, string> Environment { get; }
+    /// <summary>Environment changes for the helm process (a null value removes the variable).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; }
     public string? TemporaryKubeconfig { get; }
 
     public void Dispose()

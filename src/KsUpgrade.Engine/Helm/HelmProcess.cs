@@ -9,7 +9,7 @@ internal static class HelmProcess
     public static async Task<HelmRunResult> RunAsync(
         string helmPath,
         IReadOnlyList<string> arguments,
-        IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string?> environment,
         TimeSpan timeout,
         Action<HelmOutputLine>? onLine,
         bool streamStandardOutput,
@@ -28,7 +28,11 @@ internal static class HelmProcess
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) psi.Environment.Remove(k);
+            else psi.Environment[k] = v;
+        }
 
         var started = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
@@ -53,7 +57,8 @@ internal static class HelmProcess
         try
         {
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
-            await Task.WhenAll(stdoutTask, stderrTask).ConfigureAwait(false);
+            // A child helm started (plugin, post-renderer) may keep the pipes open: the same deadline applies.
+            await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

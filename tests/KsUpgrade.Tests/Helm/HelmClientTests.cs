@@ -54,6 +54,10 @@ public class HelmClientTests
         });
         Assert.Contains("kind: Job", job);
         Assert.Contains("image: reg.example/ks-upgrade:v4.1.3", job);
+
+        // Client-side, lookup finds nothing, so the lookup-guarded PVC is rendered.
+        var pvc = await client.TemplateAsync(new HelmTemplateRequest { ReleaseName = "r", Namespace = "ns", Chart = chart, ShowOnly = new[] { "templates/pvc.yaml" } });
+        Assert.Contains("kind: PersistentVolumeClaim", pvc);
     }
 
     [Theory]
@@ -227,5 +231,45 @@ public class HelmClientTests
     public void Unparseable_version_output_gives_null()
     {
         Assert.Null(HelmClient.ParseVersionOutput("no version here"));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Server_side_dry_run_and_cluster_commands_are_accepted_by_real_helm(int major)
+    {
+        // With an unreachable API server helm must fail on the connection, never on an unknown flag:
+        // this proves the flag spelling for each helm major version. (helm 3 contacts the cluster only for the
+        // chart's lookup calls; helm 4 also checks reachability first.)
+        using var tmp = new TempDir();
+        var chart = HelmTestSupport.CreateChart(tmp.Path);
+        var kube = HelmKubeAccess.FromToken("https://127.0.0.1:1", "tok-abcdef-123456", null);
+        var client = new HelmClient(HelmTestSupport.HelmFor(major));
+
+        var template = await Assert.ThrowsAsync<KsUpgradeException>(() => client.TemplateAsync(new HelmTemplateRequest
+        {
+            ReleaseName = "ks-core", Namespace = "kubesphere-system", Chart = chart, DryRunServer = true, IsUpgrade = true, Kube = kube,
+            ShowOnly = new[] { "templates/cm.yaml" },
+        }));
+        var history = await Assert.ThrowsAsync<KsUpgradeException>(() => client.HistoryAsync("ks-core", "kubesphere-system", kube));
+        var rollback = await Assert.ThrowsAsync<KsUpgradeException>(() => client.RollbackAsync("ks-core", "kubesphere-system", 1, kube, timeout: TimeSpan.FromSeconds(10)));
+        foreach (var e in new[] { template, history, rollback })
+        {
+            Assert.Contains("127.0.0.1:1", e.Message);
+            Assert.DoesNotContain("unknown flag", e.Message);
+            Assert.DoesNotContain("tok-abcdef-123456", e.Message);
+        }
+    }
+
+    [Fact]
+    public async Task The_child_environment_drops_removed_variables_and_adds_given_ones()
+    {
+        using var tmp = new TempDir();
+        var script = HelmTestSupport.CreateScript(tmp.Path, "echo \"home=${HOME:-unset} added=$KSUPGRADE_TEST_ADDED\"");
+        var result = await HelmProcess.RunAsync(script, Array.Empty<string>(),
+            new Dictionary<string, string?> { ["HOME"] = null, ["KSUPGRADE_TEST_ADDED"] = "yes" }, TimeSpan.FromSeconds(10), null, false,
+            Array.Empty<string>(), CancellationToken.None);
+        Assert.Equal("home=unset added=yes", result.StandardOutput.Trim());
+        Assert.NotNull(Environment.GetEnvironmentVariable("HOME"));
     }
 }

@@ -188,6 +188,19 @@ public class HelmKubeAccessTests
     }
 
     [Fact]
+    public void Helms_own_cluster_variables_are_not_inherited()
+    {
+        using var content = HelmKubeAccess.FromKubeconfigContent("x: y").Materialize();
+        Assert.True(content.Environment.ContainsKey("HELM_KUBETOKEN"));
+        Assert.Null(content.Environment["HELM_KUBETOKEN"]);
+        Assert.Null(content.Environment["HELM_KUBEAPISERVER"]);
+        Assert.Null(content.Environment["KUBECONFIG"]);
+        using var merged = HelmKubeAccess.FromKubeconfigFiles(new[] { "/a", "/b" }).Materialize();
+        Assert.Equal("/a:/b", merged.Environment["KUBECONFIG"]);
+        Assert.Empty(merged.Arguments);
+    }
+
+    [Fact]
     public void Token_connections_get_a_generated_kubeconfig_and_the_token_is_scrubbed()
     {
         var access = HelmKubeAccess.FromToken("https://api.example:6443", "tok-123456", "/tmp/ca.pem");

@@ -33,6 +33,10 @@ internal static class HelmTestSupport
         File.WriteAllText(Path.Combine(dir, "templates", "job.yaml"),
             "{{- if .Values.upgrade.enabled }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: prepare-upgrade\nspec:\n  template:\n    spec:\n" +
             "      restartPolicy: Never\n      containers:\n      - name: c\n        image: {{ .Values.image | default \"busybox\" }}\n{{- end }}\n");
+        // Like ks-core's prepare job PVC: only emitted when lookup finds no such PVC (lookup needs the cluster on --dry-run=server).
+        File.WriteAllText(Path.Combine(dir, "templates", "pvc.yaml"),
+            "{{- if not (lookup \"v1\" \"PersistentVolumeClaim\" .Release.Namespace \"ks-upgrade\") }}\napiVersion: v1\nkind: PersistentVolumeClaim\n" +
+            "metadata:\n  name: ks-upgrade\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n{{- end }}\n");
         File.WriteAllText(Path.Combine(dir, "crds", "widgets.yaml"),
             "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n" +
             "  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n");
