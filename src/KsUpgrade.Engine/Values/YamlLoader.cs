@@ -57,7 +57,44 @@ internal static partial class YamlLoader
         if (stream.Documents.Count == 0) return null;
         var root = stream.Documents[0].RootNode;
         CheckExpansion(root, source);
+        ResolveMergeKeys(root, new HashSet<YamlNode>(ReferenceEqualityComparer.Instance));
         return root;
+    }
+
+    /// <summary>
+    /// Applies YAML merge keys (<c>&lt;&lt;: *base</c>) as helm's YAML library does: keys of the merged mapping(s) are added
+    /// where the mapping does not set them itself; the <c>&lt;&lt;</c> entry is removed.
+    /// </summary>
+    private static void ResolveMergeKeys(YamlNode node, HashSet<YamlNode> done)
+    {
+        if (!done.Add(node)) return;
+        switch (node)
+        {
+            case YamlSequenceNode seq:
+                foreach (var child in seq.Children) ResolveMergeKeys(child, done);
+                break;
+            case YamlMappingNode map:
+                foreach (var child in map.Children.Values.ToList()) ResolveMergeKeys(child, done);
+                var mergeKey = map.Children.Keys.FirstOrDefault(k => k is YamlScalarNode { Value: "<<", Style: ScalarStyle.Plain or ScalarStyle.Any });
+                if (mergeKey is null) break;
+                var sources = map.Children[mergeKey] switch
+                {
+                    YamlMappingNode m => new List<YamlMappingNode> { m },
+                    YamlSequenceNode s => s.Children.OfType<YamlMappingNode>().ToList(),
+                    _ => new List<YamlMappingNode>(),
+                };
+                map.Children.Remove(mergeKey);
+                var present = new HashSet<string>(map.Children.Keys.Select(ScalarText), StringComparer.Ordinal);
+                foreach (var source in sources)
+                {
+                    ResolveMergeKeys(source, done);
+                    foreach (var (k, v) in source.Children)
+                    {
+                        if (present.Add(ScalarText(k))) map.Children.Add(k, v);
+                    }
+                }
+                break;
+        }
     }
 
     /// <summary>Counts nodes as if every alias were expanded (memoised per node, so the count itself is cheap).</summary>

@@ -234,6 +234,26 @@ public class UpgradeValuesTests
     }
 
     [Fact]
+    public void Merge_keys_are_applied_like_helm_does()
+    {
+        var values = UpgradeValues.Parse("""
+            base: &job {enabled: true, priority: 5, extensionRef: {name: x, version: '1'}}
+            upgrade:
+              enabled: true
+              config:
+                jobs:
+                  network:
+                    <<: *job
+                    priority: 100
+                    extensionRef: {name: network, version: 1.1.0}
+            """, "merge.yaml");
+        Assert.True(values.IsValid, string.Join("\n", values.Findings));
+        Assert.Empty(values.Findings);
+        Assert.Equal(new UpgradeJobSettings("network", 100, "network", "1.1.0"), Assert.Single(values.EnabledJobs));
+        Assert.Null(values.UpgradeConfig!["jobs"]!["network"]!["<<"]);
+    }
+
+    [Fact]
     public void Huge_file_is_refused_before_parsing()
     {
         using var tmp = new TempDir();
