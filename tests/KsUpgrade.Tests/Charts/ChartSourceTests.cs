@@ -140,7 +140,10 @@ public class ChartSourceTests
             Assert.True(File.Exists(Path.Combine(chart.Path, "Chart.yaml")));
             Assert.Equal("1.1.5", chart.Metadata.Version);
             Assert.Equal(4, chart.ReadCrds().Count);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(chart.Path)!));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(chart.Path)!));
+            }
         }
         Assert.False(Directory.Exists(path));
 

@@ -162,6 +162,7 @@ public class HelmLocatorTests
     [Fact]
     public void A_non_executable_file_on_PATH_is_not_helm()
     {
+        if (OperatingSystem.IsWindows()) return; // Windows has no execute bit
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("helm"), "not executable");
         File.SetUnixFileMode(tmp.File("helm"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -182,7 +183,7 @@ public class HelmKubeAccessTests
             path = session.TemporaryKubeconfig!;
             Assert.Equal(new[] { "--kubeconfig", path, "--kube-context", "c1" }, session.Arguments);
             Assert.Equal("apiVersion: v1\nkind: Config\n", File.ReadAllText(path));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         }
         Assert.False(File.Exists(path));
     }
