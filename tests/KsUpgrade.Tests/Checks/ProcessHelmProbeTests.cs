@@ -42,7 +42,7 @@ public class ProcessHelmProbeTests
         {
             var failing = await new ProcessHelmProbe(helm).ProbeAsync(CancellationToken.None);
             Assert.False(failing.Found);
-            Assert.Contains("exit 3", failing.Error);
+            Assert.Contains("exit code 3", failing.Error);
         }
         finally
         {

@@ -27,4 +27,7 @@ public sealed record ValuesFindings
 
     /// <summary>Keys not in the known schema (typos such as `enable:`), as dotted paths.</summary>
     public IReadOnlyList<string> UnknownKeys { get; init; } = Array.Empty<string>();
+
+    /// <summary>Other doubtful settings, e.g. `enabled: "true"` as a string.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }

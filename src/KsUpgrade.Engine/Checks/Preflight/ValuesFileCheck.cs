@@ -25,6 +25,8 @@ public sealed class ValuesFileCheck : ClusterCheck
         if (v.UnknownKeys.Count > 0)
             return Warning($"{v.Path} has keys the chart and ks-upgrade do not know (ignored, likely typos): {NameList(v.UnknownKeys)}.",
                 "Fix or remove them, e.g. `enable:` should be `enabled:`.", v.UnknownKeys.Cast<object>().ToArray());
+        if (v.Warnings.Count > 0)
+            return Warning($"{v.Path}: {string.Join("; ", v.Warnings)}.", "Correct the listed settings.", v.Warnings.Cast<object>().ToArray());
         if (v.UpgradeEnabled != true)
             return Warning($"{v.Path}: upgrade.enabled is {(v.UpgradeEnabled is null ? "missing" : "false")}; the chart runs the ks-upgrade jobs only when it is true.",
                 "Set upgrade.enabled: true in the values file.", v);
