@@ -12,6 +12,9 @@ public static class HelmErrorIds
     /// <summary>A helm release secret could not be decoded.</summary>
     public const string HelmReleaseInvalid = "KsUpgrade.HelmReleaseInvalid";
 
+    /// <summary>A parameter (registry, tag, gateway name, role) is malformed; found before anything runs.</summary>
+    public const string InvalidParameter = "KsUpgrade.InvalidParameter";
+
     /// <summary>helm did not finish within its process timeout.</summary>
     public const string HelmTimeout = "KsUpgrade.HelmTimeout";
 }

@@ -46,7 +46,12 @@ public static class HelmLocator
 
     private static string? Resolve(string path)
     {
-        var full = Path.GetFullPath(Environment.ExpandEnvironmentVariables(path.Trim()));
+        var text = Environment.ExpandEnvironmentVariables(path.Trim());
+        if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal) || text.StartsWith("~\\", StringComparison.Ordinal))
+        {
+            text = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), text.Length > 2 ? text[2..] : "");
+        }
+        var full = Path.GetFullPath(text);
         if (Directory.Exists(full)) full = Path.Combine(full, ExecutableName);
         return IsExecutableFile(full) ? full : null;
     }

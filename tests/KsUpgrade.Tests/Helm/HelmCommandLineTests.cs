@@ -144,6 +144,11 @@ public class HelmLocatorTests
         Assert.Equal(Path.Combine(onPath, "helm"), HelmLocator.Find(null, env));
         Assert.Equal(HelmTestSupport.Helm3, HelmLocator.Find(HelmTestSupport.Helm3, env));
         Assert.Equal(HelmTestSupport.Helm4, HelmLocator.Find(Path.GetDirectoryName(HelmTestSupport.Helm4), env)); // a directory holding helm
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (HelmTestSupport.Helm3.StartsWith(home + "/", StringComparison.Ordinal))
+        {
+            Assert.Equal(HelmTestSupport.Helm3, HelmLocator.Find("~/" + Path.GetRelativePath(home, HelmTestSupport.Helm3), env));
+        }
         var e = Assert.Throws<KsUpgradeException>(() => HelmLocator.Find(Path.Combine(tmp.Path, "missing-helm"), env));
         Assert.Equal(ErrorIds.HelmNotFound, e.ErrorId);
         Assert.Contains("missing-helm", e.Message);
