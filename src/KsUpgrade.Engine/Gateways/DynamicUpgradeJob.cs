@@ -126,6 +126,7 @@ public static class DynamicUpgradeJob
             }
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
+        await CollectLogAsync(client, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
         var failed = HasCondition(job, "Failed");
         var skipped = lines.Any(IsSkipLine);
         var summary = failed
