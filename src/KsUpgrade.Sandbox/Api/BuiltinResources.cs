@@ -3,6 +3,8 @@ namespace KsUpgrade.Sandbox.Api;
 /// <summary>The built-in Kubernetes resource types the sandbox serves, with their discovery facts.</summary>
 public static class BuiltinResources
 {
+    private static readonly string[] All_ = { "all" };
+
     public static IReadOnlyList<ResourceType> All { get; } = Build();
 
     private static ResourceType T(string group, string version, string plural, string kind, bool ns,
@@ -13,8 +15,6 @@ public static class BuiltinResources
             Singular = kind.ToLowerInvariant(), ShortNames = shortNames ?? Array.Empty<string>(),
             Categories = categories ?? Array.Empty<string>(), HasStatus = status, HasScale = scale, HasLog = log,
         };
-
-    private static readonly string[] All_ = { "all" };
 
     private static IReadOnlyList<ResourceType> Build() => new[]
     {

@@ -147,11 +147,13 @@ public static class DiscoveryDocuments
                 new JsonObject { ["name"] = "name", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
             if (t.Namespaced)
                 parameters.Add(new JsonObject { ["name"] = "namespace", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
+            var patchOp = Op("patch", "patch");
+            patchOp["parameters"] = parameters.DeepClone();
             paths[p] = new JsonObject
             {
                 ["get"] = Op("read", "get"),
                 ["put"] = Op("replace", "put"),
-                ["patch"] = Op("patch", "patch"),
+                ["patch"] = patchOp,
                 ["delete"] = Op("delete", "delete"),
                 ["parameters"] = parameters,
             };

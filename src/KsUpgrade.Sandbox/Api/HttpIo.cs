@@ -30,10 +30,14 @@ public static class HttpIo
 
     public static async Task<JsonObject> ReadObjectAsync(HttpContext ctx)
     {
-        var text = await ReadBodyAsync(ctx);
         var ct = ctx.Request.ContentType ?? "application/json";
         if (ct.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+            return ProtobufDecoder.Decode(ms.ToArray());
+        }
+        var text = await ReadBodyAsync(ctx);
         try
         {
             var node = ct.Contains("yaml", StringComparison.OrdinalIgnoreCase)

@@ -128,8 +128,19 @@ public sealed partial class RestHandler
         string? uid = null, rv = null;
         if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
         {
-            var text = await HttpIo.ReadBodyAsync(ctx);
-            if (!string.IsNullOrWhiteSpace(text) && JsonNode.Parse(text) is JsonObject opts)
+            JsonObject? opts;
+            if ((ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+            {
+                using var ms = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+                opts = ProtobufDecoder.DecodeDeleteOptions(ms.ToArray());
+            }
+            else
+            {
+                var text = await HttpIo.ReadBodyAsync(ctx);
+                opts = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+            }
+            if (opts is not null)
             {
                 policy ??= ObjectMeta.Str(opts, "propagationPolicy");
                 if (opts["orphanDependents"]?.GetValue<bool>() == true) policy ??= "Orphan";

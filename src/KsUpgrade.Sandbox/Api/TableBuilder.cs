@@ -59,7 +59,10 @@ public static class TableBuilder
         {
             case ("", "Pod"):
                 cols.Add(new("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", 0, PodReady));
-                cols.Add(new("Status", "string", "The aggregate status of the containers in this pod.", 0, o => ObjectMeta.Str(o, "status", "phase") ?? "Pending"));
+                cols.Add(new("Status", "string", "The aggregate status of the containers in this pod.", 0, o => (o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : null) ?? ObjectMeta.Str(o, "status", "phase") switch
+                {
+                    "Succeeded" => "Completed", "Failed" => "Error", null => "Pending", var p => p,
+                }));
                 cols.Add(new("Restarts", "string", "The number of times the containers in this pod have been restarted.", 0, _ => "0"));
                 cols.Add(AgeCol);
                 cols.Add(new("IP", "string", "IP address allocated to the pod.", 1, o => ObjectMeta.Str(o, "status", "podIP") ?? "<none>"));
@@ -81,7 +84,10 @@ public static class TableBuilder
                 cols.Add(new("Port(s)", "string", "The ports of the service.", 0, ServicePorts));
                 break;
             case ("", "PersistentVolumeClaim"):
-                cols.Add(new("Status", "string", "The phase of the claim.", 0, o => ObjectMeta.Str(o, "status", "phase") ?? "Pending"));
+                cols.Add(new("Status", "string", "The phase of the claim.", 0, o => (o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : null) ?? ObjectMeta.Str(o, "status", "phase") switch
+                {
+                    "Succeeded" => "Completed", "Failed" => "Error", null => "Pending", var p => p,
+                }));
                 cols.Add(new("Volume", "string", "The bound volume.", 0, o => ObjectMeta.Str(o, "spec", "volumeName") ?? ""));
                 cols.Add(new("StorageClass", "string", "The storage class.", 0, o => ObjectMeta.Str(o, "spec", "storageClassName") ?? ""));
                 break;
