@@ -89,12 +89,18 @@ public static class GatewayCatalog
     /// <summary>True for pending-install, pending-upgrade, pending-rollback.</summary>
     public static bool IsPending(string? status) => status is not null && status.StartsWith("pending-", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The v4 gateway chart: kubesphere-nginx-ingress, or any non-v3 chart whose controller is 1.12 or newer.</summary>
+    /// <summary>
+    /// The v4 gateway chart: kubesphere-nginx-ingress, or an ingress-nginx chart 4.12+ / controller 1.12+ (what the gateway
+    /// extension installs). The 3.4 charts are gateway 0.1.0 (appVersion 1.16.0, which says nothing about the controller) and
+    /// ingress-nginx 4.2.5 (controller 1.3.1).
+    /// </summary>
     public static bool IsV4Chart(KsGatewayRelease release)
     {
         if (release.ChartName == V4ChartName) return true;
-        if (release.ChartName is "gateway" or "ingress-nginx") return false;
-        return TryMajorMinor(release.AppVersion, out var major, out var minor) && (major > 1 || (major == 1 && minor >= 12));
+        if (release.ChartName == "gateway") return false;
+        if (TryMajorMinor(release.AppVersion, out var major, out var minor) && (major > 1 || (major == 1 && minor >= 12))) return true;
+        return release.ChartName.Contains("ingress", StringComparison.Ordinal)
+            && TryMajorMinor(release.ChartVersion, out major, out minor) && (major > 4 || (major == 4 && minor >= 12));
     }
 
     private static bool TryMajorMinor(string version, out int major, out int minor)

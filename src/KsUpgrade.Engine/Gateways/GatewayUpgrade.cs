@@ -22,7 +22,9 @@ public static class GatewayUpgrade
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Upgrades the named gateways in order, one at a time, writing each result through <paramref name="log"/>.Output as soon
+    /// Upgrades the named gateways one at a time — project gateways first, then workspace gateways, the cluster gateway last
+    /// (ks-upgrade gives the cluster gateway every Ingress still without a class, so it must come after the narrower ones) —
+    /// writing each result through <paramref name="log"/>.Output as soon
     /// as it is ready and returning all of them. A Failed gateway stops the run: the rest are returned as NotRun.
     /// Preconditions (PVC, cluster on v4) are checked once, before the first gateway that needs the job, and throw.
     /// </summary>
@@ -32,7 +34,8 @@ public static class GatewayUpgrade
         var results = new List<KsGatewayUpgradeResult>();
         var catalog = await GatewayCatalog.ReadAllAsync(cluster, Store(options), ct).ConfigureAwait(false);
         var gateways = names.Select(GatewayNames.GatewayOf).Distinct(StringComparer.Ordinal)
-            .Select(n => catalog.FirstOrDefault(g => g.Name == n) ?? throw NotFound(cluster, n, catalog)).ToList();
+            .Select(n => catalog.FirstOrDefault(g => g.Name == n) ?? throw NotFound(cluster, n, catalog))
+            .OrderBy(g => ScopeOrder(g.Scope)).ToList();
         Task? preconditions = null;
         Task Ensure() => preconditions ??= CheckPreconditionsAsync(cluster, options, ct);
         string? stoppedBy = null;
@@ -50,6 +53,13 @@ public static class GatewayUpgrade
         log.Progress(61, "Upgrading gateways", "done", 100, completed: true);
         return results;
     }
+
+    private static int ScopeOrder(KsGatewayScope scope) => scope switch
+    {
+        KsGatewayScope.Project => 0,
+        KsGatewayScope.Workspace => 1,
+        _ => 2,
+    };
 
     /// <summary>
     /// Upgrades one gateway (GatewayNotFound for an unknown name; the preconditions are checked when the job is needed).
@@ -145,6 +155,13 @@ public static class GatewayUpgrade
         }
 
         await preconditions().ConfigureAwait(false);
+        if (gateway.Scope == KsGatewayScope.Cluster)
+        {
+            var narrower = (await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false))
+                .Where(g => g.Scope != KsGatewayScope.Cluster && !g.Upgraded).Select(g => g.Name).ToList();
+            if (narrower.Count > 0)
+                log.Warning($"Project/workspace gateways are still on v3 ({string.Join(", ", narrower)}): upgrading the cluster gateway first gives it every Ingress that has no ingressClassName yet, including theirs. Upgrade them first (Update-KsGateway -All orders them so).");
+        }
         log.Warning($"Upgrading gateway '{gateway.Name}' restarts its ingress controller: traffic through it is interrupted until the new controller is ready, and Ingresses without an ingressClassName stop being served by it.");
         if (!await log.ShouldProcessAsync($"Gateway '{gateway.Name}' ({gateway.Scope}, {gateway.Namespace}) on {cluster.Context}",
                 "Upgrade to the KubeSphere 4 gateway with job dynamic-upgrade (the ingress controller restarts)").ConfigureAwait(false))

@@ -61,6 +61,7 @@ public class GatewayLogicTests
             R("kubesphere-router-b", 4, "deployed", "kubesphere-nginx-ingress", "4.12.1", "1.12.1"),
             R("kubesphere-router-c", 1, "failed"), R("kubesphere-router-c-ingress", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"),
             R("kubesphere-router-d-ingress", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"),
+            R("kubesphere-router-e", 3, "deployed", "ingress-nginx", "4.12.1", "1.12.1"),
         }, null);
         var byName = gws.ToDictionary(g => g.Name);
         Assert.Equal("pending-upgrade", byName["kubesphere-router-a"].Status);
@@ -70,6 +71,7 @@ public class GatewayLogicTests
         Assert.False(byName["kubesphere-router-c"].Upgraded);
         Assert.False(byName["kubesphere-router-d"].Upgraded);
         Assert.Equal("4.2.5", byName["kubesphere-router-d"].ChartVersion);
+        Assert.True(byName["kubesphere-router-e"].Upgraded);
     }
 
     [Fact]
