@@ -65,15 +65,15 @@ public class GatewayGuideFlowTests
         s.View.Upsert(HelmReleaseSecret.Build("ks-core", Ns, 2, status, "ks-core", "1.1.5", "v4.1.3", new JsonObject(), ""));
     }
 
-    [Fact]
+    [HelmFact]
     public async Task Host_upgrade_then_every_gateway_then_legacy_cleanup()
     {
-        var chart = TestChart.Create();
+        var chart = FixtureChart.KsCore;
         await using var s = await SandboxSession.StartAsync(HostBeforeUpgrade(), "host", new KsUpgradeJobBehaviour());
         var log = new RecordingEngineLog();
         var options = new GatewayUpgradeOptions
         {
-            Chart = chart, HelmPath = TestChart.RequireHelm(), PollInterval = TimeSpan.FromMilliseconds(100), JobTimeout = TimeSpan.FromSeconds(30),
+            Chart = chart, HelmPath = FixtureChart.Helm, PollInterval = TimeSpan.FromMilliseconds(100), JobTimeout = TimeSpan.FromSeconds(30),
         };
 
         // Before the host upgrade: refused, nothing started.

@@ -3,6 +3,7 @@ using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Sandbox.KubeSphere;
 using KsUpgrade.Sandbox.Seeds.Building;
 using KsUpgrade.Tests.Members;
+using KsUpgrade.Tests.Seeds;
 
 namespace KsUpgrade.Tests.Gateways;
 
@@ -14,7 +15,7 @@ public class GatewaySandboxTests
     private static GatewayUpgradeOptions Options(string chart) => new()
     {
         Chart = chart,
-        HelmPath = TestChart.RequireHelm(),
+        HelmPath = FixtureChart.Helm,
         ImageRegistry = "registry.example.local",
         Tag = "v4.1.3",
         PollInterval = TimeSpan.FromMilliseconds(100),
@@ -94,10 +95,10 @@ public class GatewaySandboxTests
         }
     }
 
-    [Fact]
+    [HelmFact]
     public async Task Updates_one_gateway_with_the_rendered_job_and_reports_new_ingresses()
     {
-        var chart = TestChart.Create();
+        var chart = FixtureChart.KsCore;
         var job = new SimulatedGatewayJob();
         await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", job);
         var log = new RecordingEngineLog();
@@ -124,10 +125,10 @@ public class GatewaySandboxTests
         Assert.Single(job.Runs);
     }
 
-    [Fact]
+    [HelmFact]
     public async Task Updates_all_gateways_one_after_another()
     {
-        var chart = TestChart.Create();
+        var chart = FixtureChart.KsCore;
         var job = new SimulatedGatewayJob();
         await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", job);
         var log = new RecordingEngineLog();
@@ -147,10 +148,10 @@ public class GatewaySandboxTests
         Assert.All(listed, g => Assert.True(g.Upgraded));
     }
 
-    [Fact]
+    [HelmFact]
     public async Task A_failing_job_stops_the_run_with_its_log()
     {
-        var chart = TestChart.Create();
+        var chart = FixtureChart.KsCore;
         var job = new SimulatedGatewayJob();
         await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", job);
         s.Host.FailJob("dynamic-upgrade");
@@ -165,10 +166,10 @@ public class GatewaySandboxTests
         Assert.Single(log.Asked);
     }
 
-    [Fact]
+    [HelmFact]
     public async Task A_job_that_logs_a_skipped_phase_is_a_failure()
     {
-        var chart = TestChart.Create();
+        var chart = FixtureChart.KsCore;
         var job = new SimulatedGatewayJob { SkipPhase = true };
         await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", job);
         var log = new RecordingEngineLog();
