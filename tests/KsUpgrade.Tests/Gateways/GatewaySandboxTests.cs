@@ -15,7 +15,7 @@ public class GatewaySandboxTests
     private static GatewayUpgradeOptions Options(string chart) => new()
     {
         Chart = chart,
-        HelmPath = FixtureChart.Helm,
+        HelmPath = HelmTool.Path,
         ImageRegistry = "registry.example.local",
         Tag = "v4.1.3",
         PollInterval = TimeSpan.FromMilliseconds(100),
@@ -191,5 +191,32 @@ public class GatewaySandboxTests
         Assert.Equal(KsGatewayUpgradeOutcome.NotRun, result.Outcome);
         Assert.Single(log.Asked);
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.Contains("/jobs") && r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task Refuses_while_another_dynamic_upgrade_job_runs()
+    {
+        var seed = GatewaySeed.Host()[0];
+        var slow = new KsUpgrade.Sandbox.Seeds.SeedCluster { Name = seed.Name, KubernetesVersion = seed.KubernetesVersion, Objects = seed.Objects, JobRunSeconds = 30 };
+        await using var s = await SandboxSession.StartAsync(new[] { slow }, "host");
+        s.View.Upsert(KsUpgrade.Tests.Seeds.KsUpgradeJobBehaviourTests.Job("dynamic-upgrade", "dynamic-upgrade", null, "ks-upgrade"));
+        for (var i = 0; i < 100 && (s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade").Str("status", "active") ?? "0") == "0"; i++)
+            await Task.Delay(50);
+        Assert.Equal("1", s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade").Str("status", "active"));
+
+        var options = Options("/unused-chart") with { Renderer = new FixedRenderer() };
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
+            GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], options, new RecordingEngineLog(), CancellationToken.None));
+
+        Assert.Equal(GatewayErrorIds.GatewayJobBusy, e.ErrorId);
+        Assert.NotNull(s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade"));
+        Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "DELETE" && r.Path.Contains("/jobs/"));
+    }
+
+    /// <summary>A renderer that needs no helm (the job must never be applied in this test).</summary>
+    private sealed class FixedRenderer : IDynamicJobRenderer
+    {
+        public Task<string> RenderAsync(DynamicJobRenderRequest request, CancellationToken ct) =>
+            Task.FromResult("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: dynamic-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: x\n        image: busybox\n");
     }
 }

@@ -173,4 +173,21 @@ public class MemberClustersSandboxTests
         Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1/status"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
     }
+
+    [Fact]
+    public async Task Falls_back_to_the_status_subresource_when_the_crd_cannot_be_read()
+    {
+        await using var s = await SandboxSession.StartAsync(TaintedHost(statusSubresource: true), "host");
+        s.Host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "get", Resource = "customresourcedefinitions", Status = 403, Message = "forbidden" });
+        var log = new RecordingEngineLog();
+
+        var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
+
+        Assert.False(result!.Schedulable);
+        Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
+        var patches = s.Recorder.Snapshot().Where(r => r.Method == "PATCH").Select(r => r.Path).ToList();
+        Assert.Equal(2, patches.Count);
+        Assert.EndsWith("/clusters/member1", patches[0]);
+        Assert.EndsWith("/clusters/member1/status", patches[1]);
+    }
 }
