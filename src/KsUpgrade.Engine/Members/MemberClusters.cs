@@ -53,6 +53,11 @@ public static class MemberClusters
     public static Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, CancellationToken ct) =>
         RemoveTaintAsync(host, name, log, null, ct);
 
+    /// <summary>As above for a cluster read by <see cref="ListAsync"/> (piped from Get-KsMemberCluster): acts on the host it came from.</summary>
+    public static Task<KsMemberCluster?> RemoveTaintAsync(KsMemberCluster member, IEngineLog log, CancellationToken ct) =>
+        RemoveTaintAsync(member.HostCluster ?? throw new KsUpgradeException(ErrorIds.ClusterUnreachable, KsErrorCategory.InvalidArgument,
+            $"Member cluster object '{member.Name}' carries no host connection; pass -Cluster with the host.", member.Name), member.Name, log, null, ct);
+
     /// <param name="beforePatch">Test hook: runs after each read, before the patch that relies on it (argument: the attempt, from 1).</param>
     internal static async Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
     {
@@ -72,6 +77,10 @@ public static class MemberClusters
             log.Information($"Member '{name}' has no Schedulable condition: unchanged.", "KsUpgrade.Unchanged");
             return ClusterObject.ToMember(current, false, host);
         }
+
+        var reported = current["status"]?["kubeSphereVersion"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var ver) ? ver : null;
+        if (reported is null || !reported.StartsWith("v4", StringComparison.OrdinalIgnoreCase))
+            log.Warning($"Member '{name}' reports KubeSphere {reported ?? "(unknown)"} to the host. Remove its Schedulable condition only after the member is upgraded (its ks-core release deployed on v4), or extension agents get scheduled onto a 3.4 cluster.");
 
         if (!await log.ShouldProcessAsync($"Cluster '{name}' on {host.Context}", "Remove the Schedulable condition").ConfigureAwait(false))
             return null;

@@ -65,6 +65,7 @@ public class MemberClustersSandboxTests
         var after = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
         Assert.Equal(before.Where(t => t != "Schedulable"), after);
         Assert.Single(log.Asked);
+        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("v3.4.1"));
         Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.EndsWith("/member1/status"));
     }
@@ -97,6 +98,23 @@ public class MemberClustersSandboxTests
         Assert.Equal(ErrorIds.MemberNotFound, n.ErrorId);
         Assert.Contains("host, member1, member2", n.Message);
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "PATCH");
+    }
+
+    [Fact]
+    public async Task Acts_on_a_piped_cluster_through_its_host_and_does_not_warn_for_an_upgraded_member()
+    {
+        var seeds = TaintedHost();
+        SandboxSession.Find(seeds[0], "Cluster", "member1")["status"]!["kubeSphereVersion"] = "v4.1.3";
+        await using var s = await SandboxSession.StartAsync(seeds, "host");
+        var log = new RecordingEngineLog();
+        var piped = (await MemberClusters.ListAsync(s.Cluster, "member1", log, CancellationToken.None)).Single();
+
+        var result = await MemberClusters.RemoveTaintAsync(piped, log, CancellationToken.None);
+
+        Assert.False(result!.Schedulable);
+        Assert.Equal("v4.1.3", result.KubeSphereVersion);
+        Assert.DoesNotContain(log.Records, r => r.Stream == "Warning");
+        Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
     }
 
     [Fact]
