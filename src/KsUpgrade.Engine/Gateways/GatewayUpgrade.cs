@@ -188,7 +188,7 @@ public static class GatewayUpgrade
         if (!run.Succeeded)
             return Failed(updated, watch, newIngresses, run.LogLines, run.Summary + Tail(run.LogLines));
 
-        var problem = VerifyRelease(updated);
+        var problem = VerifyRelease(updated, after);
         if (problem is not null)
             return Failed(updated, watch, newIngresses, run.LogLines, $"{run.Summary} But {problem}");
         log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {newIngresses.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
@@ -205,10 +205,13 @@ public static class GatewayUpgrade
     }
 
     /// <summary>Null when the gateway's own release is deployed and its -ingress release is gone; else what is wrong.</summary>
-    private static string? VerifyRelease(KsGateway gateway)
+    private static string? VerifyRelease(KsGateway gateway, IReadOnlyList<KsGateway> all)
     {
-        var own = gateway.Releases.FirstOrDefault(r => r.Name == gateway.Name)
-            ?? (gateway.Scope == KsGatewayScope.Cluster ? gateway.Releases.FirstOrDefault(r => r.Name == GatewayNames.ClusterGatewayAltName) : null);
+        // A v1 cluster gateway labelled kubesphere.io/gateway-type=cluster is released as kubesphere-router-cluster.
+        var alt = gateway.Scope == KsGatewayScope.Cluster
+            ? all.FirstOrDefault(g => g.Name == GatewayNames.ClusterGatewayAltName)?.Releases.FirstOrDefault(r => r.Name == GatewayNames.ClusterGatewayAltName && r.Status == "deployed")
+            : null;
+        var own = alt ?? gateway.Releases.FirstOrDefault(r => r.Name == gateway.Name);
         if (own is null) return $"release {gateway.Name} is missing afterwards.";
         if (own.Status != "deployed") return $"release {own.Name} is {own.Status} (revision {own.Revision}), not deployed.";
         var ingress = gateway.Releases.FirstOrDefault(r => r.Name == GatewayNames.IngressReleaseOf(gateway.Name));
