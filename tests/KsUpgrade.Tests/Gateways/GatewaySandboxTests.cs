@@ -213,6 +213,21 @@ public class GatewaySandboxTests
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "DELETE" && r.Path.Contains("/jobs/"));
     }
 
+    [Fact]
+    public async Task A_job_that_does_not_complete_in_time_fails_the_gateway()
+    {
+        var seed = GatewaySeed.Host()[0];
+        var slow = new KsUpgrade.Sandbox.Seeds.SeedCluster { Name = seed.Name, KubernetesVersion = seed.KubernetesVersion, Objects = seed.Objects, JobRunSeconds = 30 };
+        await using var s = await SandboxSession.StartAsync(new[] { slow }, "host");
+        var options = Options("/unused-chart") with { Renderer = new FixedRenderer(), JobTimeout = TimeSpan.FromSeconds(1) };
+
+        var result = await GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], options, new RecordingEngineLog(), CancellationToken.None);
+
+        Assert.Equal(KsGatewayUpgradeOutcome.Failed, result.Outcome);
+        Assert.Contains("did not complete within 1 s", result.Detail);
+        Assert.NotNull(s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade"));
+    }
+
     /// <summary>A renderer that needs no helm (the job must never be applied in this test).</summary>
     private sealed class FixedRenderer : IDynamicJobRenderer
     {

@@ -118,6 +118,17 @@ public class MemberClustersSandboxTests
     }
 
     [Fact]
+    public async Task A_member_cluster_itself_lists_no_clusters()
+    {
+        await using var s = await SandboxSession.StartAsync(SandboxSession.Seed("ks34-member", "member1"), "member1");
+        var log = new RecordingEngineLog();
+        Assert.Empty(await MemberClusters.ListAsync(s.Cluster, null, log, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None));
+        Assert.Equal(ErrorIds.MemberNotFound, e.ErrorId);
+        Assert.Contains("(none)", e.Message);
+    }
+
+    [Fact]
     public async Task WhatIf_changes_nothing()
     {
         await using var s = await SandboxSession.StartAsync(TaintedHost(), "host");
