@@ -60,6 +60,14 @@ public class Ks34SeedTests
     }
 
     [Fact]
+    public void Every_kind_pre_check_counts_is_present()
+    {
+        foreach (var kind in new[] { "Deployment", "Service", "Ingress", "StatefulSet", "Pod", "DaemonSet", "ReplicaSet", "StorageClass",
+                     "CronJob", "CustomResourceDefinition", "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim" })
+            Assert.Contains(Host.Objects, o => o.Kind() == kind);
+    }
+
+    [Fact]
     public void Exactly_one_default_storage_class()
     {
         var sc = Assert.Single(Host.OfKind("StorageClass"), s => s.Annotation("storageclass.kubernetes.io/is-default-class") == "true");
