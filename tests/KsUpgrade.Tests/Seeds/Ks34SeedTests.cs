@@ -91,7 +91,7 @@ public class Ks34SeedTests
     public void Every_kubesphere_kind_used_has_its_crd_with_the_right_scope()
     {
         var crds = Host.OfKind("CustomResourceDefinition").ToDictionary(c => (c.Str("spec", "group")!, c.Str("spec", "names", "kind")!));
-        var builtinGroups = new[] { "", "apps", "batch", "rbac.authorization.k8s.io", "storage.k8s.io", "networking.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io" };
+        var builtinGroups = new[] { "", "apps", "batch", "rbac.authorization.k8s.io", "storage.k8s.io", "networking.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "autoscaling", "policy" };
         foreach (var o in Host.Objects)
         {
             var av = o.ApiVersion();
