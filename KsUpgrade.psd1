@@ -12,6 +12,14 @@
     FormatsToProcess     = @()
     CmdletsToExport      = @(
         'Connect-KsCluster'
+        'Start-KsSandbox'
+        'Stop-KsSandbox'
+        'Test-KsCluster'
+        'Get-KsMemberCluster'
+        'Remove-KsMemberTaint'
+        'Get-KsGateway'
+        'Update-KsGateway'
+        'Remove-KsLegacyGateway'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
