@@ -127,7 +127,9 @@ function Invoke-Docs {
         New-ExternalHelp -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut -Force | Out-Null
     }
     else {
-        & $converter -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut
+        # PlatyPS is not obtainable from our package registries: our own converter reads the same markdown schema.
+        $files = & $converter -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut
+        if (-not $Quiet) { $files | ForEach-Object { Write-Host "Help: $($_.FullName)" } }
     }
 }
 
