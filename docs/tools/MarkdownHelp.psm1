@@ -375,4 +375,19 @@ function Compare-MarkdownHelp {
     , $problems.ToArray()
 }
 
-Export-ModuleMember -Function Read-MarkdownHelp, Compare-MarkdownHelp, Split-MarkdownBlocks, ConvertTo-PlainText, Get-MarkdownHelpSectionNames
+function Test-MarkdownHelp {
+    <#
+    .SYNOPSIS
+        The problems of one command's help page in a docs folder: a missing page, or every disagreement Compare-MarkdownHelp finds.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command,
+        [Parameter(Mandatory)] [string] $DocsPath
+    )
+    $file = Join-Path $DocsPath "$($Command.Name).md"
+    $help = if (Test-Path -LiteralPath $file) { Read-MarkdownHelp -Path $file } else { $null }
+    Compare-MarkdownHelp -Command $Command -Help $help
+}
+
+Export-ModuleMember -Function Read-MarkdownHelp, Compare-MarkdownHelp, Test-MarkdownHelp, Split-MarkdownBlocks, ConvertTo-PlainText, Get-MarkdownHelpSectionNames
