@@ -310,6 +310,19 @@ function Compare-MarkdownHelp {
     }
     if ($Help.Inputs.Count -eq 0) { $problems.Add("${name}: INPUTS lists no type (write '### None' when there is none)") }
     if ($Help.Outputs.Count -eq 0) { $problems.Add("${name}: OUTPUTS lists no type (write '### None' when there is none)") }
+    # OUTPUTS agree with [OutputType] (System.Void or none documented as 'None'); INPUTS list every by-value pipeline type.
+    $declared = @($Command.OutputType | ForEach-Object { if ($_.Name -eq 'System.Void') { 'None' } else { $_.Name } } | Sort-Object -Unique)
+    if ($declared.Count -eq 0) { $problems.Add("${name}: the cmdlet declares no [OutputType]") }
+    $documentedOutputs = @($Help.Outputs | ForEach-Object Type | Sort-Object -Unique)
+    foreach ($t in $declared | Where-Object { $_ -notin $documentedOutputs }) { $problems.Add("${name}: OUTPUTS lacks $t, which [OutputType] declares") }
+    foreach ($t in $documentedOutputs | Where-Object { $_ -notin $declared }) { $problems.Add("${name}: OUTPUTS lists $t, which [OutputType] does not declare") }
+    $byValue = @($Command.Parameters.Values | Where-Object { $_.Name -notin $script:CommonParameterNames } | Where-Object {
+            @($_.ParameterSets.Values | Where-Object ValueFromPipeline).Count -gt 0 } | ForEach-Object { $_.ParameterType.FullName } | Sort-Object -Unique)
+    $documentedInputs = @($Help.Inputs | ForEach-Object Type)
+    foreach ($t in $byValue | Where-Object { $_ -notin $documentedInputs }) { $problems.Add("${name}: INPUTS lacks $t, which a parameter takes from the pipeline by value") }
+    if ($byValue.Count -eq 0 -and @($Command.Parameters.Values | Where-Object { @($_.ParameterSets.Values | Where-Object ValueFromPipelineByPropertyName).Count -gt 0 }).Count -eq 0 -and $documentedInputs -notcontains 'None') {
+        $problems.Add("${name}: INPUTS should say None: no parameter takes pipeline input")
+    }
     if (-not $Help.CommonParameters -and $Command.CmdletBinding) { $problems.Add("${name}: PARAMETERS lacks the CommonParameters entry") }
 
     # SYNTAX: one block per parameter set, same text as Get-Command -Syntax, same default set.

@@ -12,7 +12,7 @@ BeforeAll {
         <# The column headers of the default table view, left to right. #>
         param([Parameter(ValueFromPipeline)] $InputObject)
         end {
-            $text = $input | Format-Table | Out-String -Width 400
+            $text = $input | Format-Table -AutoSize | Out-String -Width 400
             $line = @($text -split "\r?\n" | Where-Object { $_ -match '\S' })[0]
             @($line.Trim() -split '\s+')
         }
@@ -63,19 +63,20 @@ Describe 'KsUpgrade.Format.ps1xml' {
 Describe 'Table views of the types in the model' {
     It 'KsCluster: Context, Server, KubernetesVersion, KubeSphereVersion, Role' {
         $script:Cluster | Get-Headers | Should -Be @('Context', 'Server', 'KubernetesVersion', 'KubeSphereVersion', 'Role')
-        ($script:Cluster | Format-Table | Out-String) | Should -Match 'prod-host\s+https://10\.0\.0\.1:6443\s+v1\.26\.15\s+v3\.4\.1\s+Host'
+        ($script:Cluster | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'prod-host\s+https://10\.0\.0\.1:6443\s+v1\.26\.15\s+v3\.4\.1\s+Host'
     }
 
     It 'KsSandbox: Seed, ProcessId, Port, Contexts, Running (contexts joined)' {
         $sandbox = [KsUpgrade.KsSandbox]@{ Seed = 'ks34-multicluster'; ProcessId = 4242; Port = 43210; Contexts = @('host', 'member-1') }
         $sandbox | Get-Headers | Should -Be @('Seed', 'ProcessId', 'Port', 'Contexts', 'Running')
-        ($sandbox | Format-Table | Out-String) | Should -Match 'ks34-multicluster\s+4242\s+43210\s+host, member-1\s+False'
+        ($sandbox | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'ks34-multicluster\s+4242\s+43210\s+host, member-1\s+False'
         $sandbox | Get-ListLabels | Should -Contain 'Kubeconfig'
     }
 
     It 'KsCheckResult: Id, Status, Message; the list view adds Title and Remedy' {
         $script:Failed | Get-Headers | Should -Be @('Id', 'Status', 'Message')
-        ($script:Failed | Format-Table | Out-String) | Should -Match 'NodesReady\s+Failed\s+node-3 is NotReady'
+        ($script:Failed, $script:Warning | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'NodesReady\s+Failed\s+node-3 is NotReady'
+        ($script:Failed, $script:Warning | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'MembersReady\s+Warning\s+member-2 is not Ready'
         $script:Failed | Get-ListLabels | Should -Be @('Id', 'Title', 'Status', 'Message', 'Remedy', 'Data')
     }
 }
@@ -84,14 +85,14 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
     It 'KsClusterReport: Cluster, Phase, Passed, Failed and Warning counts, Duration' {
         $report = New-Typed KsClusterReport @{ Cluster = $script:Cluster; Phase = 'Preflight'; Passed = $false; Checks = @($script:Failed, $script:Warning, $script:Passed); Duration = [timespan]::FromSeconds(2.5) }
         $report | Get-Headers | Should -Be @('Cluster', 'Phase', 'Passed', 'Failed', 'Warnings', 'Duration')
-        ($report | Format-Table | Out-String) | Should -Match 'prod-host\s+Preflight\s+False\s+1\s+1\s+00:00:02\.5'
+        ($report | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'prod-host\s+Preflight\s+False\s+1\s+1\s+00:00:02\.5'
         ($report | Format-List | Out-String) | Should -Match 'Failed\s+:\s+NodesReady'
     }
 
     It 'KsUpgradeStep: Name, Status, Duration, Detail' {
         $step = New-Typed KsUpgradeStep @{ Name = 'Backup'; Status = 'Succeeded'; Duration = [timespan]::FromSeconds(75); Detail = '12 files' }
         $step | Get-Headers | Should -Be @('Name', 'Status', 'Duration', 'Detail')
-        ($step | Format-Table | Out-String) | Should -Match 'Backup\s+Succeeded\s+00:01:15\.0\s+12 files'
+        ($step | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'Backup\s+Succeeded\s+00:01:15\.0\s+12 files'
     }
 
     It 'KsUpgradeResult: a table with the step tally and a list with the backup path' {
@@ -101,7 +102,7 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
         )
         $result = New-Typed KsUpgradeResult @{ Cluster = $script:Cluster; Role = 'Host'; FromVersion = 'v3.4.1'; ToVersion = 'v4.1.3'; Steps = $steps; BackupPath = './backup-host'; HelmRevision = 3; Succeeded = $false }
         $result | Get-Headers | Should -Be @('Cluster', 'Role', 'FromVersion', 'ToVersion', 'Succeeded', 'Steps', 'HelmRevision')
-        ($result | Format-Table | Out-String) | Should -Match 'prod-host\s+Host\s+v3\.4\.1\s+v4\.1\.3\s+False\s+1/2\s+3'
+        ($result | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'prod-host\s+Host\s+v3\.4\.1\s+v4\.1\.3\s+False\s+1/2\s+3'
         ($result | Format-List | Out-String) | Should -Match 'BackupPath\s+:\s+\./backup-host'
     }
 
@@ -113,14 +114,14 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
     It 'KsGateway: Name, Scope, Namespace, Status, ChartVersion, Upgraded' {
         $g = New-Typed KsGateway @{ Name = 'kubesphere-router-demo'; Scope = 'Project'; Namespace = 'demo'; Status = 'deployed'; ChartVersion = '4.0.1'; Upgraded = $false; Releases = @() }
         $g | Get-Headers | Should -Be @('Name', 'Scope', 'Namespace', 'Status', 'ChartVersion', 'Upgraded')
-        ($g | Format-Table | Out-String) | Should -Match 'kubesphere-router-demo\s+Project\s+demo\s+deployed\s+4\.0\.1\s+False'
+        ($g | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+Project\s+demo\s+deployed\s+4\.0\.1\s+False'
     }
 
     It 'KsGatewayUpgradeResult: Gateway, Succeeded, Duration, NewIngresses count, Detail' {
         $g = New-Typed KsGateway @{ Name = 'kubesphere-router-demo' }
         $r = New-Typed KsGatewayUpgradeResult @{ Gateway = $g; Succeeded = $true; Duration = [timespan]::FromSeconds(31); NewIngresses = @('demo/web', 'demo/api'); Detail = 'upgraded' }
         $r | Get-Headers | Should -Be @('Gateway', 'Succeeded', 'Duration', 'NewIngresses', 'Detail')
-        ($r | Format-Table | Out-String) | Should -Match 'kubesphere-router-demo\s+True\s+00:00:31\.0\s+2\s+upgraded'
+        ($r | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+True\s+00:00:31\.0\s+2\s+upgraded'
         ($r | Format-List | Out-String) | Should -Match 'NewIngresses\s+:\s+demo/web, demo/api'
     }
 }
@@ -128,7 +129,7 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
 Describe 'Status colours' {
     It 'never colours when $PSStyle.OutputRendering is PlainText' {
         $PSStyle.OutputRendering = 'PlainText'
-        ($script:Failed | Format-Table | Out-String) | Should -Not -Match "`e\["
+        ($script:Failed | Format-Table -AutoSize | Out-String -Width 400) | Should -Not -Match "`e\["
     }
 
     It 'colours Failed red, Warning yellow, Passed green only when the host supports virtual terminal sequences (clean pwsh, Ansi)' {
@@ -139,18 +140,19 @@ Import-Module '$script:ModulePath'
     [KsUpgrade.KsCheckResult]@{ Id = 'A'; Status = 'Failed'; Message = 'x' }
     [KsUpgrade.KsCheckResult]@{ Id = 'B'; Status = 'Warning'; Message = 'y' }
     [KsUpgrade.KsCheckResult]@{ Id = 'C'; Status = 'Passed'; Message = 'z' })
-`$text = `$checks | Format-Table | Out-String
+`$text = `$checks | Format-Table -AutoSize | Out-String -Width 200
 [pscustomobject]@{
     Vt = `$Host.UI.SupportsVirtualTerminal
     Red = `$text.Contains(`$PSStyle.Foreground.Red + 'Failed')
     Yellow = `$text.Contains(`$PSStyle.Foreground.Yellow + 'Warning')
     Green = `$text.Contains(`$PSStyle.Foreground.Green + 'Passed')
+    Text = `$text -replace "``e", '<ESC>'
 } | ConvertTo-Json -Compress
 "@
         $r.ExitCode | Should -Be 0
         $j = $r.Output[-1] | ConvertFrom-Json
-        $j.Red | Should -Be $j.Vt
-        $j.Yellow | Should -Be $j.Vt
-        $j.Green | Should -Be $j.Vt
+        $j.Red | Should -Be $j.Vt -Because $j.Text
+        $j.Yellow | Should -Be $j.Vt -Because $j.Text
+        $j.Green | Should -Be $j.Vt -Because $j.Text
     }
 }

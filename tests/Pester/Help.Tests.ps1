@@ -57,7 +57,7 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
         $help.Examples.Code | Should -Not -Contain ''
     }
 
-    It 'agrees with Get-Command in both directions (syntax, parameters, sets, Required, Position, pipeline input)' {
+    It 'agrees with Get-Command in both directions (syntax, parameters, sets, Required, Position, pipeline input, OutputType)' {
         Test-MarkdownHelp -Command $command -DocsPath $script:Docs | Should -BeNullOrEmpty
     }
 
@@ -159,6 +159,14 @@ Describe 'The help check fails on a bad page (synthetic cases)' {
         $problems = Get-ProblemsOf $md
         $problems | Should -Match '-Context is in parameter set KubeconfigContent, which its help does not list'
         $problems | Should -Match '-Context is documented in parameter set Token'
+    }
+
+    It 'OUTPUTS that disagree with [OutputType], INPUTS that miss a pipeline type' {
+        $md = $script:Good -replace '(?m)^### KsUpgrade\.KsCluster$', '### KsUpgrade.KsSandbox'
+        $problems = Get-ProblemsOf $md
+        $problems | Should -Match 'OUTPUTS lacks KsUpgrade.KsCluster'
+        $problems | Should -Match 'OUTPUTS lists KsUpgrade.KsSandbox'
+        $problems | Should -Match 'INPUTS lacks KsUpgrade.KsCluster'
     }
 
     It 'a SYNTAX block that differs from Get-Command -Syntax' {
