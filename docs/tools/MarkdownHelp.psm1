@@ -287,6 +287,8 @@ function Compare-MarkdownHelp {
     }
     if ($Help.FrontMatter.Contains('schema') -and $Help.FrontMatter['schema'] -ne '2.0.0') { $problems.Add("${name}: schema is not 2.0.0") }
     if ($Help.Name -ne $name) { $problems.Add("${name}: the page's title is '$($Help.Name)'") }
+    $placeholders = @([IO.File]::ReadAllLines($Help.Path) | Where-Object { $_ -match '\{\{.*\}\}' })
+    foreach ($p in $placeholders) { $problems.Add("${name}: placeholder left to fill: $($p.Trim())") }
 
     $present = @($Help.Sections | ForEach-Object { $_.Name.ToUpperInvariant() })
     foreach ($section in $script:CommandSections) {
@@ -403,4 +405,99 @@ function Test-MarkdownHelp {
     Compare-MarkdownHelp -Command $Command -Help $help
 }
 
-Export-ModuleMember -Function Read-MarkdownHelp, Compare-MarkdownHelp, Test-MarkdownHelp, Split-MarkdownBlocks, ConvertTo-PlainText, Get-MarkdownHelpSectionNames
+function New-MarkdownHelpPage {
+    <#
+    .SYNOPSIS
+        A new help page for a command, in the PlatyPS schema: SYNTAX and the PARAMETERS yaml blocks taken from
+        Get-Command, every text a {{ placeholder }} that Compare-MarkdownHelp reports until it is written.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
+    $name = $Command.Name
+    $moduleName = if ($Command.ModuleName) { $Command.ModuleName } else { 'KsUpgrade' }
+    $sb = [System.Text.StringBuilder]::new()
+    $line = { param($t) [void] $sb.Append($t).Append("`n") }
+    & $line '---'
+    & $line "external help file: $moduleName.dll-Help.xml"
+    & $line "Module Name: $moduleName"
+    & $line 'online version:'
+    & $line 'schema: 2.0.0'
+    & $line '---'
+    & $line ''
+    & $line "# $name"
+    & $line ''
+    & $line '## SYNOPSIS'
+    & $line '{{ One sentence: what the cmdlet does. }}'
+    & $line ''
+    & $line '## SYNTAX'
+    foreach ($set in $Command.ParameterSets) {
+        & $line ''
+        & $line ("### $($set.Name)" + $(if ($set.IsDefault -and @($Command.ParameterSets).Count -gt 1) { ' (Default)' } else { '' }))
+        & $line '```'
+        & $line ("$name $set" -replace '\s+', ' ').Trim()
+        & $line '```'
+    }
+    & $line ''
+    & $line '## DESCRIPTION'
+    & $line '{{ What it does, step by step; what it changes; its ErrorIds. }}'
+    & $line ''
+    & $line '## EXAMPLES'
+    & $line ''
+    & $line '### Example 1: {{ title }}'
+    & $line '```powershell'
+    & $line "$name {{ a real pipeline }}"
+    & $line '```'
+    & $line ''
+    & $line '{{ What the example does. }}'
+    & $line ''
+    & $line '## PARAMETERS'
+    foreach ($param in Get-DocumentedParameters $Command | Sort-Object Name) {
+        $view = Get-ParameterSetView $Command $param
+        # One yaml block per distinct (Required, Position, pipeline) combination, naming its sets.
+        $groups = @($view.Keys | Group-Object { $v = $view[$_]; "$($v.Required)|$($v.Position)|$($v.ByValue)|$($v.ByPropertyName)" })
+        & $line ''
+        & $line "### -$($param.Name)"
+        & $line "{{ What -$($param.Name) means. }}"
+        foreach ($g in $groups) {
+            $v = $view[$g.Group[0]]
+            $sets = if ($g.Count -eq @($Command.ParameterSets).Count) { '(All)' } else { $g.Group -join ', ' }
+            $pipeline = if ($v.ByValue -and $v.ByPropertyName) { 'True (ByPropertyName, ByValue)' }
+            elseif ($v.ByValue) { 'True (ByValue)' } elseif ($v.ByPropertyName) { 'True (ByPropertyName)' } else { 'False' }
+            & $line ''
+            & $line '```yaml'
+            & $line "Type: $($param.ParameterType.Name)"
+            & $line "Parameter Sets: $sets"
+            & $line "Aliases: $(@($param.Aliases) -join ', ')"
+            & $line ''
+            & $line "Required: $($v.Required)"
+            & $line "Position: $($v.Position)"
+            & $line 'Default value: None'
+            & $line "Accept pipeline input: $pipeline"
+            & $line 'Accept wildcard characters: False'
+            & $line '```'
+        }
+    }
+    & $line ''
+    & $line '### CommonParameters'
+    & $line 'This cmdlet supports the common parameters: -Debug, -ErrorAction, -ErrorVariable, -InformationAction, -InformationVariable, -OutVariable, -OutBuffer, -PipelineVariable, -ProgressAction, -Verbose, -WarningAction, and -WarningVariable. For more information, see about_CommonParameters.'
+    & $line ''
+    & $line '## INPUTS'
+    $inputs = @($Command.Parameters.Values | Where-Object { $_.Name -notin $script:CommonParameterNames -and @($_.ParameterSets.Values | Where-Object ValueFromPipeline).Count } | ForEach-Object { $_.ParameterType.FullName } | Sort-Object -Unique)
+    if ($inputs.Count -eq 0) { $inputs = @('None') }
+    foreach ($t in $inputs) { & $line ''; & $line "### $t"; & $line '{{ What is taken from the pipeline. }}' }
+    & $line ''
+    & $line '## OUTPUTS'
+    $outputs = @($Command.OutputType | ForEach-Object { if ($_.Name -eq 'System.Void') { 'None' } else { $_.Name } } | Sort-Object -Unique)
+    if ($outputs.Count -eq 0) { $outputs = @('None') }
+    foreach ($t in $outputs) { & $line ''; & $line "### $t"; & $line '{{ What is returned. }}' }
+    & $line ''
+    & $line '## NOTES'
+    & $line '{{ Where it runs (Azure Automation, Hybrid Worker), what it needs (helm), caveats. }}'
+    & $line ''
+    & $line '## RELATED LINKS'
+    & $line ''
+    & $line '[about_KsUpgrade](about_KsUpgrade.md)'
+    $sb.ToString()
+}
+
+Export-ModuleMember -Function New-MarkdownHelpPage, Read-MarkdownHelp, Compare-MarkdownHelp, Test-MarkdownHelp, Split-MarkdownBlocks, ConvertTo-PlainText, Get-MarkdownHelpSectionNames

@@ -186,3 +186,21 @@ Describe 'The help check fails on a bad page (synthetic cases)' {
         $problems | Should -Match 'section EXAMPLES is empty'
     }
 }
+
+Describe 'New-MarkdownHelpPage (skeletons for new cmdlets)' {
+    It 'writes a page whose syntax and parameters agree with the cmdlet, and whose placeholders the check reports' {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-skel-" + [guid]::NewGuid())
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            foreach ($name in (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name) {
+                $command = Get-Command $name -Module KsUpgrade
+                Set-Content -Path (Join-Path $dir "$name.md") -Value (New-MarkdownHelpPage -Command $command)
+                $problems = @(Test-MarkdownHelp -Command $command -DocsPath $dir)
+                $problems | Should -Not -BeNullOrEmpty
+                # Only unwritten text is wrong: syntax, parameter sets, Required, Position and pipeline binding agree.
+                $problems | Where-Object { $_ -notmatch 'placeholder left to fill' } | Should -BeNullOrEmpty
+            }
+        }
+        finally { Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue }
+    }
+}
