@@ -14,6 +14,7 @@
         'Connect-KsCluster'
         'Start-KsSandbox'
         'Stop-KsSandbox'
+        'Test-KsCluster'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

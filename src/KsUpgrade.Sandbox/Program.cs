@@ -1,2 +1,2 @@
-// Entry point of the sandbox process; filled in by the sandbox work (issue 3).
-return 0;
+// Entry point of the sandbox process (see Hosting/ProcessMode.cs).
+return await KsUpgrade.Sandbox.Hosting.ProcessMode.RunAsync(args);

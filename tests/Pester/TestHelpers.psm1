@@ -47,3 +47,24 @@ current-context: $Context
 }
 
 Export-ModuleMember -Function *
+
+function Invoke-SandboxControl {
+    <# Calls the sandbox's control endpoint (fault plan, actions, state) with the token from its kubeconfig. #>
+    param(
+        [Parameter(Mandatory)] $Sandbox,
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $Method = 'GET',
+        [hashtable] $Body
+    )
+    $token = (Select-String -Path $Sandbox.Kubeconfig -Pattern '^\s*token:\s*(\S+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+    $uri = $Sandbox.ControlUrl.TrimEnd('/') + '/' + $Path.TrimStart('/')
+    $params = @{ Uri = $uri; Method = $Method; Headers = @{ Authorization = "Bearer $token" }; SkipCertificateCheck = $true; ContentType = 'application/json' }
+    if ($Body) { $params.Body = $Body | ConvertTo-Json -Depth 10 }
+    Invoke-RestMethod @params
+}
+
+function Get-SandboxStateText {
+    <# The whole state of one simulated cluster, as JSON text (for read-only comparisons). #>
+    param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
+    Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" | ConvertTo-Json -Depth 50 -Compress
+}

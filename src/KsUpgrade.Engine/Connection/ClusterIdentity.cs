@@ -23,15 +23,22 @@ public static class ClusterIdentity
                 cluster.KubeSphereVersion = v.GetString();
             cluster.Role = ParseRole(Path(c, "spec", "multicluster", "clusterRole"));
         }
+        // A v3.4 cluster also carries a ks-core release (installed by ks-installer, with a v3 app version):
+        // only a v4 app version makes the release the source of truth.
         var release = await KsCoreRelease.TryReadLatestAsync(client, ct).ConfigureAwait(false);
-        if (release is not null && (release.Status == "deployed" || cluster.KubeSphereVersion is null))
+        if (release is not null && IsV4(release.AppVersion) && (release.Status == "deployed" || cluster.KubeSphereVersion is null))
         {
-            cluster.KubeSphereVersion = release.AppVersion ?? cluster.KubeSphereVersion;
-            var role = release.Role;
-            if (role is not null) cluster.Role = ParseRole(role);
+            cluster.KubeSphereVersion = release.AppVersion;
+            if (release.Role is not null) cluster.Role = ParseRole(release.Role);
+            else if (cluster.Role == KsClusterRole.Unknown) cluster.Role = KsClusterRole.None;
         }
-        if (cluster.KubeSphereVersion is null && cluster.Role == KsClusterRole.Unknown)
-            cluster.Role = KsClusterRole.Unknown;
+    }
+
+    private static bool IsV4(string? version)
+    {
+        var v = version?.TrimStart('v', 'V');
+        var dot = v?.IndexOf('.') ?? -1;
+        return v is not null && int.TryParse(dot < 0 ? v : v[..dot], out var major) && major >= 4;
     }
 
     public static KsClusterRole ParseRole(string? role) => role?.Trim().ToLowerInvariant() switch

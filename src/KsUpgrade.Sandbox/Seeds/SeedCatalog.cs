@@ -1,15 +1,49 @@
+using KsUpgrade.Sandbox.Seeds.Files;
+using KsUpgrade.Sandbox.Seeds.Ks34;
+
 namespace KsUpgrade.Sandbox.Seeds;
 
-/// <summary>The named seeds (ks34-host, ks34-member, ks34-multicluster) and seed files. (Filled by the seeds work.)</summary>
+/// <summary>
+/// The named seeds and seed files.
+/// <list type="bullet">
+/// <item><c>empty</c>: one cluster "sandbox" with no objects.</item>
+/// <item><c>ks34-host</c>: KubeSphere v3.4.1 host "host" (Kubernetes v1.26.15, 3 masters + 3 workers) that knows members member1 and member2.</item>
+/// <item><c>ks34-member</c>: the member "member1" alone.</item>
+/// <item><c>ks34-multicluster</c>: host, member1 and member2 (member2 runs redis HA with the ks-redis release).</item>
+/// <item>any other value: a seed file path (see <see cref="SeedFile"/> and Seeds/README.md).</item>
+/// </list>
+/// Scale keys (case-insensitive): Nodes (total per cluster), Namespaces (user namespaces per cluster), PodsPerNode
+/// (minimum pods on each node), RbacObjects (extra IAM/RBAC objects per cluster).
+/// </summary>
 public static class SeedCatalog
 {
-    public static IReadOnlyList<string> Names { get; } = new[] { "empty" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "empty", "ks34-host", "ks34-member", "ks34-multicluster" };
 
     /// <summary>Builds the clusters of a named seed or loads a seed file; <paramref name="scale"/> grows it (Nodes, Namespaces, PodsPerNode, RbacObjects).</summary>
     public static IReadOnlyList<SeedCluster> Load(string nameOrPath, IReadOnlyDictionary<string, int>? scale = null)
     {
-        if (nameOrPath == "empty")
-            return new[] { new SeedCluster { Name = "sandbox" } };
-        throw new ArgumentException($"Unknown seed '{nameOrPath}'. Known seeds: {string.Join(", ", Names)}.");
+        switch (nameOrPath)
+        {
+            case "empty":
+                return new[] { new SeedCluster { Name = "sandbox" } };
+            case "ks34-host":
+                return new[] { Build(Ks34Seeds.Host(), scale) };
+            case "ks34-member":
+                return new[] { Build(Ks34Seeds.Member(Ks34Seeds.MemberNames[0]), scale) };
+            case "ks34-multicluster":
+                return new[] { Ks34Seeds.Host() }.Concat(Ks34Seeds.MemberNames.Select(Ks34Seeds.Member))
+                    .AsParallel().AsOrdered().Select(p => Build(p, scale)).ToList();
+        }
+        if (File.Exists(nameOrPath)) return SeedFile.Load(nameOrPath, scale, Load);
+        throw new ArgumentException($"Unknown seed '{nameOrPath}': not a seed name ({string.Join(", ", Names)}) and no such file.");
+    }
+
+    /// <summary>Writes clusters to a seed file (YAML, or JSON when the path ends in .json) that <see cref="Load"/> reads back.</summary>
+    public static void Save(IReadOnlyList<SeedCluster> clusters, string path) => SeedFile.Save(clusters, path);
+
+    private static SeedCluster Build(Ks34Profile profile, IReadOnlyDictionary<string, int>? scale)
+    {
+        profile.ApplyScale(scale);
+        return Ks34SeedBuilder.Build(profile);
     }
 }

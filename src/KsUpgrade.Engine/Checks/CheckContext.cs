@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+
+namespace KsUpgrade.Engine.Checks;
+
+/// <summary>
+/// Everything a check may read, each read made at most once per run and shared (the checks run concurrently, so
+/// independent LISTs go out concurrently too).
+/// </summary>
+public sealed class CheckContext
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _reads = new();
+    private readonly CancellationToken _runToken;
+    private readonly Lazy<ValuesFindings?> _values;
+
+    public CheckContext(IClusterReader reader, CheckRequest request, CancellationToken runToken)
+    {
+        Reader = reader;
+        Request = request;
+        _runToken = runToken;
+        _values = new Lazy<ValuesFindings?>(() =>
+            request.Values ?? (request.ValuesPath is { Length: > 0 } p ? LocalValuesInspector.Inspect(p) : null));
+    }
+
+    public IClusterReader Reader { get; }
+    public CheckRequest Request { get; }
+
+    /// <summary>The phase being checked (set by the engine before the checks run).</summary>
+    public KsCheckPhase Phase { get; internal set; }
+
+    /// <summary>Values findings, from the request or read from ValuesPath; null when no values file was given.</summary>
+    public ValuesFindings? Values => _values.Value;
+
+    public Task<ReadResult<string>> ServerVersion => Shared("server version", ct => Reader.GetServerVersionAsync(ct));
+    public Task<ReadResult<IReadOnlyList<NodeRow>>> Nodes => Shared("nodes", ct => Reader.ListNodesAsync(ct));
+    public Task<ReadResult<IReadOnlyList<PodRow>>> Pods => Shared("pods", ct => Reader.ListPodsAsync(ct));
+    public Task<ReadResult<IReadOnlyList<StorageClassRow>>> StorageClasses => Shared("storageclasses", ct => Reader.ListStorageClassesAsync(ct));
+
+    public Task<ReadResult<IReadOnlyList<NamespaceRow>>> SystemNamespaces =>
+        Shared("system-workspace namespaces", ct => Reader.ListNamespacesAsync(KsNames.SystemWorkspaceSelector, ct));
+
+    /// <summary>cc ks-installer: NotServed when the ClusterConfiguration kind is not served; Ok(null) when the object is missing.</summary>
+    public Task<ReadResult<ClusterConfigurationInfo?>> ClusterConfiguration => Shared("clusterconfigurations", async ct =>
+    {
+        var kind = CustomKind.ClusterConfiguration;
+        bool served;
+        try
+        {
+            served = await Reader.CrdExistsAsync(kind.CrdName, ct).ConfigureAwait(false);
+        }
+        catch (ClusterReadException ex) when (ex.Failure == ClusterReadFailure.Forbidden)
+        {
+            served = true; // may not read CRDs: ask for the object itself (a kind that is not served then reads as missing)
+        }
+        if (!served)
+            throw ClusterReadException.NotServed("ClusterConfiguration not served (clusterconfigurations.installer.kubesphere.io)");
+        var cc = await Reader.GetCustomObjectAsync(kind, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
+        return cc is null ? null : ClusterConfigurationInfo.From(cc);
+    });
+
+    /// <summary>Every revision of release ks-core in kubesphere-system, newest last.</summary>
+    public Task<ReadResult<IReadOnlyList<HelmReleaseRow>>> KsCoreReleases => Shared("helm release secrets of ks-core in kubesphere-system", async ct =>
+    {
+        var rows = await Reader.ListHelmReleasesAsync(new HelmReleaseQuery(KsNames.KubeSphereSystem, KsNames.KsCoreRelease), ct).ConfigureAwait(false);
+        return (IReadOnlyList<HelmReleaseRow>)rows.OrderBy(r => r.Revision).ToList();
+    });
+
+    /// <summary>Every revision of every `kubesphere-router*` release, all namespaces.</summary>
+    public Task<ReadResult<IReadOnlyList<HelmReleaseRow>>> GatewayReleases => Shared("helm release secrets of kubesphere-router releases", ct =>
+        Reader.ListHelmReleasesAsync(new HelmReleaseQuery(null, NamePrefix: KsNames.GatewayReleasePrefix), ct));
+
+    /// <summary>clusters.cluster.kubesphere.io; NotServed when the kind is not served.</summary>
+    public Task<ReadResult<IReadOnlyList<KsClusterInfo>>> KubeSphereClusters => Shared("clusters.cluster.kubesphere.io", async ct =>
+    {
+        var items = await Reader.ListCustomObjectsAsync(CustomKind.KubeSphereCluster, null, ct).ConfigureAwait(false);
+        return (IReadOnlyList<KsClusterInfo>)items.Select(KubeSphereClusterParser.Parse).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+    });
+
+    public Task<ReadResult<EndpointsRow?>> EtcdEndpoints =>
+        Shared("endpoints kube-system/etcd", ct => Reader.GetEndpointsAsync(KsNames.KubeSystem, KsNames.EtcdEndpoints, ct));
+
+    public Task<ReadResult<IReadOnlyList<DeploymentRow>>> KubeSphereSystemDeployments =>
+        Shared("deployments in kubesphere-system", ct => Reader.ListDeploymentsAsync(KsNames.KubeSphereSystem, ct));
+
+    /// <summary>multicluster.clusterRole from ConfigMap kubesphere-config (the v4 role source).</summary>
+    public Task<ReadResult<KsClusterRole>> KubeSphereConfigRole => Shared("configmap kubesphere-system/kubesphere-config", async ct =>
+        Checks.KubeSphereConfigRole.Read(await Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct).ConfigureAwait(false)));
+
+    public Task<HelmProbeResult> Helm => SharedRaw("helm", ct => (Request.Helm ?? new ProcessHelmProbe()).ProbeAsync(ct));
+
+    /// <summary>The newest ks-core revision with status deployed, or null.</summary>
+    public async Task<HelmReleaseRow?> LastDeployedKsCoreAsync()
+    {
+        var r = await KsCoreReleases.ConfigureAwait(false);
+        return r.IsOk ? r.Value.LastOrDefault(x => x.Status == "deployed") : null;
+    }
+
+    /// <summary>The cluster's role: cc spec.multicluster.clusterRole when a cc exists, else kubesphere-config.</summary>
+    public Task<KsClusterRole> Role => SharedRaw("role", async _ =>
+    {
+        var cc = await ClusterConfiguration.ConfigureAwait(false);
+        if (Phase == KsCheckPhase.Preflight && cc.IsOk && cc.Value is { } info && info.Role != KsClusterRole.Unknown)
+            return info.Role;
+        var cm = await KubeSphereConfigRole.ConfigureAwait(false);
+        if (cm.IsOk && cm.Value != KsClusterRole.Unknown)
+            return cm.Value;
+        return cc.IsOk && cc.Value is { } i ? i.Role : KsClusterRole.Unknown;
+    });
+
+    /// <summary>A read shared by every check; failures become a failed <see cref="ReadResult{T}"/>, never an exception.</summary>
+    public Task<ReadResult<T>> Shared<T>(string what, Func<CancellationToken, Task<T>> read) =>
+        SharedRaw(what, async ct =>
+        {
+            try
+            {
+                return ReadResult<T>.Ok(await read(ct).ConfigureAwait(false));
+            }
+            catch (ClusterReadException ex)
+            {
+                return ReadResult<T>.Failed(ex.Failure, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_runToken.IsCancellationRequested)
+            {
+                // includes request timeouts (cancelled by the HTTP client, not by the caller)
+                var why = ex is OperationCanceledException ? "the request timed out" : ex.Message;
+                return ReadResult<T>.Failed(ClusterReadFailure.Other, $"could not read {what}: {why}");
+            }
+        });
+
+    private async Task<T> SharedRaw<T>(string key, Func<CancellationToken, Task<T>> factory)
+    {
+        var lazy = _reads.GetOrAdd(key + "|" + typeof(T).FullName,
+            _ => new Lazy<Task<object>>(async () => (object)(await factory(_runToken).ConfigureAwait(false))!));
+        return (T)await lazy.Value.ConfigureAwait(false);
+    }
+}

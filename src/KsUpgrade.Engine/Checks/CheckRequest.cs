@@ -1,0 +1,38 @@
+namespace KsUpgrade.Engine.Checks;
+
+/// <summary>What Test-KsCluster was asked to do.</summary>
+public sealed class CheckRequest
+{
+    /// <summary>Null: automatic (Preflight on a v3.x cluster, PostUpgrade on a v4.x cluster).</summary>
+    public KsCheckPhase? Phase { get; init; }
+
+    /// <summary>Values findings from the helm layer (Values/UpgradeValues.Load). Wins over <see cref="ValuesPath"/>.</summary>
+    public ValuesFindings? Values { get; init; }
+
+    /// <summary>A ks-core-values.yaml to inspect (with <see cref="LocalValuesInspector"/>) when <see cref="Values"/> is null.</summary>
+    public string? ValuesPath { get; init; }
+
+    /// <summary>The objects the target chart will create (from Charts/ChartSource); null skips ChartAdoption.</summary>
+    public IReadOnlyList<ChartResourceRef>? ChartResources { get; init; }
+
+    /// <summary>The ks-core chart version PostUpgrade expects deployed.</summary>
+    public string TargetChartVersion { get; init; } = "1.1.5";
+
+    /// <summary>The ks-core appVersion PostUpgrade expects deployed.</summary>
+    public string TargetAppVersion { get; init; } = "v4.1.3";
+
+    /// <summary>Finds helm. Null: <see cref="ProcessHelmProbe"/> on PATH.</summary>
+    public IHelmProbe? Helm { get; init; }
+
+    /// <summary>The cluster being checked: copied into the report, and its versions and role are filled in.</summary>
+    public KsCluster? Cluster { get; init; }
+
+    /// <summary>Skip the inventory's object counts (saves one small LIST per counted kind).</summary>
+    public bool SkipObjectCounts { get; init; }
+}
+
+/// <summary>Progress of a run: Activity says what is happening; Result is set when a check has just finished.</summary>
+public sealed record CheckProgress(string Activity, int Completed, int Total, KsCheckResult? Result = null)
+{
+    public int PercentComplete => Total == 0 ? 100 : (int)(100.0 * Completed / Total);
+}

@@ -1,0 +1,28 @@
+namespace KsUpgrade.Engine.Checks.Preflight;
+
+/// <summary>On a host: every member in clusters.cluster.kubesphere.io is Ready (Warning per member that is not).</summary>
+public sealed class MembersReadyCheck : ClusterCheck
+{
+    public override string Id => "MembersReady";
+    public override string Title => "Member clusters are Ready";
+    public override KsCheckPhase[] Phases => PreflightOnly;
+
+    public override async Task<KsCheckResult> RunAsync(CheckContext ctx, CancellationToken ct)
+    {
+        var role = await ctx.Role.ConfigureAwait(false);
+        if (role != KsClusterRole.Host)
+            return Skipped($"Not a host cluster (role {role}).");
+        var clusters = await ctx.KubeSphereClusters.ConfigureAwait(false);
+        if (!clusters.IsOk)
+            return CannotRead(clusters, KsCheckStatus.Skipped); // no clusters kind: nothing to check
+        var members = clusters.Value.Where(c => !c.IsHost).ToList();
+        if (members.Count == 0)
+            return Passed("The host has no member clusters.");
+        var notReady = members.Where(m => !m.Ready).ToList();
+        if (notReady.Count == 0)
+            return Passed($"All {members.Count} member clusters are Ready: {NameList(members.Select(m => m.Name))}.");
+        return Warning($"{notReady.Count} of {members.Count} member clusters are not Ready: {NameList(notReady.Select(m => m.ReadyReason is null ? m.Name : $"{m.Name} ({m.ReadyReason})"))}.",
+            "Restore the connection to those members (agent/tower, kubeconfig) before upgrading the host; they are upgraded after it and need the host to reach them.",
+            notReady.Cast<object>().ToArray());
+    }
+}

@@ -1,0 +1,99 @@
+namespace KsUpgrade.Engine.Checks;
+
+// Small read-only records the checks work on. Readers keep only these fields, so a 20,000-pod LIST stays small in memory.
+
+/// <summary>A node: name, Ready condition status ("True"/"False"/"Unknown", null when absent), roles and node info.</summary>
+public sealed record NodeRow(
+    string Name,
+    string? ReadyStatus,
+    bool Unschedulable,
+    IReadOnlyList<string> Roles,
+    string? KubeletVersion,
+    string? OsImage,
+    string? ContainerRuntime)
+{
+    public bool IsReady => ReadyStatus == "True";
+}
+
+/// <summary>A pod: where it runs, its kubectl-style display status and its `app` label (ks-installer lookup).</summary>
+public sealed record PodRow(string Namespace, string Name, string? NodeName, string Phase, string DisplayStatus, string? AppLabel)
+{
+    /// <summary>Running (all containers fine) or Completed, as pre-check.sh and the seed guide count healthy.</summary>
+    public bool IsRunningOrCompleted => DisplayStatus is "Running" or "Completed";
+}
+
+public sealed record NamespaceRow(string Name, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record StorageClassRow(string Name, bool IsDefault, string? Provisioner);
+
+/// <summary>The ready addresses of an Endpoints object.</summary>
+public sealed record EndpointsRow(string Namespace, string Name, IReadOnlyList<string> Addresses);
+
+/// <summary>A deployment's replica status; Available is the `Available` condition.</summary>
+public sealed record DeploymentRow(string Namespace, string Name, int Replicas, int AvailableReplicas, bool AvailableCondition)
+{
+    public bool IsAvailable => AvailableCondition && AvailableReplicas >= Math.Max(1, Replicas);
+}
+
+/// <summary>One helm release revision, read from its `sh.helm.release.v1.&lt;name&gt;.v&lt;rev&gt;` secret.</summary>
+public sealed record HelmReleaseRow(
+    string Name,
+    string Namespace,
+    int Revision,
+    string Status,
+    string? ChartName,
+    string? ChartVersion,
+    string? AppVersion)
+{
+    public string SecretName => $"sh.helm.release.v1.{Name}.v{Revision}";
+    public bool IsPending => Status.StartsWith("pending-", StringComparison.Ordinal);
+}
+
+/// <summary>Which helm releases to read: one namespace (null = all), one exact name or a name prefix.</summary>
+public sealed record HelmReleaseQuery(string? Namespace, string? Name = null, string? NamePrefix = null)
+{
+    public bool Matches(string releaseName) =>
+        (Name is null || releaseName == Name) && (NamePrefix is null || releaseName.StartsWith(NamePrefix, StringComparison.Ordinal));
+}
+
+/// <summary>A custom kind addressed through the generic custom-objects API.</summary>
+public sealed record CustomKind(string Group, string Version, string Plural, bool Namespaced)
+{
+    public string CrdName => $"{Plural}.{Group}";
+
+    public static CustomKind ClusterConfiguration { get; } = new("installer.kubesphere.io", "v1alpha1", "clusterconfigurations", true);
+    public static CustomKind KubeSphereCluster { get; } = new("cluster.kubesphere.io", "v1alpha1", "clusters", false);
+}
+
+/// <summary>An object a chart will create (kind/namespace/name), for the helm adoption check.</summary>
+public sealed record ChartResourceRef(string ApiVersion, string Kind, string? Namespace, string Name, string? Plural = null)
+{
+    public string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.IndexOf('/')] : "";
+    public string Version => ApiVersion.Contains('/') ? ApiVersion[(ApiVersion.IndexOf('/') + 1)..] : ApiVersion;
+    public override string ToString() => Namespace is null ? $"{Kind}/{Name}" : $"{Kind} {Namespace}/{Name}";
+}
+
+/// <summary>The helm ownership metadata of an existing object.</summary>
+public sealed record ObjectOwnership(string? ManagedBy, string? ReleaseName, string? ReleaseNamespace)
+{
+    public bool IsOwnedBy(string release, string releaseNamespace) =>
+        ManagedBy == "Helm" && ReleaseName == release && ReleaseNamespace == releaseNamespace;
+}
+
+/// <summary>The kinds pre-check.sh counts. Pods and StorageClasses are counted from their full LISTs.</summary>
+public enum CountedKind
+{
+    Deployments,
+    Services,
+    Ingresses,
+    StatefulSets,
+    Pods,
+    DaemonSets,
+    ReplicaSets,
+    StorageClasses,
+    CronJobs,
+    CustomResourceDefinitions,
+    HorizontalPodAutoscalers,
+    PersistentVolumes,
+    PersistentVolumeClaims,
+}

@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Simulation;
+using KsUpgrade.Sandbox.Storage;
+
+namespace KsUpgrade.Sandbox.Controllers;
+
+internal sealed partial class ControllerManager
+{
+    private readonly HashSet<string> _jobFinishScheduled = new();
+
+    private static bool JobFinished(JsonObject job) =>
+        (job["status"]?["conditions"] as JsonArray)?.Any(c =>
+            ObjectMeta.Str(c, "type") is "Complete" or "Failed" && ObjectMeta.Str(c, "status") == "True") == true;
+
+    private void ReconcileJob(string ns, string name)
+    {
+        var jt = T("batch", "jobs");
+        var job = _c.Read(jt, ns, name);
+        if (job is null || job["metadata"]?["deletionTimestamp"] is not null || JobFinished(job)) return;
+        if (job["spec"]?["suspend"]?.GetValue<bool>() == true) return;
+        var pods = OwnedPods(job);
+        if (pods.Count == 0)
+        {
+            var template = job["spec"]?["template"] as JsonObject ?? new JsonObject();
+            pods.Add(CreatePod(job, "Job", "batch/v1", template, null));
+        }
+        foreach (var p in pods)
+            if (ObjectMeta.Str(p, "status", "phase") == "Running")
+                ScheduleJobFinish(ns, name, ObjectMeta.Name(p), ObjectMeta.Uid(p));
+        var status = job["status"]?.DeepClone() as JsonObject ?? new JsonObject();
+        status["active"] = pods.Count(p => ObjectMeta.Str(p, "status", "phase") is null or "Pending" or "Running");
+        status["ready"] = pods.Count(PodReady);
+        status["startTime"] ??= ObjectMeta.Now();
+        status["terminating"] = 0;
+        status["uncountedTerminatedPods"] ??= new JsonObject();
+        SetStatus(jt, job, status);
+    }
+
+    private void ScheduleJobFinish(string ns, string jobName, string podName, string podUid)
+    {
+        if (!_jobFinishScheduled.Add(podUid)) return;
+        After(_c.Seed.JobRunSeconds, () => FinishJob(ns, jobName, podName, podUid));
+    }
+
+    /// <summary>The job's pod ends: the fault plan fails it, else the first workload behaviour with an outcome decides, else success.</summary>
+    private void FinishJob(string ns, string jobName, string podName, string podUid)
+    {
+        _jobFinishScheduled.Remove(podUid);
+        var jt = T("batch", "jobs");
+        var job = _c.Read(jt, ns, jobName);
+        var pod = _c.Read(Pods, ns, podName);
+        if (job is null || JobFinished(job) || pod is null || ObjectMeta.Uid(pod) != podUid) return;
+
+        JobOutcome? outcome = null;
+        if (_host.Faults.JobShouldFail(_c.ClusterName, ns, jobName))
+            outcome = new JobOutcome(false, new[] { $"simulated failure of job {jobName} (sandbox fault plan)" });
+        else
+        {
+            foreach (var behaviour in _host.Behaviours)
+            {
+                outcome = behaviour.OnJobRun((JsonObject)job.DeepClone(), _c);
+                if (outcome is not null) break;
+            }
+        }
+        outcome ??= new JobOutcome(true, Array.Empty<string>());
+        if (outcome.LogLines.Count > 0) _c.SetPodLog(ns, podName, outcome.LogLines);
+
+        var now = ObjectMeta.Now();
+        pod = _c.Read(Pods, ns, podName);
+        if (pod is not null)
+        {
+            var podStatus = pod["status"]?.DeepClone() as JsonObject ?? new JsonObject();
+            podStatus["phase"] = outcome.Succeeded ? "Succeeded" : "Failed";
+            podStatus["conditions"] = new JsonArray(
+                PodCondition("Initialized", true, now), PodCondition("Ready", false, now),
+                PodCondition("ContainersReady", false, now), PodCondition("PodScheduled", true, now));
+            var statuses = new JsonArray();
+            foreach (var c in pod["spec"]?["containers"] as JsonArray ?? new JsonArray())
+                statuses.Add(new JsonObject
+                {
+                    ["name"] = ObjectMeta.Str(c, "name"), ["image"] = ObjectMeta.Str(c, "image"), ["ready"] = false, ["started"] = false,
+                    ["restartCount"] = 0,
+                    ["state"] = new JsonObject
+                    {
+                        ["terminated"] = new JsonObject
+                        {
+                            ["exitCode"] = outcome.Succeeded ? 0 : 1, ["reason"] = outcome.Succeeded ? "Completed" : "Error",
+                            ["startedAt"] = ObjectMeta.Str(pod, "status", "startTime") ?? now, ["finishedAt"] = now,
+                        },
+                    },
+                });
+            podStatus["containerStatuses"] = statuses;
+            SetStatus(Pods, pod, podStatus);
+        }
+
+        job = _c.Read(jt, ns, jobName)!;
+        var status = job["status"]?.DeepClone() as JsonObject ?? new JsonObject();
+        status["active"] = 0;
+        status["ready"] = 0;
+        status["startTime"] ??= now;
+        if (outcome.Succeeded)
+        {
+            status["succeeded"] = (ObjectMeta.Long(status, "succeeded") ?? 0) + 1;
+            status["completionTime"] = now;
+            status["conditions"] = new JsonArray(
+                JobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now),
+                JobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
+        }
+        else
+        {
+            status["failed"] = (ObjectMeta.Long(status, "failed") ?? 0) + 1;
+            status["conditions"] = new JsonArray(
+                JobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now),
+                JobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now));
+        }
+        SetStatus(jt, job, status);
+
+        if (ObjectMeta.Long(job, "spec", "ttlSecondsAfterFinished") is long ttl)
+        {
+            var uid = ObjectMeta.Uid(job);
+            After(ttl, () =>
+            {
+                var j = _c.Read(jt, ns, jobName);
+                if (j is not null && ObjectMeta.Uid(j) == uid)
+                    _c.DeleteObject(jt, ns, jobName, new DeleteRequest { PropagationPolicy = "Background" });
+            });
+        }
+    }
+
+    private static JsonObject JobCondition(string type, string reason, string message, string now) => new()
+    {
+        ["type"] = type, ["status"] = "True", ["lastProbeTime"] = now, ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message,
+    };
+}

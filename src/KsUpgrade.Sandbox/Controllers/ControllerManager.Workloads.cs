@@ -1,0 +1,291 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Api.Selectors;
+using KsUpgrade.Sandbox.Storage;
+
+namespace KsUpgrade.Sandbox.Controllers;
+
+internal sealed partial class ControllerManager
+{
+    private const string HashLabel = "pod-template-hash";
+    private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
+
+    private static bool EqualIgnoreHash(JsonNode? a, JsonNode? b)
+    {
+        var x = a?.DeepClone() as JsonObject;
+        var y = b?.DeepClone() as JsonObject;
+        (x?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
+        (y?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
+        return JsonNode.DeepEquals(x, y);
+    }
+
+    private void ReconcileDeployment(string ns, string name)
+    {
+        var dt = T("apps", "deployments");
+        var rst = T("apps", "replicasets");
+        var d = _c.Read(dt, ns, name);
+        if (d is null || d["metadata"]?["deletionTimestamp"] is not null) return;
+        var uid = ObjectMeta.Uid(d);
+        long replicas = ObjectMeta.Long(d, "spec", "replicas") ?? 1;
+        var template = d["spec"]?["template"] as JsonObject ?? new JsonObject();
+        var selector = d["spec"]?["selector"] as JsonObject ?? new JsonObject();
+        bool paused = d["spec"]?["paused"]?.GetValue<bool>() == true;
+
+        var all = _c.Store.List(rst.GroupResource, ns).Select(x => x.Obj).ToList();
+        var owned = all.Where(rs => ObjectMeta.IsOwnedBy(rs, uid)).Select(rs => _c.Present(rst, rs)).ToList();
+        // Adopt orphaned replica sets the selector matches (e.g. seeded ones).
+        foreach (var orphan in all.Where(rs => !HasControllerOwner(rs) && LabelSelector.FromJson(selector).Matches(rs["metadata"]?["labels"] as JsonObject)))
+        {
+            var copy = _c.Present(rst, orphan);
+            ObjectMeta.Meta(copy)["ownerReferences"] = new JsonArray(ObjectMeta.OwnerRef(d, "apps/v1", "Deployment"));
+            owned.Add(_c.Update(rst, ns, ObjectMeta.Name(copy), copy, false, false));
+        }
+
+        var newRs = owned.FirstOrDefault(rs => EqualIgnoreHash(rs["spec"]?["template"], template));
+        long maxRevision = owned.Select(rs => long.TryParse(ObjectMeta.Str(rs, "metadata", "annotations", RevisionAnnotation), out var r) ? r : 0).DefaultIfEmpty(0).Max();
+        if (newRs is null && !paused)
+        {
+            var hash = ObjectMeta.Hash(template);
+            var rsTemplate = (JsonObject)template.DeepClone();
+            var tmeta = Storage.Defaulting.Obj(rsTemplate, "metadata");
+            var tlabels = tmeta["labels"] as JsonObject ?? new JsonObject();
+            tlabels[HashLabel] = hash;
+            tmeta["labels"] = tlabels;
+            var rsSelector = (JsonObject)selector.DeepClone();
+            var ml = rsSelector["matchLabels"] as JsonObject ?? new JsonObject();
+            ml[HashLabel] = hash;
+            rsSelector["matchLabels"] = ml;
+            var rsName = name + "-" + hash;
+            if (_c.Read(rst, ns, rsName) is not null) rsName = name + "-" + hash + ObjectMeta.RandomSuffix(3);
+            var rs = new JsonObject
+            {
+                ["apiVersion"] = "apps/v1",
+                ["kind"] = "ReplicaSet",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = rsName,
+                    ["namespace"] = ns,
+                    ["labels"] = tlabels.DeepClone(),
+                    ["annotations"] = new JsonObject
+                    {
+                        [RevisionAnnotation] = (maxRevision + 1).ToString(),
+                        ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(),
+                    },
+                    ["ownerReferences"] = new JsonArray(ObjectMeta.OwnerRef(d, "apps/v1", "Deployment")),
+                },
+                ["spec"] = new JsonObject { ["replicas"] = replicas, ["selector"] = rsSelector, ["template"] = rsTemplate },
+            };
+            newRs = _c.Create(rst, ns, rs, false);
+            owned.Add(newRs);
+        }
+        if (newRs is not null && !paused)
+        {
+            if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) != replicas)
+            {
+                var copy = (JsonObject)newRs.DeepClone();
+                copy["spec"]!["replicas"] = replicas;
+                newRs = _c.Update(rst, ns, ObjectMeta.Name(newRs), copy, false, false);
+            }
+            foreach (var old in owned.Where(rs => ObjectMeta.Uid(rs) != ObjectMeta.Uid(newRs)))
+            {
+                if ((ObjectMeta.Long(old, "spec", "replicas") ?? 1) == 0) continue;
+                var copy = (JsonObject)old.DeepClone();
+                copy["spec"]!["replicas"] = 0;
+                _c.Update(rst, ns, ObjectMeta.Name(old), copy, false, false);
+            }
+            var rev = ObjectMeta.Str(newRs, "metadata", "annotations", RevisionAnnotation);
+            if (rev is not null && ObjectMeta.Str(d, "metadata", "annotations", RevisionAnnotation) != rev)
+            {
+                var copy = (JsonObject)d.DeepClone();
+                var ann = ObjectMeta.Meta(copy)["annotations"] as JsonObject ?? new JsonObject();
+                ann[RevisionAnnotation] = rev;
+                ObjectMeta.Meta(copy)["annotations"] = ann;
+                d = _c.Update(dt, ns, name, copy, false, false);
+            }
+        }
+
+        owned = _c.Store.List(rst.GroupResource, ns).Select(x => x.Obj).Where(rs => ObjectMeta.IsOwnedBy(rs, uid)).ToList();
+        long total = owned.Sum(rs => ObjectMeta.Long(rs, "status", "replicas") ?? 0);
+        long ready = owned.Sum(rs => ObjectMeta.Long(rs, "status", "readyReplicas") ?? 0);
+        long available = owned.Sum(rs => ObjectMeta.Long(rs, "status", "availableReplicas") ?? 0);
+        var current = newRs is null ? null : owned.FirstOrDefault(rs => ObjectMeta.Uid(rs) == ObjectMeta.Uid(newRs));
+        long updated = current is null ? 0 : ObjectMeta.Long(current, "status", "replicas") ?? 0;
+        long updatedReady = current is null ? 0 : ObjectMeta.Long(current, "status", "readyReplicas") ?? 0;
+        long maxUnavailable = ObjectMeta.Str(d, "spec", "strategy", "type") == "RollingUpdate"
+            ? IntOrPercent(d["spec"]?["strategy"]?["rollingUpdate"]?["maxUnavailable"], replicas, false) : 0;
+        bool complete = updated == replicas && updatedReady == replicas && total == replicas;
+        bool isAvailable = available >= replicas - maxUnavailable;
+        var status = new JsonObject
+        {
+            ["observedGeneration"] = ObjectMeta.Long(d, "metadata", "generation") ?? 1,
+            ["replicas"] = total,
+            ["updatedReplicas"] = updated,
+            ["readyReplicas"] = ready,
+            ["availableReplicas"] = available,
+        };
+        if (total - available > 0) status["unavailableReplicas"] = total - available;
+        status["conditions"] = new JsonArray(
+            Condition("Available", isAvailable, isAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                isAvailable ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+            Condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+                complete ? $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" has successfully progressed."
+                         : $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" is progressing."));
+        SetStatus(dt, d, status);
+    }
+
+    private void ReconcileReplicaSet(string ns, string name)
+    {
+        var rst = T("apps", "replicasets");
+        var rs = _c.Read(rst, ns, name);
+        if (rs is null || rs["metadata"]?["deletionTimestamp"] is not null) return;
+        long replicas = ObjectMeta.Long(rs, "spec", "replicas") ?? 1;
+        var pods = OwnedPods(rs);
+        var selector = LabelSelector.FromJson(rs["spec"]?["selector"] as JsonObject);
+        foreach (var (_, orphan) in _c.Store.List("pods", ns))
+        {
+            if (pods.Count >= replicas) break;
+            if (HasControllerOwner(orphan) || orphan["metadata"]?["deletionTimestamp"] is not null) continue;
+            if (!selector.Matches(orphan["metadata"]?["labels"] as JsonObject)) continue;
+            var copy = _c.Present(Pods, orphan);
+            ObjectMeta.Meta(copy)["ownerReferences"] = new JsonArray(ObjectMeta.OwnerRef(rs, "apps/v1", "ReplicaSet"));
+            pods.Add(_c.Update(Pods, ns, ObjectMeta.Name(copy), copy, false, false));
+        }
+        var template = rs["spec"]?["template"] as JsonObject ?? new JsonObject();
+        while (pods.Count < replicas) pods.Add(CreatePod(rs, "ReplicaSet", "apps/v1", template, null));
+        if (pods.Count > replicas)
+        {
+            foreach (var extra in pods.OrderBy(PodReady).ThenByDescending(p => ObjectMeta.Str(p, "metadata", "creationTimestamp")).Take(pods.Count - (int)replicas).ToList())
+            {
+                DeletePod(extra);
+                pods.Remove(extra);
+            }
+        }
+        long ready = pods.Count(PodReady);
+        SetStatus(rst, rs, new JsonObject
+        {
+            ["replicas"] = pods.Count,
+            ["fullyLabeledReplicas"] = pods.Count,
+            ["readyReplicas"] = ready,
+            ["availableReplicas"] = ready,
+            ["observedGeneration"] = ObjectMeta.Long(rs, "metadata", "generation") ?? 1,
+        });
+    }
+
+    private void ReconcileStatefulSet(string ns, string name)
+    {
+        var st = T("apps", "statefulsets");
+        var sts = _c.Read(st, ns, name);
+        if (sts is null || sts["metadata"]?["deletionTimestamp"] is not null) return;
+        long replicas = ObjectMeta.Long(sts, "spec", "replicas") ?? 1;
+        var template = sts["spec"]?["template"] as JsonObject ?? new JsonObject();
+        var revision = name + "-" + ObjectMeta.Hash(template);
+        var pods = OwnedPods(sts).ToDictionary(p => ObjectMeta.Name(p));
+        foreach (var p in pods.Values.ToList())
+        {
+            var idx = p["metadata"]!["name"]!.GetValue<string>()[(name.Length + 1)..];
+            bool outOfRange = !int.TryParse(idx, out var i) || i >= replicas;
+            if (outOfRange || ObjectMeta.Str(p, "metadata", "labels", "controller-revision-hash") != revision)
+            {
+                DeletePod(p);
+                pods.Remove(ObjectMeta.Name(p));
+            }
+        }
+        var pvcT = T("", "persistentvolumeclaims");
+        for (int i = 0; i < replicas; i++)
+        {
+            var podName = $"{name}-{i}";
+            foreach (var vct in sts["spec"]?["volumeClaimTemplates"] as JsonArray ?? new JsonArray())
+            {
+                var claimName = $"{ObjectMeta.Str(vct, "metadata", "name")}-{podName}";
+                if (_c.Read(pvcT, ns, claimName) is not null) continue;
+                var claim = new JsonObject
+                {
+                    ["apiVersion"] = "v1", ["kind"] = "PersistentVolumeClaim",
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = claimName, ["namespace"] = ns,
+                        ["labels"] = template["metadata"]?["labels"]?.DeepClone() ?? new JsonObject(),
+                    },
+                    ["spec"] = vct?["spec"]?.DeepClone() ?? new JsonObject(),
+                };
+                _c.Create(pvcT, ns, claim, false);
+            }
+            bool ordered = ObjectMeta.Str(sts, "spec", "podManagementPolicy") != "Parallel";
+            if (pods.TryGetValue(podName, out var existing))
+            {
+                if (ordered && !PodReady(existing)) break;
+                continue;
+            }
+            if (_c.Read(Pods, ns, podName) is not null) break;
+            var extra = new JsonObject
+            {
+                ["controller-revision-hash"] = revision,
+                ["statefulset.kubernetes.io/pod-name"] = podName,
+                ["apps.kubernetes.io/pod-index"] = i.ToString(),
+            };
+            var created = CreatePod(sts, "StatefulSet", "apps/v1", template, podName, extra, pod =>
+            {
+                var spec = Storage.Defaulting.Obj(pod, "spec");
+                spec["hostname"] = podName;
+                if (ObjectMeta.Str(sts, "spec", "serviceName") is { Length: > 0 } svc) spec["subdomain"] = svc;
+            });
+            pods[podName] = created;
+            if (ordered) break;
+        }
+        long ready = pods.Values.Count(PodReady);
+        long count = pods.Count;
+        SetStatus(st, sts, new JsonObject
+        {
+            ["observedGeneration"] = ObjectMeta.Long(sts, "metadata", "generation") ?? 1,
+            ["replicas"] = count,
+            ["readyReplicas"] = ready,
+            ["currentReplicas"] = count,
+            ["updatedReplicas"] = count,
+            ["availableReplicas"] = ready,
+            ["currentRevision"] = revision,
+            ["updateRevision"] = revision,
+            ["collisionCount"] = 0,
+        });
+        // OrderedReady: the next pod comes once this one is ready (pod events bring us back).
+    }
+
+    private void ReconcileDaemonSet(string ns, string name)
+    {
+        var dst = T("apps", "daemonsets");
+        var ds = _c.Read(dst, ns, name);
+        if (ds is null || ds["metadata"]?["deletionTimestamp"] is not null) return;
+        var template = ds["spec"]?["template"] as JsonObject ?? new JsonObject();
+        var revision = ObjectMeta.Hash(template);
+        var nodeSelector = template["spec"]?["nodeSelector"] as JsonObject;
+        var nodes = _c.Store.List("nodes", null).Select(x => x.Obj)
+            .Where(n => nodeSelector is null || nodeSelector.All(kv => ObjectMeta.Str(n, "metadata", "labels", kv.Key) == ObjectMeta.Str(kv.Value)))
+            .Select(ObjectMeta.Name).ToHashSet();
+        var pods = OwnedPods(ds);
+        foreach (var p in pods.ToList())
+        {
+            var node = ObjectMeta.Str(p, "spec", "nodeName");
+            if (node is null || !nodes.Contains(node) || ObjectMeta.Str(p, "metadata", "labels", "controller-revision-hash") != revision)
+            {
+                DeletePod(p);
+                pods.Remove(p);
+            }
+        }
+        foreach (var node in nodes)
+        {
+            if (pods.Any(p => ObjectMeta.Str(p, "spec", "nodeName") == node)) continue;
+            pods.Add(CreatePod(ds, "DaemonSet", "apps/v1", template, null,
+                new JsonObject { ["controller-revision-hash"] = revision, ["pod-template-generation"] = (ObjectMeta.Long(ds, "metadata", "generation") ?? 1).ToString() },
+                pod => Storage.Defaulting.Obj(pod, "spec")["nodeName"] = node));
+        }
+        long ready = pods.Count(PodReady);
+        SetStatus(dst, ds, new JsonObject
+        {
+            ["observedGeneration"] = ObjectMeta.Long(ds, "metadata", "generation") ?? 1,
+            ["desiredNumberScheduled"] = nodes.Count,
+            ["currentNumberScheduled"] = pods.Count,
+            ["updatedNumberScheduled"] = pods.Count,
+            ["numberReady"] = ready,
+            ["numberAvailable"] = ready,
+            ["numberMisscheduled"] = 0,
+        });
+    }
+}

@@ -1,0 +1,34 @@
+namespace KsUpgrade.Sandbox.Faults;
+
+/// <summary>
+/// One rule of the fault plan: requests matching verb + resource (+ name, + cluster) get an HTTP error status,
+/// a delay, or a dropped connection; <see cref="Times"/> times (null: always).
+/// </summary>
+public sealed record FaultRule
+{
+    /// <summary>Assigned by the plan when the rule is added.</summary>
+    public string? Id { get; init; }
+    /// <summary>get, list, watch, create, update, patch, delete, deletecollection, or * for all.</summary>
+    public string Verb { get; init; } = "*";
+    /// <summary>Plural resource name (e.g. "jobs", "secrets"; subresources as "pods/log"), or * for all.</summary>
+    public string Resource { get; init; } = "*";
+    public string? Name { get; init; }
+    public string? Namespace { get; init; }
+    public string? Cluster { get; init; }
+    /// <summary>HTTP status to answer (e.g. 500, 503, 429); null only delays or drops.</summary>
+    public int? Status { get; init; }
+    /// <summary>Retry-After seconds sent with the status (429/503).</summary>
+    public int? RetryAfterSeconds { get; init; }
+    public string? Message { get; init; }
+    public int DelayMs { get; init; }
+    public bool DropConnection { get; init; }
+    /// <summary>How many matching requests the rule affects; null means always.</summary>
+    public int? Times { get; init; }
+
+    internal bool Matches(string cluster, string verb, string resource, string? ns, string? name) =>
+        (Verb == "*" || string.Equals(Verb, verb, StringComparison.OrdinalIgnoreCase))
+        && (Resource == "*" || string.Equals(Resource, resource, StringComparison.OrdinalIgnoreCase))
+        && (Name is null || Name == name)
+        && (Namespace is null || Namespace == ns)
+        && (Cluster is null || Cluster == cluster);
+}

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Controllers;
+using KsUpgrade.Sandbox.Faults;
+using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Sandbox.Simulation;
+using KsUpgrade.Sandbox.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KsUpgrade.Sandbox.Hosting;
+
+/// <summary>
+/// A running sandbox: one HTTPS endpoint on 127.0.0.1 serving every simulated cluster under /clusters/&lt;name&gt;,
+/// a kubeconfig with one context per cluster, the control API under /_sandbox, and the simulated controllers.
+/// </summary>
+public sealed class SandboxHost : IAsyncDisposable
+{
+    /// <summary>Behaviours every sandbox started afterwards asks (after its own options' behaviours).</summary>
+    public static List<IWorkloadBehaviour> GlobalBehaviours { get; } = new();
+
+    private readonly Dictionary<string, SimulatedCluster> _clusters = new(StringComparer.Ordinal);
+    private readonly List<ControllerManager> _controllers = new();
+    private readonly List<SimulatedCluster> _ordered = new();
+    private WebApplication? _app;
+    private string? _tempDir;
+
+    public string KubeconfigPath { get; private set; } = "";
+    public IReadOnlyList<string> Contexts => _ordered.Select(c => c.ClusterName).ToList();
+    public string Token { get; }
+    public int Port { get; private set; }
+    /// <summary>PEM of the CA that signed the server certificate.</summary>
+    public string CaPem { get; private set; } = "";
+    public string ControlUrl => $"https://127.0.0.1:{Port}/_sandbox";
+    public RequestCounts Requests { get; } = new();
+    public FaultPlan Faults { get; } = new();
+    /// <summary>Behaviours asked, in order, when a Job's pod finishes; the first non-null outcome wins.</summary>
+    public List<IWorkloadBehaviour> Behaviours { get; } = new();
+
+    internal SimulatedCluster FirstCluster => _ordered[0];
+
+    private SandboxHost()
+    {
+        Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+    }
+
+    public string ServerUrl(string cluster) => $"https://127.0.0.1:{Port}/clusters/{Uri.EscapeDataString(cluster)}";
+
+    public ISandboxClusterView Cluster(string name) =>
+        _clusters.TryGetValue(name, out var c) ? c : throw new ArgumentException($"No simulated cluster named '{name}'.");
+
+    internal bool TryGetCluster(string name, out SimulatedCluster cluster) => _clusters.TryGetValue(name, out cluster!);
+
+    public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken ct = default)
+    {
+        var host = new SandboxHost();
+        try
+        {
+            await host.StartCoreAsync(options, ct);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(SandboxOptions options, CancellationToken ct)
+    {
+        var seeds = options.Clusters ?? SeedCatalog.Load(options.Seed, options.Scale);
+        if (seeds.Count == 0) throw new ArgumentException("The seed has no clusters.");
+        foreach (var seed in seeds)
+        {
+            if (_clusters.ContainsKey(seed.Name)) throw new ArgumentException($"Duplicate cluster name '{seed.Name}'.");
+            var cluster = new SimulatedCluster(seed);
+            cluster.LoadSeed();
+            _clusters[seed.Name] = cluster;
+            _ordered.Add(cluster);
+        }
+        foreach (var f in options.Faults ?? Array.Empty<FaultRule>()) Faults.Add(f);
+        foreach (var j in options.FailingJobs ?? Array.Empty<string>()) Faults.FailJob(j);
+        Behaviours.AddRange(options.Behaviours ?? Array.Empty<IWorkloadBehaviour>());
+        lock (GlobalBehaviours) Behaviours.AddRange(GlobalBehaviours);
+
+        var (ca, server) = CertificateFactory.Create();
+        CaPem = CertificateFactory.ToPem(ca);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>() });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, lo => lo.UseHttps(server));
+            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+        _app = builder.Build();
+        var router = new SandboxRouter(this);
+        _app.Run(router.HandleAsync);
+        await _app.StartAsync(ct);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Port = new Uri(address).Port;
+
+        foreach (var c in _ordered)
+        {
+            var cm = new ControllerManager(c, this);
+            cm.Start();
+            _controllers.Add(cm);
+        }
+
+        if (options.KubeconfigPath is { Length: > 0 } kp) KubeconfigPath = Path.GetFullPath(kp);
+        else
+        {
+            _tempDir = Path.Combine(Path.GetTempPath(), "ksupgrade-sandbox-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(_tempDir);
+            KubeconfigPath = Path.Combine(_tempDir, "kubeconfig");
+        }
+        KubeconfigWriter.Write(KubeconfigPath,
+            KubeconfigWriter.Render(_ordered.Select(c => (c.ClusterName, ServerUrl(c.ClusterName))).ToList(), CaPem, Token));
+    }
+
+    // ---- fault plan helpers ----
+
+    public FaultRule AddFault(FaultRule rule) => Faults.Add(rule);
+    public void ClearFaults() => Faults.Clear();
+    public void FailJob(string name, string? cluster = null, string? ns = null) => Faults.FailJob(name, cluster, ns);
+
+    /// <summary>Sets a node's Ready condition (NotReady when <paramref name="ready"/> is false).</summary>
+    public void SetNodeReady(string cluster, string node, bool ready) =>
+        SimulatedActions.SetNodeReady(Get(cluster), node, ready);
+
+    /// <summary>Rewrites the latest helm release secret of a release to the given status (e.g. pending-upgrade).</summary>
+    public void SetHelmReleaseStatus(string cluster, string ns, string release, string status) =>
+        SimulatedActions.SetHelmReleaseStatus(Get(cluster), ns, release, status);
+
+    /// <summary>Every object of a cluster, in a stable order, for whole-state comparisons.</summary>
+    public JsonObject StateOf(string cluster) => SimulatedActions.State(Get(cluster));
+
+    private SimulatedCluster Get(string cluster) =>
+        _clusters.TryGetValue(cluster, out var c) ? c : throw new ArgumentException($"No simulated cluster named '{cluster}'.");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cm in _controllers) await cm.DisposeAsync();
+        _controllers.Clear();
+        foreach (var c in _ordered) c.Store.CloseAllSubscribers();
+        if (_app is not null)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _app.StopAsync(cts.Token);
+            }
+            catch (OperationCanceledException) { }
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        if (_tempDir is not null)
+        {
+            try { Directory.Delete(_tempDir, true); } catch (IOException) { }
+            _tempDir = null;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace KsUpgrade.Sandbox.Seeds.Ks34;
+
+/// <summary>The named KubeSphere 3.4 seeds: profiles for the host and the members of the multicluster setup.</summary>
+public static class Ks34Seeds
+{
+    public const string HostName = "host";
+    public static readonly string[] MemberNames = { "member1", "member2" };
+
+    public static Ks34Profile Host() => new()
+    {
+        ClusterName = HostName,
+        Role = "host",
+        NodePrefix = "host",
+        IpPrefix = "10.10",
+        Members = MemberNames,
+        Workspaces = new[]
+        {
+            new WorkspaceSpec("demo-ws", new[] { "demo-project", "demo-staging" }),
+            new WorkspaceSpec("shop-ws", new[] { "shop-frontend" }),
+        },
+        Gateways = new[]
+        {
+            new GatewaySpec(GatewayScope.Cluster, "kubesphere-system"),
+            new GatewaySpec(GatewayScope.Workspace, "shop-ws"),
+            new GatewaySpec(GatewayScope.Project, "demo-project"),
+        },
+        Ingresses = new[]
+        {
+            ("demo-project", "productpage", "productpage"),
+            ("demo-staging", "staging", "staging"),
+            ("shop-frontend", "frontend", "frontend"),
+        },
+    };
+
+    /// <summary>A member; member2 runs redis in HA mode (cc enableHA, ks-redis release) for variety.</summary>
+    public static Ks34Profile Member(string name) => new()
+    {
+        ClusterName = name,
+        Role = "member",
+        NodePrefix = name,
+        IpPrefix = MulticlusterPart.MemberIpPrefix(name),
+        HostClusterName = HostName,
+        RedisHa = name == "member2",
+        Workspaces = new[] { new WorkspaceSpec("demo-ws", new[] { $"{name}-apps" }) },
+        Gateways = new[]
+        {
+            new GatewaySpec(GatewayScope.Cluster, "kubesphere-system"),
+            new GatewaySpec(GatewayScope.Project, $"{name}-apps"),
+        },
+        Ingresses = new[] { ($"{name}-apps", "apps", "apps") },
+    };
+}

@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Api;
+using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Sandbox.Simulation;
+
+namespace KsUpgrade.Sandbox.Storage;
+
+/// <summary>
+/// One simulated cluster: its served types, its objects, and the API semantics on top of them (create, update,
+/// delete with finalizers and garbage collection). Every operation runs under the store's lock, so writers are serialized.
+/// </summary>
+public sealed partial class SimulatedCluster : ISandboxClusterView
+{
+    public string ClusterName { get; }
+    public SeedCluster Seed { get; }
+    public ResourceRegistry Registry { get; } = new();
+    public ObjectStore Store { get; } = new();
+    private int _nextIp = 10;
+
+    public SimulatedCluster(SeedCluster seed)
+    {
+        Seed = seed;
+        ClusterName = seed.Name;
+    }
+
+    /// <summary>Loads the seed's objects (CRDs first), without events.</summary>
+    public void LoadSeed()
+    {
+        var objects = Seed.Objects;
+        foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") == "CustomResourceDefinition"))
+            Upsert(o);
+        foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") == "Namespace"))
+            Upsert(o);
+        // Every cluster has these namespaces.
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+            if (Store.Get("namespaces", "", ns) is null)
+                Upsert(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+        foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") is not ("CustomResourceDefinition" or "Namespace")))
+            Upsert(o);
+    }
+
+    public ResourceType TypeOf(JsonObject obj)
+    {
+        var apiVersion = ObjectMeta.Str(obj, "apiVersion") ?? "";
+        var kind = ObjectMeta.Str(obj, "kind") ?? "";
+        return Registry.FindByKind(apiVersion, kind)
+            ?? throw ApiException.BadRequest($"no matches for kind \"{kind}\" in version \"{apiVersion}\"");
+    }
+
+    private ResourceType TypeOf(string apiVersion, string resource)
+    {
+        var slash = apiVersion.IndexOf('/');
+        var group = slash < 0 ? "" : apiVersion[..slash];
+        var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
+        return Registry.Find(group, version, resource)
+            ?? throw ApiException.NotFoundPath($"{apiVersion}/{resource}");
+    }
+
+    /// <summary>A copy of a stored object as seen through one served version.</summary>
+    public JsonObject Present(ResourceType t, JsonObject stored)
+    {
+        var copy = (JsonObject)stored.DeepClone();
+        copy["apiVersion"] = t.ApiVersion;
+        copy["kind"] = t.Kind;
+        return copy;
+    }
+
+    public JsonObject? Read(ResourceType t, string? ns, string name)
+    {
+        lock (Store.Gate)
+        {
+            var o = Store.Get(t.GroupResource, t.Namespaced ? ns ?? "" : "", name);
+            return o is null ? null : Present(t, o);
+        }
+    }
+
+    // ---- ISandboxClusterView ----
+
+    public JsonObject? Get(string apiVersion, string resource, string? ns, string name) =>
+        Read(TypeOf(apiVersion, resource), ns, name);
+
+    public IReadOnlyList<JsonObject> List(string apiVersion, string resource, string? ns = null)
+    {
+        var t = TypeOf(apiVersion, resource);
+        lock (Store.Gate)
+            return Store.List(t.GroupResource, t.Namespaced ? ns : null).Select(x => Present(t, x.Obj)).ToList();
+    }
+
+    public JsonObject Upsert(JsonObject obj)
+    {
+        var t = TypeOf(obj);
+        lock (Store.Gate)
+        {
+            var ns = t.Namespaced ? ObjectMeta.Namespace(obj) : "";
+            var name = ObjectMeta.Name(obj);
+            var existing = Store.Get(t.GroupResource, ns, name);
+            var copy = (JsonObject)obj.DeepClone();
+            if (existing is null) return Present(t, CreateCore(t, ns, copy, dryRun: false, fromApi: false));
+            var meta = ObjectMeta.Meta(copy);
+            meta["resourceVersion"] = null;
+            meta.Remove("resourceVersion");
+            return Present(t, UpdateCore(t, ns, name, copy, statusOnly: false, dryRun: false, fromApi: false));
+        }
+    }
+
+    public bool Delete(string apiVersion, string resource, string? ns, string name)
+    {
+        var t = TypeOf(apiVersion, resource);
+        try
+        {
+            DeleteObject(t, ns, name, new DeleteRequest());
+            return true;
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A cluster IP for a new Service.</summary>
+    internal string NextClusterIp()
+    {
+        int n = Interlocked.Increment(ref _nextIp);
+        return $"10.96.{(n >> 8) & 255}.{n & 255}";
+    }
+}
+
+/// <summary>Options of a delete: propagation, preconditions, dry run.</summary>
+public sealed record DeleteRequest
+{
+    public string? PropagationPolicy { get; init; }
+    public string? PreconditionUid { get; init; }
+    public string? PreconditionResourceVersion { get; init; }
+    public bool DryRun { get; init; }
+}
+
+public sealed partial class SimulatedCluster
+{
+    public const string LogAnnotation = "sandbox.ksupgrade.io/log";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> _podLogs = new();
+
+    /// <summary>Sets the log lines of a pod (what GET .../pods/&lt;name&gt;/log returns).</summary>
+    public void SetPodLog(string ns, string pod, IReadOnlyList<string> lines) => _podLogs[ns + "/" + pod] = lines;
+
+    /// <summary>The log lines of a pod: those set by a job outcome, else its sandbox.ksupgrade.io/log annotation.</summary>
+    public IReadOnlyList<string> LogsOf(JsonObject pod)
+    {
+        if (_podLogs.TryGetValue(ObjectMeta.Namespace(pod) + "/" + ObjectMeta.Name(pod), out var lines)) return lines;
+        var annotation = ObjectMeta.Str(pod, "metadata", "annotations", LogAnnotation);
+        if (annotation is null) return Array.Empty<string>();
+        return annotation.TrimEnd('\n').Split('\n');
+    }
+}

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using KsUpgrade.Engine.Checks;
+using KsUpgrade.Hosting;
+
+namespace KsUpgrade.Cmdlets;
+
+/// <summary>
+/// Runs the pre-flight (v3.x) or post-upgrade (v4.x) checks on a cluster and returns a KsClusterReport.
+/// Read-only: it never changes the cluster.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "KsCluster", DefaultParameterSetName = KubeconfigSet)]
+[OutputType(typeof(KsClusterReport), typeof(bool))]
+public sealed class TestKsClusterCommand : KsClusterCmdletBase
+{
+    /// <summary>Preflight or PostUpgrade; default: Preflight on a v3.x cluster, PostUpgrade on a v4.x cluster.</summary>
+    [Parameter]
+    public KsCheckPhase? Phase { get; set; }
+
+    /// <summary>The ks-core-values.yaml the upgrade will use: checked for syntax, the upgrade: section and typos.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ValuesPath { get; set; }
+
+    /// <summary>The ks-core chart (directory or .tgz): its objects are checked for helm adoption conflicts.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Chart { get; set; }
+
+    /// <summary>The helm executable (default: $env:KSUPGRADE_HELM, then PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HelmPath { get; set; }
+
+    /// <summary>Return only $true (no check failed) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var cluster = ResolveCluster();
+        var options = new ClusterTestOptions
+        {
+            Phase = Phase,
+            ValuesPath = ValuesPath is null ? null : GetUnresolvedProviderPathFromPSPath(ValuesPath),
+            Chart = Chart is null ? null : GetUnresolvedProviderPathFromPSPath(Chart),
+            HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+        };
+        try
+        {
+            var report = RunEngine((log, ct) => ClusterTest.RunAsync(cluster, options, log, ct));
+            WriteObject(Quiet ? report.Passed : report);
+        }
+        catch (KsUpgradeException e)
+        {
+            if (e.ErrorId == ErrorIds.Stopped) throw new PipelineStoppedException();
+            Report(e);
+            if (Quiet) WriteObject(false);
+        }
+    }
+}

@@ -1,0 +1,353 @@
+using KsUpgrade.Engine.Checks;
+
+namespace KsUpgrade.Tests.Checks;
+
+/// <summary>A healthy 3.4.1 host passes every preflight check; each fault, injected alone, fails exactly its check.</summary>
+public class PreflightFaultTests
+{
+    private static readonly string[] PreflightIds =
+    {
+        "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
+        "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
+        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "ChartAdoption",
+    };
+
+    private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
+        new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);
+
+    [Fact]
+    public async Task HealthyHost_PassesEveryPreflightCheck()
+    {
+        var report = await Run(FakeClusters.HealthyKs341Host());
+
+        Assert.Equal(KsCheckPhase.Preflight, report.Phase);
+        Assert.Equal(PreflightIds, report.Checks.Select(c => c.Id).ToArray());
+        Assert.All(report.Checks, c => Assert.True(c.Status == KsCheckStatus.Passed, $"{c.Id}: {c.Status} {c.Message}"));
+        Assert.True(report.Passed);
+        Assert.Equal(KsClusterRole.Host, report.ClusterRole);
+        Assert.Equal("v3.4.1", report.KubeSphereVersion);
+        Assert.Equal("v1.26.15", report.KubernetesVersion);
+    }
+
+    public static TheoryData<string> Faults => new()
+    {
+        "NotReadyNode", "NoDefaultStorageClass", "Kubernetes120", "KubeSphere332", "NoClusterConfiguration",
+        "InstallerRunning", "PendingKsCore", "MemberNotReady", "AdoptionConflict", "MalformedValues", "HelmMissing",
+    };
+
+    /// <summary>fault → (check that must change, its status, checks allowed to become Skipped because they read the same missing data).</summary>
+    private static (string Id, KsCheckStatus Status, string[] Dependents) Inject(string fault, InMemoryClusterReader r, ref CheckRequest req)
+    {
+        switch (fault)
+        {
+            case "NotReadyNode":
+                r.Nodes[1] = r.Nodes[1] with { ReadyStatus = "Unknown" };
+                return ("NodesReady", KsCheckStatus.Failed, Array.Empty<string>());
+            case "NoDefaultStorageClass":
+                r.StorageClasses[0] = r.StorageClasses[0] with { IsDefault = false };
+                return ("DefaultStorageClass", KsCheckStatus.Failed, Array.Empty<string>());
+            case "Kubernetes120":
+                r.ServerVersion = "v1.20.15";
+                return ("KubernetesVersion", KsCheckStatus.Failed, new[] { "KubernetesVersionSupported" });
+            case "KubeSphere332":
+                r.CustomObjects[CustomKind.ClusterConfiguration.CrdName][0] = FakeClusters.Cc("v3.3.2", "host", "localhost");
+                return ("KubeSphereVersion", KsCheckStatus.Failed, Array.Empty<string>());
+            case "NoClusterConfiguration":
+                r.Crds.Remove(CustomKind.ClusterConfiguration.CrdName);
+                r.CustomObjects.Remove(CustomKind.ClusterConfiguration.CrdName);
+                return ("ClusterConfiguration", KsCheckStatus.Failed, new[] { "KubeSphereVersion", "ClusterRole", "EtcdEndpoints" });
+            case "InstallerRunning":
+                r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = FakeClusters.InstallerLog(finished: false);
+                return ("KsInstallerIdle", KsCheckStatus.Failed, Array.Empty<string>());
+            case "PendingKsCore":
+                r.HelmReleases.Add(FakeClusters.KsCore(3, "pending-upgrade", "1.1.5", "v4.1.3"));
+                return ("KsCoreReleaseNotPending", KsCheckStatus.Failed, Array.Empty<string>());
+            case "MemberNotReady":
+                r.CustomObjects[CustomKind.KubeSphereCluster.CrdName][1] = FakeClusters.Cluster("member1", isHost: false, ready: false);
+                return ("MembersReady", KsCheckStatus.Warning, Array.Empty<string>());
+            case "AdoptionConflict":
+                r.ExistingObjects["ClusterRole/ks-core-new"] = new ObjectOwnership(null, null, null);
+                return ("ChartAdoption", KsCheckStatus.Failed, Array.Empty<string>());
+            case "MalformedValues":
+                req = new CheckRequest
+                {
+                    Values = LocalValuesInspector.InspectText("upgrade:\n  enabled: true\n   image: [unclosed\n", "bad.yaml"),
+                    ChartResources = req.ChartResources,
+                    Helm = req.Helm,
+                };
+                return ("ValuesFile", KsCheckStatus.Failed, Array.Empty<string>());
+            case "HelmMissing":
+                req = new CheckRequest
+                {
+                    Values = req.Values,
+                    ChartResources = req.ChartResources,
+                    Helm = new FixedHelmProbe(HelmProbeResult.NotFound("helm was not found on PATH")),
+                };
+                return ("HelmVersion", KsCheckStatus.Failed, Array.Empty<string>());
+            default:
+                throw new ArgumentException(fault);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task EachFault_ChangesExactlyItsCheck(string fault)
+    {
+        var healthy = await Run(FakeClusters.HealthyKs341Host());
+        var reader = FakeClusters.HealthyKs341Host();
+        var req = FakeClusters.HealthyRequest();
+        var (id, status, dependents) = Inject(fault, reader, ref req);
+
+        var report = await Run(reader, req);
+
+        Assert.Equal(KsCheckPhase.Preflight, report.Phase);
+        var target = report[id]!;
+        Assert.True(target.Status == status, $"{id}: expected {status}, got {target.Status}: {target.Message}");
+        Assert.False(string.IsNullOrWhiteSpace(target.Message));
+        Assert.False(string.IsNullOrWhiteSpace(target.Remedy));
+        foreach (var check in report.Checks.Where(c => c.Id != id))
+        {
+            var before = healthy[check.Id]!.Status;
+            if (dependents.Contains(check.Id))
+                Assert.True(check.Status == KsCheckStatus.Skipped, $"{check.Id} should be Skipped, is {check.Status}: {check.Message}");
+            else
+                Assert.True(check.Status == before, $"{check.Id} changed from {before} to {check.Status}: {check.Message}");
+        }
+        Assert.Equal(status != KsCheckStatus.Failed, report.Passed);
+    }
+
+    [Fact]
+    public async Task NotReadyNode_IsNamedInMessageAndData()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Nodes[2] = r.Nodes[2] with { ReadyStatus = "False" };
+        var result = (await Run(r))["NodesReady"]!;
+        Assert.Contains("worker2", result.Message);
+        Assert.DoesNotContain("worker1", result.Message);
+        var node = Assert.IsType<NodeRow>(Assert.Single(result.Data));
+        Assert.Equal("worker2", node.Name);
+    }
+
+    [Fact]
+    public async Task PendingRelease_RemedyNamesTheSecretAndTheRollback()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.HelmReleases.Add(FakeClusters.KsCore(3, "pending-upgrade", "1.1.5", "v4.1.3"));
+        var result = (await Run(r))["KsCoreReleaseNotPending"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("sh.helm.release.v1.ks-core.v3", result.Message);
+        Assert.Contains("kubectl -n kubesphere-system delete secret sh.helm.release.v1.ks-core.v3", result.Remedy);
+        Assert.Contains("helm rollback ks-core 2 -n kubesphere-system", result.Remedy);
+        Assert.Equal(3, Assert.IsType<HelmReleaseRow>(Assert.Single(result.Data)).Revision);
+    }
+
+    [Theory]
+    [InlineData("pending-install")]
+    [InlineData("pending-rollback")]
+    public async Task OtherPendingStates_AlsoFail(string status)
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.HelmReleases.Add(FakeClusters.KsCore(3, status));
+        Assert.Equal(KsCheckStatus.Failed, (await Run(r))["KsCoreReleaseNotPending"]!.Status);
+    }
+
+    [Fact]
+    public async Task AdoptionConflict_ListsKindAndName_AndIgnoresObjectsTheUpgradeAdopts()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.ExistingObjects["ClusterRole/ks-core-new"] = new ObjectOwnership("Helm", "other-release", "default");
+        var result = (await Run(r))["ChartAdoption"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        var conflict = Assert.IsType<Engine.Checks.Preflight.ChartAdoptionConflict>(Assert.Single(result.Data));
+        Assert.Equal(("ClusterRole", "ks-core-new", "other-release"), (conflict.Kind, conflict.Name, conflict.ReleaseName));
+        Assert.Contains("ClusterRole/ks-core-new", result.Message);
+        Assert.DoesNotContain("kubesphere-config", result.Message); // unowned, but adopted by ks-upgrade prepare
+    }
+
+    [Fact]
+    public async Task AdoptionConflict_NamespacedCustomKindWithoutNamespace_IsFoundInTheReleaseNamespace()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.ExistingObjects["Widget kubesphere-system/w1"] = new ObjectOwnership(null, null, null);
+        var req = new CheckRequest
+        {
+            ChartResources = FakeClusters.ChartResources.Append(new ChartResourceRef("example.io/v1", "Widget", null, "w1")).ToArray(),
+            Helm = FakeClusters.HealthyRequest().Helm,
+        };
+        var result = (await Run(r, req))["ChartAdoption"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("Widget kubesphere-system/w1", result.Message);
+    }
+
+    [Fact]
+    public async Task AdoptionUnreadable_Warns()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("chart-objects");
+        var result = (await Run(r))["ChartAdoption"]!;
+        Assert.Equal(KsCheckStatus.Warning, result.Status);
+        Assert.Contains("Could not verify", result.Message);
+    }
+
+    [Fact]
+    public async Task NoCc_MessageSaysNotServed()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Crds.Remove(CustomKind.ClusterConfiguration.CrdName);
+        var result = (await Run(r))["ClusterConfiguration"]!;
+        Assert.Contains("ClusterConfiguration not served", result.Message);
+    }
+
+    [Fact]
+    public async Task CcObjectMissing_WhileKindServed_Fails()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.CustomObjects.Remove(CustomKind.ClusterConfiguration.CrdName);
+        var result = (await Run(r))["ClusterConfiguration"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("kubesphere-system/ks-installer does not exist", result.Message);
+    }
+
+    [Fact]
+    public async Task AlreadyUpgradedCluster_ForcedToPreflight_SaysSo()
+    {
+        var report = await Run(FakeClusters.HealthyV4Host(), FakeClusters.HealthyRequest(KsCheckPhase.Preflight));
+        var result = report["KubeSphereVersion"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("Already upgraded", result.Message);
+        Assert.Contains("v4.1.3", result.Message);
+    }
+
+    [Fact]
+    public async Task NoInstallerPod_IsIdle()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Pods.RemoveAll(p => p.AppLabel == "ks-installer");
+        r.PodLogs.Clear();
+        var result = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Passed, result.Status);
+        Assert.Equal(0, r.Calls.GetValueOrDefault("get pods/log"));
+    }
+
+    [Fact]
+    public async Task InstallerRunning_ReadsOnlyTheTail()
+    {
+        // The welcome banner exists but is older than the last 20 lines: ks-installer has started again.
+        var r = FakeClusters.HealthyKs341Host();
+        var log = FakeClusters.InstallerLog(finished: true) + string.Join('\n', Enumerable.Range(0, 25).Select(i => $"TASK [common : re-run {i}]")) + "\n";
+        r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = log;
+        var result = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("ks-installer-85d6b4d8c5-x7k2p", result.Message);
+    }
+
+    [Fact]
+    public async Task InstallerLogUnreadable_WarnsWhenRunning_FailsWhenPending()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("pods/log");
+        var warn = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Warning, warn.Status);
+        Assert.Contains("kubectl -n kubesphere-system logs ks-installer-85d6b4d8c5-x7k2p", warn.Remedy);
+
+        var i = r.Pods.FindIndex(p => p.AppLabel == "ks-installer");
+        r.Pods[i] = r.Pods[i] with { Phase = "Pending", DisplayStatus = "ContainerCreating" };
+        var failed = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Failed, failed.Status);
+        Assert.Contains("ContainerCreating", failed.Message);
+    }
+
+    [Fact]
+    public async Task EtcdEndpoints_FailsWhenNeitherCcNorEndpoints_PassesWithExplicitIps()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Endpoints.Clear();
+        Assert.Equal(KsCheckStatus.Failed, (await Run(r))["EtcdEndpoints"]!.Status);
+
+        r.CustomObjects[CustomKind.ClusterConfiguration.CrdName][0] = FakeClusters.Cc("v3.4.1", "host", "192.168.0.2,192.168.0.3");
+        var ok = (await Run(r))["EtcdEndpoints"]!;
+        Assert.Equal(KsCheckStatus.Passed, ok.Status);
+        Assert.Contains("192.168.0.2,192.168.0.3", ok.Message);
+    }
+
+    [Fact]
+    public async Task UpgradePvc_NamedClassMissing_Fails_DefaultUsedWhenNoneNamed()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        var values = LocalValuesInspector.InspectText(FakeClusters.HealthyValues.Replace("\"local\"", "\"fast-ssd\""));
+        var failed = (await Run(r, new CheckRequest { Values = values, Helm = FakeClusters.HealthyRequest().Helm }))["UpgradePvcBindable"]!;
+        Assert.Equal(KsCheckStatus.Failed, failed.Status);
+        Assert.Contains("fast-ssd", failed.Message);
+
+        var noValues = (await Run(r, new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm }))["UpgradePvcBindable"]!;
+        Assert.Equal(KsCheckStatus.Passed, noValues.Status);
+        Assert.Contains("default StorageClass local", noValues.Message);
+
+        r.StorageClasses[0] = r.StorageClasses[0] with { IsDefault = false };
+        Assert.Equal(KsCheckStatus.Failed, (await Run(r, new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm }))["UpgradePvcBindable"]!.Status);
+    }
+
+    [Fact]
+    public async Task SystemPodNotRunning_IsAWarningNamingIt()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        FakeClusters.AddPod(r, "kubesphere-monitoring-system", "prometheus-k8s-0", "worker1", status: "Pending");
+        var result = (await Run(r))["SystemPodsHealthy"]!;
+        Assert.Equal(KsCheckStatus.Warning, result.Status);
+        Assert.Contains("kubesphere-monitoring-system/prometheus-k8s-0 (Pending)", result.Message);
+        Assert.DoesNotContain("web-0", result.Message); // namespace demo is not in the system workspace
+    }
+
+    [Fact]
+    public async Task MembersReady_SkippedOnAMember()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.CustomObjects[CustomKind.ClusterConfiguration.CrdName][0] = FakeClusters.Cc("v3.4.1", "member", "localhost");
+        var report = await Run(r);
+        Assert.Equal(KsClusterRole.Member, report.ClusterRole);
+        Assert.Equal(KsCheckStatus.Skipped, report["MembersReady"]!.Status);
+        Assert.Contains("member", report["ClusterRole"]!.Message);
+    }
+
+    [Fact]
+    public async Task ValuesAndChartNotGiven_AreSkipped_NotFailed()
+    {
+        var report = await Run(FakeClusters.HealthyKs341Host(), new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm });
+        Assert.Equal(KsCheckStatus.Skipped, report["ValuesFile"]!.Status);
+        Assert.Equal(KsCheckStatus.Skipped, report["ChartAdoption"]!.Status);
+        Assert.True(report.Passed);
+    }
+
+    [Fact]
+    public async Task OldHelm_Fails()
+    {
+        var req = new CheckRequest { Helm = new FixedHelmProbe(HelmProbeResult.Of("/opt/helm", "v3.12.3")) };
+        var result = (await Run(FakeClusters.HealthyKs341Host(), req))["HelmVersion"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("v3.12.3", result.Message);
+    }
+
+    [Fact]
+    public async Task ForbiddenKinds_BecomeWarnings_NotCrashes()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("nodes");
+        r.Forbidden.Add("secrets");
+        var report = await Run(r);
+        Assert.Equal(KsCheckStatus.Warning, report["NodesReady"]!.Status);
+        Assert.Contains("not permitted", report["NodesReady"]!.Message);
+        Assert.Equal(KsCheckStatus.Warning, report["KsCoreReleaseNotPending"]!.Status);
+        Assert.Contains(report.Inventory.Gaps, g => g.StartsWith("nodes:"));
+        Assert.Equal(KsCheckStatus.Passed, report["DefaultStorageClass"]!.Status);
+    }
+
+    [Fact]
+    public async Task ForbiddenCrdRead_StillFindsTheCc()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.Forbidden.Add("customresourcedefinitions");
+        var report = await Run(r);
+        Assert.Equal(KsCheckStatus.Passed, report["ClusterConfiguration"]!.Status);
+        Assert.Equal(KsCheckStatus.Passed, report["KubeSphereVersion"]!.Status);
+    }
+}
