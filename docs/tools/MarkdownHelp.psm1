@@ -256,8 +256,17 @@ function Get-ParameterSetView {
     $view
 }
 
+function Get-HelpTypeName {
+    <# The type name a help page shows: Nullable<T> as T. #>
+    param([type] $Type)
+    $inner = [Nullable]::GetUnderlyingType($Type)
+    if ($inner) { $inner.Name } else { $Type.Name }
+}
+
 function Test-TypeName {
     param([string] $Documented, [type] $Actual)
+    $inner = [Nullable]::GetUnderlyingType($Actual)
+    if ($inner) { $Actual = $inner }
     $names = @($Actual.Name, $Actual.FullName)
     if ($Actual -eq [System.Management.Automation.SwitchParameter]) { $names += 'Switch' }
     $Documented -in $names
@@ -353,7 +362,7 @@ function Compare-MarkdownHelp {
         if ($doc.Blocks.Count -eq 0) { $problems.Add("${name}: -$pn has no yaml block"); continue }
         foreach ($b in $doc.Blocks) {
             foreach ($key in $script:YamlKeys) { if ($key -notin $b.Keys) { $problems.Add("${name}: -$pn's yaml lacks '$key'") } }
-            if (-not (Test-TypeName $b.Type $param.ParameterType)) { $problems.Add("${name}: -$pn's Type is '$($b.Type)', the command says '$($param.ParameterType.Name)'") }
+            if (-not (Test-TypeName $b.Type $param.ParameterType)) { $problems.Add("${name}: -$pn's Type is '$($b.Type)', the command says '$(Get-HelpTypeName $param.ParameterType)'") }
             $aliases = @($param.Aliases | Sort-Object)
             if ((@($b.Aliases | Sort-Object) -join ',') -ne ($aliases -join ',')) { $problems.Add("${name}: -$pn's Aliases are '$($b.Aliases -join ',')', the command says '$($aliases -join ',')'") }
         }
@@ -465,7 +474,7 @@ function New-MarkdownHelpPage {
             elseif ($v.ByValue) { 'True (ByValue)' } elseif ($v.ByPropertyName) { 'True (ByPropertyName)' } else { 'False' }
             & $line ''
             & $line '```yaml'
-            & $line "Type: $($param.ParameterType.Name)"
+            & $line "Type: $(Get-HelpTypeName $param.ParameterType)"
             & $line "Parameter Sets: $sets"
             & $line "Aliases: $(@($param.Aliases) -join ', ')"
             & $line ''
