@@ -15,6 +15,11 @@
         'Start-KsSandbox'
         'Stop-KsSandbox'
         'Test-KsCluster'
+        'Get-KsMemberCluster'
+        'Remove-KsMemberTaint'
+        'Get-KsGateway'
+        'Update-KsGateway'
+        'Remove-KsLegacyGateway'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -46,7 +46,6 @@ current-context: $Context
     $Path
 }
 
-Export-ModuleMember -Function *
 
 function Invoke-SandboxControl {
     <# Calls the sandbox's control endpoint (fault plan, actions, state) with the token from its kubeconfig. #>
@@ -56,7 +55,7 @@ function Invoke-SandboxControl {
         [string] $Method = 'GET',
         [hashtable] $Body
     )
-    $token = (Select-String -Path $Sandbox.Kubeconfig -Pattern '^\s*token:\s*(\S+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+    $token = (Select-String -Path $Sandbox.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
     $uri = $Sandbox.ControlUrl.TrimEnd('/') + '/' + $Path.TrimStart('/')
     $params = @{ Uri = $uri; Method = $Method; Headers = @{ Authorization = "Bearer $token" }; SkipCertificateCheck = $true; ContentType = 'application/json' }
     if ($Body) { $params.Body = $Body | ConvertTo-Json -Depth 10 }
@@ -68,3 +67,5 @@ function Get-SandboxStateText {
     param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
     Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" | ConvertTo-Json -Depth 50 -Compress
 }
+
+Export-ModuleMember -Function *

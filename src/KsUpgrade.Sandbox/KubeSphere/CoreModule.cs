@@ -49,8 +49,10 @@ public static class CoreModule
         var systemTpl = run.Cluster.Get("tenant.kubesphere.io/v1alpha2", "workspacetemplates", null, "system-workspace");
         if (run.IsHost)
         {
-            if (run.Cluster.Get("cluster.kubesphere.io/v1alpha1", "clusters", null, "host") is not null || run.Cluster.List("cluster.kubesphere.io/v1alpha1", "clusters").Count > 0)
-                run.Save("core.cluster.kubeconfig", new JsonArray(run.Cluster.List("cluster.kubesphere.io/v1alpha1", "clusters").Select(c => (JsonNode?)c.Name()).ToArray()));
+            // Simplification: the backup records the cluster names; the kubeconfig rewrite is not modelled.
+            var clusters = run.Cluster.List("cluster.kubesphere.io/v1alpha1", "clusters");
+            if (clusters.Count > 0 && !run.HasKey("core.cluster.kubeconfig"))
+                run.Save("core.cluster.kubeconfig", new JsonArray(clusters.Select(c => (JsonNode?)c.Name()).ToArray()));
             if (systemTpl is not null)
             {
                 var fins = systemTpl["metadata"]!["finalizers"] as JsonArray ?? new JsonArray();

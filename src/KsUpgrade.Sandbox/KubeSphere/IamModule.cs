@@ -49,11 +49,12 @@ public static class IamModule
         if (deployed.Release is not null)
         {
             var json = deployed.Release.Json;
-            var manifest = json.Str("manifest") ?? "";
+            var original = json.Str("manifest") ?? "";
+            var manifest = original;
             var added = 0;
             foreach (var (apiVersion, _, kind, ns, name) in AdoptedObjects.Append(("kubesphere.io/v1alpha1", "repositories", "Repository", null, "extensions-museum")))
             {
-                if (manifest.Contains($"name: {name}\n")) continue;
+                if (original.Contains($"name: {name}\n")) continue; // ks-upgrade matches on the name string alone
                 manifest += $"---\napiVersion: {apiVersion}\nkind: {kind}\nmetadata:\n  name: {name}\n" + (ns is null ? "" : $"  namespace: {ns}\n");
                 added++;
             }

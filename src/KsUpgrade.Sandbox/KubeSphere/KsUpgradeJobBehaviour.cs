@@ -19,7 +19,12 @@ public sealed class KsUpgradeJobBehaviour : IWorkloadBehaviour
 
     /// <param name="otherCluster">Optional: resolves another simulated cluster by its Cluster object name, so the host's
     /// gateway post-upgrade can sync the gateway chart ConfigMap to members (and members then require it).</param>
-    public KsUpgradeJobBehaviour(Func<string, ISandboxClusterView?>? otherCluster = null) => _otherCluster = otherCluster;
+    public KsUpgradeJobBehaviour(Func<string, ISandboxClusterView?>? otherCluster = null) =>
+        _otherCluster = otherCluster is null ? null : name =>
+        {
+            try { return otherCluster(name); }
+            catch (ArgumentException) { return null; } // e.g. SandboxHost.Cluster(name) for a cluster not simulated
+        };
 
     /// <summary>
     /// IngressClassName ks-upgrade v4.1.3 gives Ingresses of the cluster gateway (hard-coded in its code; the docs
@@ -60,6 +65,12 @@ public sealed class KsUpgradeJobBehaviour : IWorkloadBehaviour
         catch (KsUpgradeFailure f)
         {
             run.Error("executor.go:201", f.Message);
+            return run.Outcome(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A simulation bug or an unexpected object shape must fail the job, not the sandbox.
+            run.Error("executor.go:205", $"unexpected error: {e.GetType().Name}: {e.Message}");
             return run.Outcome(false);
         }
     }

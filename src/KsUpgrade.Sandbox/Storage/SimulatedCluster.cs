@@ -59,7 +59,8 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
     /// <summary>A copy of a stored object as seen through one served version.</summary>
     public JsonObject Present(ResourceType t, JsonObject stored)
     {
-        var copy = (JsonObject)stored.DeepClone();
+        // Re-parse rather than clone: values then read as any numeric type (GetValue<long> and GetValue<int> both work).
+        var copy = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
         copy["apiVersion"] = t.ApiVersion;
         copy["kind"] = t.Kind;
         return copy;

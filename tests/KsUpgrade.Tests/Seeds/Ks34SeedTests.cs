@@ -60,6 +60,14 @@ public class Ks34SeedTests
     }
 
     [Fact]
+    public void Every_kind_pre_check_counts_is_present()
+    {
+        foreach (var kind in new[] { "Deployment", "Service", "Ingress", "StatefulSet", "Pod", "DaemonSet", "ReplicaSet", "StorageClass",
+                     "CronJob", "CustomResourceDefinition", "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim" })
+            Assert.Contains(Host.Objects, o => o.Kind() == kind);
+    }
+
+    [Fact]
     public void Exactly_one_default_storage_class()
     {
         var sc = Assert.Single(Host.OfKind("StorageClass"), s => s.Annotation("storageclass.kubernetes.io/is-default-class") == "true");
@@ -83,7 +91,7 @@ public class Ks34SeedTests
     public void Every_kubesphere_kind_used_has_its_crd_with_the_right_scope()
     {
         var crds = Host.OfKind("CustomResourceDefinition").ToDictionary(c => (c.Str("spec", "group")!, c.Str("spec", "names", "kind")!));
-        var builtinGroups = new[] { "", "apps", "batch", "rbac.authorization.k8s.io", "storage.k8s.io", "networking.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io" };
+        var builtinGroups = new[] { "", "apps", "batch", "rbac.authorization.k8s.io", "storage.k8s.io", "networking.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "autoscaling", "policy" };
         foreach (var o in Host.Objects)
         {
             var av = o.ApiVersion();

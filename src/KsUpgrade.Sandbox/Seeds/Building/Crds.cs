@@ -59,6 +59,15 @@ public static class Crds
             vers.Add(ver);
         }
         crd["spec"] = new JsonObject { ["group"] = group, ["names"] = names, ["scope"] = scope, ["versions"] = vers };
+        // Applied with kubectl by ks-installer: keep the last-applied annotation so a later `kubectl apply` is quiet.
+        var applied = new JsonObject
+        {
+            ["apiVersion"] = crd["apiVersion"]!.DeepClone(),
+            ["kind"] = crd["kind"]!.DeepClone(),
+            ["metadata"] = new JsonObject { ["annotations"] = crd["metadata"]!["annotations"]!.DeepClone(), ["name"] = crd.Name() },
+            ["spec"] = crd["spec"]!.DeepClone(),
+        };
+        crd.Annotations()["kubectl.kubernetes.io/last-applied-configuration"] = applied.ToJsonString() + "\n";
         var storage = versions.First(v => v.Storage).Name;
         crd["status"] = new JsonObject
         {

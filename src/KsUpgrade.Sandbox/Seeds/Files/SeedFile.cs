@@ -34,6 +34,7 @@ public static class SeedFile
         if (root["clusters"] is not JsonArray clusters || clusters.Count == 0)
             throw new InvalidDataException($"Seed file {path}: 'clusters' must be a non-empty list.");
         var result = new List<SeedCluster>();
+        var bases = new Dictionary<string, IReadOnlyList<SeedCluster>>();
         foreach (var node in clusters)
         {
             if (node is not JsonObject c) throw new InvalidDataException($"Seed file {path}: each cluster must be a mapping.");
@@ -41,7 +42,7 @@ public static class SeedFile
             SeedCluster? baseCluster = null;
             if (c.Str("base") is { Length: > 0 } baseName)
             {
-                var baseSeed = named(baseName, scale);
+                if (!bases.TryGetValue(baseName, out var baseSeed)) bases[baseName] = baseSeed = named(baseName, scale);
                 baseCluster = baseSeed.FirstOrDefault(b => b.Name == name) ?? baseSeed[0];
             }
             var objects = baseCluster?.Objects.Select(o => (JsonObject)o.DeepClone()).ToList() ?? new List<JsonObject>();

@@ -11,9 +11,36 @@ namespace KsUpgrade.Sandbox.Seeds.Files;
 public static partial class YamlJson
 {
     private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithQuotingNecessaryStrings()
+        .WithTypeConverter(new SafeStringConverter())
         .DisableAliases()
         .Build();
+
+    /// <summary>
+    /// Writes strings so that YAML 1.1 readers (Go's sigs.k8s.io/yaml, used by helm and kubectl) and YAML 1.2 readers
+    /// both read them back as strings: anything that could resolve to a bool (yes/no/on/off/y/n/true/false), null,
+    /// a number (incl. octal, hex, sexagesimal, .inf) or a merge key is double-quoted; multi-line text is a literal block.
+    /// </summary>
+    private sealed partial class SafeStringConverter : IYamlTypeConverter
+    {
+        [GeneratedRegex(@"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|<<|=)$")]
+        private static partial Regex Special();
+
+        [GeneratedRegex(@"^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(:[0-5]?[0-9])*|([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")]
+        private static partial Regex Numeric();
+
+        public bool Accepts(Type type) => type == typeof(string);
+
+        public object? ReadYaml(IParser parser, Type type, ObjectDeserializer rootDeserializer) => throw new NotSupportedException();
+
+        public void WriteYaml(IEmitter emitter, object? value, Type type, ObjectSerializer serializer)
+        {
+            var s = (string)value!;
+            var style = s.Length == 0 || Special().IsMatch(s) || Numeric().IsMatch(s) ? ScalarStyle.DoubleQuoted
+                : s.Contains('\n') && !s.Contains('\r') && !s.Contains('\t') && s.TrimEnd(' ') == s ? ScalarStyle.Literal
+                : ScalarStyle.Any;
+            emitter.Emit(new YamlDotNet.Core.Events.Scalar(null, null, s, style, true, false));
+        }
+    }
 
     /// <summary>Parses every document of a YAML (or JSON) stream; empty documents are skipped.</summary>
     public static List<JsonNode> ParseAll(string yaml)

@@ -37,8 +37,6 @@ public sealed class Ks34Profile
     public int Workers { get; init; } = 3;
     /// <summary>Host only: member clusters registered on this host (clusters.cluster.kubesphere.io objects).</summary>
     public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
-    /// <summary>Member only: the host's cluster name.</summary>
-    public string HostClusterName { get; init; } = "host";
     /// <summary>cc spec.common.redis.enableHA (adds the ks-redis Helm release and redis-ha objects).</summary>
     public bool RedisHa { get; init; }
     public IReadOnlyList<WorkspaceSpec> Workspaces { get; init; } = Array.Empty<WorkspaceSpec>();

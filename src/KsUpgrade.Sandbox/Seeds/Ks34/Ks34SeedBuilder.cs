@@ -15,6 +15,7 @@ public static class Ks34SeedBuilder
         MulticlusterPart.Add(ctx);
         GatewayPart.Add(ctx);
         PodFillPart.Add(ctx);
+        ExtrasPart.Add(ctx);
         return new SeedCluster
         {
             Name = profile.ClusterName,

@@ -39,7 +39,6 @@ public static class Ks34Seeds
         Role = "member",
         NodePrefix = name,
         IpPrefix = MulticlusterPart.MemberIpPrefix(name),
-        HostClusterName = HostName,
         RedisHa = name == "member2",
         Workspaces = new[] { new WorkspaceSpec("demo-ws", new[] { $"{name}-apps" }) },
         Gateways = new[]

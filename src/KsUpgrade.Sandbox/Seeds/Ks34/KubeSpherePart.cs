@@ -40,6 +40,10 @@ public static class KubeSpherePart
         Owned("serviceaccount.yaml", K8s.Secret(Ns, "kubesphere-sa-token", "kubernetes.io/service-account-token",
             new Dictionary<string, string> { ["namespace"] = Ns, ["token"] = "sandbox-" + SeedIds.Hex("satoken/" + p.ClusterName, 24) },
             annotations: Json.Strings(("kubernetes.io/service-account.name", "kubesphere"))));
+        var crb = K8s.Object("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "kubesphere");
+        crb["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "cluster-admin" };
+        crb["subjects"] = Json.Array(new JsonObject { ["kind"] = "ServiceAccount", ["name"] = "kubesphere", ["namespace"] = Ns });
+        Owned("serviceaccount.yaml", crb);
         Owned("ks-controller-manager-webhook-cert.yaml", K8s.Secret(Ns, "ks-controller-manager-webhook-cert", "Opaque",
             new Dictionary<string, string> { ["ca.crt"] = "sandbox-ca", ["tls.crt"] = "sandbox-cert", ["tls.key"] = "sandbox-key" }));
         Owned("ks-console-config.yml", K8s.ConfigMap(Ns, "ks-console-config", new JsonObject

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using KsUpgrade.Engine.Diagnostics;
+
+namespace KsUpgrade.Engine.Gateways;
+
+/// <summary>How one run of Job dynamic-upgrade ended.</summary>
+public sealed record DynamicJobRun(bool Completed, bool Failed, bool TimedOut, bool PhaseSkipped, IReadOnlyList<string> LogLines, string Summary)
+{
+    public bool Succeeded => Completed && !Failed && !TimedOut && !PhaseSkipped;
+}
+
+/// <summary>
+/// Job kubesphere-system/dynamic-upgrade: deleted (with its pods) before it is re-created, applied from the rendered
+/// template, waited for while its log is streamed as Verbose. A Complete job whose log says the phase was skipped is a failure.
+/// </summary>
+// lead: the create/replace apply and the job wait could move onto the Kube helpers of the upgrade branch (server-side apply, job waits).
+public static class DynamicUpgradeJob
+{
+    public const string JobName = "dynamic-upgrade";
+    public const string Namespace = "kubesphere-system";
+
+    private static readonly Regex SkippedPhase = new(@"\[Validator\].*skip|skipping because of failed validators", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>True when a ks-upgrade log line says the phase was skipped by a validator.</summary>
+    public static bool IsSkipLine(string line) => SkippedPhase.IsMatch(line);
+
+    /// <summary>Refuses when a dynamic-upgrade job is still running; otherwise deletes the job and its pods and waits until they are gone.</summary>
+    public static async Task DeleteExistingAsync(IKubernetes client, IEngineLog log, TimeSpan poll, CancellationToken ct)
+    {
+        var job = await TryReadJobAsync(client, ct).ConfigureAwait(false);
+        if (job is not null)
+        {
+            if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
+                throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                    $"Job {Namespace}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
+                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {Namespace} delete job {JobName}." };
+            log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
+            try
+            {
+                await client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+        }
+        foreach (var pod in await PodsAsync(client, job?.Metadata?.Uid, ct).ConfigureAwait(false))
+        {
+            try { await client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: ct).ConfigureAwait(false); }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await TryReadJobAsync(client, ct).ConfigureAwait(false) is not null)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                    $"Job {Namespace}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
+            await Task.Delay(poll, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the rendered objects: ConfigMaps (replaced when present), the Job, and PVCs only when absent.</summary>
+    public static async Task ApplyAsync(IKubernetes client, string renderedYaml, IEngineLog log, CancellationToken ct)
+    {
+        List<object> objects;
+        try
+        {
+            objects = KubernetesYaml.LoadAllFromString(renderedYaml).Where(o => o is not null).ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Invalid($"the rendered template is not Kubernetes YAML of known kinds ({e.GetType().Name}: {e.Message})");
+        }
+        if (!objects.OfType<V1Job>().Any(j => j.Metadata?.Name == JobName))
+            throw Invalid($"the rendered template holds no Job '{JobName}' (is upgrade.enabled/upgrade.dynamic honoured by this chart?)");
+        foreach (var o in objects)
+        {
+            switch (o)
+            {
+                case V1ConfigMap cm:
+                    cm.Metadata.NamespaceProperty ??= Namespace;
+                    try { await client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false); }
+                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+                    {
+                        await client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    log.Verbose($"Applied ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}.");
+                    break;
+                case V1PersistentVolumeClaim pvc:
+                    pvc.Metadata.NamespaceProperty ??= Namespace;
+                    try
+                    {
+                        await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(pvc, pvc.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                        log.Verbose($"Created PVC {pvc.Metadata.NamespaceProperty}/{pvc.Metadata.Name}.");
+                    }
+                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict) { }
+                    break;
+                case V1Job job:
+                    job.Metadata.NamespaceProperty ??= Namespace;
+                    await client.BatchV1.CreateNamespacedJobAsync(job, job.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                    log.Verbose($"Created Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}.");
+                    break;
+                default:
+                    throw Invalid($"unexpected object of type {o.GetType().Name} in the rendered template");
+            }
+        }
+    }
+
+    /// <summary>Waits for Complete or Failed (or the timeout), streaming new log lines as Verbose.</summary>
+    public static async Task<DynamicJobRun> WaitAsync(IKubernetes client, TimeSpan timeout, TimeSpan poll, IEngineLog log, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + timeout;
+        V1Job? job;
+        while (true)
+        {
+            job = await TryReadJobAsync(client, ct).ConfigureAwait(false);
+            await CollectLogAsync(client, job?.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false);
+            if (job is not null && IsFinished(job)) break;
+            if (DateTime.UtcNow > deadline)
+            {
+                return new DynamicJobRun(false, false, true, lines.Any(IsSkipLine), lines,
+                    $"Job {Namespace}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(poll, ct).ConfigureAwait(false);
+        }
+        await CollectLogAsync(client, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
+        var failed = HasCondition(job, "Failed");
+        var skipped = lines.Any(IsSkipLine);
+        var summary = failed
+            ? $"Job {Namespace}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
+            : skipped
+                ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {lines.First(IsSkipLine)}"
+                : $"Job {Namespace}/{JobName} completed.";
+        return new DynamicJobRun(!failed, failed, false, skipped, lines, summary);
+    }
+
+    private static async Task CollectLogAsync(IKubernetes client, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)
+    {
+        if (jobUid is null) return;
+        foreach (var pod in await PodsAsync(client, jobUid, ct).ConfigureAwait(false))
+        {
+            string text;
+            try
+            {
+                using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, Namespace, cancellationToken: ct).ConfigureAwait(false);
+                using var reader = new StreamReader(stream);
+                text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
+            {
+                continue; // container not started yet, or the pod is gone
+            }
+            var podLines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+            seen.TryGetValue(pod.Metadata.Name, out var done);
+            foreach (var line in podLines.Skip(done))
+            {
+                lines.Add(line);
+                log.Verbose($"[{JobName}] {line}");
+            }
+            seen[pod.Metadata.Name] = Math.Max(done, podLines.Count);
+        }
+    }
+
+    /// <summary>The job's pods: labelled job-name=dynamic-upgrade, or owned by the job's uid.</summary>
+    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubernetes client, string? jobUid, CancellationToken ct)
+    {
+        var labelled = await client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={JobName}", cancellationToken: ct).ConfigureAwait(false);
+        var pods = labelled.Items.ToList();
+        if (jobUid is not null)
+        {
+            var all = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var p in all.Items)
+                if (p.Metadata?.OwnerReferences?.Any(r => r.Uid == jobUid) == true && pods.All(x => x.Metadata.Name != p.Metadata.Name)) pods.Add(p);
+        }
+        return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ToList();
+    }
+
+    private static async Task<V1Job?> TryReadJobAsync(IKubernetes client, CancellationToken ct)
+    {
+        try { return await client.BatchV1.ReadNamespacedJobAsync(JobName, Namespace, cancellationToken: ct).ConfigureAwait(false); }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
+    }
+
+    private static bool IsFinished(V1Job job) => HasCondition(job, "Complete") || HasCondition(job, "Failed");
+
+    private static bool HasCondition(V1Job job, string type) =>
+        job.Status?.Conditions?.Any(c => c.Type == type && c.Status == "True") == true;
+
+    private static KsUpgradeException Invalid(string what) =>
+        new(GatewayErrorIds.GatewayJobInvalid, KsErrorCategory.InvalidData, $"Cannot apply the dynamic-upgrade job: {what}.", JobName);
+}

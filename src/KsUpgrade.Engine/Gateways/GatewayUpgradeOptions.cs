@@ -1,0 +1,28 @@
+namespace KsUpgrade.Engine.Gateways;
+
+/// <summary>Parameters of Update-KsGateway (the same knobs as the upgrade cmdlets).</summary>
+public sealed record GatewayUpgradeOptions
+{
+    /// <summary>ks-core chart directory or .tgz (already local); its templates/dynamic-upgrade-job.yaml is rendered.</summary>
+    public required string Chart { get; init; }
+    /// <summary>KubeSphere image tag (global.tag).</summary>
+    public string Tag { get; init; } = "v4.1.3";
+    /// <summary>Image registry (global.imageRegistry).</summary>
+    public string ImageRegistry { get; init; } = "docker.io";
+    /// <summary>ks-upgrade image tag (upgrade.image.tag); null = <see cref="Tag"/>.</summary>
+    public string? UpgradeImageTag { get; init; }
+    /// <summary>helm binary; null = KSUPGRADE_HELM or PATH.</summary>
+    public string? HelmPath { get; init; }
+    /// <summary>How long to wait for job dynamic-upgrade to complete.</summary>
+    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>How often the job and its log are polled.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>The PVC holding ks-upgrade's backups (upgrade.persistenceVolume.name).</summary>
+    public string PersistenceVolumeName { get; init; } = "ks-upgrade";
+    /// <summary>Renders the job; null = helm template via <see cref="HelmTemplateRenderer"/>.</summary>
+    public IDynamicJobRenderer? Renderer { get; init; }
+    /// <summary>Reads release secrets; null = <see cref="ReleaseSecretStore"/>.</summary>
+    public IGatewayReleaseStore? ReleaseStore { get; init; }
+
+    internal string EffectiveUpgradeImageTag => string.IsNullOrEmpty(UpgradeImageTag) ? Tag : UpgradeImageTag;
+}

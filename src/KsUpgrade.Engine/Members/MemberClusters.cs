@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using KsUpgrade.Engine.Connection;
+using KsUpgrade.Engine.Diagnostics;
+
+namespace KsUpgrade.Engine.Members;
+
+/// <summary>
+/// The member clusters a KubeSphere host knows (<c>clusters.cluster.kubesphere.io</c>, cluster-scoped, v1alpha1), and the
+/// removal of the <c>Schedulable</c> condition ("taint") ks-upgrade puts on members during the host upgrade.
+/// </summary>
+public static class MemberClusters
+{
+    /// <summary>How many times a guarded patch is retried after its test failed (the conditions moved meanwhile).</summary>
+    public const int MaxPatchAttempts = 5;
+
+    /// <summary>
+    /// Lists the Cluster objects on <paramref name="host"/> whose name matches <paramref name="namePattern"/> (wildcards;
+    /// null = all), ordered by name. A plain name that matches nothing throws MemberNotFound listing the known clusters.
+    /// No Cluster kind served (not a multicluster host) gives an empty list, or MemberNotFound for a plain name.
+    /// </summary>
+    public static async Task<IReadOnlyList<KsMemberCluster>> ListAsync(KsCluster host, string? namePattern, IEngineLog log, CancellationToken ct)
+    {
+        var client = ClusterConnector.Client(host);
+        var objects = await ListObjectsAsync(host, client, ct).ConfigureAwait(false);
+        if (objects is null)
+        {
+            log.Verbose($"Context '{host.Context}' serves no {ClusterObject.CrdName}: it is not a KubeSphere multicluster host.");
+            objects = new List<JsonObject>();
+        }
+        var hostNames = HostNames(objects);
+        var result = objects
+            .Where(o => Wildcard.IsMatch(ClusterObject.NameOf(o), namePattern))
+            .OrderBy(ClusterObject.NameOf, StringComparer.Ordinal)
+            .Select(o => ClusterObject.ToMember(o, hostNames.Contains(ClusterObject.NameOf(o)), host))
+            .ToList();
+        if (result.Count == 0 && !string.IsNullOrEmpty(namePattern) && !Wildcard.HasWildcard(namePattern))
+            throw NotFound(host, namePattern, objects);
+        return result;
+    }
+
+    /// <summary>
+    /// Removes the <c>Schedulable</c> condition from member <paramref name="name"/>'s Cluster object on <paramref name="host"/>,
+    /// with a JSON patch whose <c>test</c> op guards the condition's index (on the main resource, or through /status when the
+    /// CRD declares a status subresource). A failed test re-reads and retries (at most <see cref="MaxPatchAttempts"/> times),
+    /// so the wrong element is never removed. Returns the cluster as it is afterwards; a member without the condition is
+    /// returned unchanged (reported, not an error). Returns null when ShouldProcess declines (-WhatIf).
+    /// Throws MemberNotFound (listing the known clusters) and HostClusterRefused for the host's own Cluster object.
+    /// </summary>
+    public static Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, CancellationToken ct) =>
+        RemoveTaintAsync(host, name, log, null, ct);
+
+    /// <summary>As above for a cluster read by <see cref="ListAsync"/> (piped from Get-KsMemberCluster): acts on the host it came from.</summary>
+    public static Task<KsMemberCluster?> RemoveTaintAsync(KsMemberCluster member, IEngineLog log, CancellationToken ct) =>
+        RemoveTaintAsync(member.HostCluster ?? throw new KsUpgradeException(ErrorIds.ClusterUnreachable, KsErrorCategory.InvalidArgument,
+            $"Member cluster object '{member.Name}' carries no host connection; pass -Cluster with the host.", member.Name), member.Name, log, null, ct);
+
+    /// <param name="beforePatch">Test hook: runs after each read, before the patch that relies on it (argument: the attempt, from 1).</param>
+    internal static async Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.InvalidArgument, "A member cluster name is required.", name);
+        var client = ClusterConnector.Client(host);
+        var all = await ListObjectsAsync(host, client, ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        var hostNames = HostNames(all);
+        var current = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host, name, all);
+        if (hostNames.Contains(name))
+            throw new KsUpgradeException(MemberErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
+                $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
+            { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
+
+        if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) < 0)
+        {
+            log.Information($"Member '{name}' has no Schedulable condition: unchanged.", "KsUpgrade.Unchanged");
+            return ClusterObject.ToMember(current, false, host);
+        }
+
+        var reported = current["status"]?["kubeSphereVersion"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var ver) ? ver : null;
+        if (reported is null || !reported.StartsWith("v4", StringComparison.OrdinalIgnoreCase))
+            log.Warning($"Member '{name}' reports KubeSphere {reported ?? "(unknown)"} to the host. Remove its Schedulable condition only after the member is upgraded (its ks-core release deployed on v4), or extension agents get scheduled onto a 3.4 cluster.");
+
+        if (!await log.ShouldProcessAsync($"Cluster '{name}' on {host.Context}", "Remove the Schedulable condition").ConfigureAwait(false))
+            return null;
+
+        var viaStatus = await HasStatusSubresourceAsync(client, log, ct).ConfigureAwait(false);
+        log.Verbose($"Removing the Schedulable condition of '{name}' through {(viaStatus == true ? "the /status subresource" : "the main resource")}.");
+        var result = await PatchOutAsync(host, client, name, current, viaStatus == true, log, beforePatch, ct).ConfigureAwait(false);
+        if (result is not null && ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0 && viaStatus is null)
+        {
+            // The CRD could not be read; a status subresource makes the API server ignore status changes on the main resource.
+            log.Verbose($"The condition of '{name}' is still present after patching the main resource; trying the /status subresource.");
+            result = await PatchOutAsync(host, client, name, result, true, log, null, ct).ConfigureAwait(false);
+        }
+        if (result is null)
+        {
+            log.Information($"The Schedulable condition of '{name}' disappeared meanwhile: unchanged.", "KsUpgrade.Unchanged");
+            result = await GetAsync(host, client, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, all);
+        }
+        if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0)
+            throw new KsUpgradeException(MemberErrorIds.TaintNotRemoved, KsErrorCategory.InvalidResult,
+                $"The API server accepted the patch but member '{name}' still has a Schedulable condition (a controller may have re-added it).", name)
+            { Remedy = "Check that the member is upgraded (its ks-core release deployed on v4) and run Remove-KsMemberTaint again." };
+        log.Information($"Removed the Schedulable condition of member '{name}'.", "KsUpgrade.Step");
+        return ClusterObject.ToMember(result, false, host);
+    }
+
+    /// <summary>
+    /// Guarded remove loop. Returns the patched object, or null when the condition is gone before any patch succeeded.
+    /// </summary>
+    private static async Task<JsonObject?> PatchOutAsync(KsCluster host, IKubernetes client, string name, JsonObject current, bool viaStatus,
+        IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                current = await GetAsync(host, client, name, ct).ConfigureAwait(false)
+                    ?? throw NotFound(host, name, new List<JsonObject>());
+            }
+            var index = ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition);
+            if (index < 0) return null;
+            if (beforePatch is not null) await beforePatch(attempt).ConfigureAwait(false);
+            var patch = new V1Patch(RemovalPatch(index), V1Patch.PatchType.JsonPatch);
+            try
+            {
+                var patched = viaStatus
+                    ? await client.CustomObjects.PatchClusterCustomObjectStatusAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: ct).ConfigureAwait(false)
+                    : await client.CustomObjects.PatchClusterCustomObjectAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: ct).ConfigureAwait(false);
+                return patched;
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.Conflict)
+            {
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: {(int)e.Response.StatusCode}); re-reading.");
+            }
+            catch (Exception e) when (e is not KsUpgradeException)
+            {
+                throw ApiErrors.Map(e, host.Context, host.Server, $"patching cluster '{name}'", ct);
+            }
+        }
+        throw new KsUpgradeException(MemberErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
+            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; nothing was removed.", name)
+        { Remedy = "Run Remove-KsMemberTaint again once the cluster controller has settled." };
+    }
+
+    /// <summary>[test type at i == Schedulable, remove i]: the remove only applies if the element at i is still the condition.</summary>
+    internal static string RemovalPatch(int index)
+    {
+        var path = $"/status/conditions/{index}";
+        var ops = new JsonArray
+        {
+            new JsonObject { ["op"] = "test", ["path"] = path + "/type", ["value"] = ClusterObject.SchedulableCondition },
+            new JsonObject { ["op"] = "remove", ["path"] = path },
+        };
+        return ops.ToJsonString();
+    }
+
+    /// <summary>True/false from the CRD's served v1alpha1 version; null when the CRD cannot be read.</summary>
+    internal static async Task<bool?> HasStatusSubresourceAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
+    {
+        try
+        {
+            var crd = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(ClusterObject.CrdName, cancellationToken: ct).ConfigureAwait(false);
+            var version = crd.Spec?.Versions?.FirstOrDefault(v => v.Name == ClusterObject.Version);
+            return version?.Subresources?.Status is not null;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
+        {
+            log.Verbose($"Cannot read CRD {ClusterObject.CrdName} ({(int)e.Response.StatusCode}); assuming no status subresource and verifying.");
+            return null;
+        }
+    }
+
+    private static async Task<List<JsonObject>?> ListObjectsAsync(KsCluster host, IKubernetes client, CancellationToken ct)
+    {
+        try
+        {
+            var list = await client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, cancellationToken: ct).ConfigureAwait(false);
+            return (list?["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            throw ApiErrors.Map(e, host.Context, host.Server, $"listing {ClusterObject.CrdName}", ct);
+        }
+    }
+
+    private static async Task<JsonObject?> GetAsync(KsCluster host, IKubernetes client, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            throw ApiErrors.Map(e, host.Context, host.Server, $"reading cluster '{name}'", ct);
+        }
+    }
+
+    /// <summary>
+    /// Names of the host's own Cluster object(s): those labelled cluster-role.kubesphere.io/host; when none carries the
+    /// label, a cluster named "host" (the default hostClusterName).
+    /// </summary>
+    internal static HashSet<string> HostNames(IReadOnlyList<JsonObject> objects)
+    {
+        var labelled = objects.Where(ClusterObject.IsHost).Select(ClusterObject.NameOf).ToHashSet(StringComparer.Ordinal);
+        if (labelled.Count == 0 && objects.Any(o => ClusterObject.NameOf(o) == "host")) labelled.Add("host");
+        return labelled;
+    }
+
+    private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known)
+    {
+        var names = known.Select(ClusterObject.NameOf).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        return new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.ObjectNotFound,
+            $"No cluster '{name}' on host '{host.Context}'. Known clusters: {(names.Count == 0 ? "(none)" : string.Join(", ", names))}.", name);
+    }
+}

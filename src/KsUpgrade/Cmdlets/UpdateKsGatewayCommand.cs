@@ -1,0 +1,126 @@
+using System.Management.Automation;
+using KsUpgrade.Completion;
+using KsUpgrade.Engine.Charts;
+using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Hosting;
+
+namespace KsUpgrade.Cmdlets;
+
+/// <summary>
+/// Upgrades KubeSphere gateways to the v4 gateway, one at a time, with ks-upgrade's dynamic-upgrade job.
+/// Gateways already upgraded are reported as AlreadyUpgraded, not as errors.
+/// </summary>
+[Cmdlet(VerbsData.Update, "KsGateway", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KubeconfigSet)]
+[OutputType(typeof(KsGatewayUpgradeResult))]
+public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
+{
+    public const string GatewaySet = "Gateway";
+
+    private readonly List<(KsCluster Cluster, string Name)> _queue = new();
+
+    /// <summary>Gateway names (e.g. kubesphere-router-kubesphere-system).</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigContentSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GatewayNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Every gateway of the cluster.</summary>
+    [Parameter(ParameterSetName = KubeconfigSet)]
+    [Parameter(ParameterSetName = KubeconfigContentSet)]
+    [Parameter(ParameterSetName = InClusterSet)]
+    [Parameter(ParameterSetName = TokenSet)]
+    [Parameter(ParameterSetName = ClusterSet)]
+    public SwitchParameter All { get; set; }
+
+    /// <summary>A gateway from Get-KsGateway: it carries the cluster it was read from.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GatewaySet)]
+    [ValidateNotNull]
+    public KsGateway? InputObject { get; set; }
+
+    /// <summary>The ks-core chart (directory, .tgz or https URL); default ./charts/ks-core, else the official 1.1.5 chart.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Chart { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Tag { get; set; } = "v4.1.3";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ImageRegistry { get; set; } = "docker.io";
+
+    /// <summary>The ks-upgrade image tag (default: -Tag).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UpgradeImageTag { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HelmPath { get; set; }
+
+    /// <summary>Seconds to wait for each dynamic-upgrade job.</summary>
+    [Parameter]
+    [ValidateRange(10, 86400)]
+    public int JobTimeout { get; set; } = 600;
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            if (ParameterSetName == GatewaySet)
+            {
+                var cluster = InputObject!.Cluster ?? ResolveCluster();
+                _queue.Add((cluster, InputObject.Name));
+                return;
+            }
+            if (!All && (Name is null || Name.Length == 0))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Name (one or more gateways) or -All."),
+                    "KsUpgrade.GatewayNameRequired", ErrorCategory.InvalidArgument, null));
+            var target = ResolveCluster();
+            var names = All ? RunEngine((_, ct) => GatewayCatalog.NamesAsync(target, ct)).ToArray() : Name!;
+            foreach (var name in names) _queue.Add((target, name));
+        }
+        catch (KsUpgradeException e)
+        {
+            Report(e);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_queue.Count == 0) return;
+        WriteWarning("Upgrading a gateway restarts its ingress controller: traffic through it is interrupted while it restarts.");
+        var chart = Chart is null ? KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path)
+            : Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
+        foreach (var group in _queue.GroupBy(q => q.Cluster))
+        {
+            var names = group.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
+            try
+            {
+                RunEngine(async (log, ct) =>
+                {
+                    using var local = await ChartSource.ResolveAsync(chart, null, null, ct).ConfigureAwait(false);
+                    var options = new GatewayUpgradeOptions
+                    {
+                        Chart = local.Path,
+                        Tag = Tag,
+                        ImageRegistry = ImageRegistry,
+                        UpgradeImageTag = UpgradeImageTag,
+                        HelmPath = HelmPath is null ? null : HelmPath,
+                        JobTimeout = TimeSpan.FromSeconds(JobTimeout),
+                    };
+                    return await GatewayUpgrade.UpdateAsync(group.Key, names, options, log, ct).ConfigureAwait(false);
+                });
+            }
+            catch (KsUpgradeException e)
+            {
+                Report(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Sandbox.KubeSphere;
+using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Sandbox.Seeds.Building;
+using KsUpgrade.Tests.Members;
+using KsUpgrade.Tests.Seeds;
+
+namespace KsUpgrade.Tests.Gateways;
+
+/// <summary>
+/// The gateway part of the guide against the sandbox's simulated ks-upgrade: the host's pre/post-upgrade jobs run (their
+/// gateway module backs up and retires the v1 Gateways), then every gateway is upgraded by our rendered dynamic-upgrade
+/// job (real helm), then the legacy Nginx CRD is removed.
+/// </summary>
+public class GatewayGuideFlowTests
+{
+    private const string Ns = "kubesphere-system";
+    private const string Config = """
+        storage:
+          local:
+            path: /tmp/ks-upgrade
+        validator:
+          ksVersion:
+            enabled: true
+          extensionsMuseum:
+            enabled: false
+        jobs:
+          gateway:
+            enabled: true
+            priority: 90
+            extensionRef: {name: gateway, version: 1.0.5}
+        """;
+
+    private static IReadOnlyList<SeedCluster> HostBeforeUpgrade()
+    {
+        var seeds = SandboxSession.Seed("ks34-host", "host");
+        var objects = seeds[0].Objects;
+        objects.Add(K8s.BoundClaim(Ns, "ks-upgrade", "5Gi", "local").Pvc);
+        objects.Add(K8s.ConfigMap(Ns, "ks-core-upgrade-config", new JsonObject { ["config-patch.yaml"] = Config }));
+        objects.Add(Crds.Simple("kubesphere.io", "v1alpha1", "InstallPlan", "installplans", false, statusSubresource: true));
+        return seeds;
+    }
+
+    private static async Task RunJobAsync(SandboxSession s, JsonObject job)
+    {
+        s.View.Upsert(job);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var conditions = s.View.Get("batch/v1", "jobs", Ns, job.Name())?["status"]?["conditions"] as JsonArray;
+            if (conditions?.Any(c => c.Str("type") == "Complete") == true) return;
+            Assert.False(conditions?.Any(c => c.Str("type") == "Failed") == true, $"job {job.Name()} failed");
+            await Task.Delay(100);
+        }
+        Assert.Fail($"job {job.Name()} did not complete");
+    }
+
+    /// <summary>helm upgrade of ks-core, as far as the release storage shows it: revision 2 on v4.1.3.</summary>
+    private static void SetKsCore(SandboxSession s, string status)
+    {
+        var v1 = s.View.Get("v1", "secrets", Ns, HelmReleaseSecret.SecretName("ks-core", 1))!;
+        if (v1.Str("metadata", "labels", "status") != "superseded" && status == "deployed") s.View.Upsert(HelmReleaseSecret.WithStatus(v1, "superseded"));
+        s.View.Upsert(HelmReleaseSecret.Build("ks-core", Ns, 2, status, "ks-core", "1.1.5", "v4.1.3", new JsonObject(), ""));
+    }
+
+    [HelmFact]
+    public async Task Host_upgrade_then_every_gateway_then_legacy_cleanup()
+    {
+        var chart = FixtureChart.KsCore;
+        await using var s = await SandboxSession.StartAsync(HostBeforeUpgrade(), "host", new KsUpgradeJobBehaviour());
+        var log = new RecordingEngineLog();
+        var options = new GatewayUpgradeOptions
+        {
+            Chart = chart, HelmPath = FixtureChart.Helm, PollInterval = TimeSpan.FromMilliseconds(100), JobTimeout = TimeSpan.FromSeconds(30),
+        };
+
+        // Before the host upgrade: refused, nothing started.
+        var early = await Assert.ThrowsAsync<KsUpgradeException>(() => GatewayUpgrade.UpdateAsync(s.Cluster, new[] { "kubesphere-router-demo-project" }, options, log, CancellationToken.None));
+        Assert.Equal(GatewayErrorIds.ClusterNotUpgraded, early.ErrorId);
+
+        await RunJobAsync(s, KsUpgradeJobBehaviourTests.Job("ks-core-pre-upgrade", "pre-upgrade", "ks-core-upgrade-config", "ks-upgrade"));
+        SetKsCore(s, "pending-upgrade");
+        await RunJobAsync(s, KsUpgradeJobBehaviourTests.Job("ks-core-post-upgrade", "post-upgrade", "ks-core-upgrade-config", "ks-upgrade"));
+        SetKsCore(s, "deployed");
+
+        var gateways = await GatewayCatalog.ListAsync(s.Cluster, null, log, CancellationToken.None);
+        Assert.Equal(3, gateways.Count);
+        Assert.All(gateways, g => Assert.False(g.Upgraded));
+
+        var results = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Outcome == KsGatewayUpgradeOutcome.Upgraded, $"{r.Gateway.Name}: {r.Detail}"));
+        Assert.Equal(new[] { KsGatewayScope.Project, KsGatewayScope.Workspace, KsGatewayScope.Cluster }, results.Select(r => r.Gateway.Scope));
+        var byName = results.ToDictionary(r => r.Gateway.Name);
+        Assert.Equal(new[] { "demo-project/productpage" }, byName["kubesphere-router-demo-project"].NewIngresses);
+        Assert.Equal(new[] { "shop-frontend/frontend" }, byName["kubesphere-router-workspace-shop-ws"].NewIngresses);
+        Assert.Equal(new[] { "demo-staging/staging" }, byName["kubesphere-router-kubesphere-system"].NewIngresses);
+        Assert.All(results, r => Assert.True(r.Gateway.Upgraded));
+        Assert.All(results, r => Assert.NotNull(s.View.Get("gateway.kubesphere.io/v2alpha1", "gateways", "kubesphere-controls-system", r.Gateway.Name)));
+        Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("[dynamic-upgrade]") && r.Message.Contains("upgraded"));
+
+        var again = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
+        Assert.All(again, r => Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, r.Outcome));
+
+        Assert.NotEmpty(s.View.List("gateway.kubesphere.io/v1alpha1", "nginxes"));
+        var cleanup = await LegacyGatewayCleanup.RemoveAsync(s.Cluster, false, log, CancellationToken.None);
+        Assert.True(cleanup!.CrdDeleted);
+        Assert.Equal(3, cleanup.NginxObjects.Count);
+        Assert.Null(s.View.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, LegacyGatewayCleanup.CrdName));
+    }
+}
