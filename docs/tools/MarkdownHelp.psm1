@@ -363,6 +363,8 @@ function Compare-MarkdownHelp {
         foreach ($b in $doc.Blocks) {
             foreach ($key in $script:YamlKeys) { if ($key -notin $b.Keys) { $problems.Add("${name}: -$pn's yaml lacks '$key'") } }
             if (-not (Test-TypeName $b.Type $param.ParameterType)) { $problems.Add("${name}: -$pn's Type is '$($b.Type)', the command says '$(Get-HelpTypeName $param.ParameterType)'") }
+            $wildcards = @($param.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count -gt 0
+            if ($b.Globbing -ne $wildcards) { $problems.Add("${name}: -$pn's Accept wildcard characters is $($b.Globbing), the command says $wildcards") }
             $aliases = @($param.Aliases | Sort-Object)
             if ((@($b.Aliases | Sort-Object) -join ',') -ne ($aliases -join ',')) { $problems.Add("${name}: -$pn's Aliases are '$($b.Aliases -join ',')', the command says '$($aliases -join ',')'") }
         }
@@ -482,7 +484,7 @@ function New-MarkdownHelpPage {
             & $line "Position: $($v.Position)"
             & $line 'Default value: None'
             & $line "Accept pipeline input: $pipeline"
-            & $line 'Accept wildcard characters: False'
+            & $line "Accept wildcard characters: $(@($param.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count -gt 0)"
             & $line '```'
         }
     }

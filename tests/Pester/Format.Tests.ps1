@@ -54,6 +54,7 @@ Describe 'KsUpgrade.Format.ps1xml' {
 
     It 'defines a table view for every KsUpgrade type that is shown' {
         foreach ($t in 'KsCluster', 'KsSandbox', 'KsCheckResult', 'KsClusterReport', 'KsUpgradeStep', 'KsUpgradeResult', 'KsMemberCluster', 'KsGateway', 'KsGatewayUpgradeResult') {
+            # (KsLegacyGatewayCleanupResult has a list view only: its properties are lists.)
             $views = @((Get-FormatData -TypeName "KsUpgrade.$t").FormatViewDefinition)
             ($views | ForEach-Object { $_.Control.GetType().Name }) | Should -Contain 'TableControl' -Because "KsUpgrade.$t needs a table view"
         }
@@ -82,8 +83,8 @@ Describe 'Table views of the types in the model' {
 }
 
 Describe 'Views of the types other cmdlets add (matched by type name)' {
-    It 'KsClusterReport: Cluster, Phase, Passed, Failed and Warning counts, Duration' {
-        $report = New-Typed KsClusterReport @{ Cluster = $script:Cluster; Phase = 'Preflight'; Passed = $false; Checks = @($script:Failed, $script:Warning, $script:Passed); Duration = [timespan]::FromSeconds(2.5) }
+    It 'KsClusterReport (the model type): Cluster, Phase, Passed, Failed and Warning counts, Duration' {
+        $report = [KsUpgrade.KsClusterReport]@{ Cluster = $script:Cluster; Phase = 'Preflight'; Checks = [KsUpgrade.KsCheckResult[]] @($script:Failed, $script:Warning, $script:Passed); Duration = [timespan]::FromSeconds(2.5) }
         $report | Get-Headers | Should -Be @('Cluster', 'Phase', 'Passed', 'Failed', 'Warnings', 'Duration')
         ($report | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'prod-host\s+Preflight\s+False\s+1\s+1\s+00:00:02\.5'
         ($report | Format-List | Out-String) | Should -Match 'Failed\s+:\s+NodesReady'
@@ -106,23 +107,34 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
         ($result | Format-List | Out-String) | Should -Match 'BackupPath\s+:\s+\./backup-host'
     }
 
-    It 'KsMemberCluster: Name, Role, Ready, Schedulable, KubernetesVersion, KubeSphereVersion' {
-        $m = New-Typed KsMemberCluster @{ Name = 'member-1'; Role = 'member'; Ready = $true; Schedulable = $true; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = @() }
+    It 'KsMemberCluster (the model type): Name, Role, Ready, Schedulable, KubernetesVersion, KubeSphereVersion; list adds Conditions' {
+        $condition = [KsUpgrade.KsClusterCondition]@{ Type = 'Schedulable'; Status = 'False'; Reason = 'Upgrading' }
+        $m = [KsUpgrade.KsMemberCluster]@{ Name = 'member1'; Role = 'Member'; Ready = $true; Schedulable = $true; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = [KsUpgrade.KsClusterCondition[]] @($condition) }
         $m | Get-Headers | Should -Be @('Name', 'Role', 'Ready', 'Schedulable', 'KubernetesVersion', 'KubeSphereVersion')
+        ($m | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'member1\s+Member\s+True\s+True\s+v1\.26\.15\s+v4\.1\.3'
+        ($m | Format-List | Out-String -Width 400) | Should -Match 'Conditions\s+:\s+Schedulable=False'
     }
 
-    It 'KsGateway: Name, Scope, Namespace, Status, ChartVersion, Upgraded' {
-        $g = New-Typed KsGateway @{ Name = 'kubesphere-router-demo'; Scope = 'Project'; Namespace = 'demo'; Status = 'deployed'; ChartVersion = '4.0.1'; Upgraded = $false; Releases = @() }
+    It 'KsGateway (the model type): Name, Scope, Namespace, Status, ChartVersion, Upgraded; list adds the releases' {
+        $release = [KsUpgrade.KsGatewayRelease]@{ Name = 'kubesphere-router-demo-ingress'; Namespace = 'kubesphere-controls-system'; Revision = 2; Status = 'deployed'; ChartName = 'ingress-nginx'; ChartVersion = '4.0.1' }
+        $g = [KsUpgrade.KsGateway]@{ Name = 'kubesphere-router-demo'; Scope = 'Project'; Namespace = 'demo'; Status = 'deployed'; ChartVersion = '4.0.1'; Upgraded = $false; Releases = [KsUpgrade.KsGatewayRelease[]] @($release) }
         $g | Get-Headers | Should -Be @('Name', 'Scope', 'Namespace', 'Status', 'ChartVersion', 'Upgraded')
         ($g | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+Project\s+demo\s+deployed\s+4\.0\.1\s+False'
+        ($g | Format-List | Out-String -Width 400) | Should -Match 'Releases\s+:\s+kubesphere-controls-system/kubesphere-router-demo-ingress v2 deployed'
     }
 
-    It 'KsGatewayUpgradeResult: Gateway, Succeeded, Duration, NewIngresses count, Detail' {
-        $g = New-Typed KsGateway @{ Name = 'kubesphere-router-demo' }
-        $r = New-Typed KsGatewayUpgradeResult @{ Gateway = $g; Succeeded = $true; Duration = [timespan]::FromSeconds(31); NewIngresses = @('demo/web', 'demo/api'); Detail = 'upgraded' }
-        $r | Get-Headers | Should -Be @('Gateway', 'Succeeded', 'Duration', 'NewIngresses', 'Detail')
-        ($r | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+True\s+00:00:31\.0\s+2\s+upgraded'
-        ($r | Format-List | Out-String) | Should -Match 'NewIngresses\s+:\s+demo/web, demo/api'
+    It 'KsGatewayUpgradeResult (the model type): Gateway, Outcome, Succeeded, Duration, NewIngresses count, Detail' {
+        $g = [KsUpgrade.KsGateway]@{ Name = 'kubesphere-router-demo' }
+        $r = [KsUpgrade.KsGatewayUpgradeResult]@{ Gateway = $g; Outcome = 'Upgraded'; Succeeded = $true; Duration = [timespan]::FromSeconds(31); NewIngresses = [string[]] @('demo/web', 'demo/api'); Detail = 'upgraded' }
+        $r | Get-Headers | Should -Be @('Gateway', 'Outcome', 'Succeeded', 'Duration', 'NewIngresses', 'Detail')
+        ($r | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+Upgraded\s+True\s+00:00:31\.0\s+2\s+upgraded'
+        ($r | Format-List | Out-String -Width 400) | Should -Match 'NewIngresses\s+:\s+demo/web, demo/api'
+    }
+
+    It 'KsLegacyGatewayCleanupResult (the model type): a list with the CRD verdict and the objects joined' {
+        $c = [KsUpgrade.KsLegacyGatewayCleanupResult]@{ CrdDeleted = $true; FinalizersRemoved = [string[]] @('demo/a', 'demo/b'); NginxObjects = [string[]] @('demo/a', 'demo/b') }
+        $c | Get-ListLabels | Should -Be @('CrdDeleted', 'CrdAbsent', 'FinalizersRemoved', 'NginxObjects', 'RemainingV3Gateways')
+        ($c | Format-List | Out-String -Width 400) | Should -Match 'FinalizersRemoved\s+:\s+demo/a, demo/b'
     }
 }
 
