@@ -4,47 +4,7 @@ BeforeAll {
     if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
     $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-test-" + [guid]::NewGuid())
     New-Item -ItemType Directory -Path $script:Dir | Out-Null
-    $script:Values = Join-Path $script:Dir 'ks-core-values.yaml'
-    @'
-upgrade:
-  enabled: true
-  image:
-    registry: ""
-    repository: kubesphere/ks-upgrade
-    tag: "v4.1.3"
-    pullPolicy: IfNotPresent
-  persistenceVolume:
-    name: ks-upgrade
-    storageClassName: ""
-    accessMode: ReadWriteOnce
-    size: 5Gi
-  config:
-    storage:
-      local:
-        path: /tmp/ks-upgrade
-    validator:
-      ksVersion:
-        enabled: true
-      extensionsMuseum:
-        enabled: true
-        namespace: kubesphere-system
-        name: extensions-museum
-        syncInterval: 0
-        watchTimeout: 30m
-    jobs:
-      network:
-        enabled: true
-        priority: 100
-        extensionRef:
-          name: "network"
-          version: "1.1.0"
-      gateway:
-        enabled: true
-        priority: 90
-        extensionRef:
-          name: "gateway"
-          version: "1.0.5"
-'@ | Set-Content $script:Values
+    $script:Values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
 }
 AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
 

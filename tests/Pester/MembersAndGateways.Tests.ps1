@@ -1,0 +1,123 @@
+BeforeDiscovery {
+    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KsModulePath) -Force
+    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    $script:Kubectl = if ($env:KSUPGRADE_KUBECTL) { $env:KSUPGRADE_KUBECTL } else { (Get-Command kubectl -ErrorAction SilentlyContinue).Source }
+    $script:Chart = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core'
+
+    function Add-SchedulableTaint([string] $Member) {
+        $patch = '[{"op":"add","path":"/status/conditions/-","value":{"type":"Schedulable","status":"False","reason":"Upgrading"}}]'
+        & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host patch clusters.cluster.kubesphere.io $Member --type json -p $patch | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "kubectl patch failed" }
+    }
+    function Get-ConditionTypes([string] $Member) {
+        $obj = & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host get clusters.cluster.kubesphere.io $Member -o json | ConvertFrom-Json
+        @($obj.status.conditions.type)
+    }
+}
+
+Describe 'Member clusters on the host' -Skip:(-not $script:HasKubectl) {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+        $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
+    }
+    AfterAll { $script:Sandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'lists the host and its members, with wildcards' {
+        $all = $script:HostCluster | Get-KsMemberCluster
+        $all.Name | Should -Be @('host', 'member1', 'member2')
+        ($all | Where-Object Name -eq 'host').Role | Should -Be 'Host'
+        ($all | Where-Object Name -eq 'member1').Role | Should -Be 'Member'
+        $all | ForEach-Object { $_ | Should -BeOfType ([KsUpgrade.KsMemberCluster]) }
+        (Get-KsMemberCluster -Cluster $script:HostCluster -Name 'member*').Name | Should -Be @('member1', 'member2')
+    }
+
+    It 'removes the Schedulable condition and keeps the others' {
+        Add-SchedulableTaint member1
+        $before = Get-ConditionTypes member1
+        $before | Should -Contain 'Schedulable'
+        $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false
+        $result.Name | Should -Be 'member1'
+        $result.Schedulable | Should -BeFalse
+        $after = Get-ConditionTypes member1
+        $after | Should -Not -Contain 'Schedulable'
+        $after.Count | Should -Be ($before.Count - 1)
+    }
+
+    It 'is idempotent: a member without the condition is reported unchanged, not an error' {
+        $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false -ErrorVariable errs
+        $errs | Should -BeNullOrEmpty
+        $result.Schedulable | Should -BeFalse
+    }
+
+    It 'changes nothing under -WhatIf' {
+        Add-SchedulableTaint member2
+        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member2 -WhatIf
+        Get-ConditionTypes member2 | Should -Contain 'Schedulable'
+    }
+
+    It 'takes members from Get-KsMemberCluster on the pipeline' {
+        $script:HostCluster | Get-KsMemberCluster -Name member2 | Remove-KsMemberTaint -Confirm:$false | Out-Null
+        Get-ConditionTypes member2 | Should -Not -Contain 'Schedulable'
+    }
+
+    It 'refuses the host cluster itself' {
+        { Remove-KsMemberTaint -Cluster $script:HostCluster -Name host -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'KsUpgrade.HostClusterRefused*'
+    }
+
+    It 'names the known clusters for an unknown one' {
+        $err = $null
+        try { Remove-KsMemberTaint -Cluster $script:HostCluster -Name nope -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.MemberNotFound*'
+        "$err" | Should -Match 'member1'
+    }
+}
+
+Describe 'Gateways on a KubeSphere 3.4 host' {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-host
+        $script:HostCluster = $script:Sandbox.Clusters[0]
+    }
+    AfterAll { $script:Sandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'lists the cluster, workspace and project gateways, merging the -ingress releases' {
+        $gateways = $script:HostCluster | Get-KsGateway
+        $gateways | ForEach-Object { $_ | Should -BeOfType ([KsUpgrade.KsGateway]) }
+        $gateways.Name | ForEach-Object { $_ | Should -Not -BeLike '*-ingress' }
+        ($gateways.Scope | ForEach-Object ToString | Sort-Object -Unique) | Should -Be @('Cluster', 'Project', 'Workspace')
+        ($gateways | Where-Object Scope -eq 'Cluster').Name | Should -Be 'kubesphere-router-kubesphere-system'
+        $gateways | ForEach-Object { $_.Upgraded | Should -BeFalse }
+    }
+
+    It 'refuses to upgrade gateways before the host upgrade (no ks-upgrade PVC yet), and changes nothing' {
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+        $err = $null
+        try { $script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.UpgradePvcMissing*'
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+    }
+
+    It 'names the known gateways for an unknown one' {
+        $err = $null
+        try { Update-KsGateway -Cluster $script:HostCluster -Name no-such-gateway -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayNotFound*'
+        "$err" | Should -Match 'kubesphere-router-kubesphere-system'
+    }
+
+    It 'refuses the legacy clean-up while v3 gateways remain' {
+        $err = $null
+        try { Remove-KsLegacyGateway -Cluster $script:HostCluster -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.LegacyGatewaysRemain*'
+        "$err" | Should -Match 'kubesphere-router'
+    }
+
+    It 'previews the forced clean-up with -WhatIf and changes nothing' {
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+        Remove-KsLegacyGateway -Cluster $script:HostCluster -Force -WhatIf
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+    }
+}
