@@ -95,6 +95,11 @@ Describe 'The help pages' {
         }
     }
 
+    It 'name every exported cmdlet in the about topics' {
+        $about = (Get-Content (Join-Path $script:Docs 'about_KsUpgrade.md') -Raw) + (Get-Content (Join-Path $script:Docs 'about_KsUpgrade_Sandbox.md') -Raw)
+        (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name | Where-Object { $about -notmatch "\b$([regex]::Escape($_))\b" } | Should -BeNullOrEmpty
+    }
+
     It 'Get-Help about_KsUpgrade finds the runbook topic in a clean pwsh' {
         $r = Invoke-CleanPwsh "Import-Module '$script:ModulePath'; Get-Help about_KsUpgrade | Out-String -Width 200"
         ($r.Output -join "`n") | Should -Match 'Invoke-KsHostUpgrade'
