@@ -9,7 +9,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredAssemblies   = @('KsUpgrade.Model.dll')
-    FormatsToProcess     = @()
+    FormatsToProcess     = @('KsUpgrade.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-KsCluster'
         'Start-KsSandbox'

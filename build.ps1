@@ -127,7 +127,9 @@ function Invoke-Docs {
         New-ExternalHelp -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut -Force | Out-Null
     }
     else {
-        & $converter -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut
+        # PlatyPS is not obtainable from our package registries: our own converter reads the same markdown schema.
+        $files = & $converter -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut
+        if (-not $Quiet) { $files | ForEach-Object { Write-Host "Help: $($_.FullName)" } }
     }
 }
 
@@ -225,11 +227,142 @@ function Invoke-Bench {
 
 function Invoke-Package {
     Invoke-Build
-    $zip = Join-Path $Out "KsUpgrade-$Version.zip"
-    if (Test-Path $zip) { Remove-Item $zip }
-    # Azure Automation expects the zip to hold a folder named like the module.
-    Compress-Archive -Path $ModuleOut -DestinationPath $zip
-    Write-Host "Package: $zip"
+    $zip = New-KsAutomationZip -ModulePath $ModuleOut -OutputPath $Out
+    $nupkg = New-KsNupkg -ModulePath $ModuleOut -FeedPath (Join-Path $Out 'feed')
+    Write-Host "Azure Automation zip: $zip (import it as KsUpgrade.zip; the sandbox folder is left out)"
+    Write-Host "NuGet package: $nupkg (Register-PSResourceRepository -Uri $(Split-Path $nupkg))"
+}
+
+# The packaging helpers take the laid-out module folder and read everything (name, version, cmdlets) from its
+# manifest, the one place the version lives. tests/Pester/Package.Tests.ps1 runs them from this file.
+
+function Get-KsPackageFiles {
+    <# The module's files as @{ Path; Entry } (entry = path relative to the module folder, with '/'), sorted. #>
+    param([Parameter(Mandatory)] [string] $ModulePath, [string[]] $ExcludeFolder = @())
+    $base = (Resolve-Path $ModulePath).Path.TrimEnd('/', '\')
+    Get-ChildItem -Path $base -Recurse -File | ForEach-Object {
+        $entry = $_.FullName.Substring($base.Length + 1).Replace('\', '/')
+        if ($entry -notmatch '^[A-Za-z0-9._/+-]+$') { throw "Cannot package '$entry': only letters, digits and . _ - + are allowed in file names." }
+        if (($entry -split '/')[0] -in $ExcludeFolder) { return }
+        [pscustomobject]@{ Path = $_.FullName; Entry = $entry }
+    } | Sort-Object Entry
+}
+
+function Add-KsZipFile {
+    param([System.IO.Compression.ZipArchive] $Zip, [string] $Entry, [string] $Path, [string] $Text)
+    $e = $Zip.CreateEntry($Entry, [System.IO.Compression.CompressionLevel]::Optimal)
+    $stream = $e.Open()
+    try {
+        if ($PSBoundParameters.ContainsKey('Text')) {
+            $bytes = [Text.UTF8Encoding]::new($false).GetBytes($Text)
+            $stream.Write($bytes, 0, $bytes.Length)
+        }
+        else {
+            $source = [IO.File]::OpenRead($Path)
+            try { $source.CopyTo($stream) } finally { $source.Dispose() }
+        }
+    }
+    finally { $stream.Dispose() }
+}
+
+function Get-KsPackageVersion {
+    <# ModuleVersion, with PSData.Prerelease appended when the manifest has one. #>
+    param([Parameter(Mandatory)] [hashtable] $Manifest)
+    $v = $Manifest.ModuleVersion
+    $pre = $null
+    if ($Manifest.ContainsKey('PrivateData') -and $Manifest.PrivateData -and $Manifest.PrivateData.ContainsKey('PSData')) {
+        $psData = $Manifest.PrivateData.PSData
+        if ($psData.ContainsKey('Prerelease')) { $pre = $psData.Prerelease }
+    }
+    if ($pre) { "$v-$pre" } else { "$v" }
+}
+
+function New-KsAutomationZip {
+    <#
+    Azure Automation's module import: a zip holding a folder named like the module (manifest, assemblies,
+    dependencies/, format file, en-US help). The sandbox folder is left out: Automation's cloud sandbox cannot
+    start child processes and has no ASP.NET Core runtime, so Start-KsSandbox could not work there.
+    #>
+    param([Parameter(Mandatory)] [string] $ModulePath, [Parameter(Mandatory)] [string] $OutputPath)
+    Add-Type -AssemblyName System.IO.Compression
+    $name = Split-Path (Resolve-Path $ModulePath).Path -Leaf
+    $manifest = Import-PowerShellDataFile (Join-Path $ModulePath "$name.psd1")
+    New-Item -ItemType Directory -Force -Path $OutputPath | Out-Null
+    $zipPath = Join-Path (Resolve-Path $OutputPath).Path "$name-$(Get-KsPackageVersion $manifest).zip"
+    if (Test-Path $zipPath) { Remove-Item -Force $zipPath }
+    $zip = [System.IO.Compression.ZipFile]::Open($zipPath, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($f in Get-KsPackageFiles -ModulePath $ModulePath -ExcludeFolder 'sandbox') { Add-KsZipFile -Zip $zip -Entry "$name/$($f.Entry)" -Path $f.Path }
+    }
+    finally { $zip.Dispose() }
+    $zipPath
+}
+
+function New-KsNuspec {
+    <# The .nuspec of the module, with the PowerShell Gallery's tags: PSModule, PSIncludes_Cmdlet, PSCmdlet_/PSCommand_<name>. #>
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Manifest)
+    $cmdlets = @($Manifest.CmdletsToExport | Where-Object { $_ -and $_ -ne '*' })
+    $tags = [Collections.Generic.List[string]]::new()
+    $tags.Add('PSModule')
+    if ($cmdlets.Count) { $tags.Add('PSIncludes_Cmdlet') }
+    foreach ($c in $cmdlets) { $tags.Add("PSCmdlet_$c"); $tags.Add("PSCommand_$c") }
+    $psData = if ($Manifest.ContainsKey('PrivateData') -and $Manifest.PrivateData -and $Manifest.PrivateData.ContainsKey('PSData')) { $Manifest.PrivateData.PSData } else { @{} }
+    foreach ($t in @($psData['Tags'])) { if ($t -and -not $tags.Contains($t)) { $tags.Add($t) } }
+    $x = [System.Xml.XmlDocument]::new()
+    $nsUri = 'http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd'
+    $package = $x.AppendChild($x.CreateElement('package', $nsUri))
+    $metadata = $package.AppendChild($x.CreateElement('metadata', $nsUri))
+    $fields = [ordered]@{
+        id                       = $Name
+        version                  = Get-KsPackageVersion $Manifest
+        authors                  = $Manifest.Author
+        owners                   = $Manifest.CompanyName
+        requireLicenseAcceptance = 'false'
+        description              = $Manifest.Description
+        copyright                = $Manifest.Copyright
+        tags                     = $tags -join ' '
+    }
+    if ($psData['ProjectUri']) { $fields.projectUrl = $psData['ProjectUri'] }
+    if ($psData['LicenseUri']) { $fields.licenseUrl = $psData['LicenseUri'] }
+    foreach ($k in $fields.Keys) { if ($fields[$k]) { $metadata.AppendChild($x.CreateElement($k, $nsUri)).InnerText = $fields[$k] } }
+    '<?xml version="1.0" encoding="utf-8"?>' + [Environment]::NewLine + $x.OuterXml
+}
+
+function New-KsNupkg {
+    <#
+    A .nupkg for Install-PSResource / Save-PSResource from a folder (or any NuGet v2/v3 feed): a zip holding the
+    module's files at its root, the .nuspec, [Content_Types].xml and _rels/.rels. No nuget CLI needed.
+    #>
+    param([Parameter(Mandatory)] [string] $ModulePath, [Parameter(Mandatory)] [string] $FeedPath)
+    Add-Type -AssemblyName System.IO.Compression
+    $name = Split-Path (Resolve-Path $ModulePath).Path -Leaf
+    $manifest = Import-PowerShellDataFile (Join-Path $ModulePath "$name.psd1")
+    $version = Get-KsPackageVersion $manifest
+    New-Item -ItemType Directory -Force -Path $FeedPath | Out-Null
+    $nupkgPath = Join-Path (Resolve-Path $FeedPath).Path "$name.$version.nupkg"
+    if (Test-Path $nupkgPath) { Remove-Item -Force $nupkgPath }
+    $files = @(Get-KsPackageFiles -ModulePath $ModulePath)
+
+    $extensions = @($files | ForEach-Object { [IO.Path]::GetExtension($_.Entry).TrimStart('.') } | Where-Object { $_ } | Sort-Object -Unique)
+    $types = [Text.StringBuilder]::new()
+    [void] $types.Append('<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">')
+    [void] $types.Append('<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />')
+    [void] $types.Append('<Default Extension="nuspec" ContentType="application/octet" />')
+    foreach ($e in $extensions | Where-Object { $_ -notin 'rels', 'nuspec' }) { [void] $types.Append("<Default Extension=""$e"" ContentType=""application/octet"" />") }
+    foreach ($f in $files | Where-Object { -not [IO.Path]::GetExtension($_.Entry) }) { [void] $types.Append("<Override PartName=""/$($f.Entry)"" ContentType=""application/octet"" />") }
+    [void] $types.Append('</Types>')
+    $rels = '<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        "<Relationship Type=""http://schemas.microsoft.com/packaging/2010/07/manifest"" Target=""/$name.nuspec"" Id=""R$([guid]::NewGuid().ToString('N').Substring(0, 16))"" /></Relationships>"
+
+    $zip = [System.IO.Compression.ZipFile]::Open($nupkgPath, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        Add-KsZipFile -Zip $zip -Entry '_rels/.rels' -Text $rels
+        Add-KsZipFile -Zip $zip -Entry "$name.nuspec" -Text (New-KsNuspec -Name $name -Manifest $manifest)
+        foreach ($f in $files) { Add-KsZipFile -Zip $zip -Entry $f.Entry -Path $f.Path }
+        Add-KsZipFile -Zip $zip -Entry '[Content_Types].xml' -Text $types.ToString()
+    }
+    finally { $zip.Dispose() }
+    $nupkgPath
 }
 
 switch ($Task) {
