@@ -185,7 +185,7 @@ public sealed class UpgradeUnitTests
             }
             var packed = await new LocalChartReader().ReadAsync(tgz, CancellationToken.None);
             Assert.Equal("1.1.4", packed.Version);
-            Assert.Equal(new[] { "charts/ks-crds-1.0.0.tgz!crds/a.yaml", "crds/b.yaml" }, packed.Crds.Select(c => c.Source));
+            Assert.Equal(new[] { "charts/ks-crds-1.0.0.tgz/ks-crds/crds/a.yaml", "crds/b.yaml" }, packed.Crds.Select(c => c.Source).Order(StringComparer.Ordinal));
         }
         finally { Directory.Delete(dir, true); }
     }
