@@ -32,6 +32,10 @@ public sealed class ClusterBackup
         _log = log;
     }
 
+    /// <summary>Backup-KsCluster: backs up a connected cluster (API retries reported as Verbose).</summary>
+    public static Task<KsBackupResult> RunAsync(KsCluster cluster, BackupOptions options, IEngineLog log, CancellationToken ct) =>
+        new ClusterBackup(KubeApi.For(cluster, log.Verbose), log).RunAsync(options with { KubeSphereVersion = options.KubeSphereVersion ?? cluster.KubeSphereVersion }, ct);
+
     /// <summary>Refuses a target that is a file or a non-empty directory: a backup is never overwritten.</summary>
     public static string CheckTarget(string path)
     {

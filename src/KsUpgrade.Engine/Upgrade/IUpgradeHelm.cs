@@ -53,4 +53,11 @@ public interface IUpgradeHelm
 
     /// <summary>Runs helm upgrade; each output line goes to <paramref name="outputLine"/> (Verbose).</summary>
     Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct);
+
+    /// <summary>The exact helm command line the template call runs (for the -WhatIf plan); default: the call's own arguments.</summary>
+    Task<string> DescribeTemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
+        Task.FromResult("helm " + string.Join(" ", request.Arguments()));
+
+    /// <summary>The exact helm command line the upgrade runs (for the -WhatIf plan); default: the call's own arguments.</summary>
+    string DescribeUpgrade(HelmUpgradeCall request) => "helm " + string.Join(" ", request.Arguments());
 }

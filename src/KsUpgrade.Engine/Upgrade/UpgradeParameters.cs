@@ -13,6 +13,8 @@ public sealed record UpgradeParameters
     public string ValuesPath { get; init; } = "";
     /// <summary>The ks-core chart: a directory or .tgz (the caller downloads a URL first).</summary>
     public string Chart { get; init; } = "";
+    /// <summary>Where the chart came from (e.g. its URL) when <see cref="Chart"/> is a local copy of it; the journal compares this.</summary>
+    public string? ChartOrigin { get; init; }
     public string Tag { get; init; } = DefaultTag;
     public string ImageRegistry { get; init; } = DefaultImageRegistry;
     public string? ExtensionImageRegistry { get; init; }
@@ -41,7 +43,7 @@ public sealed record UpgradeParameters
     {
         ["Role"] = RoleName,
         ["ValuesPath"] = FullPath(ValuesPath),
-        ["Chart"] = File.Exists(Chart) || Directory.Exists(Chart) ? FullPath(Chart) : Chart,
+        ["Chart"] = ChartOrigin ?? (File.Exists(Chart) || Directory.Exists(Chart) ? FullPath(Chart) : Chart),
         ["Tag"] = Tag,
         ["ImageRegistry"] = ImageRegistry,
         ["ExtensionImageRegistry"] = ExtensionImageRegistry ?? "",

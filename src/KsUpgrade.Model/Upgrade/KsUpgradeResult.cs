@@ -5,6 +5,12 @@ public sealed class KsUpgradeResult
 {
     /// <summary>The kubeconfig context of the upgraded cluster.</summary>
     public string Cluster { get; init; } = "";
+
+    /// <summary>
+    /// The cluster's name in the host's cluster list (for a member: what Remove-KsMemberTaint -Name takes from the
+    /// pipeline). Defaults to the context name.
+    /// </summary>
+    public string Name { get; set; } = "";
     public KsClusterRole Role { get; init; }
     /// <summary>The KubeSphere version before the upgrade (the ClusterConfiguration's version label).</summary>
     public string? FromVersion { get; set; }

@@ -30,7 +30,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade
         await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         var chart = await c.ChartAsync(ct).ConfigureAwait(false);
-        var actions = new List<string> { "Run: helm " + string.Join(" ", Request(c).Arguments()) };
+        var actions = new List<string> { "Run: " + c.Helm.DescribeUpgrade(Request(c)) };
         if (chart.Version == "1.1.4")
         {
             c.Log.Warning("Chart ks-core 1.1.4 is used: its prepare job kept no backup (no PVC mounted). Chart 1.1.5 fixes this.");

@@ -36,7 +36,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
         var old = await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, JobName, ct).ConfigureAwait(false);
         var actions = new List<string>();
         if (old is not null) actions.Add($"Delete Job {UpgradeContext.Namespace}/{JobName} and its pods");
-        actions.Add("Render: helm " + string.Join(" ", request.Arguments()));
+        actions.Add("Render: " + await c.Helm.DescribeTemplateAsync(request, ct).ConfigureAwait(false));
         actions.AddRange(objects.Select(o => $"Apply (server-side) {o.Kind.Kind} {KubeJson.Ref(o.Object.Namespace(), o.Object.Name())}"));
         actions.Add($"Wait up to {c.Parameters.JobTimeout.TotalSeconds:0} s for Job {UpgradeContext.Namespace}/{JobName} to complete");
         return new StepPlan($"Job {UpgradeContext.Namespace}/{JobName}", actions) { State = new Rendered(objects, old is not null) };

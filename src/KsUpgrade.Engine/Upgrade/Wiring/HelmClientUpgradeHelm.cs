@@ -2,42 +2,23 @@ using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade.Wiring;
 
-/// <summary>The upgrade's helm operations on the helm layer: the real helm, bound to the cluster's kubeconfig and context.</summary>
+/// <summary>The upgrade's helm operations over the helm layer's <see cref="HelmClient"/>, bound to one cluster.</summary>
 public sealed class HelmClientUpgradeHelm : IUpgradeHelm
 {
     private readonly HelmClient _helm;
     private readonly HelmKubeAccess _kube;
 
-    public HelmClientUpgradeHelm(KsCluster cluster, string? helmPath)
+    public HelmClientUpgradeHelm(HelmClient helm, HelmKubeAccess kube)
     {
-        _helm = HelmClient.Create(helmPath);
-        _kube = HelmKubeAccess.FromCluster(cluster);
+        _helm = helm;
+        _kube = kube;
     }
 
-    public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => _helm.TemplateAsync(ToRequest(request), ct);
+    /// <summary>For a connected cluster; <paramref name="helmPath"/> as -HelmPath (null: PATH and the usual places).</summary>
+    public static HelmClientUpgradeHelm For(KsCluster cluster, string? helmPath = null) =>
+        new(HelmClient.Create(helmPath), HelmKubeAccess.FromCluster(cluster));
 
-    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct)
-    {
-        var previous = _helm.Output;
-        _helm.Output = line => outputLine(line.Text);
-        try
-        {
-            var release = await _helm.UpgradeAsync(ToRequest(request), ErrorIds.HelmUpgradeFailed, ct).ConfigureAwait(false);
-            return new HelmUpgradeOutcome(release.Revision, release.Status);
-        }
-        finally
-        {
-            _helm.Output = previous;
-        }
-    }
-
-    public async Task<string> DescribeTemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
-        _helm.Describe(await _helm.DescribeTemplateAsync(ToRequest(request), ct).ConfigureAwait(false));
-
-    public string DescribeUpgrade(HelmUpgradeCall request) =>
-        _helm.Describe(HelmCommandLine.Upgrade(ToRequest(request)).Concat(_kube.DescribeArguments()).ToList());
-
-    private HelmTemplateRequest ToRequest(HelmTemplateCall c) => new()
+    internal HelmTemplateRequest Map(HelmTemplateCall c) => new()
     {
         ReleaseName = c.Release,
         Namespace = c.Namespace,
@@ -46,11 +27,10 @@ public sealed class HelmClientUpgradeHelm : IUpgradeHelm
         ValueFiles = c.ValuesFiles,
         Sets = c.Sets.Select(s => new HelmSet(s.Key, s.Value)).ToList(),
         DryRunServer = c.DryRunServer,
-        IsUpgrade = true,
         Kube = _kube,
     };
 
-    private HelmUpgradeRequest ToRequest(HelmUpgradeCall c) => new()
+    internal HelmUpgradeRequest Map(HelmUpgradeCall c) => new()
     {
         ReleaseName = c.Release,
         Namespace = c.Namespace,
@@ -61,4 +41,27 @@ public sealed class HelmClientUpgradeHelm : IUpgradeHelm
         Timeout = c.Timeout,
         Kube = _kube,
     };
+
+    public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => _helm.TemplateAsync(Map(request), ct);
+
+    public async Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct)
+    {
+        var previous = _helm.Output;
+        _helm.Output = line => { previous?.Invoke(line); outputLine(line.Text); };
+        try
+        {
+            var release = await _helm.UpgradeAsync(Map(request), ErrorIds.HelmUpgradeFailed, ct).ConfigureAwait(false);
+            return new HelmUpgradeOutcome(release.Revision, release.Status);
+        }
+        finally
+        {
+            _helm.Output = previous;
+        }
+    }
+
+    public async Task<string> DescribeTemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
+        HelmCommandLine.Format(_helm.HelmPath, await _helm.DescribeTemplateAsync(Map(request), ct).ConfigureAwait(false));
+
+    public string DescribeUpgrade(HelmUpgradeCall request) =>
+        HelmCommandLine.Format(_helm.HelmPath, HelmCommandLine.Upgrade(Map(request)));
 }

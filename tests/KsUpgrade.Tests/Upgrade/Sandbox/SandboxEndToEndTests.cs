@@ -133,6 +133,29 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         await AssertUpgradedAsync("member1", "member", m, "false");
     }
 
+    [HelmFact]
+    public async Task Host_upgrade_through_the_real_wiring_HelmClient_and_ClusterTest()
+    {
+        var hostCluster = await ConnectAsync("host");
+        var log = new RecordingEngineLog();
+        KsUpgradeResult result;
+        try
+        {
+            result = await KsUpgrade.Engine.Upgrade.Wiring.UpgradeWiring.RunAsync(hostCluster, Parameters(KsClusterRole.Host, "wired-bk"), log, HelmTool.Path);
+        }
+        catch (KsUpgradeException e)
+        {
+            var r = log.Outputs.OfType<KsUpgradeResult>().SingleOrDefault();
+            throw new Xunit.Sdk.XunitException($"{e.ErrorId}: {e.Message}\n" + (r is null ? "" : string.Join("\n", r.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}"))));
+        }
+        Assert.True(result.Succeeded);
+        Assert.StartsWith("checks passed", result.Steps[0].Detail);
+        Assert.StartsWith("post-upgrade checks passed", result.Steps[^1].Detail);
+        await AssertUpgradedAsync("host", "host", result, "true");
+        // the plan names the helm binary the HelmClient runs
+        Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("HelmUpgrade: Run: ") && r.Message.Contains(HelmTool.Path!));
+    }
+
     private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
     {
         var view = _host.Cluster(context);

@@ -1,0 +1,81 @@
+using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Members;
+using KsUpgrade.Engine.Upgrade.Wiring;
+
+namespace KsUpgrade.Engine.Upgrade;
+
+/// <summary>What Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade were given.</summary>
+public sealed record UpgradeRunRequest
+{
+    public required KsCluster Cluster { get; init; }
+    public required UpgradeParameters Parameters { get; init; }
+    /// <summary>A Test-KsCluster report piped in: its checks stand for the pre-flight step.</summary>
+    public KsClusterReport? Report { get; init; }
+    /// <summary>For a member: the host, which must already run KubeSphere 4; the member's taint is removed there afterwards.</summary>
+    public KsCluster? Host { get; init; }
+    /// <summary>The member's name in the host's cluster list (default: the member's context name).</summary>
+    public string? MemberName { get; init; }
+    public string? HelmPath { get; init; }
+}
+
+/// <summary>The cmdlets' entry into the upgrade: refuses bad reports and roles, makes the chart local, wires helm and checks, runs the steps.</summary>
+public static class UpgradeRun
+{
+    public static async Task<KsUpgradeResult> RunAsync(UpgradeRunRequest request, IEngineLog log, CancellationToken ct)
+    {
+        var p = request.Parameters;
+        if (request.Report is { } report) CheckReport(report, p);
+        if (request.Host is { } host && p.Role == KsClusterRole.Member && ReferenceEquals(host, request.Cluster))
+            throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                "-HostCluster is the member cluster itself: give the host's KsCluster.", request.Cluster.Context);
+
+        var result = await UpgradeWiring.RunAsync(request.Cluster, p with { SkipPreflightChecks = request.Report is not null },
+            new NamingLog(log, request), request.HelmPath, request.Host, ct).ConfigureAwait(false);
+        if (result.Succeeded && p.Role == KsClusterRole.Member && request.Host is not null)
+        {
+            var name = request.MemberName ?? request.Cluster.Context;
+            log.Information($"Removing the Schedulable taint of member '{name}' on the host {request.Host.Context}.", ClusterUpgrade.StepTag);
+            await MemberClusters.RemoveTaintAsync(request.Host, name, log, ct).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>A piped report: refused when it has Failed checks (unless -Force) and, always, when its role is not the cmdlet's.</summary>
+    public static void CheckReport(KsClusterReport report, UpgradeParameters p)
+    {
+        var reportRole = report.ClusterRole is KsClusterRole.None or KsClusterRole.Unknown ? KsClusterRole.Host : report.ClusterRole;
+        if (report.ClusterRole != KsClusterRole.Unknown && reportRole != p.Role)
+            throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                $"The report is of a {report.ClusterRole} cluster ({report.Cluster?.Context}), but a {p.RoleName} upgrade was asked for.",
+                report.Cluster?.Context)
+            { Remedy = p.Role == KsClusterRole.Host ? "Use Invoke-KsMemberUpgrade for a member cluster." : "Use Invoke-KsHostUpgrade for the host cluster." };
+        if (report.Phase != KsCheckPhase.Preflight)
+            throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidArgument,
+                $"The piped report is a {report.Phase} report; the upgrade needs a Preflight report.", report.Cluster?.Context);
+        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed).ToList();
+        if (failed.Count > 0 && !p.Force)
+            throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
+                $"The pre-flight report of {report.Cluster?.Context} has failed checks: {string.Join("; ", failed.Select(f => $"{f.Id}: {f.Message}"))}",
+                report.Cluster?.Context)
+            { Remedy = string.Join(" ", failed.Where(f => !string.IsNullOrEmpty(f.Remedy)).Select(f => f.Remedy)) + " Or pass -Force to upgrade anyway." };
+    }
+
+    /// <summary>Sets the result's Name (the member's name on the host) as it passes to the output.</summary>
+    private sealed class NamingLog(IEngineLog inner, UpgradeRunRequest request) : IEngineLog
+    {
+        public void Verbose(string message) => inner.Verbose(message);
+        public void Debug(string message) => inner.Debug(message);
+        public void Warning(string message) => inner.Warning(message);
+        public void Information(string message, params string[] tags) => inner.Information(message, tags);
+        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
+            inner.Progress(activityId, activity, status, percent, completed, parentId);
+        public Task<bool> ShouldProcessAsync(string target, string action) => inner.ShouldProcessAsync(target, action);
+
+        public void Output(object result)
+        {
+            if (result is KsUpgradeResult r && string.IsNullOrEmpty(r.Name)) r.Name = request.MemberName ?? request.Cluster.Context;
+            inner.Output(result);
+        }
+    }
+}

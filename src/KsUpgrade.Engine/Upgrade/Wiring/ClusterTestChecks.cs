@@ -1,0 +1,42 @@
+using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Diagnostics;
+
+namespace KsUpgrade.Engine.Upgrade.Wiring;
+
+/// <summary>The upgrade's Preflight and PostCheck steps over Test-KsCluster's engine (<see cref="ClusterTest"/>).</summary>
+public sealed class ClusterTestChecks : IUpgradeChecks
+{
+    private readonly KsCluster _cluster;
+    private readonly UpgradeParameters _parameters;
+    private readonly string? _helmPath;
+    private readonly IEngineLog _log;
+
+    public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log)
+    {
+        _cluster = cluster;
+        _parameters = parameters;
+        _helmPath = helmPath;
+        _log = log;
+    }
+
+    public async Task<CheckOutcome> PreflightAsync(CancellationToken ct) =>
+        Outcome(await ClusterTest.RunAsync(_cluster, new ClusterTestOptions
+        {
+            Phase = KsCheckPhase.Preflight,
+            ValuesPath = _parameters.ValuesPath,
+            Chart = _parameters.Chart,
+            HelmPath = _helmPath,
+        }, _log, ct).ConfigureAwait(false));
+
+    public async Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) =>
+        Outcome(await ClusterTest.RunAsync(_cluster, new ClusterTestOptions
+        {
+            Phase = KsCheckPhase.PostUpgrade,
+            HelmPath = _helmPath,
+        }, _log, ct).ConfigureAwait(false));
+
+    /// <summary>Failed when any check failed; the messages name each failed check (and warnings).</summary>
+    public static CheckOutcome Outcome(KsClusterReport report) => new(!report.Passed,
+        report.Checks.Where(c => c.Status is KsCheckStatus.Failed or KsCheckStatus.Warning)
+            .Select(c => $"{c.Id} {c.Status.ToString().ToLowerInvariant()}: {c.Message}").ToList());
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using KsUpgrade.Hosting;
+
+namespace KsUpgrade.Cmdlets;
+
+/// <summary>
+/// Upgrades a KubeSphere 3.4 member cluster to 4.1.3 (the same steps as the host, with the member role). With
+/// -HostCluster it refuses to run until the host is on v4, and afterwards removes the member's Schedulable taint there.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "KsMemberUpgrade", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KubeconfigSet)]
+[OutputType(typeof(KsUpgradeResult))]
+public sealed class InvokeKsMemberUpgradeCommand : KsUpgradeCmdletBase
+{
+    /// <summary>The host cluster (already upgraded): checked first, and its taint on this member removed afterwards.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public KsCluster? HostCluster { get; set; }
+
+    /// <summary>This member's name in the host's cluster list (default: its context name).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MemberName { get; set; }
+
+    protected override KsClusterRole Role => KsClusterRole.Member;
+
+    protected override KsCluster? HostForMember => HostCluster;
+
+    protected override string? MemberNameOnHost => MemberName;
+}

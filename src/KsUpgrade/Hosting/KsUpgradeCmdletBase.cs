@@ -1,0 +1,129 @@
+using System.Management.Automation;
+using KsUpgrade.Engine.Charts;
+using KsUpgrade.Engine.Upgrade;
+
+namespace KsUpgrade.Hosting;
+
+/// <summary>The parameters and the run shared by Invoke-KsHostUpgrade and Invoke-KsMemberUpgrade: they differ only in role.</summary>
+public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
+{
+    /// <summary>A pre-flight report from Test-KsCluster; its checks stand for the pre-flight step.</summary>
+    [Parameter(ParameterSetName = ClusterSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public KsClusterReport? Report { get; set; }
+
+    /// <summary>The ks-core-values.yaml (its upgrade: section drives the ks-upgrade jobs).</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string? ValuesPath { get; set; }
+
+    /// <summary>The ks-core chart: a directory, a .tgz or an https URL. Default ./charts/ks-core, else the official 1.1.5 chart.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Chart { get; set; }
+
+    /// <summary>The KubeSphere image tag.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Tag { get; set; } = UpgradeParameters.DefaultTag;
+
+    /// <summary>The image registry of KubeSphere and ks-upgrade.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ImageRegistry { get; set; } = UpgradeParameters.DefaultImageRegistry;
+
+    /// <summary>The image registry of the extensions (default: the chart's).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ExtensionImageRegistry { get; set; }
+
+    /// <summary>The ks-upgrade image tag (default: -Tag).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UpgradeImageTag { get; set; }
+
+    /// <summary>The extension repository image tag.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ExtensionVersion { get; set; } = UpgradeParameters.DefaultExtensionVersion;
+
+    /// <summary>Where the backup goes (default ./backup-yyyyMMdd-HHmmss); never an existing non-empty folder.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BackupPath { get; set; }
+
+    /// <summary>The helm executable (default: $env:KSUPGRADE_HELM, then PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HelmPath { get; set; }
+
+    /// <summary>Minutes helm upgrade --wait may take.</summary>
+    [Parameter]
+    [ValidateRange(1, 1440)]
+    public int Timeout { get; set; } = 30;
+
+    /// <summary>Seconds each ks-upgrade job may take.</summary>
+    [Parameter]
+    [ValidateRange(10, 86400)]
+    public int JobTimeout { get; set; } = 600;
+
+    /// <summary>Resume a run the journal recorded (implied when the journal's parameters match).</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Upgrade even though pre-flight checks failed.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected abstract KsClusterRole Role { get; }
+
+    protected virtual KsCluster? HostForMember => null;
+
+    protected virtual string? MemberNameOnHost => null;
+
+    protected override void ProcessRecord()
+    {
+        var cluster = Report?.Cluster is { } fromReport && ParameterSetName == ClusterSet && Cluster is null ? fromReport : ResolveCluster();
+        var parameters = new UpgradeParameters
+        {
+            Role = Role,
+            ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
+            Chart = ChartArgument(),
+            Tag = Tag,
+            ImageRegistry = ImageRegistry,
+            ExtensionImageRegistry = ExtensionImageRegistry,
+            UpgradeImageTag = UpgradeImageTag,
+            ExtensionVersion = ExtensionVersion,
+            BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
+            Timeout = TimeSpan.FromMinutes(Timeout),
+            JobTimeout = TimeSpan.FromSeconds(JobTimeout),
+            Resume = Resume,
+            Force = Force,
+        };
+        var request = new UpgradeRunRequest
+        {
+            Cluster = cluster,
+            Parameters = parameters,
+            Report = Report,
+            Host = HostForMember,
+            MemberName = MemberNameOnHost,
+            HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+        };
+        try
+        {
+            // The engine writes the KsUpgradeResult to the output itself (also when a step fails).
+            RunEngine((log, ct) => UpgradeRun.RunAsync(request, log, ct));
+        }
+        catch (KsUpgradeException e)
+        {
+            if (e.ErrorId == ErrorIds.Stopped) throw new PipelineStoppedException();
+            Report(e);
+        }
+    }
+
+    private string ChartArgument()
+    {
+        if (Chart is null) return KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path);
+        return Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
+    }
+}
