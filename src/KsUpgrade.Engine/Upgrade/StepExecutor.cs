@@ -58,6 +58,8 @@ internal sealed class StepExecutor
         }
     }
 
+    private bool _declined;
+
     private async Task RunCoreAsync(IUpgradeStep step, int index, KsUpgradeStep record, CancellationToken ct)
     {
         var previous = _c.Previous;
@@ -86,6 +88,13 @@ internal sealed class StepExecutor
             Skip(record, plan.Describe());
             return;
         }
+        if (!step.Mutating && _declined)
+        {
+            // Under -WhatIf (or a declined step) the cluster was not changed: checking its outcome would only report that.
+            record.Status = KsUpgradeStepStatus.WhatIf;
+            record.Detail = plan.Describe() + " (not run: the steps before it were not performed)";
+            return;
+        }
         if (!step.Mutating)
         {
             record.Status = KsUpgradeStepStatus.Running;
@@ -101,6 +110,7 @@ internal sealed class StepExecutor
         {
             record.Status = KsUpgradeStepStatus.WhatIf;
             record.Detail = plan.Describe();
+            _declined = true;
             return;
         }
         _live = true;

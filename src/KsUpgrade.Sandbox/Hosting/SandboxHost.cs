@@ -87,6 +87,10 @@ public sealed class SandboxHost : IAsyncDisposable
         foreach (var f in options.Faults ?? Array.Empty<FaultRule>()) Faults.Add(f);
         foreach (var j in options.FailingJobs ?? Array.Empty<string>()) Faults.FailJob(j);
         Behaviours.AddRange(options.Behaviours ?? Array.Empty<IWorkloadBehaviour>());
+        // KubeSphere's ks-upgrade jobs (prepare, pre/post-upgrade hooks, dynamic gateway upgrade), simulated;
+        // the resolver lets the host's post-upgrade reach its members.
+        if (!options.WithoutKubeSphereBehaviour)
+            Behaviours.Add(new KubeSphere.KsUpgradeJobBehaviour(n => TryGetCluster(n, out var c) ? c : null));
         lock (GlobalBehaviours) Behaviours.AddRange(GlobalBehaviours);
 
         var (ca, server) = CertificateFactory.Create();

@@ -21,4 +21,7 @@ public sealed class SandboxOptions
     public IReadOnlyList<string>? FailingJobs { get; init; }
     /// <summary>Workload behaviours asked, in order, when a Job's pod finishes (before the defaults).</summary>
     public IReadOnlyList<IWorkloadBehaviour>? Behaviours { get; init; }
+
+    /// <summary>Leave out the simulated ks-upgrade jobs (tests that want plain Jobs).</summary>
+    public bool WithoutKubeSphereBehaviour { get; init; }
 }

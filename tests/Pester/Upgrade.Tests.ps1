@@ -1,0 +1,62 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KsModulePath) -Force
+    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    $script:Fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
+    $script:Chart = Join-Path $script:Fixtures 'ks-core'
+    $script:Values = Join-Path $script:Fixtures 'ks-core-values.yaml'
+    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-upgrade-" + [guid]::NewGuid())
+    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+}
+AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
+
+Describe 'The whole upgrade guide on a multicluster sandbox' {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+        $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
+        $script:Member1 = $script:Sandbox.Clusters | Where-Object Context -eq 'member1'
+    }
+    AfterAll { $script:Sandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'previews the host upgrade with -WhatIf and changes nothing' {
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+        $out = $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf -InformationAction SilentlyContinue 6>&1 | Out-String
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+        Test-Path (Join-Path $script:Dir 'whatif') | Should -BeFalse
+    }
+
+    It 'refuses a member report given to the host upgrade' {
+        $report = $script:Member1 | Test-KsCluster -ValuesPath $script:Values -WarningAction SilentlyContinue
+        $err = $null
+        try { $report | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.RoleMismatch*'
+    }
+
+    It 'upgrades the host from its pre-flight report, with a backup, and the result says so' {
+        $backup = Join-Path $script:Dir 'host-backup'
+        $result = $script:HostCluster | Test-KsCluster -ValuesPath $script:Values |
+            Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -JobTimeout 120 -Confirm:$false
+        $result | Should -BeOfType ([KsUpgrade.KsUpgradeResult])
+        $result.Succeeded | Should -BeTrue
+        $result.Role | Should -Be 'Host'
+        $result.ToVersion | Should -Be 'v4.1.3'
+        $result.Steps.Name | Should -Contain 'HelmUpgrade'
+        $result.Steps | Where-Object Status -eq 'Failed' | Should -BeNullOrEmpty
+        Test-Path (Join-Path $backup 'manifest.json') | Should -BeTrue
+        (Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host).KubeSphereVersion | Should -Be 'v4.1.3'
+    }
+
+    It 'upgrades a member with -HostCluster and removes its taint on the host' {
+        $result = $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -HostCluster $script:HostCluster `
+            -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 120 -Confirm:$false
+        $result.Succeeded | Should -BeTrue
+        $result.Name | Should -Be 'member1'
+        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member1).Schedulable | Should -BeFalse
+    }
+
+    It 'checks the upgraded host as PostUpgrade by default' {
+        $report = $script:HostCluster | Test-KsCluster -WarningAction SilentlyContinue
+        $report.Phase | Should -Be 'PostUpgrade'
+        ($report.Checks | Where-Object Id -eq 'KsCoreReleaseDeployed').Status | Should -Be 'Passed'
+    }
+}
