@@ -59,4 +59,19 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
         $report.Phase | Should -Be 'PostUpgrade'
         ($report.Checks | Where-Object Id -eq 'KsCoreReleaseDeployed').Status | Should -Be 'Passed'
     }
+
+    It 'upgrades every gateway, one at a time, and a second run reports them already upgraded' {
+        $results = $script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+        $results.Count | Should -Be 3
+        $results | ForEach-Object { $_.Succeeded | Should -BeTrue }
+        ($script:HostCluster | Get-KsGateway) | ForEach-Object { $_.Upgraded | Should -BeTrue }
+        $again = Update-KsGateway -Cluster $script:HostCluster -All -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue
+        $again.Outcome | ForEach-Object { "$_" | Should -Be 'AlreadyUpgraded' }
+    }
+
+    It 'removes the legacy gateway CRD once no gateway is on v3' {
+        $result = Remove-KsLegacyGateway -Cluster $script:HostCluster -Confirm:$false
+        $result.CrdDeleted | Should -BeTrue
+        $result.RemainingV3Gateways | Should -BeNullOrEmpty
+    }
 }

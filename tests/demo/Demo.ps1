@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The demo behind `./build.ps1 demo`: the seed upgrade guide, end to end, on a fresh ks34-multicluster sandbox.
+    The demo behind `./build.ps1 demo`: the seed upgrade guide, end to end, on a fresh ks34-multicluster sandbox,
+    with the fixture ks-core chart and real helm. Every step is the pipeline a user would type.
 #>
 [CmdletBinding()]
 param(
@@ -8,38 +9,62 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+if (-not $env:KSUPGRADE_HELM -and $env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+$fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
+$chart = Join-Path $fixtures 'ks-core'
+$values = Join-Path $fixtures 'ks-core-values.yaml'
+$work = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-demo-" + (Get-Date -Format 'yyyyMMdd-HHmmss'))
+New-Item -ItemType Directory -Path $work | Out-Null
 
-Write-Host "`n== Starting a sandbox: a KubeSphere 3.4 host with two members ==" -ForegroundColor Cyan
+function Show([string] $title) { Write-Host "`n== $title ==" -ForegroundColor Cyan }
+
+Show 'Start a sandbox: a KubeSphere 3.4 host with two members (Start-KsSandbox -Seed ks34-multicluster)'
 $sandbox = Start-KsSandbox -Seed ks34-multicluster
+$verdict = $false
 try {
-    $sandbox | Format-List Seed, ProcessId, Port, Kubeconfig, Contexts | Out-Host
     $sandbox.Clusters | Format-Table Context, Server, KubernetesVersion, KubeSphereVersion, Role -AutoSize | Out-Host
-
     $hostCluster = $sandbox.Clusters | Where-Object Role -eq 'Host' | Select-Object -First 1
     $members = @($sandbox.Clusters | Where-Object Role -eq 'Member')
-    if (-not $hostCluster) { throw 'The sandbox has no host cluster.' }
 
-    $steps = [ordered]@{}
-    foreach ($command in 'Test-KsCluster', 'Invoke-KsHostUpgrade', 'Invoke-KsMemberUpgrade', 'Get-KsGateway', 'Update-KsGateway', 'Remove-KsLegacyGateway') {
-        $steps[$command] = [bool](Get-Command $command -Module KsUpgrade -ErrorAction SilentlyContinue)
-    }
+    Show 'Pre-flight on the host: $hostCluster | Test-KsCluster -ValuesPath ks-core-values.yaml'
+    $report = $hostCluster | Test-KsCluster -ValuesPath $values
+    $report.Checks | Format-Table Id, Status, Message -AutoSize -Wrap | Out-Host
 
-    if ($steps['Test-KsCluster']) {
-        Write-Host "`n== Pre-flight: Test-KsCluster on the host ==" -ForegroundColor Cyan
-        $report = $hostCluster | Test-KsCluster
-        $report.Checks | Format-Table Id, Status, Message -AutoSize -Wrap | Out-Host
-        Write-Host ("Pre-flight verdict: {0}" -f $(if ($report.Passed) { 'ready to upgrade' } else { 'NOT ready' }))
-    }
-    else {
-        Write-Host "`nTest-KsCluster is not built yet; the demo shows the sandbox only." -ForegroundColor Yellow
-    }
+    Show 'Upgrade the host: $report | Invoke-KsHostUpgrade -ValuesPath ... -Chart ... -Confirm:$false'
+    $hostResult = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -BackupPath (Join-Path $work 'backup-host') -JobTimeout 120 -Confirm:$false
+    $hostResult.Steps | Format-Table Name, Status, Duration, Detail -AutoSize -Wrap | Out-Host
 
-    $missing = @($steps.Keys | Where-Object { -not $steps[$_] })
-    if ($missing.Count -gt 0) {
-        Write-Host ("`nNot built yet, so not demonstrated: {0}" -f ($missing -join ', ')) -ForegroundColor Yellow
+    Show 'Upgrade each member with -HostCluster (its taint is removed on the host)'
+    $memberResults = foreach ($member in $members) {
+        $member | Invoke-KsMemberUpgrade -ValuesPath $values -Chart $chart -HostCluster $hostCluster `
+            -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 120 -Confirm:$false
     }
-    Write-Host "`nDemo finished: sandbox with $($sandbox.Contexts.Count) clusters ($($sandbox.Contexts -join ', '))." -ForegroundColor Green
+    $memberResults | Format-Table Cluster, Role, FromVersion, ToVersion, Succeeded, BackupPath -AutoSize | Out-Host
+    $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Schedulable, KubeSphereVersion -AutoSize | Out-Host
+
+    Show 'Gateways: $hostCluster | Get-KsGateway | Update-KsGateway -Confirm:$false'
+    $hostCluster | Get-KsGateway | Format-Table Name, Scope, Namespace, Status, ChartVersion, Upgraded -AutoSize | Out-Host
+    $gatewayResults = $hostCluster | Get-KsGateway | Update-KsGateway -Chart $chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+    $gatewayResults | Format-Table @{ n = 'Gateway'; e = { $_.Gateway.Name } }, Outcome, Succeeded, Duration -AutoSize | Out-Host
+
+    Show 'Verify: Test-KsCluster -Phase PostUpgrade on every cluster'
+    $post = $sandbox.Clusters | ForEach-Object { $_ | Test-KsCluster -Phase PostUpgrade -WarningAction SilentlyContinue }
+    $post | Format-Table @{ n = 'Cluster'; e = { $_.Cluster.Context } }, Phase, Passed, @{ n = 'Failed'; e = { @($_.Checks | Where-Object Status -eq 'Failed').Count } } -AutoSize | Out-Host
+
+    Show 'Clean up: Remove-KsLegacyGateway -Confirm:$false'
+    $cleanup = Remove-KsLegacyGateway -Cluster $hostCluster -Confirm:$false
+    $cleanup | Format-List CrdDeleted, FinalizersRemoved, RemainingV3Gateways | Out-Host
+
+    $verdict = $hostResult.Succeeded -and -not ($memberResults | Where-Object { -not $_.Succeeded }) -and
+        -not ($gatewayResults | Where-Object { -not $_.Succeeded }) -and -not ($post | Where-Object { -not $_.Passed }) -and $cleanup.CrdDeleted
 }
 finally {
-    $sandbox | Stop-KsSandbox
+    $sandbox | Stop-KsSandbox -Confirm:$false
+}
+if ($verdict) {
+    Write-Host "`nVerdict: host, $($members.Count) members and all gateways upgraded to KubeSphere v4.1.3; every post-upgrade check passed." -ForegroundColor Green
+}
+else {
+    Write-Host "`nVerdict: the upgrade did NOT complete; see the tables above." -ForegroundColor Red
+    exit 1
 }
