@@ -70,6 +70,7 @@ public sealed partial class RestHandler
         try
         {
             await ctx.Response.StartAsync(ctx.RequestAborted);
+            await body.FlushAsync(ctx.RequestAborted);
             foreach (var o in initial) await Send("ADDED", o);
             if (sendInitial)
             {
