@@ -77,6 +77,8 @@ internal sealed partial class ControllerManager
             newRs = _c.Create(rst, ns, rs, false);
             owned.Add(newRs);
         }
+        if (newRs is not null)
+            AdoptOrphanPods(ns, selector, newRs);
         if (newRs is not null && !paused)
         {
             if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) != replicas)
@@ -130,6 +132,24 @@ internal sealed partial class ControllerManager
                 complete ? $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" has successfully progressed."
                          : $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" is progressing."));
         SetStatus(dt, d, status);
+    }
+
+    /// <summary>Pods the deployment selects that no controller owns (e.g. seeded ones) join its current replica set.</summary>
+    private void AdoptOrphanPods(string ns, JsonObject deploymentSelector, JsonObject rs)
+    {
+        var selector = LabelSelector.FromJson(deploymentSelector);
+        var hash = ObjectMeta.Str(rs, "spec", "template", "metadata", "labels", HashLabel);
+        foreach (var (_, pod) in _c.Store.List("pods", ns))
+        {
+            if (HasControllerOwner(pod) || pod["metadata"]?["deletionTimestamp"] is not null) continue;
+            if (!selector.Matches(pod["metadata"]?["labels"] as JsonObject)) continue;
+            var copy = _c.Present(Pods, pod);
+            var labels = ObjectMeta.Meta(copy)["labels"] as JsonObject ?? new JsonObject();
+            if (hash is not null) labels[HashLabel] = hash;
+            ObjectMeta.Meta(copy)["labels"] = labels;
+            ObjectMeta.Meta(copy)["ownerReferences"] = new JsonArray(ObjectMeta.OwnerRef(rs, "apps/v1", "ReplicaSet"));
+            _c.Update(Pods, ns, ObjectMeta.Name(copy), copy, false, false);
+        }
     }
 
     private void ReconcileReplicaSet(string ns, string name)

@@ -88,7 +88,8 @@ public sealed class KubectlReadTests : IClassFixture<SandboxFixture>
         Assert.Equal(new[] { "crashed", "done" }, await Names("status.phase!=Running"));
         Assert.DoesNotContain("runner", await Names("status.phase!=Running"));
         Assert.Equal(new[] { "runner" }, await Names("spec.nodeName=worker1,metadata.name=runner"));
-        Assert.Equal(new[] { "done" }, await Names("metadata.namespace=team-a"));
+        Assert.Equal(new[] { "done" }, await Names("metadata.namespace=team-a,status.phase=Succeeded"));
+        Assert.Equal(new[] { "done", "installer-5d8f7c-abcde" }, await Names("metadata.namespace=team-a"));
     }
 
     [Fact]

@@ -259,4 +259,14 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         await _f.Kubectl.OkAsync("patch", "widget", "w1", "-n", "apps", "--subresource=status", "--type", "merge", "-p", """{"status":{"ready":true}}""");
         Assert.True(Store.Get("example.com/v1", "widgets", "apps", "w1")!["status"]!["ready"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task Scaling_a_seeded_deployment_to_zero_removes_its_unowned_pod()
+    {
+        Assert.NotNull(Store.Get("v1", "pods", "team-a", "installer-5d8f7c-abcde"));
+        await _f.Kubectl.OkAsync("scale", "deployment/installer", "-n", "team-a", "--replicas=0");
+        await SandboxFixture.EventuallyAsync(() => Store.Get("v1", "pods", "team-a", "installer-5d8f7c-abcde") is null, "seeded installer pod deleted");
+        var r = await _f.Kubectl.OkAsync("get", "pods", "-n", "team-a", "-l", "app in (ks-install, installer)", "-o", "name");
+        Assert.Equal("", r.Trim());
+    }
 }
