@@ -54,5 +54,9 @@ public static class BuiltinResources
         T("apiregistration.k8s.io", "v1", "apiservices", "APIService", false, categories: new[] { "api-extensions" }, status: true),
         T("coordination.k8s.io", "v1", "leases", "Lease", true),
         T("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, new[] { "pc" }),
+        T("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false) with { Virtual = true },
+        T("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false) with { Virtual = true },
+        T("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false) with { Virtual = true },
+        T("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false) with { Virtual = true },
     };
 }

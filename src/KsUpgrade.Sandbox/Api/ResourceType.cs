@@ -20,6 +20,10 @@ public sealed record ResourceType
     public bool FromCrd { get; init; }
     /// <summary>For CRD types: the storage version (objects are stored once per group/resource).</summary>
     public bool Served { get; init; } = true;
+    /// <summary>A review-style type (create only, answered, never stored), e.g. SelfSubjectAccessReview.</summary>
+    public bool Virtual { get; init; }
+    public IReadOnlyList<string> Verbs => Virtual ? CreateOnly : AllVerbs;
+    private static readonly IReadOnlyList<string> CreateOnly = new[] { "create" };
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     public string GroupResource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";

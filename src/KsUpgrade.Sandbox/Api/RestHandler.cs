@@ -38,6 +38,16 @@ public sealed partial class RestHandler
         var method = ctx.Request.Method;
         bool dryRun = HttpIo.Query(ctx, "dryRun") == "All";
 
+        if (t.Virtual)
+        {
+            if (info.Verb != "create") throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
+            // Typed clients send reviews as protobuf; the answer does not depend on the question, so it is not decoded.
+            var review = (ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase)
+                ? new JsonObject()
+                : await HttpIo.ReadObjectAsync(ctx);
+            await HttpIo.WriteJsonAsync(ctx, 201, Reviews.Answer(t, review));
+            return;
+        }
         if (info.Subresource is not null)
         {
             await HandleSubresourceAsync(ctx, t, ns, info, dryRun);

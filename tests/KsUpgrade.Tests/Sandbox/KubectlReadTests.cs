@@ -93,6 +93,13 @@ public sealed class KubectlReadTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task Auth_reviews_answer_that_the_token_may_do_everything()
+    {
+        Assert.Equal("yes", (await _f.Kubectl.OkAsync("auth", "can-i", "delete", "pods", "-A")).Trim());
+        Assert.Contains("sandbox-admin", await _f.Kubectl.OkAsync("auth", "whoami"));
+    }
+
+    [Fact]
     public async Task Get_missing_object_is_a_not_found_error()
     {
         var r = await _f.Kubectl.RunAsync("get", "configmap", "nope", "-n", "apps");
