@@ -64,7 +64,7 @@ public static class ServerSideApply
                 entry["fieldsV1"] = s.ToFieldsV1();
             }
 
-            merged = (JsonObject)StrategicMergePatch.Apply(builtin ? current : StripLists(current, clean), clean)!;
+            merged = (JsonObject)(builtin ? StrategicMergePatch.Apply(current, clean) : StrategicMergePatch.ApplyAtomicLists(current, clean))!;
             var mineBefore = entries.FirstOrDefault(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
             if (mineBefore is not null)
             {
@@ -91,9 +91,6 @@ public static class ServerSideApply
         if (current is not null) ObjectMeta.Meta(merged)["resourceVersion"] = ObjectMeta.Str(current, "metadata", "resourceVersion");
         return merged;
     }
-
-    /// <summary>For custom resources every list is atomic: drop live lists the applied config replaces.</summary>
-    private static JsonObject StripLists(JsonObject current, JsonObject applied) => current;
 
     private static string Readable(string path) =>
         "." + string.Join(".", path.Split(FieldSet.Sep).Select(s => s.StartsWith("f:") ? s[2..] : "[" + s[2..] + "]")).Replace(".[", "[");

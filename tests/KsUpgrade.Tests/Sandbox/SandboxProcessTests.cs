@@ -22,7 +22,8 @@ public sealed class SandboxProcessTests
     {
         var dir = Directory.CreateTempSubdirectory("ksupgrade-proc-");
         var kubeconfig = Path.Combine(dir.FullName, "kc");
-        using var p = Start(kubeconfig);
+        var stateFile = Path.Combine(dir.FullName, "state.json");
+        using var p = Start(kubeconfig, "--state-file", stateFile);
         try
         {
             var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -37,10 +38,17 @@ public sealed class SandboxProcessTests
 
             var ns = await new KubectlRunner(kubeconfig).OkAsync("get", "namespaces", "-o", "name");
             Assert.Contains("namespace/default", ns.Split('\n'));
+            await new KubectlRunner(kubeconfig).OkAsync("create", "configmap", "kept", "--from-literal=a=b");
 
             p.StandardInput.Close();
             await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
             Assert.Equal(0, p.ExitCode);
+
+            var state = JsonNode.Parse(File.ReadAllText(stateFile))!;
+            var cluster = state["clusters"]!.AsArray().Single()!;
+            Assert.Equal("sandbox", cluster["name"]!.GetValue<string>());
+            Assert.Contains(cluster["objects"]!.AsArray(), o => o!["kind"]!.GetValue<string>() == "ConfigMap"
+                && o["metadata"]!["name"]!.GetValue<string>() == "kept" && o["data"]!["a"]!.GetValue<string>() == "b");
         }
         finally
         {
