@@ -85,7 +85,10 @@ public static class DiscoveryDocuments
             if (t.HasScale)
                 resources.Add(Sub(t, "scale", "Scale", "autoscaling", "v1", "get", "patch", "update"));
             if (t.HasLog)
+            {
                 resources.Add(Sub(t, "log", "Pod", null, null, "get"));
+                resources.Add(Sub(t, "eviction", "Eviction", "policy", "v1", "create"));
+            }
         }
         return new JsonObject
         {

@@ -62,6 +62,13 @@ public sealed partial class RestHandler
                     }
                 }
                 break;
+            case "eviction" when t.HasLog && info.Verb == "create":
+            {
+                // No disruption budgets are checked: an eviction deletes the pod.
+                var (obj, _) = _cluster.DeleteObject(t, ns, name, new DeleteRequest { DryRun = dryRun });
+                await HttpIo.WriteJsonAsync(ctx, 201, StatusObjects.Success(t, name, ObjectMeta.Uid(obj)));
+                return;
+            }
             case "log" when t.HasLog && info.Verb == "get":
                 await WriteLogAsync(ctx, ns ?? "", name);
                 return;

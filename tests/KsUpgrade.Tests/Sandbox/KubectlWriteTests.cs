@@ -269,4 +269,22 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         var r = await _f.Kubectl.OkAsync("get", "pods", "-n", "team-a", "-l", "app in (ks-install, installer)", "-o", "name");
         Assert.Equal("", r.Trim());
     }
+
+    [Fact]
+    public async Task Drain_cordons_the_node_and_evicts_its_pods()
+    {
+        await _f.Kubectl.OkWithInputAsync(Deployment("drainme", "d:1", 3, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/drainme", "-n", "apps", "--timeout=20s");
+        try
+        {
+            await _f.Kubectl.OkAsync("drain", "worker2", "--ignore-daemonsets", "--force", "--timeout=20s");
+            Assert.True(Store.Get("v1", "nodes", null, "worker2")!["spec"]!["unschedulable"]!.GetValue<bool>());
+            Assert.DoesNotContain(PodsOf("drainme"), p => p["spec"]?["nodeName"]?.GetValue<string>() == "worker2");
+            await SandboxFixture.EventuallyAsync(() => PodsOf("drainme").Count(p => p["status"]?["phase"]?.GetValue<string>() == "Running") == 3, "3 pods running elsewhere");
+        }
+        finally
+        {
+            await _f.Kubectl.OkAsync("uncordon", "worker2");
+        }
+    }
 }
