@@ -61,7 +61,7 @@ public sealed class ObjectStore
             meta["resourceVersion"] = (++_rv).ToString();
             m[key] = obj;
             Index(gr, ns, name, obj);
-            if (recordEvent) Publish(new StoreEvent(existed ? "MODIFIED" : "ADDED", gr, ns, name, _rv, (JsonObject)obj.DeepClone()));
+            if (recordEvent) Publish(new StoreEvent(existed ? "MODIFIED" : "ADDED", gr, ns, name, _rv, obj.ToJsonString()));
             return obj;
         }
     }
@@ -74,7 +74,7 @@ public sealed class ObjectStore
             Unindex(gr, ns, name, old);
             var snapshot = (JsonObject)old.DeepClone();
             snapshot["metadata"]!["resourceVersion"] = (++_rv).ToString();
-            Publish(new StoreEvent("DELETED", gr, ns, name, _rv, snapshot));
+            Publish(new StoreEvent("DELETED", gr, ns, name, _rv, snapshot.ToJsonString()));
             return old;
         }
     }
