@@ -52,6 +52,27 @@ public sealed class RawApiTests : IClassFixture<SandboxFixture>, IDisposable
     }
 
     [Fact]
+    public async Task Aggregated_discovery_is_served_when_asked_for()
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, "apis");
+        req.Headers.Accept.ParseAdd("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+        req.Headers.Accept.ParseAdd("application/json");
+        using var resp = await _http.SendAsync(req);
+        Assert.Contains("as=APIGroupDiscoveryList", resp.Content.Headers.ContentType!.ToString());
+        var doc = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!;
+        var widgets = doc["items"]!.AsArray().Single(i => i!["metadata"]!["name"]!.GetValue<string>() == "example.com")!["versions"]![0]!["resources"]!.AsArray().Single()!;
+        Assert.Equal("widgets", widgets["resource"]!.GetValue<string>());
+        Assert.Equal("Namespaced", widgets["scope"]!.GetValue<string>());
+        Assert.Equal("status", widgets["subresources"]![0]!["subresource"]!.GetValue<string>());
+
+        using var legacy = new HttpRequestMessage(HttpMethod.Get, "apis");
+        legacy.Headers.Accept.ParseAdd("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+        legacy.Headers.Accept.ParseAdd("application/json");
+        var plain = JsonNode.Parse(await (await _http.SendAsync(legacy)).Content.ReadAsStringAsync())!;
+        Assert.Equal("APIGroupList", plain["kind"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Dry_run_validates_and_answers_without_storing()
     {
         var r = await _http.PostAsync("api/v1/namespaces/apps/configmaps?dryRun=All", Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dry"},"data":{"a":"b"}}"""));
