@@ -111,6 +111,9 @@ internal sealed partial class ControllerManager : IAsyncDisposable
 
     private void OnEvent(StoreEvent ev)
     {
+        if (ev.GroupResource is not ("deployments.apps" or "replicasets.apps" or "statefulsets.apps" or "daemonsets.apps"
+            or "jobs.batch" or "pods" or "persistentvolumeclaims" or "storageclasses.storage.k8s.io" or "namespaces" or "nodes"))
+            return;
         var o = ev.ParseObject();
         switch (ev.GroupResource)
         {

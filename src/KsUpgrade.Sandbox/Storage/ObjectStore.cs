@@ -15,7 +15,7 @@ public sealed class ObjectStore
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<(string Gr, string Ns, string Name)>> _byOwner = new(StringComparer.Ordinal);
     private readonly LinkedList<StoreEvent> _history = new();
-    private const int HistoryLimit = 50_000;
+    private const int HistoryLimit = 20_000;
     private long _oldestHistoryRv = 1000;
     private readonly List<Channel<StoreEvent>> _subscribers = new();
 
