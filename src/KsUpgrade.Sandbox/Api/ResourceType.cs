@@ -18,8 +18,6 @@ public sealed record ResourceType
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = Array.Empty<PrinterColumn>();
     /// <summary>True when served because a CRD declares it.</summary>
     public bool FromCrd { get; init; }
-    /// <summary>For CRD types: the storage version (objects are stored once per group/resource).</summary>
-    public bool Served { get; init; } = true;
     /// <summary>A review-style type (create only, answered, never stored), e.g. SelfSubjectAccessReview.</summary>
     public bool Virtual { get; init; }
     public IReadOnlyList<string> Verbs => Virtual ? CreateOnly : AllVerbs;
