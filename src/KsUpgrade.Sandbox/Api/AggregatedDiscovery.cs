@@ -67,6 +67,7 @@ public static class AggregatedDiscovery
         var subs = new JsonArray();
         if (t.HasStatus) subs.Add(Sub("status", t.Group, t.Version, t.Kind, "get", "patch", "update"));
         if (t.HasScale) subs.Add(Sub("scale", "autoscaling", "v1", "Scale", "get", "patch", "update"));
+        if (t.HasToken) subs.Add(Sub("token", "authentication.k8s.io", "v1", "TokenRequest", "create"));
         if (t.HasLog)
         {
             subs.Add(Sub("log", "", "v1", "Pod", "get"));

@@ -25,7 +25,7 @@ public static class BuiltinResources
         T("", "v1", "endpoints", "Endpoints", true, new[] { "ep" }),
         T("", "v1", "configmaps", "ConfigMap", true, new[] { "cm" }),
         T("", "v1", "secrets", "Secret", true),
-        T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }),
+        T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }) with { HasToken = true },
         T("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, new[] { "pvc" }, status: true),
         T("", "v1", "persistentvolumes", "PersistentVolume", false, new[] { "pv" }, status: true),
         T("", "v1", "events", "Event", true, new[] { "ev" }),

@@ -84,6 +84,8 @@ public static class DiscoveryDocuments
                 resources.Add(Sub(t, "status", t.Kind, null, null, "get", "patch", "update"));
             if (t.HasScale)
                 resources.Add(Sub(t, "scale", "Scale", "autoscaling", "v1", "get", "patch", "update"));
+            if (t.HasToken)
+                resources.Add(Sub(t, "token", "TokenRequest", "authentication.k8s.io", "v1", "create"));
             if (t.HasLog)
             {
                 resources.Add(Sub(t, "log", "Pod", null, null, "get"));

@@ -14,6 +14,8 @@ public sealed record ResourceType
     public bool HasStatus { get; init; }
     public bool HasScale { get; init; }
     public bool HasLog { get; init; }
+    /// <summary>serviceaccounts/token (TokenRequest).</summary>
+    public bool HasToken { get; init; }
     /// <summary>JSON paths (".spec.x") of extra table columns, from a CRD's additionalPrinterColumns.</summary>
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = Array.Empty<PrinterColumn>();
     /// <summary>True when served because a CRD declares it.</summary>

@@ -10,8 +10,14 @@ namespace KsUpgrade.Sandbox.Api;
 public sealed partial class RestHandler
 {
     private readonly SimulatedCluster _cluster;
+    private readonly string _token;
 
-    public RestHandler(SimulatedCluster cluster) => _cluster = cluster;
+    /// <param name="token">The sandbox's bearer token, handed out by serviceaccounts/token.</param>
+    public RestHandler(SimulatedCluster cluster, string token)
+    {
+        _cluster = cluster;
+        _token = token;
+    }
 
     /// <summary>Works out the Kubernetes verb of a request (for counting and the fault plan) without serving it.</summary>
     public static string VerbOf(string method, RequestInfo info, HttpContext ctx)

@@ -124,7 +124,7 @@ internal sealed class SandboxRouter
 
         if (info is not null)
         {
-            await new RestHandler(cluster).HandleAsync(ctx, info);
+            await new RestHandler(cluster, _host.Token).HandleAsync(ctx, info);
             return;
         }
         if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");

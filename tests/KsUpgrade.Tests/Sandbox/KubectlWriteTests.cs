@@ -287,4 +287,15 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
             await _f.Kubectl.OkAsync("uncordon", "worker2");
         }
     }
+
+    [Fact]
+    public async Task Service_account_tokens_are_the_sandbox_token()
+    {
+        await _f.Kubectl.OkAsync("create", "serviceaccount", "robot", "-n", "apps");
+        Assert.NotNull(Store.Get("v1", "serviceaccounts", "apps", "robot"));
+        var token = (await _f.Kubectl.OkAsync("create", "token", "robot", "-n", "apps")).Trim();
+        Assert.True(token == _f.Host.Token, "kubectl create token did not hand out the sandbox token");
+        var missing = await _f.Kubectl.RunAsync("create", "token", "nobody", "-n", "apps");
+        Assert.NotEqual(0, missing.ExitCode);
+    }
 }
