@@ -77,16 +77,21 @@ public static class ServerSideApply
             }
         }
 
-        entries.RemoveAll(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
-        entries.Add(new JsonObject
+        var previous = entries.FirstOrDefault(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
+        var fieldsV1 = newSet.ToFieldsV1();
+        var applyEntry = new JsonObject
         {
             ["manager"] = manager,
             ["operation"] = "Apply",
             ["apiVersion"] = t.ApiVersion,
-            ["time"] = ObjectMeta.Now(),
+            // An unchanged field set keeps its time, so re-applying the same configuration is a no-op write.
+            ["time"] = previous is not null && JsonNode.DeepEquals(previous["fieldsV1"], fieldsV1) && ObjectMeta.Str(previous, "time") is { } kept
+                ? kept : ObjectMeta.Now(),
             ["fieldsType"] = "FieldsV1",
-            ["fieldsV1"] = newSet.ToFieldsV1(),
-        });
+            ["fieldsV1"] = fieldsV1,
+        };
+        int at = previous is null ? -1 : entries.IndexOf(previous);
+        if (at >= 0) entries[at] = applyEntry; else entries.Add(applyEntry);
         ObjectMeta.Meta(merged)["managedFields"] = new JsonArray(entries.Select(e => (JsonNode)e).ToArray());
         if (current is not null) ObjectMeta.Meta(merged)["resourceVersion"] = ObjectMeta.Str(current, "metadata", "resourceVersion");
         return merged;

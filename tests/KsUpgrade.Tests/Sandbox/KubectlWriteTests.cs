@@ -80,6 +80,9 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         cm = Store.Get("v1", "configmaps", "apps", "ssa")!;
         Assert.Equal("3", cm["data"]!["a"]!.GetValue<string>());
         Assert.Null(cm["data"]!["b"]);
+        var rv = cm["metadata"]!["resourceVersion"]!.GetValue<string>();
+        await _f.Kubectl.OkWithInputAsync(v2, "apply", "--server-side", "-f", "-");
+        Assert.Equal(rv, Store.Get("v1", "configmaps", "apps", "ssa")!["metadata"]!["resourceVersion"]!.GetValue<string>());
 
         // Another manager changing an owned field conflicts unless forced.
         var conflict = await _f.Kubectl.RunWithInputAsync(v1, "apply", "--server-side", "--field-manager=other", "-f", "-");
