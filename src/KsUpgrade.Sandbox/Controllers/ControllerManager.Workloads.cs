@@ -81,6 +81,16 @@ internal sealed partial class ControllerManager
             AdoptOrphanPods(ns, selector, newRs);
         if (newRs is not null && !paused)
         {
+            // A rollback reuses the old replica set, which becomes the newest revision.
+            long rsRevision = long.TryParse(ObjectMeta.Str(newRs, "metadata", "annotations", RevisionAnnotation), out var rr) ? rr : 0;
+            if (rsRevision < maxRevision)
+            {
+                var copy = (JsonObject)newRs.DeepClone();
+                var ann = ObjectMeta.Meta(copy)["annotations"] as JsonObject ?? new JsonObject();
+                ann[RevisionAnnotation] = (maxRevision + 1).ToString();
+                ObjectMeta.Meta(copy)["annotations"] = ann;
+                newRs = _c.Update(rst, ns, ObjectMeta.Name(newRs), copy, false, false);
+            }
             if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) != replicas)
             {
                 var copy = (JsonObject)newRs.DeepClone();
@@ -94,6 +104,13 @@ internal sealed partial class ControllerManager
                 copy["spec"]!["replicas"] = 0;
                 _c.Update(rst, ns, ObjectMeta.Name(old), copy, false, false);
             }
+            // Old, scaled-down replica sets beyond revisionHistoryLimit go.
+            long historyLimit = ObjectMeta.Long(d, "spec", "revisionHistoryLimit") ?? 10;
+            var oldSets = owned.Where(rs => ObjectMeta.Uid(rs) != ObjectMeta.Uid(newRs))
+                .OrderByDescending(rs => long.TryParse(ObjectMeta.Str(rs, "metadata", "annotations", RevisionAnnotation), out var r) ? r : 0)
+                .ToList();
+            foreach (var surplus in oldSets.Skip((int)Math.Max(0, historyLimit)))
+                _c.DeleteObject(rst, ns, ObjectMeta.Name(surplus), new DeleteRequest { PropagationPolicy = "Background" });
             var rev = ObjectMeta.Str(newRs, "metadata", "annotations", RevisionAnnotation);
             if (rev is not null && ObjectMeta.Str(d, "metadata", "annotations", RevisionAnnotation) != rev)
             {
