@@ -9,13 +9,33 @@ internal sealed partial class ControllerManager
     private const string HashLabel = "pod-template-hash";
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
+    /// <summary>Template equality as typed clients see it: ignoring the hash label, nulls and empty objects/lists.</summary>
     private static bool EqualIgnoreHash(JsonNode? a, JsonNode? b)
     {
         var x = a?.DeepClone() as JsonObject;
         var y = b?.DeepClone() as JsonObject;
         (x?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
         (y?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
-        return JsonNode.DeepEquals(x, y);
+        return JsonNode.DeepEquals(DropEmpty(x), DropEmpty(y));
+    }
+
+    private static JsonNode? DropEmpty(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Select(kv => kv.Key).ToList())
+                {
+                    var v = DropEmpty(o[key]);
+                    if (v is null) o.Remove(key);
+                }
+                return o.Count == 0 ? null : o;
+            case JsonArray arr:
+                for (int i = 0; i < arr.Count; i++) DropEmpty(arr[i]);
+                return arr.Count == 0 ? null : arr;
+            default:
+                return node;
+        }
     }
 
     private void ReconcileDeployment(string ns, string name)
