@@ -301,4 +301,24 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         var missing = await _f.Kubectl.RunAsync("create", "token", "nobody", "-n", "apps");
         Assert.NotEqual(0, missing.ExitCode);
     }
+
+    [Fact]
+    public async Task Rollout_undo_goes_back_to_the_previous_replica_set()
+    {
+        await _f.Kubectl.OkWithInputAsync(Deployment("undo", "u:1", 1, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        await _f.Kubectl.OkWithInputAsync(Deployment("undo", "u:2", 1, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        List<JsonObject> Sets() => Store.List("apps/v1", "replicasets", "apps").Where(r => r["metadata"]!["name"]!.GetValue<string>().StartsWith("undo-")).ToList();
+        Assert.Equal(2, Sets().Count);
+
+        await _f.Kubectl.OkAsync("rollout", "undo", "deployment/undo", "-n", "apps");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        Assert.Equal("u:1", Store.Get("apps/v1", "deployments", "apps", "undo")!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        var sets = Sets();
+        Assert.Equal(2, sets.Count);
+        var active = sets.Single(r => r["spec"]!["replicas"]!.GetValue<long>() == 1);
+        Assert.Equal("u:1", active["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        Assert.Equal("3", active["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!.GetValue<string>());
+    }
 }
