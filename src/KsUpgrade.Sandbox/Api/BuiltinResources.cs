@@ -25,7 +25,7 @@ public static class BuiltinResources
         T("", "v1", "endpoints", "Endpoints", true, new[] { "ep" }),
         T("", "v1", "configmaps", "ConfigMap", true, new[] { "cm" }),
         T("", "v1", "secrets", "Secret", true),
-        T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }),
+        T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }) with { HasToken = true },
         T("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, new[] { "pvc" }, status: true),
         T("", "v1", "persistentvolumes", "PersistentVolume", false, new[] { "pv" }, status: true),
         T("", "v1", "events", "Event", true, new[] { "ev" }),
@@ -54,5 +54,9 @@ public static class BuiltinResources
         T("apiregistration.k8s.io", "v1", "apiservices", "APIService", false, categories: new[] { "api-extensions" }, status: true),
         T("coordination.k8s.io", "v1", "leases", "Lease", true),
         T("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, new[] { "pc" }),
+        T("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false) with { Virtual = true },
+        T("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false) with { Virtual = true },
+        T("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false) with { Virtual = true },
+        T("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false) with { Virtual = true },
     };
 }

@@ -74,7 +74,7 @@ public static class DiscoveryDocuments
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = new JsonArray(ResourceType.AllVerbs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
+                ["verbs"] = new JsonArray(t.Verbs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
             };
             if (t.ShortNames.Count > 0) r["shortNames"] = new JsonArray(t.ShortNames.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray());
             if (t.Categories.Count > 0) r["categories"] = new JsonArray(t.Categories.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray());
@@ -84,8 +84,13 @@ public static class DiscoveryDocuments
                 resources.Add(Sub(t, "status", t.Kind, null, null, "get", "patch", "update"));
             if (t.HasScale)
                 resources.Add(Sub(t, "scale", "Scale", "autoscaling", "v1", "get", "patch", "update"));
+            if (t.HasToken)
+                resources.Add(Sub(t, "token", "TokenRequest", "authentication.k8s.io", "v1", "create"));
             if (t.HasLog)
+            {
                 resources.Add(Sub(t, "log", "Pod", null, null, "get"));
+                resources.Add(Sub(t, "eviction", "Eviction", "policy", "v1", "create"));
+            }
         }
         return new JsonObject
         {

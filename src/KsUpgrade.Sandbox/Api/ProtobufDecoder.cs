@@ -5,7 +5,7 @@ namespace KsUpgrade.Sandbox.Api;
 
 /// <summary>
 /// Decodes the Kubernetes protobuf wire form ("k8s\0" + runtime.Unknown) for the few kinds typed Go clients write with
-/// it against us: Secret and ConfigMap (helm's release storage) and Namespace (helm --create-namespace). Other kinds
+/// it against us: Secret and ConfigMap (helm's release storage), Namespace (helm --create-namespace) and ServiceAccount (metadata only). Other kinds
 /// are answered 415 Unsupported Media Type.
 /// </summary>
 public static class ProtobufDecoder
@@ -54,6 +54,13 @@ public static class ProtobufDecoder
                         case 3: MapEntry(Obj(obj, "binaryData"), b!.Value, base64Values: true); break;
                         case 4: obj["immutable"] = v != 0; break;
                     }
+                }
+                break;
+            case "ServiceAccount":
+                foreach (var (f, v, b, _) in Fields(raw))
+                {
+                    if (f == 1) obj["metadata"] = ObjectMetaOf(b!.Value);
+                    else if (f == 4) obj["automountServiceAccountToken"] = v != 0;
                 }
                 break;
             case "Namespace":

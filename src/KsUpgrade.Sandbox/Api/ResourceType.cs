@@ -14,12 +14,16 @@ public sealed record ResourceType
     public bool HasStatus { get; init; }
     public bool HasScale { get; init; }
     public bool HasLog { get; init; }
+    /// <summary>serviceaccounts/token (TokenRequest).</summary>
+    public bool HasToken { get; init; }
     /// <summary>JSON paths (".spec.x") of extra table columns, from a CRD's additionalPrinterColumns.</summary>
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = Array.Empty<PrinterColumn>();
     /// <summary>True when served because a CRD declares it.</summary>
     public bool FromCrd { get; init; }
-    /// <summary>For CRD types: the storage version (objects are stored once per group/resource).</summary>
-    public bool Served { get; init; } = true;
+    /// <summary>A review-style type (create only, answered, never stored), e.g. SelfSubjectAccessReview.</summary>
+    public bool Virtual { get; init; }
+    public IReadOnlyList<string> Verbs => Virtual ? CreateOnly : AllVerbs;
+    private static readonly IReadOnlyList<string> CreateOnly = new[] { "create" };
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     public string GroupResource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";

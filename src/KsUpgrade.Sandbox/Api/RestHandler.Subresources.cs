@@ -62,6 +62,35 @@ public sealed partial class RestHandler
                     }
                 }
                 break;
+            case "eviction" when t.HasLog && info.Verb == "create":
+            {
+                // No disruption budgets are checked: an eviction deletes the pod.
+                var (obj, _) = _cluster.DeleteObject(t, ns, name, new DeleteRequest { DryRun = dryRun });
+                await HttpIo.WriteJsonAsync(ctx, 201, StatusObjects.Success(t, name, ObjectMeta.Uid(obj)));
+                return;
+            }
+            case "token" when t.HasToken && info.Verb == "create":
+            {
+                // Every token the sandbox hands out is its one (cluster-admin) token.
+                if (_cluster.Read(t, ns, name) is null) throw ApiException.NotFound(t, name);
+                long seconds = 3600;
+                if (!(ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase)
+                    && await HttpIo.ReadObjectAsync(ctx) is { } req && ObjectMeta.Long(req, "spec", "expirationSeconds") is long s)
+                    seconds = s;
+                await HttpIo.WriteJsonAsync(ctx, 201, new JsonObject
+                {
+                    ["kind"] = "TokenRequest",
+                    ["apiVersion"] = "authentication.k8s.io/v1",
+                    ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = ObjectMeta.Now() },
+                    ["spec"] = new JsonObject { ["audiences"] = new JsonArray("https://kubernetes.default.svc"), ["expirationSeconds"] = seconds },
+                    ["status"] = new JsonObject
+                    {
+                        ["token"] = _token,
+                        ["expirationTimestamp"] = DateTime.UtcNow.AddSeconds(seconds).ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                    },
+                });
+                return;
+            }
             case "log" when t.HasLog && info.Verb == "get":
                 await WriteLogAsync(ctx, ns ?? "", name);
                 return;

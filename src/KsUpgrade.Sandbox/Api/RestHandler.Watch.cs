@@ -70,6 +70,7 @@ public sealed partial class RestHandler
         try
         {
             await ctx.Response.StartAsync(ctx.RequestAborted);
+            await body.FlushAsync(ctx.RequestAborted);
             foreach (var o in initial) await Send("ADDED", o);
             if (sendInitial)
             {
@@ -107,7 +108,8 @@ public sealed partial class RestHandler
                 if (ev.GroupResource != t.GroupResource) continue;
                 if (ns is not null && ev.Namespace != ns) continue;
                 var key = ObjectStore.Key(ev.Namespace, ev.Name);
-                bool matches = Matches(ev.Object);
+                var evObj = ev.ParseObject();
+                bool matches = Matches(evObj);
                 string? type = ev.Type switch
                 {
                     "DELETED" => known.Remove(key) || matches ? "DELETED" : null,
@@ -116,7 +118,9 @@ public sealed partial class RestHandler
                 };
                 if (ev.Type == "ADDED" && type == "MODIFIED") type = "ADDED";
                 if (type is null) continue;
-                await Send(type, _cluster.Present(t, ev.Object));
+                evObj["apiVersion"] = t.ApiVersion;
+                evObj["kind"] = t.Kind;
+                await Send(type, evObj);
             }
         }
         catch (OperationCanceledException) { }

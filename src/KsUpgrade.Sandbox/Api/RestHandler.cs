@@ -10,8 +10,14 @@ namespace KsUpgrade.Sandbox.Api;
 public sealed partial class RestHandler
 {
     private readonly SimulatedCluster _cluster;
+    private readonly string _token;
 
-    public RestHandler(SimulatedCluster cluster) => _cluster = cluster;
+    /// <param name="token">The sandbox's bearer token, handed out by serviceaccounts/token.</param>
+    public RestHandler(SimulatedCluster cluster, string token)
+    {
+        _cluster = cluster;
+        _token = token;
+    }
 
     /// <summary>Works out the Kubernetes verb of a request (for counting and the fault plan) without serving it.</summary>
     public static string VerbOf(string method, RequestInfo info, HttpContext ctx)
@@ -38,6 +44,16 @@ public sealed partial class RestHandler
         var method = ctx.Request.Method;
         bool dryRun = HttpIo.Query(ctx, "dryRun") == "All";
 
+        if (t.Virtual)
+        {
+            if (info.Verb != "create") throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
+            // Typed clients send reviews as protobuf; the answer does not depend on the question, so it is not decoded.
+            var review = (ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase)
+                ? new JsonObject()
+                : await HttpIo.ReadObjectAsync(ctx);
+            await HttpIo.WriteJsonAsync(ctx, 201, Reviews.Answer(t, review));
+            return;
+        }
         if (info.Subresource is not null)
         {
             await HandleSubresourceAsync(ctx, t, ns, info, dryRun);
@@ -179,11 +195,16 @@ public sealed partial class RestHandler
             try { after = Encoding.UTF8.GetString(Convert.FromBase64String(token)); }
             catch (FormatException) { throw ApiException.BadRequest("invalid continue token"); }
         }
-        var items = new JsonArray();
+        var accept = ctx.Request.Headers.Accept.ToString();
+        bool asTable = accept.Contains("as=Table", StringComparison.Ordinal);
+        bool asPartial = accept.Contains("as=PartialObjectMetadataList", StringComparison.Ordinal);
+        // Plain lists are written from each stored object's JSON text (no DOM copies) when the stored form is the served one.
+        var texts = new List<string>();
         var objects = new List<JsonObject>();
         string? next = null;
         long remaining = 0;
         string rv;
+        int count = 0;
         lock (_cluster.Store.Gate)
         {
             rv = _cluster.Store.CurrentResourceVersion.ToString();
@@ -191,37 +212,55 @@ public sealed partial class RestHandler
             {
                 if (after is not null && string.CompareOrdinal(key, after) <= 0) continue;
                 if (!labels.Matches(o["metadata"]?["labels"] as JsonObject) || !fields.Matches(o)) continue;
-                if (objects.Count >= limit)
+                if (count >= limit)
                 {
                     remaining++;
                     continue;
                 }
-                objects.Add(_cluster.Present(t, o));
-                if (objects.Count == limit) next = key;
+                count++;
+                if (!asTable && !asPartial && ObjectMeta.Str(o, "apiVersion") == t.ApiVersion && ObjectMeta.Str(o, "kind") == t.Kind)
+                    texts.Add(o.ToJsonString());
+                else
+                    objects.Add(_cluster.Present(t, o));
+                if (count == limit) next = key;
             }
         }
         if (remaining == 0) next = null;
         var cont = next is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(next));
-        var accept = ctx.Request.Headers.Accept.ToString();
-        if (accept.Contains("as=Table", StringComparison.Ordinal))
+        if (!asTable && !asPartial)
+        {
+            foreach (var o in objects) texts.Add(o.ToJsonString());
+            var meta = new JsonObject { ["resourceVersion"] = rv };
+            if (cont is not null) { meta["continue"] = cont; meta["remainingItemCount"] = remaining; }
+            var head = new JsonObject { ["kind"] = t.ListKind, ["apiVersion"] = t.ApiVersion, ["metadata"] = meta }.ToJsonString();
+            var sb = new StringBuilder(texts.Sum(x => x.Length + 1) + head.Length + 16);
+            sb.Append(head, 0, head.Length - 1).Append(",\"items\":[");
+            for (int i = 0; i < texts.Count; i++)
+            {
+                if (i > 0) sb.Append(',');
+                sb.Append(texts[i]);
+            }
+            sb.Append("]}");
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "application/json";
+            var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+            ctx.Response.ContentLength = bytes.Length;
+            await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
+            return;
+        }
+        if (asTable)
         {
             var table = TableBuilder.Build(t, objects, rv, cont, HttpIo.Query(ctx, "includeObject") == "Object");
             await HttpIo.WriteJsonAsync(ctx, 200, table);
             return;
         }
-        if (accept.Contains("as=PartialObjectMetadataList", StringComparison.Ordinal))
         {
             var partial = new JsonArray(objects.Select(o => (JsonNode)Partial(o)).ToArray());
             var list = ListObject(t, partial, rv, cont);
             list["kind"] = "PartialObjectMetadataList";
             list["apiVersion"] = "meta.k8s.io/v1";
             await HttpIo.WriteJsonAsync(ctx, 200, list);
-            return;
         }
-        foreach (var o in objects) items.Add(o);
-        var result = ListObject(t, items, rv, cont);
-        if (cont is not null) ((JsonObject)result["metadata"]!)["remainingItemCount"] = remaining;
-        await HttpIo.WriteJsonAsync(ctx, 200, result);
     }
 
     private static JsonObject Partial(JsonObject o) => new()

@@ -56,10 +56,20 @@ internal sealed partial class ControllerManager
             outcome = new JobOutcome(false, new[] { $"simulated failure of job {jobName} (sandbox fault plan)" });
         else
         {
-            foreach (var behaviour in _host.Behaviours)
+            // Behaviours run outside the store lock (they write through the cluster view, which takes it itself).
+            bool held = Monitor.IsEntered(_c.Store.Gate);
+            if (held) Monitor.Exit(_c.Store.Gate);
+            try
             {
-                outcome = behaviour.OnJobRun((JsonObject)job.DeepClone(), _c);
-                if (outcome is not null) break;
+                foreach (var behaviour in _host.Behaviours)
+                {
+                    outcome = behaviour.OnJobRun((JsonObject)job.DeepClone(), _c);
+                    if (outcome is not null) break;
+                }
+            }
+            finally
+            {
+                if (held) Monitor.Enter(_c.Store.Gate);
             }
         }
         outcome ??= new JobOutcome(true, Array.Empty<string>());
@@ -93,7 +103,8 @@ internal sealed partial class ControllerManager
             SetStatus(Pods, pod, podStatus);
         }
 
-        job = _c.Read(jt, ns, jobName)!;
+        job = _c.Read(jt, ns, jobName);
+        if (job is null || JobFinished(job)) return;
         var status = job["status"]?.DeepClone() as JsonObject ?? new JsonObject();
         status["active"] = 0;
         status["ready"] = 0;

@@ -9,13 +9,33 @@ internal sealed partial class ControllerManager
     private const string HashLabel = "pod-template-hash";
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
+    /// <summary>Template equality as typed clients see it: ignoring the hash label, nulls and empty objects/lists.</summary>
     private static bool EqualIgnoreHash(JsonNode? a, JsonNode? b)
     {
         var x = a?.DeepClone() as JsonObject;
         var y = b?.DeepClone() as JsonObject;
         (x?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
         (y?["metadata"]?["labels"] as JsonObject)?.Remove(HashLabel);
-        return JsonNode.DeepEquals(x, y);
+        return JsonNode.DeepEquals(DropEmpty(x), DropEmpty(y));
+    }
+
+    private static JsonNode? DropEmpty(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Select(kv => kv.Key).ToList())
+                {
+                    var v = DropEmpty(o[key]);
+                    if (v is null) o.Remove(key);
+                }
+                return o.Count == 0 ? null : o;
+            case JsonArray arr:
+                for (int i = 0; i < arr.Count; i++) DropEmpty(arr[i]);
+                return arr.Count == 0 ? null : arr;
+            default:
+                return node;
+        }
     }
 
     private void ReconcileDeployment(string ns, string name)
@@ -77,8 +97,20 @@ internal sealed partial class ControllerManager
             newRs = _c.Create(rst, ns, rs, false);
             owned.Add(newRs);
         }
+        if (newRs is not null)
+            AdoptOrphanPods(ns, selector, newRs);
         if (newRs is not null && !paused)
         {
+            // A rollback reuses the old replica set, which becomes the newest revision.
+            long rsRevision = long.TryParse(ObjectMeta.Str(newRs, "metadata", "annotations", RevisionAnnotation), out var rr) ? rr : 0;
+            if (rsRevision < maxRevision)
+            {
+                var copy = (JsonObject)newRs.DeepClone();
+                var ann = ObjectMeta.Meta(copy)["annotations"] as JsonObject ?? new JsonObject();
+                ann[RevisionAnnotation] = (maxRevision + 1).ToString();
+                ObjectMeta.Meta(copy)["annotations"] = ann;
+                newRs = _c.Update(rst, ns, ObjectMeta.Name(newRs), copy, false, false);
+            }
             if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) != replicas)
             {
                 var copy = (JsonObject)newRs.DeepClone();
@@ -92,6 +124,13 @@ internal sealed partial class ControllerManager
                 copy["spec"]!["replicas"] = 0;
                 _c.Update(rst, ns, ObjectMeta.Name(old), copy, false, false);
             }
+            // Old, scaled-down replica sets beyond revisionHistoryLimit go.
+            long historyLimit = ObjectMeta.Long(d, "spec", "revisionHistoryLimit") ?? 10;
+            var oldSets = owned.Where(rs => ObjectMeta.Uid(rs) != ObjectMeta.Uid(newRs))
+                .OrderByDescending(rs => long.TryParse(ObjectMeta.Str(rs, "metadata", "annotations", RevisionAnnotation), out var r) ? r : 0)
+                .ToList();
+            foreach (var surplus in oldSets.Skip((int)Math.Max(0, historyLimit)))
+                _c.DeleteObject(rst, ns, ObjectMeta.Name(surplus), new DeleteRequest { PropagationPolicy = "Background" });
             var rev = ObjectMeta.Str(newRs, "metadata", "annotations", RevisionAnnotation);
             if (rev is not null && ObjectMeta.Str(d, "metadata", "annotations", RevisionAnnotation) != rev)
             {
@@ -130,6 +169,24 @@ internal sealed partial class ControllerManager
                 complete ? $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" has successfully progressed."
                          : $"ReplicaSet \"{(newRs is null ? name : ObjectMeta.Name(newRs))}\" is progressing."));
         SetStatus(dt, d, status);
+    }
+
+    /// <summary>Pods the deployment selects that no controller owns (e.g. seeded ones) join its current replica set.</summary>
+    private void AdoptOrphanPods(string ns, JsonObject deploymentSelector, JsonObject rs)
+    {
+        var selector = LabelSelector.FromJson(deploymentSelector);
+        var hash = ObjectMeta.Str(rs, "spec", "template", "metadata", "labels", HashLabel);
+        foreach (var (_, pod) in _c.Store.List("pods", ns))
+        {
+            if (HasControllerOwner(pod) || pod["metadata"]?["deletionTimestamp"] is not null) continue;
+            if (!selector.Matches(pod["metadata"]?["labels"] as JsonObject)) continue;
+            var copy = _c.Present(Pods, pod);
+            var labels = ObjectMeta.Meta(copy)["labels"] as JsonObject ?? new JsonObject();
+            if (hash is not null) labels[HashLabel] = hash;
+            ObjectMeta.Meta(copy)["labels"] = labels;
+            ObjectMeta.Meta(copy)["ownerReferences"] = new JsonArray(ObjectMeta.OwnerRef(rs, "apps/v1", "ReplicaSet"));
+            _c.Update(Pods, ns, ObjectMeta.Name(copy), copy, false, false);
+        }
     }
 
     private void ReconcileReplicaSet(string ns, string name)

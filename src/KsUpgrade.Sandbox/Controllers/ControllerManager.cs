@@ -65,7 +65,7 @@ internal sealed partial class ControllerManager : IAsyncDisposable
         {
             try
             {
-                while (reader.TryRead(out var ev)) OnEvent(ev);
+                while (reader.TryRead(out var ev)) Guard(() => OnEvent(ev));
                 var now = DateTime.UtcNow;
                 while (_timers.TryPeek(out _, out var due) && due <= now)
                 {
@@ -92,9 +92,13 @@ internal sealed partial class ControllerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs controller work under the store lock (controllers read live objects), reporting rather than throwing.</summary>
     private void Guard(Action action)
     {
-        try { action(); }
+        try
+        {
+            lock (_c.Store.Gate) action();
+        }
         catch (ApiException e) when (e.Code is 409 or 404)
         {
             // A concurrent writer won; the resulting event brings us back.
@@ -107,7 +111,10 @@ internal sealed partial class ControllerManager : IAsyncDisposable
 
     private void OnEvent(StoreEvent ev)
     {
-        var o = ev.Object;
+        if (ev.GroupResource is not ("deployments.apps" or "replicasets.apps" or "statefulsets.apps" or "daemonsets.apps"
+            or "jobs.batch" or "pods" or "persistentvolumeclaims" or "storageclasses.storage.k8s.io" or "namespaces" or "nodes"))
+            return;
+        var o = ev.ParseObject();
         switch (ev.GroupResource)
         {
             case "deployments.apps": _dirty.Add(("Deployment", ev.Namespace, ev.Name)); break;

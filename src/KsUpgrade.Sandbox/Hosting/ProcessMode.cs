@@ -116,14 +116,22 @@ public static class ProcessMode
         catch (InvalidOperationException) { return false; }
     }
 
-    /// <summary>Writes {"clusters":[{"name","kubernetesVersion","objects":[...]}]} for every cluster.</summary>
+    /// <summary>Writes the state as a seed file ({"clusters":[{"name","kubernetesVersion",...,"objects":[...]}]}), loadable with --seed.</summary>
     private static void WriteState(SandboxHost host, string path)
     {
         var clusters = new JsonArray();
         foreach (var name in host.Contexts)
         {
             var state = host.StateOf(name);
-            clusters.Add(new JsonObject { ["name"] = name, ["objects"] = state["objects"]!.DeepClone() });
+            var seed = host.SeedOf(name);
+            clusters.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["kubernetesVersion"] = seed.KubernetesVersion,
+                ["jobRunSeconds"] = seed.JobRunSeconds,
+                ["podReadySeconds"] = seed.PodReadySeconds,
+                ["objects"] = state["objects"]!.DeepClone(),
+            });
         }
         File.WriteAllText(path, new JsonObject { ["clusters"] = clusters }.ToJsonString());
     }

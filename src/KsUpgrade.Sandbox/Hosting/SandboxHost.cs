@@ -57,6 +57,12 @@ public sealed class SandboxHost : IAsyncDisposable
 
     internal bool TryGetCluster(string name, out SimulatedCluster cluster) => _clusters.TryGetValue(name, out cluster!);
 
+    /// <summary>The cluster of that name, or null (e.g. a resolver for behaviours that reach other clusters).</summary>
+    public ISandboxClusterView? FindCluster(string name) => _clusters.TryGetValue(name, out var c) ? c : null;
+
+    /// <summary>The seed a cluster was started from (version, timings).</summary>
+    public SeedCluster SeedOf(string cluster) => Get(cluster).Seed;
+
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
         var host = new SandboxHost();
@@ -98,6 +104,7 @@ public sealed class SandboxHost : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>() });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, QuietLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, 0, lo => lo.UseHttps(server));

@@ -124,11 +124,21 @@ internal sealed class SandboxRouter
 
         if (info is not null)
         {
-            await new RestHandler(cluster).HandleAsync(ctx, info);
+            await new RestHandler(cluster, _host.Token).HandleAsync(ctx, info);
             return;
         }
         if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
         var segs = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segs is ["api"] or ["apis"] && AggregatedDiscovery.Requested(ctx.Request.Headers.Accept.ToString()))
+        {
+            var aggregated = AggregatedDiscovery.Build(cluster, core: segs[0] == "api");
+            var bytes = System.Text.Encoding.UTF8.GetBytes(aggregated.ToJsonString());
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = AggregatedDiscovery.ContentType;
+            ctx.Response.Headers.Vary = "Accept";
+            await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
+            return;
+        }
         JsonObject? doc = segs switch
         {
             ["version"] => DiscoveryDocuments.Version(cluster),

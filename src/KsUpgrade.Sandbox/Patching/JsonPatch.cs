@@ -75,7 +75,7 @@ public static class JsonPatch
     {
         var tokens = Tokens(path);
         if (tokens.Count == 0) return value ?? throw ApiException.BadRequest("cannot replace the document with null");
-        var parent = Resolve(doc, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        var parent = Resolve(doc, ParentPath(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -94,7 +94,7 @@ public static class JsonPatch
     {
         var tokens = Tokens(path);
         if (tokens.Count == 0) throw ApiException.BadRequest("cannot remove the document root");
-        var parent = Resolve(doc, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        var parent = Resolve(doc, ParentPath(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -109,6 +109,9 @@ public static class JsonPatch
         }
         return doc;
     }
+
+    private static string ParentPath(List<string> tokens) =>
+        tokens.Count <= 1 ? "" : "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape));
 
     private static string Escape(string t) => t.Replace("~", "~0").Replace("/", "~1");
 }

@@ -64,7 +64,7 @@ public static class ServerSideApply
                 entry["fieldsV1"] = s.ToFieldsV1();
             }
 
-            merged = (JsonObject)StrategicMergePatch.Apply(builtin ? current : StripLists(current, clean), clean)!;
+            merged = (JsonObject)(builtin ? StrategicMergePatch.Apply(current, clean) : StrategicMergePatch.ApplyAtomicLists(current, clean))!;
             var mineBefore = entries.FirstOrDefault(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
             if (mineBefore is not null)
             {
@@ -77,23 +77,25 @@ public static class ServerSideApply
             }
         }
 
-        entries.RemoveAll(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
-        entries.Add(new JsonObject
+        var previous = entries.FirstOrDefault(e => ObjectMeta.Str(e, "manager") == manager && ObjectMeta.Str(e, "operation") == "Apply");
+        var fieldsV1 = newSet.ToFieldsV1();
+        var applyEntry = new JsonObject
         {
             ["manager"] = manager,
             ["operation"] = "Apply",
             ["apiVersion"] = t.ApiVersion,
-            ["time"] = ObjectMeta.Now(),
+            // An unchanged field set keeps its time, so re-applying the same configuration is a no-op write.
+            ["time"] = previous is not null && JsonNode.DeepEquals(previous["fieldsV1"], fieldsV1) && ObjectMeta.Str(previous, "time") is { } kept
+                ? kept : ObjectMeta.Now(),
             ["fieldsType"] = "FieldsV1",
-            ["fieldsV1"] = newSet.ToFieldsV1(),
-        });
+            ["fieldsV1"] = fieldsV1,
+        };
+        int at = previous is null ? -1 : entries.IndexOf(previous);
+        if (at >= 0) entries[at] = applyEntry; else entries.Add(applyEntry);
         ObjectMeta.Meta(merged)["managedFields"] = new JsonArray(entries.Select(e => (JsonNode)e).ToArray());
         if (current is not null) ObjectMeta.Meta(merged)["resourceVersion"] = ObjectMeta.Str(current, "metadata", "resourceVersion");
         return merged;
     }
-
-    /// <summary>For custom resources every list is atomic: drop live lists the applied config replaces.</summary>
-    private static JsonObject StripLists(JsonObject current, JsonObject applied) => current;
 
     private static string Readable(string path) =>
         "." + string.Join(".", path.Split(FieldSet.Sep).Select(s => s.StartsWith("f:") ? s[2..] : "[" + s[2..] + "]")).Replace(".[", "[");

@@ -9,9 +9,12 @@ namespace KsUpgrade.Sandbox.Patching;
 /// </summary>
 public static class StrategicMergePatch
 {
-    public static JsonNode? Apply(JsonNode? original, JsonNode? patch) => Merge(original, patch, "");
+    public static JsonNode? Apply(JsonNode? original, JsonNode? patch) => Merge(original, patch, "", atomicLists: false);
 
-    private static JsonNode? Merge(JsonNode? original, JsonNode? patch, string path)
+    /// <summary>Merges with every list replaced (how apply treats custom resources, whose schemas we do not know).</summary>
+    public static JsonNode? ApplyAtomicLists(JsonNode? original, JsonNode? patch) => Merge(original, patch, "", atomicLists: true);
+
+    private static JsonNode? Merge(JsonNode? original, JsonNode? patch, string path, bool atomicLists)
     {
         if (patch is not JsonObject p) return patch?.DeepClone();
         var directive = Directive(p);
@@ -38,10 +41,10 @@ public static class StrategicMergePatch
                     result.Remove(key);
                     break;
                 case JsonArray list:
-                    result[key] = MergeList(result[key] as JsonArray, list, childPath);
+                    result[key] = atomicLists ? StripDirectives(list) : MergeList(result[key] as JsonArray, list, childPath);
                     break;
                 case JsonObject child:
-                    result[key] = Merge(result[key], child, childPath);
+                    result[key] = Merge(result[key], child, childPath, atomicLists);
                     break;
                 default:
                     result[key] = kv.Value.DeepClone();
@@ -102,8 +105,8 @@ public static class StrategicMergePatch
                 if (idx >= 0) result.RemoveAt(idx);
                 continue;
             }
-            if (idx >= 0) result[idx] = Merge(result[idx], pe, path + "[]");
-            else result.Add(Merge(null, pe, path + "[]"));
+            if (idx >= 0) result[idx] = Merge(result[idx], pe, path + "[]", false);
+            else result.Add(Merge(null, pe, path + "[]", false));
         }
         return result;
     }

@@ -24,7 +24,8 @@ public interface ISandboxClusterView
 
 /// <summary>
 /// A pluggable behaviour for simulated workloads. The sandbox asks each registered behaviour, in order,
-/// when a Job's pod finishes; the first non-null outcome wins, else the default (success, or the fault plan) applies.
+/// when a Job's pod finishes; the first non-null outcome wins, else the default (success) applies. A Job the fault
+/// plan names fails without any behaviour being asked (so tests can force failures of jobs behaviours answer).
 /// </summary>
 public interface IWorkloadBehaviour
 {

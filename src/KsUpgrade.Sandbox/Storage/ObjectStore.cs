@@ -15,7 +15,7 @@ public sealed class ObjectStore
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<(string Gr, string Ns, string Name)>> _byOwner = new(StringComparer.Ordinal);
     private readonly LinkedList<StoreEvent> _history = new();
-    private const int HistoryLimit = 50_000;
+    private const int HistoryLimit = 20_000;
     private long _oldestHistoryRv = 1000;
     private readonly List<Channel<StoreEvent>> _subscribers = new();
 
@@ -61,7 +61,7 @@ public sealed class ObjectStore
             meta["resourceVersion"] = (++_rv).ToString();
             m[key] = obj;
             Index(gr, ns, name, obj);
-            if (recordEvent) Publish(new StoreEvent(existed ? "MODIFIED" : "ADDED", gr, ns, name, _rv, (JsonObject)obj.DeepClone()));
+            if (recordEvent) Publish(new StoreEvent(existed ? "MODIFIED" : "ADDED", gr, ns, name, _rv, obj.ToJsonString()));
             return obj;
         }
     }
@@ -74,7 +74,7 @@ public sealed class ObjectStore
             Unindex(gr, ns, name, old);
             var snapshot = (JsonObject)old.DeepClone();
             snapshot["metadata"]!["resourceVersion"] = (++_rv).ToString();
-            Publish(new StoreEvent("DELETED", gr, ns, name, _rv, snapshot));
+            Publish(new StoreEvent("DELETED", gr, ns, name, _rv, snapshot.ToJsonString()));
             return old;
         }
     }

@@ -79,7 +79,7 @@ public sealed partial class SimulatedCluster
         Validation.Validate(t, body);
         if (t.Kind == "CustomResourceDefinition") PrepareCrd(body);
         if (dryRun) return body;
-        Store.Put(t.GroupResource, body);
+        Store.Put(t.GroupResource, body, recordEvent: !_loading);
         if (t.Kind == "CustomResourceDefinition") Registry.ApplyCrd(body);
         return body;
     }

@@ -23,20 +23,28 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
         ClusterName = seed.Name;
     }
 
+    private bool _loading;
+
     /// <summary>Loads the seed's objects (CRDs first), without events.</summary>
     public void LoadSeed()
     {
+        _loading = true;
+        try { LoadSeedCore(); } finally { _loading = false; }
+    }
+
+    private void LoadSeedCore()
+    {
         var objects = Seed.Objects;
         foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") == "CustomResourceDefinition"))
-            Upsert(o);
+            Load(o);
         foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") == "Namespace"))
-            Upsert(o);
+            Load(o);
         // Every cluster has these namespaces.
         foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
             if (Store.Get("namespaces", "", ns) is null)
-                Upsert(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+                Load(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
         foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") is not ("CustomResourceDefinition" or "Namespace")))
-            Upsert(o);
+            Load(o);
     }
 
     public ResourceType TypeOf(JsonObject obj)
@@ -90,19 +98,21 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
     public JsonObject Upsert(JsonObject obj)
     {
         var t = TypeOf(obj);
-        lock (Store.Gate)
-        {
-            var ns = t.Namespaced ? ObjectMeta.Namespace(obj) : "";
-            var name = ObjectMeta.Name(obj);
-            var existing = Store.Get(t.GroupResource, ns, name);
-            var copy = (JsonObject)obj.DeepClone();
-            if (existing is null) return Present(t, CreateCore(t, ns, copy, dryRun: false, fromApi: false));
-            var meta = ObjectMeta.Meta(copy);
-            meta["resourceVersion"] = null;
-            meta.Remove("resourceVersion");
-            return Present(t, UpdateCore(t, ns, name, copy, statusOnly: false, dryRun: false, fromApi: false));
-        }
+        lock (Store.Gate) return Present(t, UpsertCore(t, obj));
     }
+
+    private JsonObject UpsertCore(ResourceType t, JsonObject obj)
+    {
+        var ns = t.Namespaced ? ObjectMeta.Namespace(obj) : "";
+        var name = ObjectMeta.Name(obj);
+        var existing = Store.Get(t.GroupResource, ns, name);
+        var copy = (JsonObject)obj.DeepClone();
+        if (existing is null) return CreateCore(t, ns, copy, dryRun: false, fromApi: false);
+        ObjectMeta.Meta(copy).Remove("resourceVersion");
+        return UpdateCore(t, ns, name, copy, statusOnly: false, dryRun: false, fromApi: false);
+    }
+
+    private void Load(JsonObject obj) => UpsertCore(TypeOf(obj), obj);
 
     public bool Delete(string apiVersion, string resource, string? ns, string name)
     {

@@ -88,7 +88,15 @@ public sealed class KubectlReadTests : IClassFixture<SandboxFixture>
         Assert.Equal(new[] { "crashed", "done" }, await Names("status.phase!=Running"));
         Assert.DoesNotContain("runner", await Names("status.phase!=Running"));
         Assert.Equal(new[] { "runner" }, await Names("spec.nodeName=worker1,metadata.name=runner"));
-        Assert.Equal(new[] { "done" }, await Names("metadata.namespace=team-a"));
+        Assert.Equal(new[] { "done" }, await Names("metadata.namespace=team-a,status.phase=Succeeded"));
+        Assert.Equal(new[] { "done", "installer-5d8f7c-abcde" }, await Names("metadata.namespace=team-a"));
+    }
+
+    [Fact]
+    public async Task Auth_reviews_answer_that_the_token_may_do_everything()
+    {
+        Assert.Equal("yes", (await _f.Kubectl.OkAsync("auth", "can-i", "delete", "pods", "-A")).Trim());
+        Assert.Contains("sandbox-admin", await _f.Kubectl.OkAsync("auth", "whoami"));
     }
 
     [Fact]

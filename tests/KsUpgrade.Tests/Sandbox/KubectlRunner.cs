@@ -8,17 +8,33 @@ public sealed record KubectlResult(int ExitCode, string StdOut, string StdErr)
     public override string ToString() => $"exit {ExitCode}\nstdout: {StdOut}\nstderr: {StdErr}";
 }
 
-/// <summary>Runs the real kubectl binary against a kubeconfig (own discovery cache directory, bounded time).</summary>
+/// <summary>Runs the real kubectl binary against a kubeconfig (a test-only discovery cache directory, bounded time).</summary>
 public sealed class KubectlRunner
 {
     public const string KubectlPath = "/usr/bin/kubectl";
     private readonly string _kubeconfig;
     private readonly string _cacheDir;
 
+    /// <summary>
+    /// One discovery cache per test process (kubectl keys it by server host and port; every sandbox has its own port),
+    /// removed when the process exits.
+    /// </summary>
+    private static readonly string SharedCacheDir = CreateCacheDir();
+
+    private static string CreateCacheDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"ksupgrade-kubectl-cache-{Environment.ProcessId}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return dir;
+    }
+
     public KubectlRunner(string kubeconfig)
     {
         _kubeconfig = kubeconfig;
-        _cacheDir = Path.Combine(Path.GetTempPath(), "ksupgrade-kubectl-cache-" + Guid.NewGuid().ToString("N")[..8]);
+        _cacheDir = SharedCacheDir;
     }
 
     public Task<KubectlResult> RunAsync(params string[] args) => RunWithInputAsync(null, args);

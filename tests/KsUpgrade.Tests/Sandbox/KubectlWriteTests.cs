@@ -80,6 +80,9 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         cm = Store.Get("v1", "configmaps", "apps", "ssa")!;
         Assert.Equal("3", cm["data"]!["a"]!.GetValue<string>());
         Assert.Null(cm["data"]!["b"]);
+        var rv = cm["metadata"]!["resourceVersion"]!.GetValue<string>();
+        await _f.Kubectl.OkWithInputAsync(v2, "apply", "--server-side", "-f", "-");
+        Assert.Equal(rv, Store.Get("v1", "configmaps", "apps", "ssa")!["metadata"]!["resourceVersion"]!.GetValue<string>());
 
         // Another manager changing an owned field conflicts unless forced.
         var conflict = await _f.Kubectl.RunWithInputAsync(v1, "apply", "--server-side", "--field-manager=other", "-f", "-");
@@ -258,5 +261,64 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
         Assert.Equal(2, w["metadata"]!["generation"]!.GetValue<long>());
         await _f.Kubectl.OkAsync("patch", "widget", "w1", "-n", "apps", "--subresource=status", "--type", "merge", "-p", """{"status":{"ready":true}}""");
         Assert.True(Store.Get("example.com/v1", "widgets", "apps", "w1")!["status"]!["ready"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Scaling_a_seeded_deployment_to_zero_removes_its_unowned_pod()
+    {
+        Assert.NotNull(Store.Get("v1", "pods", "team-a", "installer-5d8f7c-abcde"));
+        await _f.Kubectl.OkAsync("scale", "deployment/installer", "-n", "team-a", "--replicas=0");
+        await SandboxFixture.EventuallyAsync(() => Store.Get("v1", "pods", "team-a", "installer-5d8f7c-abcde") is null, "seeded installer pod deleted");
+        var r = await _f.Kubectl.OkAsync("get", "pods", "-n", "team-a", "-l", "app in (ks-install, installer)", "-o", "name");
+        Assert.Equal("", r.Trim());
+    }
+
+    [Fact]
+    public async Task Drain_cordons_the_node_and_evicts_its_pods()
+    {
+        await _f.Kubectl.OkWithInputAsync(Deployment("drainme", "d:1", 3, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/drainme", "-n", "apps", "--timeout=20s");
+        try
+        {
+            await _f.Kubectl.OkAsync("drain", "worker2", "--ignore-daemonsets", "--force", "--timeout=20s");
+            Assert.True(Store.Get("v1", "nodes", null, "worker2")!["spec"]!["unschedulable"]!.GetValue<bool>());
+            Assert.DoesNotContain(PodsOf("drainme"), p => p["spec"]?["nodeName"]?.GetValue<string>() == "worker2");
+            await SandboxFixture.EventuallyAsync(() => PodsOf("drainme").Count(p => p["status"]?["phase"]?.GetValue<string>() == "Running") == 3, "3 pods running elsewhere");
+        }
+        finally
+        {
+            await _f.Kubectl.OkAsync("uncordon", "worker2");
+        }
+    }
+
+    [Fact]
+    public async Task Service_account_tokens_are_the_sandbox_token()
+    {
+        await _f.Kubectl.OkAsync("create", "serviceaccount", "robot", "-n", "apps");
+        Assert.NotNull(Store.Get("v1", "serviceaccounts", "apps", "robot"));
+        var token = (await _f.Kubectl.OkAsync("create", "token", "robot", "-n", "apps")).Trim();
+        Assert.True(token == _f.Host.Token, "kubectl create token did not hand out the sandbox token");
+        var missing = await _f.Kubectl.RunAsync("create", "token", "nobody", "-n", "apps");
+        Assert.NotEqual(0, missing.ExitCode);
+    }
+
+    [Fact]
+    public async Task Rollout_undo_goes_back_to_the_previous_replica_set()
+    {
+        await _f.Kubectl.OkWithInputAsync(Deployment("undo", "u:1", 1, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        await _f.Kubectl.OkWithInputAsync(Deployment("undo", "u:2", 1, "x"), "apply", "-f", "-");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        List<JsonObject> Sets() => Store.List("apps/v1", "replicasets", "apps").Where(r => r["metadata"]!["name"]!.GetValue<string>().StartsWith("undo-")).ToList();
+        Assert.Equal(2, Sets().Count);
+
+        await _f.Kubectl.OkAsync("rollout", "undo", "deployment/undo", "-n", "apps");
+        await _f.Kubectl.OkAsync("rollout", "status", "deployment/undo", "-n", "apps", "--timeout=20s");
+        Assert.Equal("u:1", Store.Get("apps/v1", "deployments", "apps", "undo")!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        var sets = Sets();
+        Assert.Equal(2, sets.Count);
+        var active = sets.Single(r => r["spec"]!["replicas"]!.GetValue<long>() == 1);
+        Assert.Equal("u:1", active["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        Assert.Equal("3", active["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!.GetValue<string>());
     }
 }

@@ -209,4 +209,52 @@ public sealed class KubernetesClientTests : IClassFixture<SandboxFixture>
         Assert.Equal("False", node.Status.Conditions.Single(c => c.Type == "Ready").Status);
         _f.Host.SetNodeReady(SandboxFixture.Cluster, "worker2", true);
     }
+
+    [Fact]
+    public async Task Scale_subresource_delete_collection_and_pod_logs()
+    {
+        using var k = Client();
+        var labels = new Dictionary<string, string> { ["app"] = "kc-scaled" };
+        await k.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "kc-scaled", NamespaceProperty = "team-a" },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 2,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta
+                    {
+                        Labels = labels,
+                        Annotations = new Dictionary<string, string> { ["sandbox.ksupgrade.io/log"] = "hello from the template" },
+                    },
+                    Spec = new V1PodSpec { Containers = new List<V1Container> { new() { Name = "c", Image = "img" } } },
+                },
+            },
+        }, "team-a");
+        var scale = await k.AppsV1.ReadNamespacedDeploymentScaleAsync("kc-scaled", "team-a");
+        Assert.Equal(2, scale.Spec.Replicas);
+        await SandboxFixture.EventuallyAsync(() => k.CoreV1.ListNamespacedPod("team-a", labelSelector: "app=kc-scaled").Items.Count(p => p.Status.Phase == "Running") == 2, "two running pods");
+        var pod = k.CoreV1.ListNamespacedPod("team-a", labelSelector: "app=kc-scaled").Items[0];
+        using (var log = await k.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, "team-a"))
+            Assert.Equal("hello from the template\n", await new StreamReader(log).ReadToEndAsync());
+
+        await k.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch("""{"spec":{"replicas":0}}""", V1Patch.PatchType.MergePatch), "kc-scaled", "team-a");
+        Assert.Equal(0, (await k.AppsV1.ReadNamespacedDeploymentAsync("kc-scaled", "team-a")).Spec.Replicas);
+        await SandboxFixture.EventuallyAsync(() => k.CoreV1.ListNamespacedPod("team-a", labelSelector: "app=kc-scaled").Items.Count == 0, "pods gone after scaling to 0");
+        scale.Spec.Replicas = 1;
+        scale.Metadata.ResourceVersion = null;
+        await k.AppsV1.ReplaceNamespacedDeploymentScaleAsync(scale, "kc-scaled", "team-a");
+        Assert.Equal(1, (await k.AppsV1.ReadNamespacedDeploymentAsync("kc-scaled", "team-a")).Spec.Replicas);
+
+        for (int i = 0; i < 3; i++)
+            await k.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta { Name = $"bulk{i}", Labels = new Dictionary<string, string> { ["bulk"] = i < 2 ? "yes" : "no" } },
+            }, "team-a");
+        await k.CoreV1.DeleteCollectionNamespacedConfigMapAsync("team-a", labelSelector: "bulk=yes");
+        var left = (await k.CoreV1.ListNamespacedConfigMapAsync("team-a", labelSelector: "bulk")).Items.Select(c => c.Metadata.Name);
+        Assert.Equal(new[] { "bulk2" }, left);
+    }
 }

@@ -37,6 +37,9 @@ public static class TestSeed
             Pod("apps", "runner", "Running", "worker1"),
             Pod("apps", "crashed", "Failed", "worker1"),
             Pod("team-a", "done", "Succeeded", "worker2"),
+            // A seeded deployment whose pod no replica set owns (as seeds describe ks-installer).
+            Deployment("team-a", "installer"),
+            Pod("team-a", "installer-5d8f7c-abcde", "Running", "worker1", app: "installer"),
         };
         return new SeedCluster { Name = name, KubernetesVersion = Version, Objects = objects, JobRunSeconds = 0.3, PodReadySeconds = 0.1 };
     }
@@ -70,14 +73,31 @@ public static class TestSeed
         return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = meta, ["data"] = new JsonObject { ["k"] = name } };
     }
 
-    private static JsonObject Pod(string ns, string name, string phase, string? node)
+    private static JsonObject Deployment(string ns, string name) => new()
+    {
+        ["apiVersion"] = "apps/v1", ["kind"] = "Deployment",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["generation"] = 1 },
+        ["spec"] = new JsonObject
+        {
+            ["replicas"] = 1,
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = name } },
+                ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "installer:v3.4.1" }) },
+            },
+        },
+        ["status"] = new JsonObject { ["observedGeneration"] = 1, ["replicas"] = 1, ["readyReplicas"] = 1, ["availableReplicas"] = 1, ["updatedReplicas"] = 1 },
+    };
+
+    private static JsonObject Pod(string ns, string name, string phase, string? node, string? app = null)
     {
         var spec = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }) };
         if (node is not null) spec["nodeName"] = node;
         return new JsonObject
         {
             ["apiVersion"] = "v1", ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = name } },
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = app ?? name } },
             ["spec"] = spec,
             ["status"] = new JsonObject { ["phase"] = phase },
         };
