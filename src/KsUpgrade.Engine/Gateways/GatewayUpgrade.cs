@@ -68,19 +68,15 @@ public static class GatewayUpgrade
     public static Task<KsGatewayUpgradeResult> UpdateOneAsync(KsCluster cluster, string name, GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct) =>
         UpdateOneCoreAsync(cluster, GatewayNames.GatewayOf(name), options, () => CheckPreconditionsAsync(cluster, options, ct), log, ct);
 
-    /// <summary>The --set values of upgrade-reference §4 for one gateway.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> DynamicJobSets(string gatewayName, GatewayUpgradeOptions options) => new[]
-    {
-        Kv("upgrade.enabled", "true"),
-        Kv("upgrade.dynamic", "true"),
-        Kv("upgrade.config.jobs.gateway.enabled", "true"),
-        Kv("upgrade.config.jobs.gateway.dynamicOptions.gatewayName", gatewayName),
-        Kv("global.imageRegistry", options.ImageRegistry),
-        Kv("global.tag", options.Tag),
-        Kv("upgrade.image.tag", options.EffectiveUpgradeImageTag),
-    };
-
-    private static KeyValuePair<string, string> Kv(string k, string v) => new(k, v);
+    /// <summary>The --set values of upgrade-reference §4 for one gateway (the helm layer's list; it validates registry, tag and name).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> DynamicJobSets(string gatewayName, GatewayUpgradeOptions options) =>
+        Helm.KsCoreChartValues.DynamicSets(new Helm.KsCoreImageSettings
+            {
+                Tag = options.Tag,
+                ImageRegistry = options.ImageRegistry,
+                UpgradeImageTag = options.UpgradeImageTag,
+            }, gatewayName)
+            .Select(s => new KeyValuePair<string, string>(s.Key, s.Value)).ToList();
 
     /// <summary>PVC ks-upgrade in kubesphere-system, and the ks-core release on appVersion v4.*.</summary>
     public static async Task CheckPreconditionsAsync(KsCluster cluster, GatewayUpgradeOptions options, CancellationToken ct)

@@ -18,15 +18,16 @@ public static class ReleaseSecrets
         foreach (var s in secrets)
         {
             var rev = int.TryParse(s.Label("version"), out var r) ? r : 0;
-            JsonObject? body = null;
-            try { body = Decode(s.Str("data", "release")); }
-            catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException) { }
+            Helm.HelmRelease? body = null;
+            var data = s.Str("data", "release");
+            try { if (!string.IsNullOrEmpty(data)) body = Helm.HelmReleaseDecoder.Decode(Convert.FromBase64String(data), s.Name()); }
+            catch (Exception e) when (e is FormatException or KsUpgradeException) { }
             result.Add(new ReleaseRevision(release, rev,
-                body.Str("info", "status") ?? s.Label("status") ?? "unknown",
+                body?.Status ?? s.Label("status") ?? "unknown",
                 s.Name(),
-                body.Str("chart", "metadata", "appVersion"),
-                body.Str("chart", "metadata", "version"),
-                body.Str("manifest")));
+                NonEmpty(body?.AppVersion),
+                NonEmpty(body?.ChartVersion),
+                NonEmpty(body?.Manifest)));
         }
         return result.OrderBy(r => r.Revision).ToList();
     }
@@ -37,21 +38,11 @@ public static class ReleaseSecrets
     public static async Task<ReleaseRevision?> LatestDeployedAsync(IKubeApi api, string ns, string release, CancellationToken ct) =>
         (await ListAsync(api, ns, release, ct).ConfigureAwait(false)).LastOrDefault(r => r.Status == "deployed");
 
-    /// <summary>data.release: base64 (of the Secret field, already one level in JSON) of base64 of gzip of JSON.</summary>
-    internal static JsonObject? Decode(string? dataRelease)
-    {
-        if (string.IsNullOrEmpty(dataRelease)) return null;
-        var once = Convert.FromBase64String(dataRelease);
-        var bytes = Convert.FromBase64String(Encoding.ASCII.GetString(once));
-        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        {
-            using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-            using var ms = new MemoryStream();
-            gz.CopyTo(ms);
-            bytes = ms.ToArray();
-        }
-        return JsonNode.Parse(bytes) as JsonObject;
-    }
+    private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>data.release (the Secret field as JSON gives it) decoded to the release JSON, through the helm layer's decoder.</summary>
+    internal static JsonObject? Decode(string? dataRelease) =>
+        string.IsNullOrEmpty(dataRelease) ? null : Helm.HelmReleaseDecoder.ToJson(Helm.HelmReleaseDecoder.Decode(Convert.FromBase64String(dataRelease)));
 
     /// <summary>Encodes a release body as helm stores it (for tests and fixtures).</summary>
     public static string Encode(JsonObject release)
