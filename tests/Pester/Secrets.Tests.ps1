@@ -1,0 +1,74 @@
+BeforeDiscovery {
+    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KsModulePath) -Force
+    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    $script:Kubectl = if ($env:KSUPGRADE_KUBECTL) { $env:KSUPGRADE_KUBECTL } else { (Get-Command kubectl -ErrorAction SilentlyContinue).Source }
+    $script:Fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
+    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-secrets-" + [guid]::NewGuid())
+    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+    $script:Marker = 'MARKER-SECRET-' + [guid]::NewGuid().ToString('N')
+
+    function Invoke-AllStreams([scriptblock] $Script) {
+        # Every stream (output, error, warning, verbose, debug, information) and the error records' details, as text.
+        $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'; $InformationPreference = 'Continue'
+        $records = & { try { & $Script } catch { $_; $_.Exception.ToString(); $_.ScriptStackTrace } } *>&1
+        ($records | ForEach-Object { $_; if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.Exception.ToString() } } | Out-String -Width 400)
+    }
+}
+AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
+
+Describe 'No secret in any stream' -Skip:(-not $script:HasKubectl) {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+        $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
+        $script:Token = (Select-String -Path $script:Sandbox.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+        & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host -n kubesphere-system create secret generic marker-secret --from-literal="password=$($script:Marker)" | Out-Null
+        $script:Transcript = Join-Path $script:Dir 'transcript.txt'
+        Start-Transcript -Path $script:Transcript -IncludeInvocationHeader | Out-Null
+    }
+    AfterAll {
+        Stop-Transcript | Out-Null
+        $script:Sandbox | Stop-KsSandbox -Confirm:$false
+    }
+
+    It 'the token is long enough to be recognised' {
+        $script:Token.Length | Should -BeGreaterThan 20
+    }
+
+    It 'keeps the token and Secret data out of every stream of <Name>' -ForEach @(
+        @{ Name = 'Connect-KsCluster (kubeconfig)'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host } }
+        @{ Name = 'Connect-KsCluster (content)'; Run = { Connect-KsCluster -KubeconfigContent (Get-Content -Raw $script:Sandbox.Kubeconfig) -Context host } }
+        @{ Name = 'Connect-KsCluster (token, wrong server)'; Run = { Connect-KsCluster -Server 'https://127.0.0.1:1' -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 2 } }
+        @{ Name = 'Test-KsCluster'; Run = { $script:HostCluster | Test-KsCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') } }
+        @{ Name = 'Backup-KsCluster'; Run = { Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'backup') -Confirm:$false } }
+        @{ Name = 'Invoke-KsHostUpgrade -WhatIf'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf } }
+        @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 120 -Confirm:$false } }
+        @{ Name = 'Get-KsMemberCluster'; Run = { $script:HostCluster | Get-KsMemberCluster } }
+        @{ Name = 'Remove-KsMemberTaint'; Run = { Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false } }
+        @{ Name = 'Get-KsGateway'; Run = { $script:HostCluster | Get-KsGateway } }
+        @{ Name = 'Update-KsGateway'; Run = { Update-KsGateway -Cluster $script:HostCluster -All -Chart (Join-Path $script:Fixtures 'ks-core') -JobTimeout 120 -Confirm:$false } }
+        @{ Name = 'Remove-KsLegacyGateway'; Run = { Remove-KsLegacyGateway -Cluster $script:HostCluster -Confirm:$false } }
+    ) {
+        $text = Invoke-AllStreams $Run
+        $text | Should -Not -BeNullOrEmpty
+        $text | Should -Not -Match ([regex]::Escape($script:Token))
+        $text | Should -Not -Match ([regex]::Escape($script:Marker))
+    }
+
+    It 'the backup holds the Secret, in owner-only files' {
+        $file = Join-Path $script:Dir 'backup/backup-kubesphere-system.yaml'
+        $file | Should -Exist
+        (Get-Content -Raw $file) | Should -Match 'marker-secret'
+        if (-not $IsWindows) { [int][IO.File]::GetUnixFileMode($file) | Should -Be ([Convert]::ToInt32('600', 8)) }
+    }
+
+    It 'the transcript holds neither' {
+        $text = Get-Content -Raw $script:Transcript
+        $text | Should -Not -Match ([regex]::Escape($script:Token))
+        $text | Should -Not -Match ([regex]::Escape($script:Marker))
+    }
+}
