@@ -54,6 +54,17 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
         (Get-KsMemberCluster -Cluster $script:HostCluster -Name member1).Schedulable | Should -BeFalse
     }
 
+    It 'pipes a member upgrade result into Remove-KsMemberTaint on the host' {
+        $member2 = $script:Sandbox.Clusters | Where-Object Context -eq 'member2'
+        $result = $member2 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart `
+            -BackupPath (Join-Path $script:Dir 'member2-backup') -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+        $result.Succeeded | Should -BeTrue
+        # Without -HostCluster the taint stays until removed: the result carries the member's name to the host.
+        $untainted = $result | Remove-KsMemberTaint -Cluster $script:HostCluster -Confirm:$false -WarningAction SilentlyContinue
+        $untainted.Name | Should -Be 'member2'
+        $untainted.Schedulable | Should -BeFalse
+    }
+
     It 'checks the upgraded host as PostUpgrade by default' {
         $report = $script:HostCluster | Test-KsCluster -WarningAction SilentlyContinue
         $report.Phase | Should -Be 'PostUpgrade'

@@ -1,0 +1,102 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KsModulePath) -Force
+    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-connect-" + [guid]::NewGuid())
+    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+}
+AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
+
+Describe 'Connect-KsCluster against the sandbox' {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+        $kc = Get-Content -Raw $script:Sandbox.Kubeconfig
+        $script:Token = [regex]::Match($kc, '(?m)^\s*token:\s*"?([^"\s]+)').Groups[1].Value
+        $script:Server = [regex]::Match($kc, '(?m)^\s*server:\s*"?([^"\s]+)').Groups[1].Value
+        $caData = [regex]::Match($kc, '(?m)^\s*certificate-authority-data:\s*"?([^"\s]+)').Groups[1].Value
+        $script:CaFile = Join-Path $script:Dir 'ca.crt'
+        [IO.File]::WriteAllBytes($script:CaFile, [Convert]::FromBase64String($caData))
+    }
+    AfterAll { $script:Sandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'connects with -Server, -Token and -CertificateAuthority and reads versions and role' {
+        $c = Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -CertificateAuthority $script:CaFile
+        $c.KubernetesVersion | Should -Match '^v1\.26'
+        $c.KubeSphereVersion | Should -Be 'v3.4.1'
+        $c.Role | Should -Be 'Host'
+    }
+
+    It 'refuses a server whose certificate the given CA did not sign' {
+        $otherCa = Join-Path $script:Dir 'other-ca.crt'
+        $rsa = [Security.Cryptography.RSA]::Create(2048)
+        $req = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=other', $rsa, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $cert = $req.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(1))
+        Set-Content -Path $otherCa -Value ("-----BEGIN CERTIFICATE-----`n" + [Convert]::ToBase64String($cert.RawData, 'InsertLineBreaks') + "`n-----END CERTIFICATE-----")
+        $err = $null
+        try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -CertificateAuthority $otherCa -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterUnreachable*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+    }
+
+    It 'fails with Unauthorized for a wrong token, naming the server but not the token' {
+        $err = $null
+        try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString 'wrong-token-1234567890' -AsPlainText -Force) -CertificateAuthority $script:CaFile -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.Unauthorized*'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        "$err" | Should -Match ([regex]::Escape($script:Server))
+        "$err" | Should -Not -Match 'wrong-token-1234567890'
+    }
+
+    It 'merges several kubeconfig files, first file winning, and picks the context' {
+        $second = Join-Path $script:Dir 'second.yaml'
+        New-TestKubeconfig -Path $second -Server 'https://127.0.0.1:1' -Context 'host' | Out-Null
+        $c = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig, $second -Context host
+        $c.Server | Should -Be $script:Server
+    }
+
+    It 'reads $env:KUBECONFIG when no kubeconfig is given' {
+        $old = $env:KUBECONFIG
+        try {
+            $env:KUBECONFIG = $script:Sandbox.Kubeconfig
+            (Connect-KsCluster -Context member2).Role | Should -Be 'Member'
+        }
+        finally { $env:KUBECONFIG = $old }
+    }
+}
+
+Describe 'Tab completion' {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+    }
+    AfterAll { $script:Sandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'completes -Context from the kubeconfig given' {
+        $line = "Connect-KsCluster -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context mem"
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('member1', 'member2')
+    }
+
+    It 'completes -Seed with the named seeds' {
+        $line = 'Start-KsSandbox -Seed ks34-m'
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('ks34-member', 'ks34-multicluster')
+    }
+
+    It 'completes -Name of Remove-KsMemberTaint from the cluster' {
+        $line = "Remove-KsMemberTaint -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name m"
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('member1', 'member2')
+    }
+
+    It 'completes -Name of Update-KsGateway from the cluster' {
+        $line = "Update-KsGateway -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name kubesphere-router-k"
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('kubesphere-router-kubesphere-system')
+    }
+
+    It 'is silent (no completions, no error) when the cluster cannot be reached' {
+        $bad = New-TestKubeconfig -Path (Join-Path $script:Dir 'unreachable.yaml') -Server "https://127.0.0.1:$(Get-FreeTcpPort)" -Context 'x'
+        $line = "Get-KsGateway -Kubeconfig '$bad' -Name k"
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches | Should -BeNullOrEmpty
+    }
+}
