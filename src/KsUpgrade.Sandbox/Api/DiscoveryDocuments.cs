@@ -8,7 +8,7 @@ namespace KsUpgrade.Sandbox.Api;
 /// OpenAPI v3 index and per-group-version documents. The OpenAPI documents are deliberately small: each resource's PATCH
 /// operation carries its group-version-kind and a fieldValidation parameter, which is what kubectl and helm look for to
 /// leave validation to the server (the sandbox accepts any fields). No schemas are served; kubectl then builds strategic
-/// merge patches from its compiled-in types. /openapi/v2 is not served (404).
+/// merge patches from its compiled-in types. /openapi/v2 is served by <see cref="OpenApiV2Document"/>.
 /// </summary>
 public static class DiscoveryDocuments
 {

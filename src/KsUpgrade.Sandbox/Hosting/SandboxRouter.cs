@@ -139,6 +139,11 @@ internal sealed class SandboxRouter
             await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
             return;
         }
+        if (segs is ["openapi", "v2"])
+        {
+            await OpenApiV2Document.WriteAsync(ctx, cluster);
+            return;
+        }
         JsonObject? doc = segs switch
         {
             ["version"] => DiscoveryDocuments.Version(cluster),
