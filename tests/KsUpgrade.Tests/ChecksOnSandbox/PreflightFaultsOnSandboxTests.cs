@@ -77,4 +77,24 @@ public sealed class PreflightFaultsOnSandboxTests : IClassFixture<HealthyBaselin
         Assert.Contains("AgentUnavailable", result.Message);
         Assert.DoesNotContain("member2", result.Message);
     }
+
+    [Fact]
+    public async Task InterruptedUpgrade_PendingRevisionOverDeployed_RemedyDeletesItsSecretOrRollsBack()
+    {
+        // What an interrupted `helm upgrade` leaves: revision 2 still deployed, revision 3 pending-upgrade.
+        var seed = SandboxChecks.LoadHostSeed();
+        HelmReleaseSecrets.AddRevision(seed, "kubesphere-system", "ks-core", from: 2, revision: 3, "pending-upgrade", "1.1.5", "v4.1.3");
+        await using var host = await SandboxChecks.StartAsync(seed);
+
+        var run = await SandboxChecks.RunAsync(host, SandboxChecks.HealthyRequest());
+        var result = run.Report["KsCoreReleaseNotPending"]!;
+
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("sh.helm.release.v1.ks-core.v3", result.Message);
+        Assert.Contains("kubectl -n kubesphere-system delete secret sh.helm.release.v1.ks-core.v3", result.Remedy);
+        Assert.Contains("helm rollback ks-core 2 -n kubesphere-system", result.Remedy);
+        Assert.Equal(KsCheckPhase.Preflight, run.Report.Phase);
+        Assert.Equal("v3.4.1", run.Report.KubeSphereVersion); // the pending v4 revision does not count as upgraded
+        Assert.Equal(run.StateBefore, run.StateAfter);
+    }
 }
