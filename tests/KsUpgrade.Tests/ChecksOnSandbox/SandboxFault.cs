@@ -1,0 +1,126 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Checks;
+using KsUpgrade.Sandbox.Hosting;
+using KsUpgrade.Sandbox.Seeds;
+
+namespace KsUpgrade.Tests.ChecksOnSandbox;
+
+/// <summary>
+/// One fault injected alone into the healthy ks34-host seed, and what docs/checks.md says it must change:
+/// check <see cref="CheckId"/> gets <see cref="Status"/> and names <see cref="Offender"/>; the checks in
+/// <see cref="SkippedDependents"/> become Skipped; every other check keeps its healthy status.
+/// </summary>
+public sealed record SandboxFault(
+    string Name,
+    string CheckId,
+    KsCheckStatus Status,
+    string Offender,
+    string[] SkippedDependents,
+    Func<SeedCluster, SeedCluster>? EditSeed = null,
+    Action<SandboxHost>? AfterStart = null,
+    Func<CheckRequest, CheckRequest>? EditRequest = null)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>The faults of issue 4's test list, each as a real change to the sandbox (or to the run's inputs).</summary>
+public static class SandboxFaults
+{
+    public const string NotReadyNode = "host-worker-2";
+    public const string InstallerPod = "ks-installer-bspc6bvx7x-kcsn9";
+    public const string NotReadyMember = "member1";
+    private const string LogAnnotation = "sandbox.ksupgrade.io/log";
+
+    public static IReadOnlyList<SandboxFault> All { get; } = new SandboxFault[]
+    {
+        new("NotReadyNode", "NodesReady", KsCheckStatus.Failed, NotReadyNode, [],
+            AfterStart: host => host.SetNodeReady(SandboxChecks.Cluster, NotReadyNode, ready: false)),
+
+        new("NoDefaultStorageClass", "DefaultStorageClass", KsCheckStatus.Failed, "local", [],
+            EditSeed: seed =>
+            {
+                var annotations = (JsonObject)SandboxChecks.Find(seed, "StorageClass", null, "local")["metadata"]!["annotations"]!;
+                Assert.True(annotations.Remove("storageclass.kubernetes.io/is-default-class"));
+                return seed;
+            }),
+
+        new("Kubernetes120", "KubernetesVersion", KsCheckStatus.Failed, "v1.20.15", ["KubernetesVersionSupported"],
+            EditSeed: seed => SandboxChecks.WithKubernetesVersion(seed, "v1.20.15")),
+
+        new("KubeSphere332", "KubeSphereVersion", KsCheckStatus.Failed, "v3.3.2", [],
+            EditSeed: seed =>
+            {
+                SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer")["metadata"]!["labels"]!["version"] = "v3.3.2";
+                return seed;
+            }),
+
+        // docs/checks.md: KubeSphereVersion, ClusterRole and EtcdEndpoints are "Skipped: no cc".
+        new("NoClusterConfiguration", "ClusterConfiguration", KsCheckStatus.Failed, "ks-installer",
+            ["KubeSphereVersion", "ClusterRole", "EtcdEndpoints"],
+            EditSeed: seed =>
+            {
+                Assert.True(seed.Objects.Remove(SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer")));
+                return seed;
+            }),
+
+        new("InstallerRunning", "KsInstallerIdle", KsCheckStatus.Failed, InstallerPod, [],
+            EditSeed: seed =>
+            {
+                var pod = SandboxChecks.Find(seed, "Pod", "kubesphere-system", InstallerPod);
+                var annotations = (JsonObject)pod["metadata"]!["annotations"]!;
+                var log = (string)annotations[LogAnnotation]!;
+                Assert.Contains("Welcome to KubeSphere!", log);
+                // The installer is still at its tasks: the log stops before the banner.
+                var cut = log[..log.IndexOf("Welcome to KubeSphere!", StringComparison.Ordinal)];
+                cut = cut[..(cut.LastIndexOf('\n') + 1)];
+                annotations[LogAnnotation] = cut + "TASK [ks-core/prepare : KubeSphere | Creating KubeSphere directory] *****\n";
+                return seed;
+            }),
+
+        new("PendingKsCore", "KsCoreReleaseNotPending", KsCheckStatus.Failed, "sh.helm.release.v1.ks-core.v2", [],
+            AfterStart: host => host.SetHelmReleaseStatus(SandboxChecks.Cluster, "kubesphere-system", "ks-core", "pending-upgrade")),
+
+        new("MemberNotReady", "MembersReady", KsCheckStatus.Warning, NotReadyMember, [],
+            EditSeed: seed =>
+            {
+                var cluster = SandboxChecks.Find(seed, "Cluster", null, NotReadyMember);
+                var ready = ((JsonArray)cluster["status"]!["conditions"]!).OfType<JsonObject>().Single(c => (string?)c["type"] == "Ready");
+                ready["status"] = "False";
+                ready["reason"] = "AgentUnavailable";
+                ready["message"] = "The agent of the member cluster is not connected";
+                return seed;
+            }),
+
+        new("AdoptionConflict", "ChartAdoption", KsCheckStatus.Failed, SandboxChecks.NewClusterRole, [],
+            EditSeed: seed =>
+            {
+                // Created by hand before the upgrade: no managed-by label, no meta.helm.sh annotations.
+                seed.Objects.Add(new JsonObject
+                {
+                    ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+                    ["kind"] = "ClusterRole",
+                    ["metadata"] = new JsonObject { ["name"] = SandboxChecks.NewClusterRole },
+                    ["rules"] = new JsonArray(),
+                });
+                return seed;
+            }),
+
+        new("MalformedValues", "ValuesFile", KsCheckStatus.Failed, "broken-values.yaml", [],
+            EditRequest: req => Copy(req, values: LocalValuesInspector.InspectText("upgrade:\n  enabled: [true\n", "broken-values.yaml"))),
+
+        new("HelmMissing", "HelmVersion", KsCheckStatus.Failed, "helm", [],
+            EditRequest: req => Copy(req, helm: new FixedHelmProbe(HelmProbeResult.NotFound("helm was not found on PATH")))),
+    };
+
+    public static SandboxFault Get(string name) => All.Single(f => f.Name == name);
+
+    private static CheckRequest Copy(CheckRequest req, ValuesFindings? values = null, IHelmProbe? helm = null) => new()
+    {
+        Phase = req.Phase,
+        Values = values ?? req.Values,
+        ChartResources = req.ChartResources,
+        Helm = helm ?? req.Helm,
+        TargetChartVersion = req.TargetChartVersion,
+        TargetAppVersion = req.TargetAppVersion,
+    };
+}
