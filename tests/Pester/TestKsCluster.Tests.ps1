@@ -73,6 +73,18 @@ Describe 'Test-KsCluster with faults, one at a time' {
         $failed[0].Message | Should -Match ([regex]::Escape($node.metadata.name))
         ($warnings -join "`n") | Should -Match 'NodesReady'
         $script:Host1 | Test-KsCluster -Quiet -WarningAction SilentlyContinue | Should -BeExactly $false
+
+        # A failed report stops the upgrade before anything changes; -Force lets it through (previewed here).
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $script:Host1.Context
+        $values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
+        $chart = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core'
+        $err = $null
+        try { $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.PreflightFailed*'
+        "$err" | Should -Match 'NodesReady'
+        $preview = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -Force -WhatIf -BackupPath (Join-Path $script:Dir 'forced') -WarningAction SilentlyContinue
+        ($preview.Steps | Where-Object Name -eq 'Preflight').Status | Should -Not -Be 'Failed'
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $script:Host1.Context | Should -Be $before
     }
 
     It 'fails KsCoreReleaseNotPending for a pending ks-core release, with the secret to delete in the remedy' {

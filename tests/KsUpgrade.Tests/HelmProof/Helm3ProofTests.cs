@@ -104,6 +104,25 @@ public sealed class Helm3ProofTests : IAsyncLifetime
         Assert.DoesNotContain(_host.Cluster("proof").List("v1", "secrets", Ns), s => s["metadata"]!["labels"]?["owner"]?.GetValue<string>() == "helm");
     }
 
+    [Fact]
+    public async Task Helm3_with_a_wrong_token_gets_401()
+    {
+        var kubeconfig = Path.Combine(_dir, "wrong-token.kubeconfig");
+        var text = await File.ReadAllTextAsync(_host.KubeconfigPath);
+        await File.WriteAllTextAsync(kubeconfig, System.Text.RegularExpressions.Regex.Replace(text, "token: \"?[^\"\\s]+\"?", "token: \"not-the-sandbox-token\""));
+        var psi = new ProcessStartInfo(HelmPath()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "list", "-A", "--kubeconfig", kubeconfig }) psi.ArgumentList.Add(a);
+        psi.Environment["HELM_CONFIG_HOME"] = Path.Combine(_dir, "config");
+        psi.Environment["HELM_CACHE_HOME"] = Path.Combine(_dir, "cache");
+        using var p = Process.Start(psi)!;
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.NotEqual(0, p.ExitCode);
+        // client-go words a 401 Unauthorized this way
+        Assert.True(stderr.Contains("the server has asked for the client to provide credentials"), stderr);
+        Assert.Equal(0, _host.Cluster("proof").List("v1", "secrets", Ns).Count);
+    }
+
     private async Task<string> StatusAsync() =>
         JsonNode.Parse(await HelmAsync("status", "proof", "-n", Ns, "-o", "json"))!["info"]!["status"]!.GetValue<string>();
 
