@@ -10,7 +10,7 @@ public sealed record HelmSetValue(string Key, string Value)
 
 /// <summary>helm template (only the given template, optionally with --dry-run=server so lookup sees the cluster).</summary>
 public sealed record HelmTemplateCall(string Release, string Namespace, string Chart, string? ShowOnly,
-    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSetValue> Sets, bool DryRunServer)
+    IReadOnlyList<string> ValuesFiles, IReadOnlyList<HelmSetValue> Sets, bool DryRunServer, bool IsUpgrade = false)
 {
     /// <summary>The exact helm arguments (without kubeconfig/context flags, which the helm layer adds).</summary>
     public IReadOnlyList<string> Arguments()
@@ -20,6 +20,7 @@ public sealed record HelmTemplateCall(string Release, string Namespace, string C
         foreach (var s in Sets) a.AddRange(new[] { "--set", s.ToString() });
         foreach (var f in ValuesFiles) a.AddRange(new[] { "--values", f });
         if (DryRunServer) a.Add("--dry-run=server");
+        if (IsUpgrade) a.Add("--is-upgrade");
         return a;
     }
 }
@@ -48,6 +49,9 @@ public sealed record HelmUpgradeOutcome(int? Revision, string? Status);
 /// </summary>
 public interface IUpgradeHelm
 {
+    /// <summary>helm's major version (helm 4 builds and validates every kind a chart renders, even under template).</summary>
+    Task<int> MajorVersionAsync(CancellationToken ct) => Task.FromResult(3);
+
     /// <summary>Runs helm template; returns the rendered multi-document YAML (stdout).</summary>
     Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct);
 

@@ -15,31 +15,65 @@ internal sealed class PrepareJobStep : IUpgradeStep
     public string Name => "PrepareJob";
     public bool Mutating => true;
 
-    internal sealed record Rendered(IReadOnlyList<(ResourceKind Kind, JsonObject Object)> Objects, bool DeleteOldJob);
+    /// <summary>
+    /// The plan's state: the rendered objects (null when rendering must wait until <paramref name="NewCrds"/> are served),
+    /// whether an old job is deleted first, and the chart CRDs the cluster does not serve yet.
+    /// </summary>
+    internal sealed record Rendered(IReadOnlyList<(ResourceKind Kind, JsonObject Object)>? Objects, bool DeleteOldJob, IReadOnlyList<JsonObject> NewCrds)
+    {
+        public HelmTemplateCall? Request { get; init; }
+    }
 
-    public static HelmTemplateCall Request(UpgradeContext c) => new(UpgradeContext.Release, UpgradeContext.Namespace, c.Parameters.Chart,
+    /// <summary>The render, as upgrade.sh does it; helm 4 also gets --is-upgrade (its template otherwise checks ownership as an install would).</summary>
+    public static HelmTemplateCall Request(UpgradeContext c, int helmMajor = 3) => new(UpgradeContext.Release, UpgradeContext.Namespace, c.Parameters.Chart,
         Template, c.ValuesFiles,
-        new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(c.ImageSets()).ToList(), DryRunServer: true);
+        new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(c.ImageSets()).ToList(), DryRunServer: true, IsUpgrade: helmMajor >= 4);
+
+    /// <summary>
+    /// helm 4 builds every kind of the whole chart when it renders with --dry-run=server, so kinds the chart introduces
+    /// (e.g. Repository) must be served first. Only CRDs the cluster does not have yet are added here; the CRDs of kinds
+    /// the v3 cluster already serves are updated by ApplyCrds after the prepare phase, as upgrade.sh orders it.
+    /// </summary>
+    private static async Task<IReadOnlyList<JsonObject>> NewCrdsAsync(UpgradeContext c, CancellationToken ct)
+    {
+        var chart = await c.ChartAsync(ct).ConfigureAwait(false);
+        var missing = new List<JsonObject>();
+        foreach (var file in chart.Crds)
+            foreach (var crd in YamlJson.ReadDocuments(file.Yaml).Where(d => d.Str("kind") == "CustomResourceDefinition"))
+                if (await c.Api.GetAsync(ResourceKind.CustomResourceDefinitions, null, crd.Name(), ct).ConfigureAwait(false) is null)
+                    missing.Add(crd);
+        return missing;
+    }
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
         var chart = await c.ChartAsync(ct).ConfigureAwait(false);
         if (chart.Version == "1.1.4")
             c.Log.Warning("Chart ks-core 1.1.4: its prepare job mounts no volume, so the backups ks-upgrade takes during prepare are lost. Use chart 1.1.5.");
-        var request = Request(c);
+        var helmMajor = await c.Helm.MajorVersionAsync(ct).ConfigureAwait(false);
+        var newCrds = helmMajor >= 4 ? await NewCrdsAsync(c, ct).ConfigureAwait(false) : Array.Empty<JsonObject>();
+        var request = Request(c, helmMajor);
+        var objects = newCrds.Count == 0 ? await RenderAsync(c, request, ct).ConfigureAwait(false) : null;
+        var old = await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, JobName, ct).ConfigureAwait(false);
+        var actions = new List<string>();
+        if (old is not null) actions.Add($"Delete Job {UpgradeContext.Namespace}/{JobName} and its pods");
+        actions.AddRange(newCrds.Select(d => $"Apply (server-side) CustomResourceDefinition {d.Name()}, new in the chart (helm {helmMajor} renders only kinds the cluster serves)"));
+        actions.Add("Render: " + await c.Helm.DescribeTemplateAsync(request, ct).ConfigureAwait(false));
+        if (objects is null) actions.Add("Apply (server-side) the rendered objects (a ConfigMap and Job prepare-upgrade)");
+        else actions.AddRange(objects.Select(o => $"Apply (server-side) {o.Kind.Kind} {KubeJson.Ref(o.Object.Namespace(), o.Object.Name())}"));
+        actions.Add($"Wait up to {c.Parameters.JobTimeout.TotalSeconds:0} s for Job {UpgradeContext.Namespace}/{JobName} to complete");
+        return new StepPlan($"Job {UpgradeContext.Namespace}/{JobName}", actions) { State = new Rendered(objects, old is not null, newCrds) with { Request = request } };
+    }
+
+    private static async Task<IReadOnlyList<(ResourceKind Kind, JsonObject Object)>> RenderAsync(UpgradeContext c, HelmTemplateCall request, CancellationToken ct)
+    {
         var yaml = await c.Helm.TemplateAsync(request, ct).ConfigureAwait(false);
         var objects = await RenderedManifest.ResolveAsync(c.Api, yaml, UpgradeContext.Namespace, ct).ConfigureAwait(false);
         if (objects.Count == 0)
             throw new KsUpgradeException(ErrorIds.ValuesInvalid, KsErrorCategory.InvalidData,
                 $"helm rendered nothing from {Template}: the values file does not enable the upgrade.", c.Parameters.ValuesPath)
                 { Remedy = "Set upgrade.enabled: true in the values file (ks-core-values.yaml)." };
-        var old = await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, JobName, ct).ConfigureAwait(false);
-        var actions = new List<string>();
-        if (old is not null) actions.Add($"Delete Job {UpgradeContext.Namespace}/{JobName} and its pods");
-        actions.Add("Render: " + await c.Helm.DescribeTemplateAsync(request, ct).ConfigureAwait(false));
-        actions.AddRange(objects.Select(o => $"Apply (server-side) {o.Kind.Kind} {KubeJson.Ref(o.Object.Namespace(), o.Object.Name())}"));
-        actions.Add($"Wait up to {c.Parameters.JobTimeout.TotalSeconds:0} s for Job {UpgradeContext.Namespace}/{JobName} to complete");
-        return new StepPlan($"Job {UpgradeContext.Namespace}/{JobName}", actions) { State = new Rendered(objects, old is not null) };
+        return objects;
     }
 
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
@@ -48,7 +82,13 @@ internal sealed class PrepareJobStep : IUpgradeStep
         const string ns = UpgradeContext.Namespace;
         var runner = new JobRunner(c.Api, c.Log) { PollInterval = c.PollInterval };
         await runner.DeleteAsync(ns, JobName, c.Parameters.JobTimeout, ct).ConfigureAwait(false);
-        await RenderedManifest.ApplyAllAsync(c.Api, rendered.Objects, force: true, c.Log.Verbose, ct).ConfigureAwait(false);
+        foreach (var crd in rendered.NewCrds)
+        {
+            await c.Api.ApplyAsync(ResourceKind.CustomResourceDefinitions, null, crd, force: true, ct).ConfigureAwait(false);
+            c.Log.Verbose($"Applied CustomResourceDefinition {crd.Name()} (new in the chart) before rendering.");
+        }
+        var objects = rendered.Objects ?? await RenderAsync(c, rendered.Request!, ct).ConfigureAwait(false);
+        await RenderedManifest.ApplyAllAsync(c.Api, objects, force: true, c.Log.Verbose, ct).ConfigureAwait(false);
         var outcome = await runner.WaitAsync(ns, JobName, c.Parameters.JobTimeout, ct).ConfigureAwait(false);
         var tail = string.Join(Environment.NewLine, outcome.LastLines(20));
         switch (outcome.End)

@@ -27,8 +27,11 @@ public sealed class HelmClientUpgradeHelm : IUpgradeHelm
         ValueFiles = c.ValuesFiles,
         Sets = c.Sets.Select(s => new HelmSet(s.Key, s.Value)).ToList(),
         DryRunServer = c.DryRunServer,
+        IsUpgrade = c.IsUpgrade,
         Kube = _kube,
     };
+
+    public async Task<int> MajorVersionAsync(CancellationToken ct) => (await _helm.VersionAsync(ct).ConfigureAwait(false)).Major;
 
     internal HelmUpgradeRequest Map(HelmUpgradeCall c) => new()
     {

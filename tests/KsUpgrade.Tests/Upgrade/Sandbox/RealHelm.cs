@@ -20,6 +20,15 @@ public sealed class RealHelm : IUpgradeHelm
 
     public List<IReadOnlyList<string>> Calls { get; } = new();
 
+    public async Task<int> MajorVersionAsync(CancellationToken ct)
+    {
+        var (code, stdout, _) = await RunAsync(new[] { "version", "--short" }, null, ct);
+        Assert.Equal(0, code);
+        var m = Regex.Match(stdout, @"v(\d+)\.");
+        Assert.True(m.Success, stdout);
+        return int.Parse(m.Groups[1].Value);
+    }
+
     public async Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         var (code, stdout, stderr) = await RunAsync(request.Arguments(), null, ct);

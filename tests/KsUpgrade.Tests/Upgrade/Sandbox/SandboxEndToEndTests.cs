@@ -81,13 +81,10 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
     [HelmFact]
     public Task Host_then_member_upgrade_end_to_end_with_helm3() => HostThenMemberAsync(HelmTool.Path!);
 
-    // The sandbox now serves /openapi/v2, so helm 4.1.4 validates the rendered objects. What stops the run is helm 4
-    // itself, as on a real v3.4 cluster: its `template --dry-run=server` builds the whole chart like an install, so
-    // (1) the Repository (kubesphere.io/v1alpha1) of templates/extensions-museum.yaml has no REST mapping until the
-    // chart's CRDs are applied (step ApplyCrds comes after PrepareJob), and (2) the install-time ownership check refuses
-    // ConfigMap kubesphere-config (not Helm-owned until ks-upgrade adopts it) unless --is-upgrade is given.
-    // Engine change needed: ApplyCrds before PrepareJob (at least with helm 4) and --is-upgrade on the prepare render.
-    [Fact(Skip = "engine: with helm 4 the prepare render needs the chart CRDs applied first and --is-upgrade (see comment)")]
+    // helm 4's `template --dry-run=server` builds every kind of the chart like an install: the PrepareJob step adds the
+    // chart's CRDs the cluster does not serve yet (e.g. Repository) before rendering, and renders with --is-upgrade
+    // (else the install-time ownership check refuses ConfigMap kubesphere-config, adopted only by ks-upgrade).
+    [Fact]
     public async Task Host_then_member_upgrade_end_to_end_with_helm4()
     {
         var helm4 = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ksupgrade", "tools", "helm-v4.1.4", "helm");
