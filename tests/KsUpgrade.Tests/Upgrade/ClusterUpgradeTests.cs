@@ -79,6 +79,41 @@ public sealed class ClusterUpgradeTests
     }
 
     [Fact]
+    public async Task With_helm_4_the_prepare_render_comes_after_the_charts_new_CRDs_and_uses_is_upgrade()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.MajorVersion = 4;
+        Assert.Null(h.Api.Find(ResourceKind.CustomResourceDefinitions, null, "users.iam.kubesphere.io"));
+
+        // -WhatIf: the plan names the CRD it would add first, and nothing is rendered or changed
+        h.Log.Approve = false;
+        var preview = await h.RunAsync();
+        var prepare = preview.Steps.Single(s => s.Name == "PrepareJob");
+        Assert.Equal(KsUpgradeStepStatus.WhatIf, prepare.Status);
+        Assert.Contains("CustomResourceDefinition users.iam.kubesphere.io, new in the chart", prepare.Detail);
+        Assert.Contains("--is-upgrade", prepare.Detail);
+        Assert.Empty(h.Helm.Templates);
+        Assert.Empty(h.Api.Mutations);
+
+        // the real run: the CRD is served when helm renders, and the upgrade completes
+        h.Log.Approve = true;
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        Assert.True(h.Helm.Templates.Single().IsUpgrade);
+        Assert.Equal(new[] { true }, h.Helm.CrdPresentAtTemplate);
+    }
+
+    [Fact]
+    public async Task With_helm_3_the_prepare_render_is_upgrade_shs()
+    {
+        using var h = new UpgradeHarness();
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded);
+        Assert.False(h.Helm.Templates.Single().IsUpgrade);
+        Assert.Equal(new[] { false }, h.Helm.CrdPresentAtTemplate); // CRDs come after the prepare phase, as upgrade.sh orders it
+    }
+
+    [Fact]
     public async Task WhatIf_changes_nothing_and_lists_every_step_with_its_objects()
     {
         using var h = new UpgradeHarness();

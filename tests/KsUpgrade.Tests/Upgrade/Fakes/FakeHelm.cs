@@ -11,6 +11,14 @@ public sealed class FakeHelm : IUpgradeHelm
     public FakeHelm(FakeKubeApi api) => _api = api;
 
     public List<HelmTemplateCall> Templates { get; } = new();
+
+    /// <summary>The helm major version the fake claims to be.</summary>
+    public int MajorVersion { get; set; } = 3;
+
+    /// <summary>For each template call, whether CRD users.iam.kubesphere.io existed at that moment.</summary>
+    public List<bool> CrdPresentAtTemplate { get; } = new();
+
+    public Task<int> MajorVersionAsync(CancellationToken ct) => Task.FromResult(MajorVersion);
     public List<HelmUpgradeCall> Upgrades { get; } = new();
     public string PreHookLog { get; set; } = "I1125 executor.go: pre-upgrade core done";
     public string PostHookLog { get; set; } = "I1125 executor.go: post-upgrade core done";
@@ -62,6 +70,7 @@ public sealed class FakeHelm : IUpgradeHelm
     public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         Templates.Add(request);
+        CrdPresentAtTemplate.Add(_api.Find(ResourceKind.CustomResourceDefinitions, null, "users.iam.kubesphere.io") is not null);
         return Task.FromResult(PrepareYaml);
     }
 
