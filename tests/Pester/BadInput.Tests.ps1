@@ -353,7 +353,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             Assert-NoMutation
         }
 
-        It 'a user whose exec credential plugin fails (<Plugin>): CredentialPluginFailed, no stack trace, nothing the plugin printed' -ForEach @(
+        It 'a user whose exec credential plugin fails (<Plugin>): CredentialPluginFailed, no stack trace, nothing the plugin printed' -Skip:$IsWindows -ForEach @(
             @{ Plugin = '/bin/false' }, @{ Plugin = 'prints a non-credential' }
         ) {
             $command = '/bin/false'
