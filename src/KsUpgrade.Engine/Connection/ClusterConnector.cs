@@ -87,6 +87,18 @@ public static class ClusterConnector
         {
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(set.Merged, ctx.Name);
         }
+        catch (k8s.Exceptions.KubeConfigException e) when (e.Message.StartsWith("external exec failed", StringComparison.Ordinal))
+        {
+            // KubernetesClient's message carries the inner exception's stack trace (and could carry the plugin's output): never shown.
+            var user = ctx.ContextDetails?.User;
+            var command = set.Merged.Users?.FirstOrDefault(u => u.Name == user)?.UserCredentials?.ExternalExecution?.Command;
+            var why = e.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase) ? "it did not finish in time"
+                : e.Message.Contains("deserialization", StringComparison.Ordinal) ? "it printed no ExecCredential JSON on its standard output (did it fail?)"
+                : "it could not be run";
+            throw new KsUpgradeException(ErrorIds.CredentialPluginFailed, KsErrorCategory.AuthenticationError,
+                $"The exec credential plugin '{command}' of user '{user}' (context '{ctx.Name}') gave no credential: {why}.", ctx.Name)
+            { Remedy = $"Run the plugin by hand (e.g. to log in again) and check it prints an ExecCredential; or use a token (-Server with -Token)." };
+        }
         catch (Exception e) when (e is not KsUpgradeException)
         {
             throw new KsUpgradeException(ErrorIds.KubeconfigInvalid, KsErrorCategory.InvalidData,

@@ -31,6 +31,7 @@ public static class GatewayUpgrade
     public static async Task<IReadOnlyList<KsGatewayUpgradeResult>> UpdateAsync(KsCluster cluster, IReadOnlyList<string> names,
         GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
     {
+        ValidateImages(options);
         var results = new List<KsGatewayUpgradeResult>();
         var catalog = await GatewayCatalog.ReadAllAsync(cluster, Store(options), ct).ConfigureAwait(false);
         var gateways = names.Select(GatewayNames.GatewayOf).Distinct(StringComparer.Ordinal)
@@ -67,6 +68,10 @@ public static class GatewayUpgrade
     /// </summary>
     public static Task<KsGatewayUpgradeResult> UpdateOneAsync(KsCluster cluster, string name, GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct) =>
         UpdateOneCoreAsync(cluster, GatewayNames.GatewayOf(name), options, () => CheckPreconditionsAsync(cluster, options, ct), log, ct);
+
+    /// <summary>Registry and tags are checked before the cluster is read, so a hostile value fails first, whatever the cluster's state.</summary>
+    private static void ValidateImages(GatewayUpgradeOptions options) =>
+        new Helm.KsCoreImageSettings { Tag = options.Tag, ImageRegistry = options.ImageRegistry, UpgradeImageTag = options.UpgradeImageTag }.Validate();
 
     /// <summary>The --set values of upgrade-reference §4 for one gateway (the helm layer's list; it validates registry, tag and name).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> DynamicJobSets(string gatewayName, GatewayUpgradeOptions options) =>

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
-using KsUpgrade.Engine.Kube;
-using KsUpgrade.Engine.Yaml;
+using KsUpgrade.Engine.Values;
 
 namespace KsUpgrade.Engine.Upgrade;
 
@@ -40,12 +39,9 @@ internal static partial class InputValidation
         if (!File.Exists(path))
             throw new KsUpgradeException(ErrorIds.ValuesInvalid, KsErrorCategory.ObjectNotFound, $"The values file '{path}' does not exist.", path)
                 { Remedy = "Pass -ValuesPath with your ks-core-values.yaml." };
-        var text = File.ReadAllText(path);
-        if (YamlSyntax.Check(text) is { } error)
-            throw new KsUpgradeException(ErrorIds.ValuesInvalid, KsErrorCategory.ParserError,
-                $"The values file '{path}' is not valid YAML: line {error.Line}, column {error.Column}: {error.Problem}.", path);
-        var root = YamlJson.ReadDocuments(text).FirstOrDefault();
-        if (root.Bool("upgrade", "enabled") != true)
+        // The values layer's loader: size cap, line/column on syntax errors, bounded alias expansion (no YAML bomb).
+        var values = UpgradeValues.Load(path);
+        if (!values.UpgradeEnabled)
             throw new KsUpgradeException(ErrorIds.ValuesInvalid, KsErrorCategory.InvalidData,
                 $"The values file '{path}' does not set upgrade.enabled: true; the ks-upgrade jobs would not be rendered.", path)
                 { Remedy = "Use the upgrade values of the official guide (upgrade.enabled: true and an upgrade.config section)." };

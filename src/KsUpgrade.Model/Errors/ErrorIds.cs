@@ -10,6 +10,8 @@ public static class ErrorIds
     public const string Unauthorized = "KsUpgrade.Unauthorized";
     public const string Forbidden = "KsUpgrade.Forbidden";
     public const string NotKubernetes = "KsUpgrade.NotKubernetes";
+    /// <summary>The kubeconfig user's exec credential plugin failed or printed no credential.</summary>
+    public const string CredentialPluginFailed = "KsUpgrade.CredentialPluginFailed";
     public const string InCluster = "KsUpgrade.InClusterUnavailable";
     public const string ApiError = "KsUpgrade.ApiError";
     public const string ValuesInvalid = "KsUpgrade.ValuesInvalid";

@@ -29,7 +29,18 @@ public static class SeedFile
     public static IReadOnlyList<SeedCluster> Load(string path, IReadOnlyDictionary<string, int>? scale,
         Func<string, IReadOnlyDictionary<string, int>?, IReadOnlyList<SeedCluster>> named)
     {
-        var root = YamlJson.Parse(File.ReadAllText(path)) as JsonObject
+        JsonNode? parsed;
+        try { parsed = YamlJson.Parse(File.ReadAllText(path)); }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InvalidDataException($"Seed file {path}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}.", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's way of saying the text ends inside an unclosed flow collection or quote.
+            throw new InvalidDataException($"Seed file {path}: not valid YAML: it ends inside an unclosed '[', '{{' or quote.", e);
+        }
+        var root = parsed as JsonObject
                    ?? throw new InvalidDataException($"Seed file {path}: expected a mapping with 'clusters'.");
         if (root["clusters"] is not JsonArray clusters || clusters.Count == 0)
             throw new InvalidDataException($"Seed file {path}: 'clusters' must be a non-empty list.");
