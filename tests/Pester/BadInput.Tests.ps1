@@ -263,9 +263,9 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'ExtensionVersion'; ErrorId = 'KsUpgrade.ParameterInvalid' }
             @{ Cmdlet = 'Invoke-KsMemberUpgrade'; Parameter = 'Tag'; ErrorId = 'KsUpgrade.ParameterInvalid' }
             @{ Cmdlet = 'Invoke-KsMemberUpgrade'; Parameter = 'ImageRegistry'; ErrorId = 'KsUpgrade.ParameterInvalid' }
-            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'Tag'; ErrorId = 'KsUpgrade.InvalidParameter' }
-            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'ImageRegistry'; ErrorId = 'KsUpgrade.InvalidParameter' }
-            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'UpgradeImageTag'; ErrorId = 'KsUpgrade.InvalidParameter' }
+            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'Tag'; ErrorId = 'KsUpgrade.ParameterInvalid' }
+            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'ImageRegistry'; ErrorId = 'KsUpgrade.ParameterInvalid' }
+            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'UpgradeImageTag'; ErrorId = 'KsUpgrade.ParameterInvalid' }
         ) {
             foreach ($value in $script:HostileValues) {
                 $err = switch ($Cmdlet) {

@@ -12,8 +12,8 @@ public static class HelmErrorIds
     /// <summary>A helm release secret could not be decoded.</summary>
     public const string HelmReleaseInvalid = "KsUpgrade.HelmReleaseInvalid";
 
-    /// <summary>A parameter (registry, tag, gateway name, role) is malformed; found before anything runs.</summary>
-    public const string InvalidParameter = "KsUpgrade.InvalidParameter";
+    /// <summary>A parameter (registry, tag, gateway name, role) is malformed; found before anything runs. The same id the upgrade uses for its parameters.</summary>
+    public const string InvalidParameter = "KsUpgrade.ParameterInvalid";
 
     /// <summary>helm did not finish within its process timeout.</summary>
     public const string HelmTimeout = "KsUpgrade.HelmTimeout";
