@@ -6,49 +6,7 @@ namespace KsUpgrade.Tests.Checks;
 /// <summary>In-memory clusters for the check tests: a healthy KubeSphere 3.4.1 host and the same host upgraded to 4.1.3.</summary>
 internal static class FakeClusters
 {
-    public const string HealthyValues = """
-        upgrade:
-          enabled: true
-          image:
-            registry: ""
-            repository: kubesphere/ks-upgrade
-            tag: "v4.1.3"
-            pullPolicy: IfNotPresent
-          persistenceVolume:
-            name: ks-upgrade
-            storageClassName: "local"
-            accessMode: ReadWriteOnce
-            size: 5Gi
-          config:
-            storage:
-              local:
-                path: /tmp/ks-upgrade
-            validator:
-              ksVersion:
-                enabled: true
-              extensionsMuseum:
-                enabled: true
-                namespace: kubesphere-system
-                name: extensions-museum
-                syncInterval: 0
-                watchTimeout: 30m
-            jobs:
-              network:
-                enabled: true
-                priority: 100
-                extensionRef:
-                  name: "network"
-                  version: "1.1.0"
-                dynamicOptions: {
-                  "rerun": "false"
-                }
-              gateway:
-                enabled: true
-                priority: 90
-                extensionRef:
-                  name: "gateway"
-                  version: "1.0.5"
-        """;
+    public static readonly string HealthyValues = GuideValues.WithStorageClass("local");
 
     public static readonly string[] SystemNamespaces =
         { "default", "kube-system", "kubesphere-system", "kubesphere-controls-system", "kubesphere-monitoring-system" };

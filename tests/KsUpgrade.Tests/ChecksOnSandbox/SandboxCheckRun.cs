@@ -19,33 +19,7 @@ public static class SandboxChecks
 {
     public const string Cluster = "host";
 
-    public const string HealthyValues = """
-        upgrade:
-          enabled: true
-          image:
-            registry: ""
-            repository: kubesphere/ks-upgrade
-            tag: "v4.1.3"
-            pullPolicy: IfNotPresent
-          persistenceVolume:
-            name: ks-upgrade
-            storageClassName: "local"
-            accessMode: ReadWriteOnce
-            size: 5Gi
-          config:
-            storage:
-              local:
-                path: /tmp/ks-upgrade
-            validator:
-              ksVersion:
-                enabled: true
-              extensionsMuseum:
-                enabled: true
-                namespace: kubesphere-system
-                name: extensions-museum
-                syncInterval: 0
-                watchTimeout: 30m
-        """;
+    public static readonly string HealthyValues = GuideValues.WithStorageClass("local");
 
     /// <summary>A ClusterRole the chart would create; on the healthy seed it does not exist yet.</summary>
     public const string NewClusterRole = "ks-core-sandbox-probe";

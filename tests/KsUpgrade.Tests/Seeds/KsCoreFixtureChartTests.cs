@@ -10,49 +10,7 @@ namespace KsUpgrade.Tests.Seeds;
 public class KsCoreFixtureChartTests
 {
     /// <summary>The guide's ks-core-values.yaml upgrade: section (as upgrade.sh's -f file).</summary>
-    private const string GuideValues = """
-        upgrade:
-          enabled: true
-          image:
-            registry: ""
-            repository: kubesphere/ks-upgrade
-            tag: "v4.1.3"
-            pullPolicy: IfNotPresent
-          persistenceVolume:
-            name: ks-upgrade
-            storageClassName: ""
-            accessMode: ReadWriteOnce
-            size: 5Gi
-          config:
-            storage:
-              local:
-                path: /tmp/ks-upgrade
-            validator:
-              ksVersion:
-                enabled: true
-              extensionsMuseum:
-                enabled: true
-                namespace: kubesphere-system
-                name: extensions-museum
-                syncInterval: 0
-                watchTimeout: 30m
-            jobs:
-              network:
-                enabled: true
-                priority: 100
-                extensionRef:
-                  name: "network"
-                  version: "1.1.0"
-                dynamicOptions: {
-                  "rerun": "false"
-                }
-              gateway:
-                enabled: true
-                priority: 90
-                extensionRef:
-                  name: "gateway"
-                  version: "1.0.5"
-        """;
+    private static readonly string GuideValuesYaml = KsUpgrade.Tests.GuideValues.Text;
 
     private static readonly string Fixtures = HelmTool.FixturesDir();
 
@@ -61,7 +19,7 @@ public class KsCoreFixtureChartTests
         var work = Directory.CreateTempSubdirectory("kschart");
         try
         {
-            File.WriteAllText(Path.Combine(work.FullName, "ks-core-values.yaml"), GuideValues);
+            File.WriteAllText(Path.Combine(work.FullName, "ks-core-values.yaml"), GuideValuesYaml);
             var (code, stdout, stderr) = HelmTool.Run(work.FullName, args.Select(a => a.Replace("{fixtures}", Fixtures)).ToArray());
             Assert.True(code == 0, $"helm {string.Join(' ', args)} failed ({code}): {stderr}");
             return YamlJson.ParseAll(stdout).OfType<JsonObject>().ToList();
@@ -92,7 +50,7 @@ public class KsCoreFixtureChartTests
             docs.Select(d => (d.Kind(), d.Name())));
         var cm = docs[0];
         var patch = YamlJson.Parse(cm.Str("data", "config-patch.yaml")!);
-        var expected = YamlJson.Parse(GuideValues)!["upgrade"]!["config"];
+        var expected = YamlJson.Parse(GuideValuesYaml)!["upgrade"]!["config"];
         Assert.True(JsonNode.DeepEquals(expected, patch), patch?.ToJsonString());
 
         var job = docs[1];
