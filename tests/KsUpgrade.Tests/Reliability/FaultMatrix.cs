@@ -10,7 +10,16 @@ public static class FaultMatrix
 {
     private static readonly ConcurrentDictionary<FaultCell, (CellOutcome Outcome, string Note)> Cells = new();
 
-    public static void Record(FaultCell cell, CellOutcome outcome, string note) => Cells[cell] = (outcome, note);
+    /// <summary>Where the table of the last run is written (beside the test assembly), as well as to each cell's test output.</summary>
+    public static string TablePath => Path.Combine(AppContext.BaseDirectory, "reliability-fault-matrix.md");
+
+    private static readonly object FileGate = new();
+
+    public static void Record(FaultCell cell, CellOutcome outcome, string note)
+    {
+        Cells[cell] = (outcome, note);
+        lock (FileGate) File.WriteAllText(TablePath, Table());
+    }
 
     public static string Table()
     {

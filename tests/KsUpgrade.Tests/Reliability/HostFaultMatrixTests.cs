@@ -60,8 +60,15 @@ public abstract class HostFaultMatrixBase
         IEngineLog log1 = new RecordingEngineLog();
         if (cell.Fault == FaultKind.StoppedAfterStep) log1 = new StopAfterStepLog(cell.Step, cts);
         else if (cell.Fault == FaultKind.JobFailed) sandbox.Host.FailJob("prepare-upgrade", "host");
-        else sandbox.Host.AddFault(cell.Rule()!);
+        var rule = cell.Rule() is { } r ? sandbox.Host.AddFault(r) : null;
         var run1 = await sandbox.RunHostUpgradeAsync(cluster, log1, cts.Token);
+        // the cell is only meaningful if its fault was hit: a limited rule is gone once all its times were used; a run
+        // that survived must have used them all, a run that stopped (helm does not retry) at least one
+        if (rule?.Times is not null && sandbox.Host.Faults.Rules.FirstOrDefault(x => x.Id == rule.Id) is { } left
+            && (run1.Error is null || left.Times == rule.Times))
+            return (CellOutcome.Broken, $"the fault was not used up in run 1 ({left.Times} of {rule.Times} left): it does not target what {cell.Step} calls");
+        if (cell.Fault is FaultKind.Persistent500 or FaultKind.JobFailed && run1.Error is null)
+            return (CellOutcome.Broken, $"run 1 succeeded although {cell.Fault} stays until cleared: the fault does not reach {cell.Step}");
         if (log1 is StopAfterStepLog { Fired: false })
             return (CellOutcome.Broken, $"run 1 never reported {cell.Step} succeeded: {run1.Error?.Message} ({run1.StepsText})");
 
