@@ -51,6 +51,13 @@ public sealed class FieldSet
         }
     }
 
+    /// <summary>Whether some path of the set lies below <paramref name="path"/>.</summary>
+    public bool HasDescendantOf(string path)
+    {
+        var prefix = path + Sep;
+        return Paths.Any(p => p.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
     public JsonObject ToFieldsV1()
     {
         var root = new JsonObject();

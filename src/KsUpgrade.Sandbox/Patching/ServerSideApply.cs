@@ -71,7 +71,9 @@ public static class ServerSideApply
                 var prev = FieldSet.FromFieldsV1(mineBefore["fieldsV1"] as JsonObject);
                 var ownedByOthers = new HashSet<string>(entries.Where(e => e != mineBefore)
                     .SelectMany(e => FieldSet.FromFieldsV1(e["fieldsV1"] as JsonObject).Paths), StringComparer.Ordinal);
-                foreach (var p in prev.Paths.Where(p => !newSet.Paths.Contains(p) && !ownedByOthers.Contains(p))
+                // A field the manager no longer applies is removed, unless another manager owns it or it is an ancestor
+                // of a field still applied (fieldsV1 lists ancestors such as f:metadata as paths of their own).
+                foreach (var p in prev.Paths.Where(p => !newSet.Paths.Contains(p) && !ownedByOthers.Contains(p) && !newSet.HasDescendantOf(p))
                              .OrderByDescending(p => p.Count(ch => ch == FieldSet.Sep)))
                     RemovePath(merged, p);
             }

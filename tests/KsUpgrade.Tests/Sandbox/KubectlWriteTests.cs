@@ -93,6 +93,18 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task Apply_server_side_twice_keeps_the_labels_and_annotations_it_applies()
+    {
+        const string cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-labels\n  namespace: apps\n  labels: {app: ks-upgrade}\n  annotations: {note: kept}\ndata: {a: '1'}\n";
+        await _f.Kubectl.OkWithInputAsync(cm, "apply", "--server-side", "--field-manager=ksupgrade", "-f", "-");
+        await _f.Kubectl.OkWithInputAsync(cm.Replace("a: '1'", "a: '2'"), "apply", "--server-side", "--field-manager=ksupgrade", "-f", "-");
+        var live = Store.Get("v1", "configmaps", "apps", "ssa-labels")!;
+        Assert.Equal("ks-upgrade", live["metadata"]!["labels"]!["app"]!.GetValue<string>());
+        Assert.Equal("kept", live["metadata"]!["annotations"]!["note"]!.GetValue<string>());
+        Assert.Equal("2", live["data"]!["a"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Patch_json_merge_and_strategic()
     {
         await _f.Kubectl.OkWithInputAsync(Deployment("patchme", "p:1", 1, "x"), "apply", "-f", "-");
