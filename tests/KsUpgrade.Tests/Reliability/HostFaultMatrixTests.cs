@@ -31,8 +31,6 @@ public abstract class HostFaultMatrixBase
     /// </summary>
     public static readonly IReadOnlyDictionary<FaultCell, string> KnownBroken = new Dictionary<FaultCell, string>
     {
-        [new FaultCell(FaultKind.Persistent500, "PrepareJob")] =
-            "run 1 stops with ApiError at PrepareJob (Job apply refused); run 2 resumes, the job completes, but helm's pre-upgrade hook then fails: 'timed out waiting for the condition'",
     };
 
     protected async Task RunCellAsync(FaultKind fault, string step)
