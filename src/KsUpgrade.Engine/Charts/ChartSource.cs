@@ -5,8 +5,10 @@ namespace KsUpgrade.Engine.Charts;
 
 /// <summary>
 /// Resolves -Chart to a local chart: a chart directory (with Chart.yaml), a packaged .tgz (extracted safely to a
-/// temporary directory, optionally checked against -ChartSha256), or an https URL (downloaded, then as a .tgz).
-/// Plain http is refused.
+/// temporary directory), or an https URL (downloaded, then as a .tgz). Plain http is refused.
+/// With -ChartSha256 (<see cref="ChartDigest"/>) the archive's bytes are read once, hashed and compared BEFORE anything is
+/// extracted, so a mismatching chart never reaches helm (ChartDigestMismatch). A directory has no single digest: it is
+/// refused together with -ChartSha256 (package it with helm package and pass the .tgz).
 /// </summary>
 public static class ChartSource
 {
@@ -16,6 +18,7 @@ public static class ChartSource
     /// <summary>Resolves a local directory or archive (no network).</summary>
     public static LocalChart Resolve(string chart, string? expectedSha256 = null)
     {
+        expectedSha256 = ChartDigest.Normalize(expectedSha256);
         if (string.IsNullOrWhiteSpace(chart)) throw NotFound("No chart was given.", chart);
         if (TryGetUri(chart, out var uri))
         {
@@ -30,12 +33,29 @@ public static class ChartSource
     public static async Task<LocalChart> ResolveAsync(string chart, string? expectedSha256 = null, HttpClient? http = null,
         CancellationToken cancellationToken = default)
     {
+        expectedSha256 = ChartDigest.Normalize(expectedSha256);
         if (!string.IsNullOrWhiteSpace(chart) && TryGetUri(chart, out var uri) && !uri.IsFile)
         {
             return await DownloadAsync(uri, expectedSha256, http, cancellationToken).ConfigureAwait(false);
         }
         return Resolve(chart, expectedSha256);
     }
+
+    /// <summary>
+    /// True when <paramref name="chart"/> is a URL to download; checks it without any network: plain http (SecurityError)
+    /// and malformed URLs (ChartNotFound) are refused here.
+    /// </summary>
+    public static bool IsRemote(string chart)
+    {
+        if (string.IsNullOrWhiteSpace(chart) || !TryGetUri(chart, out var uri) || uri.IsFile) return false;
+        RefuseInsecure(uri);
+        return true;
+    }
+
+    /// <summary>What a chart reference is shown as: a URL without user info or query; a path as given.</summary>
+    public static string Describe(string chart) =>
+        !string.IsNullOrWhiteSpace(chart) && chart.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(chart, UriKind.Absolute, out var uri) && !uri.IsFile
+            ? Redact(uri) : chart;
 
     /// <summary>Reads Chart.yaml of a chart directory.</summary>
     public static ChartMetadata ReadMetadata(string chartDirectory)
@@ -66,8 +86,11 @@ public static class ChartSource
         {
             if (!string.IsNullOrWhiteSpace(expectedSha256))
             {
-                throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.InvalidArgument,
-                    $"-ChartSha256 checks a chart archive, but '{full}' is a directory.", full);
+                throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+                    $"-ChartSha256 checks the bytes of a chart archive, but '{full}' is a directory, which has no single digest.", full)
+                {
+                    Remedy = "Pass the chart as a .tgz (helm package <dir>) together with its SHA-256, or leave -ChartSha256 out for a directory you trust.",
+                };
             }
             return new LocalChart(full, ReadMetadata(full), origin, null, null);
         }
@@ -77,18 +100,19 @@ public static class ChartSource
 
     private static LocalChart ExtractArchive(string archive, string? expectedSha256, string origin)
     {
-        var sha = ComputeSha256(archive);
-        if (!string.IsNullOrWhiteSpace(expectedSha256) && !string.Equals(sha, NormalizeSha(expectedSha256), StringComparison.Ordinal))
+        // Read once: the bytes that are hashed are the bytes that are extracted (no window to swap the file in between).
+        var length = new FileInfo(archive).Length;
+        if (length > MaxDownloadBytes)
         {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.SecurityError,
-                $"The chart archive '{origin}' has SHA-256 {sha}, not the expected {NormalizeSha(expectedSha256)}.", origin)
-            {
-                Remedy = "Download the chart again from a source you trust, or correct -ChartSha256.",
-            };
+            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded,
+                $"The chart archive '{origin}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", origin);
         }
+        var bytes = File.ReadAllBytes(archive);
+        var sha = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        ChartDigest.Verify(origin, sha, expectedSha256);
 
         List<ChartArchive.Entry> entries;
-        using (var stream = File.OpenRead(archive)) entries = ChartArchive.ReadAll(stream, origin);
+        using (var stream = new MemoryStream(bytes, writable: false)) entries = ChartArchive.ReadAll(stream, origin);
 
         var top = entries.Select(e => e.Path).Where(p => p.Count(c => c == '/') == 1 && p.EndsWith("/Chart.yaml", StringComparison.Ordinal)).ToList();
         if (top.Count != 1)
@@ -114,14 +138,7 @@ public static class ChartSource
     private static async Task<LocalChart> DownloadAsync(Uri uri, string? expectedSha256, HttpClient? http, CancellationToken cancellationToken)
     {
         var shown = Redact(uri);
-        if (uri.Scheme != Uri.UriSchemeHttps)
-        {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.SecurityError,
-                $"Refusing to download the chart over {uri.Scheme}: only https is allowed ('{shown}').", shown)
-            {
-                Remedy = "Use an https URL, or download the chart yourself and pass the local .tgz.",
-            };
-        }
+        RefuseInsecure(uri);
 
         var ownClient = http is null;
         http ??= new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
@@ -178,6 +195,17 @@ public static class ChartSource
         }
     }
 
+    private static void RefuseInsecure(Uri uri)
+    {
+        if (uri.Scheme == Uri.UriSchemeHttps) return;
+        var shown = Redact(uri);
+        throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.SecurityError,
+            $"Refusing to download the chart over {uri.Scheme}: only https is allowed ('{shown}').", shown)
+        {
+            Remedy = "Use an https URL, or download the chart yourself and pass the local .tgz.",
+        };
+    }
+
     private static bool TryGetUri(string chart, out Uri uri)
     {
         uri = null!;
@@ -192,12 +220,6 @@ public static class ChartSource
 
     /// <summary>A URL without user info or query (they can carry credentials).</summary>
     private static string Redact(Uri uri) => new UriBuilder(uri) { UserName = "", Password = "", Query = "" }.Uri.GetLeftPart(UriPartial.Path);
-
-    private static string NormalizeSha(string sha)
-    {
-        var s = sha.Trim().ToLowerInvariant();
-        return s.StartsWith("sha256:", StringComparison.Ordinal) ? s["sha256:".Length..] : s;
-    }
 
     private static string CreatePrivateTempDirectory()
     {

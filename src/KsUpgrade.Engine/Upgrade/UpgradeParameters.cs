@@ -15,6 +15,11 @@ public sealed record UpgradeParameters
     public string Chart { get; init; } = "";
     /// <summary>Where the chart came from (e.g. its URL) when <see cref="Chart"/> is a local copy of it; the journal compares this.</summary>
     public string? ChartOrigin { get; init; }
+    /// <summary>
+    /// -ChartSha256: the SHA-256 of the chart archive (.tgz or the bytes of the URL), checked before the chart is used.
+    /// Not compared by the journal: it verifies the chart, it does not change what is installed.
+    /// </summary>
+    public string? ChartSha256 { get; init; }
     public string Tag { get; init; } = DefaultTag;
     public string ImageRegistry { get; init; } = DefaultImageRegistry;
     public string? ExtensionImageRegistry { get; init; }

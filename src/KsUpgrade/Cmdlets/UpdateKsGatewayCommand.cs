@@ -46,6 +46,11 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Chart { get; set; }
 
+    /// <summary>SHA-256 of the chart archive (.tgz or https URL), verified before the chart is used; 64 hex digits.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ChartSha256 { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Tag { get; set; } = "v4.1.3";
@@ -67,6 +72,12 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [Parameter]
     [ValidateRange(10, 86400)]
     public int JobTimeout { get; set; } = 600;
+
+    protected override void BeginProcessing()
+    {
+        try { ChartDigest.Normalize(ChartSha256); }
+        catch (KsUpgradeException e) { Fail(e); }
+    }
 
     protected override void ProcessRecord()
     {
@@ -94,33 +105,49 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     protected override void EndProcessing()
     {
         if (_queue.Count == 0) return;
-        WriteWarning("Upgrading a gateway restarts its ingress controller: traffic through it is interrupted while it restarts.");
-        var chart = Chart is null ? KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path)
+        var reference = Chart is null ? KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path)
             : Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
-        foreach (var group in _queue.GroupBy(q => q.Cluster))
+        // A local chart is resolved and verified now; a URL is only checked, and downloaded when the first gateway
+        // upgrade is confirmed (the renderer asks for it after ShouldProcess), so -WhatIf never touches the network.
+        DeferredChart chart;
+        try { chart = DeferredChart.Create(reference, ChartSha256); }
+        catch (KsUpgradeException e) { Report(e); return; }
+        using (chart)
         {
-            var names = group.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
-            try
+            WriteWarning("Upgrading a gateway restarts its ingress controller: traffic through it is interrupted while it restarts.");
+            if (chart.IsPending)
+                WriteVerbose($"Chart {chart.Display}: downloaded{(ChartSha256 is null ? "" : " and its SHA-256 verified")} only once a gateway upgrade is confirmed.");
+            foreach (var group in _queue.GroupBy(q => q.Cluster))
             {
-                RunEngine(async (log, ct) =>
+                var names = group.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
+                try
                 {
-                    using var local = await ChartSource.ResolveAsync(chart, null, null, ct).ConfigureAwait(false);
-                    var options = new GatewayUpgradeOptions
+                    RunEngine((log, ct) => GatewayUpgrade.UpdateAsync(group.Key, names, new GatewayUpgradeOptions
                     {
-                        Chart = local.Path,
+                        Chart = chart.Display,
+                        Renderer = new DeferredChartRenderer(chart, HelmTemplateRenderer.Instance),
                         Tag = Tag,
                         ImageRegistry = ImageRegistry,
                         UpgradeImageTag = UpgradeImageTag,
-                        HelmPath = HelmPath is null ? null : HelmPath,
+                        HelmPath = HelmPath,
                         JobTimeout = TimeSpan.FromSeconds(JobTimeout),
-                    };
-                    return await GatewayUpgrade.UpdateAsync(group.Key, names, options, log, ct).ConfigureAwait(false);
-                });
+                    }, log, ct));
+                }
+                catch (KsUpgradeException e)
+                {
+                    Report(e);
+                }
             }
-            catch (KsUpgradeException e)
-            {
-                Report(e);
-            }
+        }
+    }
+
+    /// <summary>Renders with the chart made local on first use (after the ShouldProcess question of that gateway).</summary>
+    private sealed class DeferredChartRenderer(DeferredChart chart, IDynamicJobRenderer inner) : IDynamicJobRenderer
+    {
+        public async Task<string> RenderAsync(DynamicJobRenderRequest request, CancellationToken ct)
+        {
+            var local = await chart.GetAsync(ct).ConfigureAwait(false);
+            return await inner.RenderAsync(request with { Chart = local.Path }, ct).ConfigureAwait(false);
         }
     }
 }

@@ -22,6 +22,11 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Chart { get; set; }
 
+    /// <summary>SHA-256 of the chart archive (.tgz or https URL), verified before the chart is used; 64 hex digits.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ChartSha256 { get; set; }
+
     /// <summary>The KubeSphere image tag.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -83,12 +88,16 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
 
     protected override void ProcessRecord()
     {
+        string? chartSha256;
+        try { chartSha256 = ChartDigest.Normalize(ChartSha256); }
+        catch (KsUpgradeException e) { Fail(e); return; }
         var cluster = Report?.Cluster is { } fromReport && ParameterSetName == ClusterSet && Cluster is null ? fromReport : ResolveCluster();
         var parameters = new UpgradeParameters
         {
             Role = Role,
             ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
             Chart = ChartArgument(),
+            ChartSha256 = chartSha256,
             Tag = Tag,
             ImageRegistry = ImageRegistry,
             ExtensionImageRegistry = ExtensionImageRegistry,

@@ -56,7 +56,7 @@ public class ChartSourceTests
         return dir;
     }
 
-    private static byte[] PackDirectory(string chartDir)
+    internal static byte[] PackDirectory(string chartDir)
     {
         var name = Path.GetFileName(chartDir);
         var entries = Directory.EnumerateFiles(chartDir, "*", SearchOption.AllDirectories)
@@ -148,7 +148,7 @@ public class ChartSourceTests
         Assert.False(Directory.Exists(path));
 
         var e = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tgz, new string('0', 64)));
-        Assert.Equal(HelmErrorIds.ChartInvalid, e.ErrorId);
+        Assert.Equal(ChartErrorIds.ChartDigestMismatch, e.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, e.Category);
         Assert.Contains(sha, e.Message);
     }
@@ -284,6 +284,7 @@ public class ChartSourceTests
         using var wrong = new HttpClient(new FakeServer(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(bytes) }));
         var bad = await Assert.ThrowsAsync<KsUpgradeException>(() => ChartSource.ResolveAsync("https://charts.example.invalid/x.tgz", new string('1', 64), wrong));
         Assert.Equal(KsErrorCategory.SecurityError, bad.Category);
+        Assert.Equal(ChartErrorIds.ChartDigestMismatch, bad.ErrorId);
     }
 
     [Fact]

@@ -5,17 +5,18 @@ namespace KsUpgrade.Engine.Upgrade.Wiring;
 
 /// <summary>
 /// Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade with the real parts: the chart resolved by ChartSource (a URL is
-/// downloaded to a temporary copy; the journal records the URL), helm through HelmClient, checks through ClusterTest.
+/// downloaded to a temporary copy; the journal records the URL; -ChartSha256 is verified before anything else runs), helm through HelmClient, checks through ClusterTest.
 /// </summary>
 public static class UpgradeWiring
 {
     public static async Task<KsUpgradeResult> RunAsync(KsCluster cluster, UpgradeParameters parameters, IEngineLog log,
         string? helmPath = null, KsCluster? host = null, CancellationToken ct = default)
     {
-        using var chart = await ChartSource.ResolveAsync(parameters.Chart, cancellationToken: ct).ConfigureAwait(false);
+        using var chart = await ChartSource.ResolveAsync(parameters.Chart, parameters.ChartSha256, cancellationToken: ct).ConfigureAwait(false);
         var local = parameters with
         {
             Chart = chart.Path,
+            ChartSha256 = null, // verified above; chart.Path is the extracted directory
             ChartOrigin = parameters.ChartOrigin ?? (Directory.Exists(parameters.Chart) || File.Exists(parameters.Chart) ? Path.GetFullPath(parameters.Chart) : parameters.Chart),
         };
         var upgrade = ClusterUpgrade.For(cluster, local, HelmClientUpgradeHelm.For(cluster, helmPath),
