@@ -9,7 +9,8 @@ namespace KsUpgrade.Engine.Backup;
 
 /// <summary>
 /// Writes one backup file: a YAML multi-document stream, one object per document, hashed (SHA-256) as it is written.
-/// A sensitive file is created readable and writable by the owner only (0600) on Unix, from its creation on.
+/// A sensitive file is created owner-only from its creation on (<see cref="OwnerOnlyFiles"/>: 0600 on Unix, a protected
+/// current-user-only ACL on Windows).
 /// </summary>
 internal sealed class BackupFileWriter : IDisposable
 {
@@ -23,11 +24,7 @@ internal sealed class BackupFileWriter : IDisposable
     {
         Name = Path.GetFileName(path);
         Sensitive = sensitive;
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = sensitive ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        _file = new FileStream(path, options);
+        _file = OwnerOnlyFiles.CreateFile(path, ownerOnly: sensitive);
         _hashing = new HashingStream(_file);
         _writer = new StreamWriter(_hashing, new UTF8Encoding(false), 64 * 1024);
         _emitter = new Emitter(_writer, new EmitterSettings().WithMaxSimpleKeyLength(1024));

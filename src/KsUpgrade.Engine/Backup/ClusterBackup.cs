@@ -75,8 +75,7 @@ public sealed class ClusterBackup
             _log.Warning($"Removing the incomplete backup '{staging}' left by an interrupted run.");
             Directory.Delete(staging, recursive: true);
         }
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
-        else Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        OwnerOnlyFiles.CreateDirectory(staging);
 
         var plans = await PlanAsync(ct).ConfigureAwait(false);
         var files = new List<KsBackupFile>();
