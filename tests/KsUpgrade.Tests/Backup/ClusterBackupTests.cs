@@ -121,12 +121,15 @@ public sealed class ClusterBackupTests : IDisposable
     [Fact]
     public async Task Secret_files_are_owner_only_and_warned_about()
     {
-        if (OperatingSystem.IsWindows()) return;
         var log = new RecordingEngineLog();
         await new ClusterBackup(Cluster(), log).RunAsync(new BackupOptions(_dir), CancellationToken.None);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-kubesphere-system.yaml")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-iam-users.yaml")));
-        Assert.NotEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-cc.yaml")));
+        if (!OperatingSystem.IsWindows()) // the Windows ACL is checked by OwnerOnlyFilesTests
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-kubesphere-system.yaml")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-iam-users.yaml")));
+            Assert.NotEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "backup-cc.yaml")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
+        }
         Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("Secrets"));
         Assert.Contains("c2VjcmV0", File.ReadAllText(Path.Combine(_dir, "backup-kubesphere-system.yaml")));
         // no secret value in any log record
