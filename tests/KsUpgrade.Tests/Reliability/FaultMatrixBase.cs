@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Engine.Members;
@@ -28,9 +29,39 @@ public abstract class FaultMatrixBase
         FaultCell.All(scenario).Where(c => (steps.Length == 0 || steps.Contains(c.Step)) && !HostFaultMatrixBase.KnownBroken.ContainsKey(c))
             .Select(c => new object[] { c.Fault, c.Step });
 
+    /// <summary>
+    /// How many cells run at once in this process. A cell mostly waits (jobs, helm --wait, retry delays): running several
+    /// side by side, each in its own sandbox, keeps the matrix fast on 2 cores.
+    /// </summary>
+    public static readonly int CellConcurrency = Math.Max(4, 3 * Environment.ProcessorCount);
+
+    private static readonly SemaphoreSlim Slots = new(CellConcurrency);
+    private static readonly ConcurrentDictionary<FaultCell, Lazy<Task<(CellOutcome, string)>>> Runs = new();
+
+    /// <summary>The cell's classification, started once per process (off the test's thread, within <see cref="CellConcurrency"/>).</summary>
+    private static Task<(CellOutcome, string)> Start(FaultCell cell) => Runs.GetOrAdd(cell, c => new Lazy<Task<(CellOutcome, string)>>(() => Task.Run(async () =>
+    {
+        await Slots.WaitAsync();
+        try
+        {
+            return c.Scenario == Scenario.Gateway ? await GatewayCells.ClassifyAsync(c) : await UpgradeCells.ClassifyAsync(c);
+        }
+        finally
+        {
+            Slots.Release();
+        }
+    }))).Value;
+
+    /// <summary>
+    /// Runs one cell and fails on Broken. The first cell of a test class also starts the class's other cells (its static
+    /// Cells rows), so they run side by side while xunit reports them one by one.
+    /// </summary>
     protected async Task RunCellAsync(FaultCell cell)
     {
-        var (outcome, note) = cell.Scenario == Scenario.Gateway ? await GatewayCells.ClassifyAsync(cell) : await UpgradeCells.ClassifyAsync(cell);
+        if (GetType().GetProperty("Cells", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is IEnumerable<object[]> rows)
+            foreach (var row in rows)
+                _ = Start(new FaultCell((FaultKind)row[0], (string)row[1], cell.Scenario));
+        var (outcome, note) = await Start(cell);
         FaultMatrix.Record(cell, outcome, note);
         _output.WriteLine($"{cell}: {outcome} — {note}");
         _output.WriteLine("");

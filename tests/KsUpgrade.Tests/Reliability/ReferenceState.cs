@@ -69,15 +69,17 @@ public static class ReferenceState
         if (!run.Succeeded || run.Results.Any(r => r.Outcome != KsGatewayUpgradeOutcome.Upgraded))
             throw new InvalidOperationException($"The clean reference gateway update failed: {run.Error?.Message}\n{run.ResultsText}\n"
                                                 + string.Join("\n", run.Results.Select(r => r.Detail)));
-        return ScenarioState.Of(sandbox, "host");
+        return ScenarioState.Of(sandbox, allocatedNodePorts: true, "host");
     }
 }
 
 /// <summary>Normalised states by cluster name.</summary>
-public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clusters)
+public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clusters, bool AllocatedNodePorts = false)
 {
-    public static ScenarioState Of(UpgradeSandbox sandbox, params string[] clusters) =>
-        new(clusters.ToDictionary(c => c, c => StateNormaliser.Normalise(sandbox.Host.StateOf(c))));
+    public static ScenarioState Of(UpgradeSandbox sandbox, params string[] clusters) => Of(sandbox, false, clusters);
+
+    public static ScenarioState Of(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters) =>
+        new(clusters.ToDictionary(c => c, c => StateNormaliser.Normalise(sandbox.Host.StateOf(c), allocatedNodePorts, out _)), allocatedNodePorts);
 
     /// <summary>Where <paramref name="sandbox"/> differs from this state (every cluster of it), and the failed helm revisions left out; empty when equal.</summary>
     public string Difference(UpgradeSandbox sandbox, out int failedHelmRevisions)
@@ -86,7 +88,7 @@ public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clu
         var diffs = new List<string>();
         foreach (var (cluster, expected) in Clusters)
         {
-            var actual = StateNormaliser.Normalise(sandbox.Host.StateOf(cluster), out var failed);
+            var actual = StateNormaliser.Normalise(sandbox.Host.StateOf(cluster), AllocatedNodePorts, out var failed);
             failedHelmRevisions += failed;
             var diff = StateNormaliser.Difference(expected, actual);
             if (diff.Length > 0) diffs.Add(Clusters.Count == 1 ? diff : $"[{cluster}] {diff}");
