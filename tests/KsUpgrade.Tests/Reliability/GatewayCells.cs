@@ -79,6 +79,7 @@ internal static class GatewayCells
         if (ChangedEntries(backup0, Storage(sandbox)) is { } changed2)
             return (CellOutcome.Broken, $"{run1Note}; run 2 changed the ks-upgrade backup: {changed2}");
 
+        await ScenarioState.SettledAsync(sandbox, reference.AllocatedNodePorts, "host");
         var diff = reference.Difference(sandbox, out _);
         if (diff.Length > 0) return (CellOutcome.Broken, $"{run1Note}; the final state differs from a clean run: {diff}");
         return stopped

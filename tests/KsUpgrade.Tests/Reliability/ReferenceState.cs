@@ -69,7 +69,7 @@ public static class ReferenceState
         if (!run.Succeeded || run.Results.Any(r => r.Outcome != KsGatewayUpgradeOutcome.Upgraded))
             throw new InvalidOperationException($"The clean reference gateway update failed: {run.Error?.Message}\n{run.ResultsText}\n"
                                                 + string.Join("\n", run.Results.Select(r => r.Detail)));
-        return ScenarioState.Of(sandbox, allocatedNodePorts: true, "host");
+        return await ScenarioState.SettledAsync(sandbox, allocatedNodePorts: true, "host");
     }
 }
 
@@ -80,6 +80,24 @@ public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clu
 
     public static ScenarioState Of(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters) =>
         new(clusters.ToDictionary(c => c, c => StateNormaliser.Normalise(sandbox.Host.StateOf(c), allocatedNodePorts, out _)), allocatedNodePorts);
+
+    /// <summary>
+    /// The state once the simulated controllers stopped changing it (two reads 300 ms apart agree; at most 15 s).
+    /// Update-KsGateway ends when the last job completed, not when the new ingress controller is ready, so the cluster
+    /// is still settling (pods becoming ready) when it returns.
+    /// </summary>
+    public static async Task<ScenarioState> SettledAsync(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var state = Of(sandbox, allocatedNodePorts, clusters);
+        while (true)
+        {
+            await Task.Delay(300);
+            var next = Of(sandbox, allocatedNodePorts, clusters);
+            if (clusters.All(c => state.Clusters[c].SequenceEqual(next.Clusters[c])) || DateTime.UtcNow > deadline) return next;
+            state = next;
+        }
+    }
 
     /// <summary>Where <paramref name="sandbox"/> differs from this state (every cluster of it), and the failed helm revisions left out; empty when equal.</summary>
     public string Difference(UpgradeSandbox sandbox, out int failedHelmRevisions)

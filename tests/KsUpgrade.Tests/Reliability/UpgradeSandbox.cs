@@ -200,6 +200,10 @@ public sealed class SandboxSnapshot
 
     internal SandboxSnapshot(IReadOnlyList<(string, string, double, double, string)> clusters) => _clusters = clusters;
 
+    /// <summary>The same clusters with jobs that run longer (to catch a run while its job is still going).</summary>
+    public SandboxSnapshot WithJobRunSeconds(double seconds) =>
+        new(_clusters.Select(c => (c.Name, c.KubernetesVersion, seconds, c.PodReadySeconds, c.Objects)).ToList());
+
     public IReadOnlyList<SeedCluster> Clusters() => _clusters.Select(c => new SeedCluster
     {
         Name = c.Name,
