@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
 
@@ -16,6 +17,7 @@ public sealed record DynamicJobRun(bool Completed, bool Failed, bool TimedOut, b
 /// <summary>
 /// Job kubesphere-system/dynamic-upgrade: deleted (with its pods) before it is re-created, applied from the rendered
 /// template, waited for while its log is streamed as Verbose. A Complete job whose log says the phase was skipped is a failure.
+/// Every API call is retried on transient failures (5xx, 429, dropped connections; <see cref="KubeRetry"/>).
 /// </summary>
 // lead: the create/replace apply and the job wait could move onto the Kube helpers of the upgrade branch (server-side apply, job waits).
 public static class DynamicUpgradeJob
@@ -28,10 +30,43 @@ public static class DynamicUpgradeJob
     /// <summary>True when a ks-upgrade log line says the phase was skipped by a validator.</summary>
     public static bool IsSkipLine(string line) => SkippedPhase.IsMatch(line);
 
+    public const string ConfigMapName = "ks-upgrade-dynamic-config";
+
+    private static KubeRetry Retry(IEngineLog log) => new() { OnRetry = log.Verbose };
+
+    /// <summary>
+    /// The gateway a dynamic-upgrade job that has not finished yet is upgrading (jobs.gateway.dynamicOptions.gatewayName
+    /// of its ConfigMap), or null when no such job exists. An earlier run that was stopped (or lost the API server) while
+    /// its job ran leaves one behind.
+    /// </summary>
+    public static async Task<string?> UnfinishedJobGatewayAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
+    {
+        var job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
+        if (job is null || IsFinished(job)) return null;
+        V1ConfigMap? cm;
+        try
+        {
+            cm = await Retry(log).RunAsync(c => client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, Namespace, cancellationToken: c), $"reading ConfigMap {Namespace}/{ConfigMapName}", ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
+        return GatewayNameOf(cm?.Data?.TryGetValue("config-patch.yaml", out var patch) == true ? patch : null);
+    }
+
+    /// <summary>jobs.gateway.dynamicOptions.gatewayName of a ks-upgrade config patch, or null.</summary>
+    internal static string? GatewayNameOf(string? configPatch)
+    {
+        if (string.IsNullOrWhiteSpace(configPatch)) return null;
+        try
+        {
+            return YamlJson.ReadDocuments(configPatch).FirstOrDefault()?.Str("jobs", "gateway", "dynamicOptions", "gatewayName");
+        }
+        catch (YamlDotNet.Core.YamlException) { return null; }
+    }
+
     /// <summary>Refuses when a dynamic-upgrade job is still running; otherwise deletes the job and its pods and waits until they are gone.</summary>
     public static async Task DeleteExistingAsync(IKubernetes client, IEngineLog log, TimeSpan poll, CancellationToken ct)
     {
-        var job = await TryReadJobAsync(client, ct).ConfigureAwait(false);
+        var job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
         if (job is not null)
         {
             if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
@@ -41,17 +76,22 @@ public static class DynamicUpgradeJob
             log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
             try
             {
-                await client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+                await Retry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: c),
+                    $"deleting Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
         }
-        foreach (var pod in await PodsAsync(client, job?.Metadata?.Uid, ct).ConfigureAwait(false))
+        foreach (var pod in await PodsAsync(client, job?.Metadata?.Uid, log, ct).ConfigureAwait(false))
         {
-            try { await client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: ct).ConfigureAwait(false); }
+            try
+            {
+                await Retry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: c),
+                    $"deleting Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
+            }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
         }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await TryReadJobAsync(client, ct).ConfigureAwait(false) is not null)
+        while (await TryReadJobAsync(client, log, ct).ConfigureAwait(false) is not null)
         {
             if (DateTime.UtcNow > deadline)
                 throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
@@ -80,10 +120,15 @@ public static class DynamicUpgradeJob
             {
                 case V1ConfigMap cm:
                     cm.Metadata.NamespaceProperty ??= Namespace;
-                    try { await client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false); }
+                    try
+                    {
+                        await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: c),
+                            $"creating ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}", ct).ConfigureAwait(false);
+                    }
                     catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
                     {
-                        await client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                        await Retry(log).RunAsync(c => client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: c),
+                            $"replacing ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}", ct).ConfigureAwait(false);
                     }
                     log.Verbose($"Applied ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}.");
                     break;
@@ -91,14 +136,25 @@ public static class DynamicUpgradeJob
                     pvc.Metadata.NamespaceProperty ??= Namespace;
                     try
                     {
-                        await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(pvc, pvc.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                        await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(pvc, pvc.Metadata.NamespaceProperty, cancellationToken: c),
+                            $"creating PVC {pvc.Metadata.NamespaceProperty}/{pvc.Metadata.Name}", ct).ConfigureAwait(false);
                         log.Verbose($"Created PVC {pvc.Metadata.NamespaceProperty}/{pvc.Metadata.Name}.");
                     }
                     catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict) { }
                     break;
                 case V1Job job:
                     job.Metadata.NamespaceProperty ??= Namespace;
-                    await client.BatchV1.CreateNamespacedJobAsync(job, job.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                    var attempts = 0;
+                    try
+                    {
+                        await Retry(log).RunAsync(c => { attempts++; return client.BatchV1.CreateNamespacedJobAsync(job, job.Metadata.NamespaceProperty, cancellationToken: c); },
+                            $"creating Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}", ct).ConfigureAwait(false);
+                    }
+                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict && attempts > 1)
+                    {
+                        // the old job was gone before the first attempt: an attempt whose answer was lost created it
+                        log.Verbose($"Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name} exists: an earlier attempt of the create reached the server.");
+                    }
                     log.Verbose($"Created Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}.");
                     break;
                 default:
@@ -116,7 +172,7 @@ public static class DynamicUpgradeJob
         V1Job? job;
         while (true)
         {
-            job = await TryReadJobAsync(client, ct).ConfigureAwait(false);
+            job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
             await CollectLogAsync(client, job?.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false);
             if (job is not null && IsFinished(job)) break;
             if (DateTime.UtcNow > deadline)
@@ -140,14 +196,17 @@ public static class DynamicUpgradeJob
     private static async Task CollectLogAsync(IKubernetes client, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)
     {
         if (jobUid is null) return;
-        foreach (var pod in await PodsAsync(client, jobUid, ct).ConfigureAwait(false))
+        foreach (var pod in await PodsAsync(client, jobUid, log, ct).ConfigureAwait(false))
         {
             string text;
             try
             {
-                using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, Namespace, cancellationToken: ct).ConfigureAwait(false);
-                using var reader = new StreamReader(stream);
-                text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+                text = await Retry(log).RunAsync(async c =>
+                {
+                    using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, Namespace, cancellationToken: c).ConfigureAwait(false);
+                    using var reader = new StreamReader(stream);
+                    return await reader.ReadToEndAsync(c).ConfigureAwait(false);
+                }, $"reading the log of Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
             {
@@ -165,22 +224,28 @@ public static class DynamicUpgradeJob
     }
 
     /// <summary>The job's pods: labelled job-name=dynamic-upgrade, or owned by the job's uid.</summary>
-    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubernetes client, string? jobUid, CancellationToken ct)
+    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubernetes client, string? jobUid, IEngineLog log, CancellationToken ct)
     {
-        var labelled = await client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={JobName}", cancellationToken: ct).ConfigureAwait(false);
+        var labelled = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={JobName}", cancellationToken: c),
+            $"listing the pods of Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
         var pods = labelled.Items.ToList();
         if (jobUid is not null)
         {
-            var all = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: ct).ConfigureAwait(false);
+            var all = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: c),
+                $"listing the pods of {Namespace}", ct).ConfigureAwait(false);
             foreach (var p in all.Items)
                 if (p.Metadata?.OwnerReferences?.Any(r => r.Uid == jobUid) == true && pods.All(x => x.Metadata.Name != p.Metadata.Name)) pods.Add(p);
         }
         return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ToList();
     }
 
-    private static async Task<V1Job?> TryReadJobAsync(IKubernetes client, CancellationToken ct)
+    private static async Task<V1Job?> TryReadJobAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
     {
-        try { return await client.BatchV1.ReadNamespacedJobAsync(JobName, Namespace, cancellationToken: ct).ConfigureAwait(false); }
+        try
+        {
+            return await Retry(log).RunAsync(c => client.BatchV1.ReadNamespacedJobAsync(JobName, Namespace, cancellationToken: c),
+                $"reading Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
+        }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
     }
 

@@ -119,7 +119,15 @@ public static class GatewayUpgrade
         Func<Task> preconditions, IEngineLog log, CancellationToken ct)
     {
         var gate = Gates.GetOrAdd(cluster.Server + "|" + cluster.Context, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // a stop while waiting for the gate is a stop too (Stopped, not a bare cancellation)
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw ApiErrors.Map(e, cluster.Context, cluster.Server, $"waiting to upgrade gateway '{name}'", ct);
+        }
         try
         {
             return await RunAsync(cluster, name, options, preconditions, log, ct).ConfigureAwait(false);
@@ -170,17 +178,27 @@ public static class GatewayUpgrade
 
         log.Information($"Upgrading gateway '{gateway.Name}'.", "KsUpgrade.Step");
         var before = await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false);
-        var renderer = options.Renderer ?? HelmTemplateRenderer.Instance;
-        var yaml = await renderer.RenderAsync(new DynamicJobRenderRequest
+        if (await DynamicUpgradeJob.UnfinishedJobGatewayAsync(client, log, ct).ConfigureAwait(false) == gateway.Name)
         {
-            Chart = options.Chart,
-            GatewayName = gateway.Name,
-            Namespace = DynamicUpgradeJob.Namespace,
-            Sets = DynamicJobSets(gateway.Name, options),
-            HelmPath = options.HelmPath,
-        }, ct).ConfigureAwait(false);
-        await DynamicUpgradeJob.DeleteExistingAsync(client, log, options.PollInterval, ct).ConfigureAwait(false);
-        await DynamicUpgradeJob.ApplyAsync(client, yaml, log, ct).ConfigureAwait(false);
+            // An earlier run was stopped (or lost the API server) while its job upgraded this very gateway: that job is
+            // the upgrade asked for, so it is waited for rather than refused as busy or run a second time (the dynamic
+            // upgrade is not idempotent). Ingresses it re-classed before this run started are not in NewIngresses.
+            log.Warning($"Job {DynamicUpgradeJob.Namespace}/{DynamicUpgradeJob.JobName} of an earlier run is still upgrading gateway '{gateway.Name}': waiting for it instead of starting another.");
+        }
+        else
+        {
+            var renderer = options.Renderer ?? HelmTemplateRenderer.Instance;
+            var yaml = await renderer.RenderAsync(new DynamicJobRenderRequest
+            {
+                Chart = options.Chart,
+                GatewayName = gateway.Name,
+                Namespace = DynamicUpgradeJob.Namespace,
+                Sets = DynamicJobSets(gateway.Name, options),
+                HelmPath = options.HelmPath,
+            }, ct).ConfigureAwait(false);
+            await DynamicUpgradeJob.DeleteExistingAsync(client, log, options.PollInterval, ct).ConfigureAwait(false);
+            await DynamicUpgradeJob.ApplyAsync(client, yaml, log, ct).ConfigureAwait(false);
+        }
         var run = await DynamicUpgradeJob.WaitAsync(client, options.JobTimeout, options.PollInterval, log, ct).ConfigureAwait(false);
 
         var after = await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Members;
 
@@ -16,6 +17,9 @@ public static class MemberClusters
 {
     /// <summary>How many times a guarded patch is retried after its test failed (the conditions moved meanwhile).</summary>
     public const int MaxPatchAttempts = 5;
+
+    /// <summary>Transient API failures (5xx, 429, dropped connections) are retried, as the upgrade's own calls are.</summary>
+    private static KubeRetry Retry => KubeRetry.Default;
 
     /// <summary>
     /// Lists the Cluster objects on <paramref name="host"/> whose name matches <paramref name="namePattern"/> (wildcards;
@@ -85,7 +89,13 @@ public static class MemberClusters
         if (!await log.ShouldProcessAsync($"Cluster '{name}' on {host.Context}", "Remove the Schedulable condition").ConfigureAwait(false))
             return null;
 
-        var viaStatus = await HasStatusSubresourceAsync(client, log, ct).ConfigureAwait(false);
+        bool? viaStatus;
+        try { viaStatus = await HasStatusSubresourceAsync(client, log, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            // a failure other than 403/404 (a 5xx that outlasted the retries, a stop) is an engine error, not a bare client exception
+            throw ApiErrors.Map(e, host.Context, host.Server, $"reading CRD {ClusterObject.CrdName}", ct);
+        }
         log.Verbose($"Removing the Schedulable condition of '{name}' through {(viaStatus == true ? "the /status subresource" : "the main resource")}.");
         var result = await PatchOutAsync(host, client, name, current, viaStatus == true, log, beforePatch, ct).ConfigureAwait(false);
         if (result is not null && ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0 && viaStatus is null)
@@ -126,9 +136,11 @@ public static class MemberClusters
             var patch = new V1Patch(RemovalPatch(index), V1Patch.PatchType.JsonPatch);
             try
             {
-                var patched = viaStatus
-                    ? await client.CustomObjects.PatchClusterCustomObjectStatusAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: ct).ConfigureAwait(false)
-                    : await client.CustomObjects.PatchClusterCustomObjectAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: ct).ConfigureAwait(false);
+                // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
+                var patched = await Retry.RunAsync(c => viaStatus
+                    ? client.CustomObjects.PatchClusterCustomObjectStatusAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: c)
+                    : client.CustomObjects.PatchClusterCustomObjectAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: c),
+                    $"patching cluster '{name}'", ct).ConfigureAwait(false);
                 return patched;
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.Conflict)
@@ -162,7 +174,8 @@ public static class MemberClusters
     {
         try
         {
-            var crd = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(ClusterObject.CrdName, cancellationToken: ct).ConfigureAwait(false);
+            var crd = await Retry.RunAsync(c => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(ClusterObject.CrdName, cancellationToken: c),
+                $"reading CRD {ClusterObject.CrdName}", ct).ConfigureAwait(false);
             var version = crd.Spec?.Versions?.FirstOrDefault(v => v.Name == ClusterObject.Version);
             return version?.Subresources?.Status is not null;
         }
@@ -177,7 +190,8 @@ public static class MemberClusters
     {
         try
         {
-            var list = await client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, cancellationToken: ct).ConfigureAwait(false);
+            var list = await Retry.RunAsync(c => client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, cancellationToken: c),
+                $"listing {ClusterObject.CrdName}", ct).ConfigureAwait(false);
             return (list?["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
@@ -194,7 +208,8 @@ public static class MemberClusters
     {
         try
         {
-            return await client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, ct).ConfigureAwait(false);
+            return await Retry.RunAsync(c => client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, c),
+                $"reading cluster '{name}'", ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
         {

@@ -2,21 +2,115 @@ using KsUpgrade.Engine.Diagnostics;
 
 namespace KsUpgrade.Tests.Reliability;
 
-/// <summary>The normalised host state after one clean upgrade (no fault), taken once per test process.</summary>
+/// <summary>
+/// What each scenario starts from and the normalised state a clean run of it (no fault) ends in, each taken once per
+/// test process. The member and gateway scenarios start from snapshots of a clean host upgrade, so their cells do not
+/// repeat it.
+/// </summary>
 public static class ReferenceState
 {
-    private static readonly Lazy<Task<List<string>>> Clean = new(TakeAsync);
+    private static readonly Lazy<Task<(List<string> State, SandboxSnapshot Upgraded)>> CleanHost = new(TakeHostAsync);
+    private static readonly Lazy<Task<SandboxSnapshot>> GatewayStart = new(TakeGatewayStartAsync);
+    private static readonly Lazy<Task<ScenarioState>> CleanMember = new(TakeMemberAsync);
+    private static readonly Lazy<Task<ScenarioState>> CleanGateway = new(TakeGatewayAsync);
 
-    public static Task<List<string>> GetAsync() => Clean.Value;
+    /// <summary>The normalised host state after one clean host upgrade.</summary>
+    public static async Task<List<string>> GetAsync() => (await CleanHost.Value).State;
 
-    private static async Task<List<string>> TakeAsync()
+    /// <summary>The normalised state of the clusters a scenario changes, after a clean run of it.</summary>
+    public static async Task<ScenarioState> GetAsync(Scenario scenario) => scenario switch
+    {
+        Scenario.Host => new ScenarioState(new Dictionary<string, List<string>> { ["host"] = await GetAsync() }),
+        Scenario.Member => await CleanMember.Value,
+        Scenario.Gateway => await CleanGateway.Value,
+        _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
+    };
+
+    /// <summary>The member scenario's start: the host upgraded cleanly, member1 still on 3.4 (member2 is left out: nothing reaches it).</summary>
+    public static async Task<SandboxSnapshot> MemberStartAsync() => (await CleanHost.Value).Upgraded;
+
+    /// <summary>The gateway scenario's start: the host upgraded cleanly with ks-upgrade's gateway job, its 3.4 gateways not yet converted.</summary>
+    public static Task<SandboxSnapshot> GatewayStartAsync() => GatewayStart.Value;
+
+    private static async Task<(List<string>, SandboxSnapshot)> TakeHostAsync()
     {
         await using var sandbox = await UpgradeSandbox.StartAsync();
         var cluster = await sandbox.ConnectHostAsync();
-        var log = new RecordingEngineLog();
-        var run = await sandbox.RunHostUpgradeAsync(cluster, log, CancellationToken.None);
+        var run = await sandbox.RunHostUpgradeAsync(cluster, new RecordingEngineLog(), CancellationToken.None);
         if (!run.Succeeded)
             throw new InvalidOperationException($"The clean reference upgrade failed: {run.Error?.Message}\n{run.StepsText}");
-        return StateNormaliser.Normalise(sandbox.Host.StateOf("host"));
+        return (StateNormaliser.Normalise(sandbox.Host.StateOf("host")), sandbox.Snapshot("host", ScenarioSteps.MemberCluster));
+    }
+
+    private static async Task<SandboxSnapshot> TakeGatewayStartAsync()
+    {
+        await using var sandbox = await UpgradeSandbox.StartAsync();
+        var cluster = await sandbox.ConnectHostAsync();
+        var run = await sandbox.RunHostUpgradeAsync(cluster, new RecordingEngineLog(), gatewayJob: true, CancellationToken.None);
+        if (!run.Succeeded)
+            throw new InvalidOperationException($"The host upgrade with the gateway job failed: {run.Error?.Message}\n{run.StepsText}");
+        return sandbox.Snapshot("host");
+    }
+
+    private static async Task<ScenarioState> TakeMemberAsync()
+    {
+        await using var sandbox = await UpgradeSandbox.StartAsync(await MemberStartAsync());
+        var run = await sandbox.RunMemberUpgradeAsync(await sandbox.ConnectAsync(ScenarioSteps.MemberCluster), await sandbox.ConnectHostAsync(),
+            new RecordingEngineLog(), CancellationToken.None);
+        if (!run.Succeeded)
+            throw new InvalidOperationException($"The clean reference member upgrade failed: {run.Error?.Message}\n{run.StepsText}");
+        return ScenarioState.Of(sandbox, "host", ScenarioSteps.MemberCluster);
+    }
+
+    private static async Task<ScenarioState> TakeGatewayAsync()
+    {
+        await using var sandbox = await UpgradeSandbox.StartAsync(await GatewayStartAsync());
+        var run = await sandbox.RunGatewayUpdateAsync(await sandbox.ConnectHostAsync(), new RecordingEngineLog(), CancellationToken.None);
+        if (!run.Succeeded || run.Results.Any(r => r.Outcome != KsGatewayUpgradeOutcome.Upgraded))
+            throw new InvalidOperationException($"The clean reference gateway update failed: {run.Error?.Message}\n{run.ResultsText}\n"
+                                                + string.Join("\n", run.Results.Select(r => r.Detail)));
+        return await ScenarioState.SettledAsync(sandbox, allocatedNodePorts: true, "host");
+    }
+}
+
+/// <summary>Normalised states by cluster name.</summary>
+public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clusters, bool AllocatedNodePorts = false)
+{
+    public static ScenarioState Of(UpgradeSandbox sandbox, params string[] clusters) => Of(sandbox, false, clusters);
+
+    public static ScenarioState Of(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters) =>
+        new(clusters.ToDictionary(c => c, c => StateNormaliser.Normalise(sandbox.Host.StateOf(c), allocatedNodePorts, out _)), allocatedNodePorts);
+
+    /// <summary>
+    /// The state once the simulated controllers stopped changing it (two reads 300 ms apart agree; at most 15 s).
+    /// Update-KsGateway ends when the last job completed, not when the new ingress controller is ready, so the cluster
+    /// is still settling (pods becoming ready) when it returns.
+    /// </summary>
+    public static async Task<ScenarioState> SettledAsync(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var state = Of(sandbox, allocatedNodePorts, clusters);
+        while (true)
+        {
+            await Task.Delay(300);
+            var next = Of(sandbox, allocatedNodePorts, clusters);
+            if (clusters.All(c => state.Clusters[c].SequenceEqual(next.Clusters[c])) || DateTime.UtcNow > deadline) return next;
+            state = next;
+        }
+    }
+
+    /// <summary>Where <paramref name="sandbox"/> differs from this state (every cluster of it), and the failed helm revisions left out; empty when equal.</summary>
+    public string Difference(UpgradeSandbox sandbox, out int failedHelmRevisions)
+    {
+        failedHelmRevisions = 0;
+        var diffs = new List<string>();
+        foreach (var (cluster, expected) in Clusters)
+        {
+            var actual = StateNormaliser.Normalise(sandbox.Host.StateOf(cluster), AllocatedNodePorts, out var failed);
+            failedHelmRevisions += failed;
+            var diff = StateNormaliser.Difference(expected, actual);
+            if (diff.Length > 0) diffs.Add(Clusters.Count == 1 ? diff : $"[{cluster}] {diff}");
+        }
+        return string.Join("\n", diffs);
     }
 }

@@ -23,7 +23,13 @@ public static class StateNormaliser
     /// Helm revisions with status failed (a helm upgrade the fault broke, recorded by helm itself) are left out and
     /// counted in <paramref name="failedHelmRevisions"/>; the remaining revisions of each release are renumbered 1..n.
     /// </summary>
-    public static List<string> Normalise(JsonObject state, out int failedHelmRevisions)
+    public static List<string> Normalise(JsonObject state, out int failedHelmRevisions) => Normalise(state, false, out failedHelmRevisions);
+
+    /// <param name="allocatedNodePorts">
+    /// Also mask the nodePorts of Services: the server picks them at random when a Service asks for none (the gateway
+    /// scenario's controller Services), so two clean runs differ there.
+    /// </param>
+    public static List<string> Normalise(JsonObject state, bool allocatedNodePorts, out int failedHelmRevisions)
     {
         var objects = state["objects"]!.AsArray().OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
         failedHelmRevisions = RenumberHelmRevisions(objects);
@@ -53,6 +59,8 @@ public static class StateNormaliser
                 }
             }
             if (o["kind"]?.GetValue<string>() == "Service" && o["status"]?["loadBalancer"] is JsonObject lb) lb["ingress"] = "<allocated>";
+            if (allocatedNodePorts && o["kind"]?.GetValue<string>() == "Service" && o["spec"]?["ports"] is JsonArray ports)
+                foreach (var port in ports.OfType<JsonObject>().Where(p => p.ContainsKey("nodePort"))) port["nodePort"] = "<allocated>";
             if (meta["annotations"] is JsonObject annotations && annotations["sandbox.ksupgrade.io/storage"]?.GetValue<string>() is { } stored)
                 annotations["sandbox.ksupgrade.io/storage"] = NormaliseEmbedded(JsonNode.Parse(stored));
             if (o["status"] is JsonObject status)
