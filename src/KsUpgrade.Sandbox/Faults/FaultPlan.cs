@@ -1,5 +1,8 @@
 namespace KsUpgrade.Sandbox.Faults;
 
+/// <summary>A request a fault rule matched (the name is null for create and list requests).</summary>
+public sealed record FaultRuleMatch(FaultRule Rule, string Cluster, string Verb, string Resource, string? Namespace, string? Name);
+
 /// <summary>The live fault plan: request rules plus named jobs that must fail. Thread-safe.</summary>
 public sealed class FaultPlan
 {
@@ -33,8 +36,21 @@ public sealed class FaultPlan
         lock (_gate) { _rules.Clear(); _failingJobs.Clear(); }
     }
 
+    /// <summary>
+    /// Raised (outside the plan's lock, on the request's thread, before the fault acts) each time a rule matches a
+    /// request: lets a test learn that a request arrived, e.g. to stop a client in the middle of a step.
+    /// </summary>
+    public event Action<FaultRuleMatch>? Matched;
+
     /// <summary>The first rule matching the request (consuming one of its times), or null.</summary>
     public FaultRule? Match(string cluster, string verb, string resource, string? ns, string? name)
+    {
+        var rule = MatchCore(cluster, verb, resource, ns, name);
+        if (rule is not null) Matched?.Invoke(new FaultRuleMatch(rule, cluster, verb, resource, ns, name));
+        return rule;
+    }
+
+    private FaultRule? MatchCore(string cluster, string verb, string resource, string? ns, string? name)
     {
         lock (_gate)
         {

@@ -11,6 +11,14 @@ public enum FaultKind
     Persistent500,
     JobFailed,
     StoppedAfterStep,
+    /// <summary>409 from a concurrent writer (the sandbox really rewrites the object first); AlreadyExists for a create.</summary>
+    Conflict409,
+    /// <summary>A watch the step makes is answered, then its stream is cut after the first event (no clean end).</summary>
+    WatchCut,
+    /// <summary>The helm process is killed (SIGKILL) once it wrote the pending-upgrade release record.</summary>
+    HelmKilled,
+    /// <summary>The run is stopped (its token cancelled) while the step's own request is in flight.</summary>
+    StoppedMidStep,
 }
 
 /// <summary>One cell: a fault aimed at the API call a mutating step makes (or a stop after that step).</summary>
@@ -45,6 +53,18 @@ public sealed record FaultCell(FaultKind Fault, string Step)
             FaultKind.TooManyRequests429 => rule with { Status = 429, RetryAfterSeconds = 1, Times = 2 },
             FaultKind.DroppedConnection => rule with { DropConnection = true, Times = 2 },
             FaultKind.Persistent500 => rule with { Status = 500, Times = null },
+            // Backup writes nothing but the journal: its 409 hits the journal update that records the backup done (a
+            // guarded PUT: the engine re-reads and re-applies). Patches and deletes carry no resourceVersion, so a 409 is
+            // the apiserver giving up after its own retries against a busy writer (the engine sends them again); helm's
+            // release record is a create, which loses the race as AlreadyExists (helm's own lock: helm stops).
+            FaultKind.Conflict409 when Step == "Backup" =>
+                rule with { Verb = "update", Resource = "configmaps", Name = KsUpgrade.Engine.Journal.UpgradeJournal.ConfigMapName, ConcurrentWrite = true, Times = 1 },
+            FaultKind.Conflict409 => rule with { ConcurrentWrite = true, Times = verb == "create" ? 1 : 2 },
+            // helm --wait polls; what helm watches is each hook Job it creates (until it completes), and the
+            // engine itself never watches (it polls Jobs with GET): the only watches of the upgrade are these
+            FaultKind.WatchCut => new FaultRule { Verb = "watch", Resource = "jobs", Cluster = "host", CutWatchAfterEvents = 1, Times = 1 },
+            // a tap: no effect but a short delay; the test cancels the run when the request arrives (FaultTrigger)
+            FaultKind.StoppedMidStep => rule with { DelayMs = 300, Times = 1 },
             _ => null,
         };
     }
@@ -52,7 +72,12 @@ public sealed record FaultCell(FaultKind Fault, string Step)
     public static readonly string[] MutatingSteps =
         { "Backup", "StopInstaller", "EtcdEndpoints", "RemoveOldRedis", "PrepareJob", "ApplyCrds", "HelmUpgrade" };
 
-    /// <summary>Every cell of the matrix: 4 API faults and a stop for each mutating step, a failed job for PrepareJob.</summary>
+    /// <summary>
+    /// Every cell of the matrix: 4 API faults, a 409 conflict, a stop after and a stop in the middle for each mutating
+    /// step, a failed job for PrepareJob; a cut watch and a killed helm for HelmUpgrade only. The other steps never
+    /// watch (the engine polls Jobs with GET; only helm, run by HelmUpgrade alone, watches its hook Jobs) and run no
+    /// helm upgrade (PrepareJob's helm template writes nothing), so those cells are n/a.
+    /// </summary>
     public static IEnumerable<FaultCell> All()
     {
         foreach (var step in MutatingSteps)
@@ -61,6 +86,13 @@ public sealed record FaultCell(FaultKind Fault, string Step)
                 yield return new FaultCell(f, step);
             if (step == "PrepareJob") yield return new FaultCell(FaultKind.JobFailed, step);
             yield return new FaultCell(FaultKind.StoppedAfterStep, step);
+            yield return new FaultCell(FaultKind.Conflict409, step);
+            yield return new FaultCell(FaultKind.StoppedMidStep, step);
+            if (step == "HelmUpgrade")
+            {
+                yield return new FaultCell(FaultKind.WatchCut, step);
+                yield return new FaultCell(FaultKind.HelmKilled, step);
+            }
         }
     }
 }

@@ -22,8 +22,10 @@ public abstract class HostFaultMatrixBase
         .Concat(typeof(UpgradeErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.NonPublic))
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
 
-    public static IEnumerable<object[]> CellsOf(params string[] steps) =>
-        FaultCell.All().Where(c => steps.Contains(c.Step) && !KnownBroken.ContainsKey(c)).Select(c => new object[] { c.Fault, c.Step });
+    public static IEnumerable<object[]> CellsOf(params string[] steps) => CellsOf(NewFaultCells.FirstFaults, steps);
+
+    public static IEnumerable<object[]> CellsOf(IReadOnlyCollection<FaultKind> faults, params string[] steps) =>
+        FaultCell.All().Where(c => faults.Contains(c.Fault) && steps.Contains(c.Step) && !KnownBroken.ContainsKey(c)).Select(c => new object[] { c.Fault, c.Step });
 
     /// <summary>
     /// Cells found broken, with what was seen; they are kept out of the green run (and listed in the table) until fixed.
@@ -57,7 +59,9 @@ public abstract class HostFaultMatrixBase
         if (cell.Fault == FaultKind.StoppedAfterStep) log1 = new StopAfterStepLog(cell.Step, cts);
         else if (cell.Fault == FaultKind.JobFailed) sandbox.Host.FailJob("prepare-upgrade", "host");
         var rule = cell.Rule() is { } r ? sandbox.Host.AddFault(r) : null;
+        using var trigger = FaultTrigger.Arm(cell, sandbox, rule, cts);
         var run1 = await sandbox.RunHostUpgradeAsync(cluster, log1, cts.Token);
+        if (trigger?.Run1Problem(run1) is { } problem) return (CellOutcome.Broken, problem);
         // the cell is only meaningful if its fault was hit: a limited rule is gone once all its times were used; a run
         // that survived must have used them all, a run that stopped (helm does not retry) at least one
         if (rule?.Times is not null && sandbox.Host.Faults.Rules.FirstOrDefault(x => x.Id == rule.Id) is { } left
