@@ -13,6 +13,8 @@ public sealed partial class RestHandler
     /// the stream is answered and then aborted mid-way, without the clean end of the response.
     /// </summary>
     public Faults.FaultRule? WatchCut { get; init; }
+    /// <summary>Called when the cut happens (the fault plan records it).</summary>
+    public Action? OnWatchCut { get; init; }
 
     /// <summary>
     /// Streams watch events as newline-delimited JSON. Without a resourceVersion (or "0") the current objects come first
@@ -66,7 +68,12 @@ public sealed partial class RestHandler
             var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
             await body.WriteAsync(Encoding.UTF8.GetBytes(line), ctx.RequestAborted);
             await body.FlushAsync(ctx.RequestAborted);
-            if (type != "BOOKMARK" && ++sent >= cutAfterEvents) throw new WatchCutException();
+            if (type != "BOOKMARK" && ++sent >= cutAfterEvents)
+            {
+                // let a reading client take the event first (a reset connection discards what it has not read yet)
+                await Task.Delay(100, ctx.RequestAborted);
+                throw new WatchCutException();
+            }
         }
 
         if (channel is null)
@@ -146,6 +153,7 @@ public sealed partial class RestHandler
         catch (WatchCutException)
         {
             // the stream breaks mid-way: no terminating chunk (HTTP/1.1) or a reset stream (HTTP/2)
+            OnWatchCut?.Invoke();
             ctx.Abort();
         }
         catch (OperationCanceledException) { }

@@ -33,7 +33,7 @@ public sealed class FaultPlan
 
     public void Clear()
     {
-        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); }
+        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); _watchCuts.Clear(); }
     }
 
     /// <summary>
@@ -41,6 +41,19 @@ public sealed class FaultPlan
     /// request: lets a test learn that a request arrived, e.g. to stop a client in the middle of a step.
     /// </summary>
     public event Action<FaultRuleMatch>? Matched;
+
+    private readonly List<FaultRuleMatch> _watchCuts = new();
+
+    /// <summary>The watches a rule really cut (their stream was open when the cut came), oldest first.</summary>
+    public IReadOnlyList<FaultRuleMatch> WatchCuts
+    {
+        get { lock (_gate) return _watchCuts.ToList(); }
+    }
+
+    internal void RecordWatchCut(FaultRuleMatch cut)
+    {
+        lock (_gate) _watchCuts.Add(cut);
+    }
 
     /// <summary>The first rule matching the request (consuming one of its times), or null.</summary>
     public FaultRule? Match(string cluster, string verb, string resource, string? ns, string? name)

@@ -126,7 +126,12 @@ internal sealed class SandboxRouter
 
         if (info is not null)
         {
-            await new RestHandler(cluster, _host.Token) { WatchCut = fault is { CutsWatch: true } && verb == "watch" ? fault : null }.HandleAsync(ctx, info);
+            var cut = fault is { CutsWatch: true } && verb == "watch" ? fault : null;
+            await new RestHandler(cluster, _host.Token)
+            {
+                WatchCut = cut,
+                OnWatchCut = cut is null ? null : () => _host.Faults.RecordWatchCut(new Faults.FaultRuleMatch(cut, cluster.ClusterName, verb, resource, info.Namespace, info.Name)),
+            }.HandleAsync(ctx, info);
             return;
         }
         if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");

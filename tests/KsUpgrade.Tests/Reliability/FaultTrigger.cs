@@ -46,6 +46,9 @@ public sealed class FaultTrigger : IDisposable
                 sandbox.Host.Faults.Matched += t._onMatch;
                 return t;
             }
+            case FaultKind.WatchCut:
+                // the sandbox cuts the watch alone; the trigger only checks that a stream was really cut
+                return new FaultTrigger(cell, sandbox);
             case FaultKind.HelmKilled:
             {
                 var t = new FaultTrigger(cell, sandbox);
@@ -62,6 +65,14 @@ public sealed class FaultTrigger : IDisposable
     {
         _stop.Cancel();
         try { _killer?.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        if (_cell.Fault == FaultKind.WatchCut)
+        {
+            var cuts = _sandbox.Host.Faults.WatchCuts;
+            if (cuts.Count == 0) return $"no watch stream was cut (the watch ended before its first event?): {run1.Error?.Message} ({run1.StepsText})";
+            Fired = true;
+            What = $"watch of {cuts[0].Resource} cut after its first event";
+            return null;
+        }
         if (!Fired)
             return _cell.Fault == FaultKind.HelmKilled
                 ? $"helm never wrote a pending-upgrade record to be killed at: {run1.Error?.Message} ({run1.StepsText})"
