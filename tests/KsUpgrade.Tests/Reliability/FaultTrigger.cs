@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Journal;
 using KsUpgrade.Sandbox.Faults;
 
 namespace KsUpgrade.Tests.Reliability;
@@ -84,6 +85,19 @@ public sealed class FaultTrigger : IDisposable
             return $"{What}, but run 1 did not end with {ErrorIds.Stopped}: {run1.Error?.GetType().Name} {(run1.Error as KsUpgradeException)?.ErrorId} {run1.Error?.Message}";
         if (_cell.Fault == FaultKind.HelmKilled && LatestKsCore()?["metadata"]?["labels"]?["status"]?.GetValue<string>() != "pending-upgrade")
             return $"{What}, but the ks-core release is not left pending-upgrade";
+        return null;
+    }
+
+    /// <summary>
+    /// After run 2: a killed helm left a pending-upgrade revision that run 2 must have recovered by itself (marked failed,
+    /// recorded in the journal's facts); null when it did, else why the cell is broken. Adds what was seen to the note.
+    /// </summary>
+    public string? Run2Problem(JournalState journal, ref string note)
+    {
+        if (_cell.Fault != FaultKind.HelmKilled) return null;
+        if (!journal.Facts.TryGetValue("helmInterruptedRevisionMarkedFailed", out var revision))
+            return "run 2 succeeded but its journal does not record the recovery of the pending-upgrade revision";
+        note += $"; run 2 marked the interrupted revision {revision} failed (Warning, journal fact) and upgraded again";
         return null;
     }
 

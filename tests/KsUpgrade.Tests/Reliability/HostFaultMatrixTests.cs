@@ -92,6 +92,7 @@ public abstract class HostFaultMatrixBase
                 return (CellOutcome.Broken, $"{run1Note}, but the journal records {failedStep} as {rec.Status}");
         }
 
+        if (trigger?.What is { } what) run1Note += $" ({what})";
         var backup1 = BackupSnapshot.Take(sandbox.BackupPath);
         if (backup1 is not null && BackupSnapshot.VerifyManifest(sandbox.BackupPath) is { } bad1)
             return (CellOutcome.Broken, $"{run1Note}; backup of run 1 not intact: {bad1}");
@@ -107,6 +108,7 @@ public abstract class HostFaultMatrixBase
         var notDone = ClusterUpgrade.StepNames.Where(n => journal.Step(n)?.Status != JournalStatus.Succeeded).ToList();
         if (notDone.Count > 0)
             return (CellOutcome.Broken, $"{run1Note}; the journal does not say succeeded for {string.Join(", ", notDone.Select(n => $"{n} ({journal.Step(n)?.Status ?? "absent"})"))}");
+        if (trigger?.Run2Problem(journal, ref run1Note) is { } problem2) return (CellOutcome.Broken, $"{run1Note}; {problem2}");
 
         if (BackupSnapshot.VerifyManifest(sandbox.BackupPath) is { } bad2)
             return (CellOutcome.Broken, $"{run1Note}; backup after run 2 not intact: {bad2}");
