@@ -63,7 +63,11 @@ public sealed record FaultCell(FaultKind Fault, string Step)
             // helm --wait polls; what helm watches is each hook Job it creates (until it completes), and the
             // engine itself never watches (it polls Jobs with GET): the only watches of the upgrade are these
             FaultKind.WatchCut => new FaultRule { Verb = "watch", Resource = "jobs", Cluster = "host", CutWatchAfterEvents = 1, Times = 1 },
-            // a tap: no effect but a short delay; the test cancels the run when the request arrives (FaultTrigger)
+            // a tap: no effect but a short delay; the test cancels the run when the request arrives (FaultTrigger).
+            // In HelmUpgrade the stop comes in the middle of helm's work: at its pre-upgrade hook Job (the first Job
+            // created with POST), after helm wrote the pending-upgrade release record, which the stop leaves behind.
+            FaultKind.StoppedMidStep when Step == "HelmUpgrade" =>
+                rule with { Verb = "create", Resource = "jobs", Name = null, DelayMs = 300, Times = 1 },
             FaultKind.StoppedMidStep => rule with { DelayMs = 300, Times = 1 },
             _ => null,
         };

@@ -83,7 +83,10 @@ public sealed class FaultTrigger : IDisposable
             return $"{What}, but run 1 reports {_cell.Step} succeeded";
         if (_cell.Fault == FaultKind.StoppedMidStep && (run1.Error as KsUpgradeException)?.ErrorId != ErrorIds.Stopped)
             return $"{What}, but run 1 did not end with {ErrorIds.Stopped}: {run1.Error?.GetType().Name} {(run1.Error as KsUpgradeException)?.ErrorId} {run1.Error?.Message}";
-        if (_cell.Fault == FaultKind.HelmKilled && LatestKsCore()?["metadata"]?["labels"]?["status"]?.GetValue<string>() != "pending-upgrade")
+        // helm is killed (a killed helm, or a stopped run whose helm child is killed) after its release record:
+        // the release must be left pending-upgrade, which run 2 then has to deal with
+        if ((_cell.Fault == FaultKind.HelmKilled || _cell.Step == "HelmUpgrade")
+            && LatestKsCore()?["metadata"]?["labels"]?["status"]?.GetValue<string>() != "pending-upgrade")
             return $"{What}, but the ks-core release is not left pending-upgrade";
         return null;
     }
@@ -94,9 +97,10 @@ public sealed class FaultTrigger : IDisposable
     /// </summary>
     public string? Run2Problem(JournalState journal, ref string note)
     {
-        if (_cell.Fault != FaultKind.HelmKilled) return null;
         if (!journal.Facts.TryGetValue("helmInterruptedRevisionMarkedFailed", out var revision))
-            return "run 2 succeeded but its journal does not record the recovery of the pending-upgrade revision";
+            return _cell.Fault == FaultKind.HelmKilled
+                ? "run 2 succeeded but its journal does not record the recovery of the pending-upgrade revision"
+                : null;
         note += $"; run 2 marked the interrupted revision {revision} failed (Warning, journal fact) and upgraded again";
         return null;
     }
