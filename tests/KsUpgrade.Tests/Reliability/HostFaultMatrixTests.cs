@@ -22,7 +22,7 @@ public abstract class HostFaultMatrixBase
         .Concat(typeof(UpgradeErrorIds).GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.NonPublic))
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
 
-    public static IEnumerable<object[]> CellsOf(params string[] steps) => CellsOf(NewFaultCells.FirstFaults, steps);
+    public static IEnumerable<object[]> CellsOf(params string[] steps) => CellsOf(FaultGroups.FirstMatrix, steps);
 
     public static IEnumerable<object[]> CellsOf(IReadOnlyCollection<FaultKind> faults, params string[] steps) =>
         FaultCell.All().Where(c => faults.Contains(c.Fault) && steps.Contains(c.Step) && !KnownBroken.ContainsKey(c)).Select(c => new object[] { c.Fault, c.Step });
