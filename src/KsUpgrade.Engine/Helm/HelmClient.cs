@@ -30,6 +30,15 @@ public sealed class HelmClient
     public TimeSpan TimeoutGrace { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// When a writing command (upgrade, install, rollback, uninstall) is stopped by the caller, helm first gets SIGTERM
+    /// and this long to record the release failed itself before it is killed (Unix; on Windows it is killed at once).
+    /// </summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    private static bool Writes(IReadOnlyList<string> arguments) =>
+        arguments.Count > 0 && arguments[0] is "upgrade" or "install" or "rollback" or "uninstall";
+
+    /// <summary>
     /// Receives each line helm prints on stderr (and on stdout for commands whose output is not data), already
     /// scrubbed. Called on a background thread.
     /// </summary>
@@ -139,7 +148,7 @@ public sealed class HelmClient
         var args = session is null ? arguments : arguments.Concat(session.Arguments).ToList();
         var env = session?.Environment ?? (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>();
         return await HelmProcess.RunAsync(HelmPath, args, env, timeout ?? DefaultTimeout, Output, streamStandardOutput,
-            kube?.Secrets ?? Array.Empty<string>(), cancellationToken).ConfigureAwait(false);
+            kube?.Secrets ?? Array.Empty<string>(), cancellationToken, Writes(arguments) ? StopGrace : TimeSpan.Zero).ConfigureAwait(false);
     }
 
     /// <summary>A printable command line (program and arguments) for -WhatIf and Verbose records.</summary>

@@ -14,7 +14,8 @@ internal static class HelmProcess
         Action<HelmOutputLine>? onLine,
         bool streamStandardOutput,
         IReadOnlyList<string> secrets,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan stopGrace = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var psi = new ProcessStartInfo(helmPath)
@@ -62,6 +63,10 @@ internal static class HelmProcess
         }
         catch (OperationCanceledException)
         {
+            // A stop asked by the caller: a writing helm (upgrade, rollback...) gets SIGTERM first, on which helm cancels
+            // its operation and records the release failed itself; SIGKILL would leave it pending-upgrade.
+            if (cancellationToken.IsCancellationRequested && stopGrace > TimeSpan.Zero)
+                await TerminateAsync(process, stopGrace).ConfigureAwait(false);
             KillTree(process);
             try { await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); }
             catch (TimeoutException) { }
@@ -85,6 +90,25 @@ internal static class HelmProcess
                 catch { /* a failing listener must not break the helm call */ }
             }
         }
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>SIGTERM (Unix only), then up to <paramref name="grace"/> for the process to end by itself.</summary>
+    private static async Task TerminateAsync(Process process, TimeSpan grace)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            if (process.HasExited || SendSignal(process.Id, SigTerm) != 0) return;
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace).ConfigureAwait(false);
+        }
+        catch (TimeoutException) { }
+        catch (InvalidOperationException) { }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
     private static void KillTree(Process process)

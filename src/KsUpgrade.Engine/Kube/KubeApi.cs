@@ -43,12 +43,58 @@ public sealed class KubeApi : IKubeApi
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
         {
-            throw new KubeConflictException($"Conflict while {doing}.", e);
+            throw new KubeConflictException($"Conflict while {doing}{(StatusMessage(e) is { } m ? ": " + m : "")}.", e);
         }
         catch (Exception e) when (e is not KsUpgradeException && e is not KubeConflictException)
         {
             throw ApiErrors.Map(e, Context, Server, doing, ct);
         }
+    }
+
+    /// <summary>How many times a write without a resourceVersion precondition is sent when the apiserver answers 409 Conflict.</summary>
+    public int ConflictAttempts { get; init; } = 4;
+
+    /// <summary>
+    /// Patches (merge, JSON, forced apply) and deletes carry no resourceVersion precondition: a 409 Conflict means the
+    /// apiserver lost the race with a concurrent writer of that object (it gives up after its own retries), not that our
+    /// change is stale. Such a write is sent again, a few times, after a short pause. AlreadyExists is not retried.
+    /// </summary>
+    private async Task<T> RetryConflicts<T>(Func<Task<T>> write, string doing, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write().ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < ConflictAttempts && !ct.IsCancellationRequested && IsConflictReason(e))
+            {
+                var wait = TimeSpan.FromMilliseconds(200 * attempt);
+                _retry.OnRetry?.Invoke($"Conflict while {doing} (another client wrote the object at the same time); retry {attempt} of {ConflictAttempts - 1} in {wait.TotalSeconds:0.#} s.");
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsConflictReason(Exception e)
+    {
+        var http = e as HttpOperationException ?? e.InnerException as HttpOperationException;
+        if (http?.Response?.StatusCode != HttpStatusCode.Conflict) return false;
+        return !string.Equals(StatusField(http.Response.Content, "reason"), "AlreadyExists", StringComparison.Ordinal);
+    }
+
+    private static string? StatusMessage(HttpOperationException e) => StatusField(e.Response?.Content, "message");
+
+    private static string? StatusField(string? content, string field)
+    {
+        if (string.IsNullOrWhiteSpace(content)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(content);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString() : null;
+        }
+        catch (JsonException) { return null; }
     }
 
     private static bool Is(Exception e, HttpStatusCode code) => e is HttpOperationException { Response: not null } h && h.Response.StatusCode == code;
@@ -175,10 +221,14 @@ public sealed class KubeApi : IKubeApi
     private async Task<JsonObject> Patch(ResourceKind kind, string? ns, string name, V1Patch patch, bool? force, string doing, CancellationToken ct)
     {
         var fieldManager = patch.Type == V1Patch.PatchType.ApplyPatch ? FieldManager : null;
-        var e = await Call(c => kind.Namespaced
+        Task<JsonElement> Send() => Call(c => kind.Namespaced
             ? _client.CustomObjects.PatchNamespacedCustomObjectAsync<JsonElement>(patch, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: fieldManager, force: force, cancellationToken: c)
             : _client.CustomObjects.PatchClusterCustomObjectAsync<JsonElement>(patch, kind.Group, kind.Version, kind.Plural, name, fieldManager: fieldManager, force: force, cancellationToken: c),
-            doing, ct).ConfigureAwait(false);
+            doing, ct);
+        // an apply without force that conflicts with another field manager would conflict again: not retried
+        var e = patch.Type == V1Patch.PatchType.ApplyPatch && force != true
+            ? await Send().ConfigureAwait(false)
+            : await RetryConflicts(Send, doing, ct).ConfigureAwait(false);
         return KubeJson.FromElement(e);
     }
 
@@ -187,10 +237,10 @@ public sealed class KubeApi : IKubeApi
         var doing = $"deleting {kind.Kind} {KubeJson.Ref(ns, name)}";
         try
         {
-            await _retry.RunAsync(c => kind.Namespaced
+            await RetryConflicts(() => _retry.RunAsync(c => kind.Namespaced
                 ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c)
                 : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c),
-                doing, ct).ConfigureAwait(false);
+                doing, ct), doing, ct).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (Is(e, HttpStatusCode.NotFound))

@@ -117,6 +117,7 @@ internal sealed class StepExecutor
         record.Status = KsUpgradeStepStatus.Running;
         await _journal.StepStartedAsync(step.Name, ct, s =>
         {
+            SyncFacts(s); // facts found while planning (e.g. the helm revision before the upgrade) survive a killed run
             if (step.Name == Backup) s.BackupPath = _c.BackupPath; // so a run killed mid-backup finds it again
         }).ConfigureAwait(false);
         record.Detail = await step.RunAsync(_c, plan, ct).ConfigureAwait(false);
@@ -140,7 +141,9 @@ internal sealed class StepExecutor
         OperationCanceledException when ct.IsCancellationRequested => new KsUpgradeException(ErrorIds.Stopped, KsErrorCategory.OperationStopped,
             $"Stopped during step {step}; the journal records where. Re-run with the same parameters to resume.", step, e),
         IOException or UnauthorizedAccessException => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.WriteError, $"Step {step} failed: {e.Message}", step, e),
-        KubeConflictException or OperationCanceledException => ApiErrors.Map(e, _c.Api.Context, _c.Api.Server, $"step {step}", ct),
+        KubeConflictException => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ResourceBusy,
+            $"Step {step} failed: {e.Message} Another client kept changing the object; re-run with the same parameters to resume.", step, e),
+        OperationCanceledException => ApiErrors.Map(e, _c.Api.Context, _c.Api.Server, $"step {step}", ct),
         _ => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.NotSpecified, $"Step {step} failed: {e.GetType().Name}: {e.Message}", step, e),
     };
 

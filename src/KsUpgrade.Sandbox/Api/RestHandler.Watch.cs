@@ -9,6 +9,14 @@ namespace KsUpgrade.Sandbox.Api;
 public sealed partial class RestHandler
 {
     /// <summary>
+    /// A fault rule cutting this watch (<see cref="Faults.FaultRule.CutWatchAfterEvents"/>, <see cref="Faults.FaultRule.CutWatchAfterMs"/>):
+    /// the stream is answered and then aborted mid-way, without the clean end of the response.
+    /// </summary>
+    public Faults.FaultRule? WatchCut { get; init; }
+    /// <summary>Called when the cut happens (the fault plan records it).</summary>
+    public Action? OnWatchCut { get; init; }
+
+    /// <summary>
     /// Streams watch events as newline-delimited JSON. Without a resourceVersion (or "0") the current objects come first
     /// as ADDED; with one, the events after it (410 Expired when it is older than the kept history).
     /// sendInitialEvents=true sends the current objects and then a BOOKMARK marked k8s.io/initial-events-end.
@@ -53,11 +61,19 @@ public sealed partial class RestHandler
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-cache, private";
         var body = ctx.Response.Body;
+        int sent = 0;
+        int? cutAfterEvents = WatchCut?.CutWatchAfterEvents;
         async Task Send(string type, JsonObject obj)
         {
             var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
             await body.WriteAsync(Encoding.UTF8.GetBytes(line), ctx.RequestAborted);
             await body.FlushAsync(ctx.RequestAborted);
+            if (type != "BOOKMARK" && ++sent >= cutAfterEvents)
+            {
+                // let a reading client take the event first (a reset connection discards what it has not read yet)
+                await Task.Delay(100, ctx.RequestAborted);
+                throw new WatchCutException();
+            }
         }
 
         if (channel is null)
@@ -67,10 +83,17 @@ public sealed partial class RestHandler
         }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(TimeSpan.FromSeconds(timeout));
+        using var cutTimer = new CancellationTokenSource();
         try
         {
             await ctx.Response.StartAsync(ctx.RequestAborted);
             await body.FlushAsync(ctx.RequestAborted);
+            if (WatchCut?.CutWatchAfterMs is int cutMs)
+            {
+                cutTimer.CancelAfter(Math.Max(0, cutMs));
+                if (cutMs <= 0) throw new WatchCutException();
+            }
+            if (cutAfterEvents <= 0) throw new WatchCutException();
             foreach (var o in initial) await Send("ADDED", o);
             if (sendInitial)
             {
@@ -90,9 +113,13 @@ public sealed partial class RestHandler
                 StoreEvent ev;
                 try
                 {
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, cutTimer.Token);
                     wait.CancelAfter(TimeSpan.FromSeconds(bookmarks ? 20 : 60));
                     ev = await channel.Reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (cutTimer.IsCancellationRequested && !cts.IsCancellationRequested)
+                {
+                    throw new WatchCutException();
                 }
                 catch (OperationCanceledException) when (!cts.IsCancellationRequested)
                 {
@@ -123,6 +150,12 @@ public sealed partial class RestHandler
                 await Send(type, evObj);
             }
         }
+        catch (WatchCutException)
+        {
+            // the stream breaks mid-way: no terminating chunk (HTTP/1.1) or a reset stream (HTTP/2)
+            OnWatchCut?.Invoke();
+            ctx.Abort();
+        }
         catch (OperationCanceledException) { }
         catch (IOException) { }
         finally
@@ -130,4 +163,9 @@ public sealed partial class RestHandler
             _cluster.Store.Unsubscribe(channel);
         }
     }
+}
+
+/// <summary>Thrown inside a watch to cut its stream (a fault rule).</summary>
+internal sealed class WatchCutException : Exception
+{
 }

@@ -1,5 +1,8 @@
 namespace KsUpgrade.Sandbox.Faults;
 
+/// <summary>A request a fault rule matched (the name is null for create and list requests).</summary>
+public sealed record FaultRuleMatch(FaultRule Rule, string Cluster, string Verb, string Resource, string? Namespace, string? Name);
+
 /// <summary>The live fault plan: request rules plus named jobs that must fail. Thread-safe.</summary>
 public sealed class FaultPlan
 {
@@ -30,11 +33,37 @@ public sealed class FaultPlan
 
     public void Clear()
     {
-        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); }
+        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); _watchCuts.Clear(); }
+    }
+
+    /// <summary>
+    /// Raised (outside the plan's lock, on the request's thread, before the fault acts) each time a rule matches a
+    /// request: lets a test learn that a request arrived, e.g. to stop a client in the middle of a step.
+    /// </summary>
+    public event Action<FaultRuleMatch>? Matched;
+
+    private readonly List<FaultRuleMatch> _watchCuts = new();
+
+    /// <summary>The watches a rule really cut (their stream was open when the cut came), oldest first.</summary>
+    public IReadOnlyList<FaultRuleMatch> WatchCuts
+    {
+        get { lock (_gate) return _watchCuts.ToList(); }
+    }
+
+    internal void RecordWatchCut(FaultRuleMatch cut)
+    {
+        lock (_gate) _watchCuts.Add(cut);
     }
 
     /// <summary>The first rule matching the request (consuming one of its times), or null.</summary>
     public FaultRule? Match(string cluster, string verb, string resource, string? ns, string? name)
+    {
+        var rule = MatchCore(cluster, verb, resource, ns, name);
+        if (rule is not null) Matched?.Invoke(new FaultRuleMatch(rule, cluster, verb, resource, ns, name));
+        return rule;
+    }
+
+    private FaultRule? MatchCore(string cluster, string verb, string resource, string? ns, string? name)
     {
         lock (_gate)
         {

@@ -22,8 +22,21 @@ public sealed record FaultRule
     public string? Message { get; init; }
     public int DelayMs { get; init; }
     public bool DropConnection { get; init; }
+    /// <summary>
+    /// A concurrent writer: before answering, the target object (when it exists) is rewritten, so its resourceVersion
+    /// really moves on, then the request is answered 409 — reason Conflict ("the object has been modified; please apply
+    /// your changes to the latest version and try again") for update/patch/delete, AlreadyExists for create.
+    /// </summary>
+    public bool ConcurrentWrite { get; init; }
+    /// <summary>Watch requests only: the watch is answered and serves events, then its stream is cut (connection aborted, no clean end) after this many events.</summary>
+    public int? CutWatchAfterEvents { get; init; }
+    /// <summary>Watch requests only: the stream is cut this many milliseconds after it was answered (whichever of the two cuts comes first).</summary>
+    public int? CutWatchAfterMs { get; init; }
     /// <summary>How many matching requests the rule affects; null means always.</summary>
     public int? Times { get; init; }
+
+    /// <summary>True when the rule cuts watch streams (it then lets the watch be answered).</summary>
+    public bool CutsWatch => CutWatchAfterEvents is not null || CutWatchAfterMs is not null;
 
     internal bool Matches(string cluster, string verb, string resource, string? ns, string? name) =>
         (Verb == "*" || string.Equals(Verb, verb, StringComparison.OrdinalIgnoreCase))

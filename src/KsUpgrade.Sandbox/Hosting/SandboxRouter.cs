@@ -111,6 +111,8 @@ internal sealed class SandboxRouter
                 ctx.Abort();
                 return;
             }
+            if (fault.ConcurrentWrite && info is not null && verb is not ("get" or "list" or "watch"))
+                throw await KsUpgrade.Sandbox.Faults.ConcurrentWriter.ConflictAsync(ctx, cluster, info, verb);
             if (fault.Status is int code)
             {
                 var reason = code switch
@@ -124,7 +126,12 @@ internal sealed class SandboxRouter
 
         if (info is not null)
         {
-            await new RestHandler(cluster, _host.Token).HandleAsync(ctx, info);
+            var cut = fault is { CutsWatch: true } && verb == "watch" ? fault : null;
+            await new RestHandler(cluster, _host.Token)
+            {
+                WatchCut = cut,
+                OnWatchCut = cut is null ? null : () => _host.Faults.RecordWatchCut(new Faults.FaultRuleMatch(cut, cluster.ClusterName, verb, resource, info.Namespace, info.Name)),
+            }.HandleAsync(ctx, info);
             return;
         }
         if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");

@@ -11,6 +11,14 @@ public enum FaultKind
     Persistent500,
     JobFailed,
     StoppedAfterStep,
+    /// <summary>409 from a concurrent writer (the sandbox really rewrites the object first); AlreadyExists for a create.</summary>
+    Conflict409,
+    /// <summary>A watch the step makes is answered, then its stream is cut after the first event (no clean end).</summary>
+    WatchCut,
+    /// <summary>The helm process is killed (SIGKILL) once it wrote the pending-upgrade release record.</summary>
+    HelmKilled,
+    /// <summary>The run is stopped (its token cancelled) while the step's own request is in flight.</summary>
+    StoppedMidStep,
 }
 
 /// <summary>One cell: a fault aimed at the API call a mutating step of a scenario makes (or a stop after that step).</summary>
@@ -36,6 +44,22 @@ public sealed record FaultCell(FaultKind Fault, string Step, Scenario Scenario =
             FaultKind.TooManyRequests429 => rule with { Status = 429, RetryAfterSeconds = 1, Times = 2 },
             FaultKind.DroppedConnection => rule with { DropConnection = true, Times = 2 },
             FaultKind.Persistent500 => rule with { Status = 500, Times = null },
+            // Backup writes nothing but the journal: its 409 hits the journal update that records the backup done (a
+            // guarded PUT: the engine re-reads and re-applies). Patches and deletes carry no resourceVersion, so a 409 is
+            // the apiserver giving up after its own retries against a busy writer (the engine sends them again); helm's
+            // release record is a create, which loses the race as AlreadyExists (helm's own lock: helm stops).
+            FaultKind.Conflict409 when Step == "Backup" =>
+                rule with { Verb = "update", Resource = "configmaps", Name = KsUpgrade.Engine.Journal.UpgradeJournal.ConfigMapName, ConcurrentWrite = true, Times = 1 },
+            FaultKind.Conflict409 => rule with { ConcurrentWrite = true, Times = target.Verb == "create" ? 1 : 2 },
+            // helm --wait polls; what helm watches is each hook Job it creates (until it completes), and the
+            // engine itself never watches (it polls Jobs with GET): the only watches of the upgrade are these
+            FaultKind.WatchCut => new FaultRule { Verb = "watch", Resource = "jobs", Cluster = target.Cluster, CutWatchAfterEvents = 1, Times = 1 },
+            // a tap: no effect but a short delay; the test cancels the run when the request arrives (FaultTrigger).
+            // In HelmUpgrade the stop comes in the middle of helm's work: at its pre-upgrade hook Job (the first Job
+            // created with POST), after helm wrote the pending-upgrade release record, which the stop leaves behind.
+            FaultKind.StoppedMidStep when Step == "HelmUpgrade" =>
+                rule with { Verb = "create", Resource = "jobs", Name = null, DelayMs = 300, Times = 1 },
+            FaultKind.StoppedMidStep => rule with { DelayMs = 300, Times = 1 },
             _ => null,
         };
     }
@@ -45,7 +69,12 @@ public sealed record FaultCell(FaultKind Fault, string Step, Scenario Scenario =
 
     public static IReadOnlyList<string> StepsOf(Scenario scenario) => ScenarioSteps.Of(scenario).Select(t => t.Step).ToList();
 
-    /// <summary>Every cell of the host matrix: 4 API faults and a stop for each mutating step, a failed job for PrepareJob.</summary>
+    /// <summary>
+    /// Every cell of the matrix: 4 API faults, a 409 conflict, a stop after and a stop in the middle for each mutating
+    /// step, a failed job for PrepareJob; a cut watch and a killed helm for HelmUpgrade only. The other steps never
+    /// watch (the engine polls Jobs with GET; only helm, run by HelmUpgrade alone, watches its hook Jobs) and run no
+    /// helm upgrade (PrepareJob's helm template writes nothing), so those cells are n/a.
+    /// </summary>
     public static IEnumerable<FaultCell> All()
     {
         foreach (var step in MutatingSteps)
@@ -54,6 +83,13 @@ public sealed record FaultCell(FaultKind Fault, string Step, Scenario Scenario =
                 yield return new FaultCell(f, step);
             if (step == "PrepareJob") yield return new FaultCell(FaultKind.JobFailed, step);
             yield return new FaultCell(FaultKind.StoppedAfterStep, step);
+            yield return new FaultCell(FaultKind.Conflict409, step);
+            yield return new FaultCell(FaultKind.StoppedMidStep, step);
+            if (step == "HelmUpgrade")
+            {
+                yield return new FaultCell(FaultKind.WatchCut, step);
+                yield return new FaultCell(FaultKind.HelmKilled, step);
+            }
         }
     }
 
@@ -68,7 +104,13 @@ public sealed record FaultCell(FaultKind Fault, string Step, Scenario Scenario =
     {
         var target = ScenarioSteps.Target(cell.Scenario, cell.Step);
         if (cell.Scenario == Scenario.Host)
-            return All().Contains(cell) ? null : cell.Fault == FaultKind.JobFailed ? $"{cell.Step} runs no job" : "not in the host matrix";
+            return All().Contains(cell) ? null : cell.Fault switch
+            {
+                FaultKind.JobFailed => $"{cell.Step} runs no job",
+                FaultKind.WatchCut => $"{cell.Step} makes no watch (the engine polls Jobs with GET; only helm watches its hook Jobs, in HelmUpgrade)",
+                FaultKind.HelmKilled => $"{cell.Step} runs no helm upgrade (PrepareJob's helm template writes nothing)",
+                _ => "not in the host matrix",
+            };
         return cell.Fault switch
         {
             FaultKind.Api500Burst or FaultKind.TooManyRequests429 or FaultKind.DroppedConnection or FaultKind.Persistent500 => null,
@@ -82,6 +124,13 @@ public sealed record FaultCell(FaultKind Fault, string Step, Scenario Scenario =
                 (Scenario.Gateway, "DeleteOldJob") => "no record marks the end of the delete; StoppedAfterStep@ApplyConfig stops just after it",
                 _ => null,
             },
+            // the upgrade engine is the same for a member: a conflict and a stop in the middle apply to every step, a
+            // cut watch and a killed helm only to HelmUpgrade (as in the host matrix)
+            FaultKind.Conflict409 or FaultKind.StoppedMidStep when cell.Scenario == Scenario.Member => null,
+            FaultKind.WatchCut or FaultKind.HelmKilled when cell.Scenario == Scenario.Member =>
+                cell.Step != "HelmUpgrade"
+                    ? cell.Fault == FaultKind.WatchCut ? $"{cell.Step} makes no watch (only helm watches its hook Jobs, in HelmUpgrade)" : $"{cell.Step} runs no helm upgrade"
+                    : cell.Fault == FaultKind.HelmKilled && !OperatingSystem.IsLinux() ? "finding helm's process to kill reads /proc (Linux only)" : null,
             // kinds added to the host matrix are not modelled for this scenario yet
             _ => $"{cell.Fault} is not in the {cell.Scenario} matrix yet",
         };

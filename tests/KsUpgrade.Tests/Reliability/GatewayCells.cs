@@ -79,8 +79,7 @@ internal static class GatewayCells
         if (ChangedEntries(backup0, Storage(sandbox)) is { } changed2)
             return (CellOutcome.Broken, $"{run1Note}; run 2 changed the ks-upgrade backup: {changed2}");
 
-        await ScenarioState.SettledAsync(sandbox, reference.AllocatedNodePorts, "host");
-        var diff = reference.Difference(sandbox, out _);
+        var diff = await reference.SettledDifferenceAsync(sandbox);
         if (diff.Length > 0) return (CellOutcome.Broken, $"{run1Note}; the final state differs from a clean run: {diff}");
         return stopped
             ? (CellOutcome.StoppedCleanly, run1Note + "; run 2 finished the other gateways to the clean final state, ks-upgrade backup kept")

@@ -11,8 +11,10 @@ public abstract class HostFaultMatrixBase : FaultMatrixBase
 {
     protected HostFaultMatrixBase(ITestOutputHelper output) : base(output) { }
 
-    public static IEnumerable<object[]> CellsOf(params string[] steps) =>
-        FaultCell.All().Where(c => steps.Contains(c.Step) && !KnownBroken.ContainsKey(c)).Select(c => new object[] { c.Fault, c.Step });
+    public static IEnumerable<object[]> CellsOf(params string[] steps) => CellsOf(FaultGroups.FirstMatrix, steps);
+
+    public static IEnumerable<object[]> CellsOf(IReadOnlyCollection<FaultKind> faults, params string[] steps) =>
+        FaultCell.All().Where(c => faults.Contains(c.Fault) && steps.Contains(c.Step) && !KnownBroken.ContainsKey(c)).Select(c => new object[] { c.Fault, c.Step });
 
     /// <summary>
     /// Cells found broken (of any scenario), with what was seen; they are kept out of the green run (and listed in the

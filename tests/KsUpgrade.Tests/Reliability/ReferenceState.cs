@@ -82,21 +82,40 @@ public sealed record ScenarioState(IReadOnlyDictionary<string, List<string>> Clu
         new(clusters.ToDictionary(c => c, c => StateNormaliser.Normalise(sandbox.Host.StateOf(c), allocatedNodePorts, out _)), allocatedNodePorts);
 
     /// <summary>
-    /// The state once the simulated controllers stopped changing it (two reads 300 ms apart agree; at most 15 s).
-    /// Update-KsGateway ends when the last job completed, not when the new ingress controller is ready, so the cluster
-    /// is still settling (pods becoming ready) when it returns.
+    /// The state once the simulated controllers stopped changing it (unchanged over six reads 300 ms apart, 1.5 s; at
+    /// most 30 s). Update-KsGateway ends when the last job completed, not when the new ingress controller is ready, so
+    /// the cluster is still settling (pods becoming ready) when it returns; on a busy machine a controller's next
+    /// transition can be more than one read away.
     /// </summary>
     public static async Task<ScenarioState> SettledAsync(UpgradeSandbox sandbox, bool allocatedNodePorts, params string[] clusters)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         var state = Of(sandbox, allocatedNodePorts, clusters);
+        var unchanged = 0;
         while (true)
         {
             await Task.Delay(300);
             var next = Of(sandbox, allocatedNodePorts, clusters);
-            if (clusters.All(c => state.Clusters[c].SequenceEqual(next.Clusters[c])) || DateTime.UtcNow > deadline) return next;
+            unchanged = clusters.All(c => state.Clusters[c].SequenceEqual(next.Clusters[c])) ? unchanged + 1 : 0;
+            if (unchanged >= 5 || DateTime.UtcNow > deadline) return next;
             state = next;
         }
+    }
+
+    /// <summary>
+    /// Where <paramref name="sandbox"/> differs from this state once it settled: empty as soon as it equals this state,
+    /// else the difference of the settled state (the final state is reached eventually, or the cell is broken).
+    /// </summary>
+    public async Task<string> SettledDifferenceAsync(UpgradeSandbox sandbox)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Difference(sandbox, out _).Length == 0) return "";
+            await Task.Delay(300);
+        }
+        await SettledAsync(sandbox, AllocatedNodePorts, Clusters.Keys.ToArray());
+        return Difference(sandbox, out _);
     }
 
     /// <summary>Where <paramref name="sandbox"/> differs from this state (every cluster of it), and the failed helm revisions left out; empty when equal.</summary>

@@ -32,7 +32,9 @@ internal static class UpgradeCells
         if (cell.Fault == FaultKind.StoppedAfterStep) log1 = new StopAfterStepLog(cell.Step, cts);
         else if (cell.Fault == FaultKind.JobFailed) sandbox.Host.FailJob(ScenarioSteps.Target(cell.Scenario, cell.Step).Job!, target);
         var rule = cell.Rule() is { } r ? sandbox.Host.AddFault(r) : null;
+        using var trigger = FaultTrigger.Arm(cell, sandbox, rule, cts);
         var run1 = await Run(log1, cts.Token);
+        if (trigger?.Run1Problem(run1) is { } problem) return (CellOutcome.Broken, problem);
         // the cell is only meaningful if its fault was hit: a limited rule is gone once all its times were used; a run
         // that survived must have used them all, a run that stopped (helm does not retry) at least one
         if (rule?.Times is not null && sandbox.Host.Faults.Rules.FirstOrDefault(x => x.Id == rule.Id) is { } left
@@ -65,6 +67,7 @@ internal static class UpgradeCells
                 return (CellOutcome.Broken, $"{run1Note}, but the member's Schedulable condition is already gone from the host");
         }
 
+        if (trigger?.What is { } what) run1Note += $" ({what})";
         var backup1 = BackupSnapshot.Take(backupPath);
         if (backup1 is not null && BackupSnapshot.VerifyManifest(backupPath) is { } bad1)
             return (CellOutcome.Broken, $"{run1Note}; backup of run 1 not intact: {bad1}");
@@ -80,6 +83,7 @@ internal static class UpgradeCells
         var notDone = ClusterUpgrade.StepNames.Where(n => journal.Step(n)?.Status != JournalStatus.Succeeded).ToList();
         if (notDone.Count > 0)
             return (CellOutcome.Broken, $"{run1Note}; the journal does not say succeeded for {string.Join(", ", notDone.Select(n => $"{n} ({journal.Step(n)?.Status ?? "absent"})"))}");
+        if (trigger?.Run2Problem(journal, ref run1Note) is { } problem2) return (CellOutcome.Broken, $"{run1Note}; {problem2}");
         if (member)
         {
             if (await SchedulableOnHostAsync(hostCluster, target))

@@ -357,16 +357,42 @@ public sealed class ClusterUpgradeTests
     }
 
     [Fact]
-    public async Task A_resumed_run_still_stops_on_a_release_left_pending_by_a_killed_helm_upgrade()
+    public async Task A_resumed_run_marks_the_revision_its_own_killed_helm_upgrade_left_pending_failed_and_upgrades_again()
     {
         using var h = new UpgradeHarness();
         h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "killed");
         await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        // what a killed helm leaves: the next revision (of the chart this upgrade installs) pending-upgrade
         Scenario.AddRelease(h.Api, "ks-core", 2, "pending-upgrade", "v4.1.3", "1.1.5", "");
         h.Helm.UpgradeFailure = null;
+        h.Log.Outputs.Clear();
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded);
+        Assert.Equal(2, h.Helm.Upgrades.Count);
+        var marked = await ReleaseSecrets.ListAsync(h.Api, Ns, "ks-core", CancellationToken.None);
+        Assert.Equal(new[] { (1, "deployed"), (2, "failed"), (3, "deployed") }, marked.Select(r => (r.Revision, r.Status)));
+        Assert.Equal("failed", h.Api.Find(ResourceKind.Secrets, Ns, "sh.helm.release.v1.ks-core.v2")!.Label("status"));
+        Assert.Contains(h.Log.Records, r => r.Stream == "Warning" && r.Message.Contains("revision 2 was left pending-upgrade"));
+        var journal = (await UpgradeJournal.ReadAsync(h.Api, CancellationToken.None))!.State;
+        Assert.Equal("2", journal.Facts["helmInterruptedRevisionMarkedFailed"]);
+        Assert.Contains("interrupted revision 2 marked failed", journal.Step("HelmUpgrade")!.Detail);
+    }
+
+    [Fact]
+    public async Task A_resumed_run_still_stops_on_a_pending_revision_it_cannot_prove_its_own()
+    {
+        using var h = new UpgradeHarness();
+        h.Helm.UpgradeFailure = new KsUpgradeException(ErrorIds.HelmUpgradeFailed, KsErrorCategory.FromStdErr, "killed");
+        await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        // the pending revision carries another chart: someone else's helm operation, left alone
+        Scenario.AddRelease(h.Api, "ks-core", 2, "pending-upgrade", "v4.1.2", "1.1.4", "");
+        h.Helm.UpgradeFailure = null;
+        h.Log.Outputs.Clear();
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
         Assert.Equal(ErrorIds.ReleasePending, e.ErrorId);
+        Assert.Contains("delete secret sh.helm.release.v1.ks-core.v2", e.Remedy);
         Assert.Single(h.Helm.Upgrades);
+        Assert.Equal("pending-upgrade", h.Api.Find(ResourceKind.Secrets, Ns, "sh.helm.release.v1.ks-core.v2")!.Label("status"));
         var result = (KsUpgradeResult)h.Log.Outputs.Single();
         Assert.Equal(KsUpgradeStepStatus.Skipped, result.Steps[0].Status);
         Assert.Equal(KsUpgradeStepStatus.Failed, result.Steps.Single(s => s.Name == "HelmUpgrade").Status);

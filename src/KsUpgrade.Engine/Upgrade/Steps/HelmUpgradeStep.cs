@@ -27,21 +27,37 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
-        // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade
-        await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         var chart = await c.ChartAsync(ct).ConfigureAwait(false);
-        var actions = new List<string> { "Run: " + c.Helm.DescribeUpgrade(Request(c)) };
+        // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade.
+        // When that revision is provably the one our own earlier run left, it is marked failed and the upgrade re-run;
+        // any other pending revision stops the upgrade (ReleasePending, with its remedy).
+        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var interrupted = InterruptedHelmUpgrade.Find(c, latest, chart.Version);
+        if (interrupted is null) await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
+        if (latest is not null) c.Facts[InterruptedHelmUpgrade.FactRevisionBefore] = latest.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var actions = new List<string>();
+        if (interrupted is not null)
+            actions.Add($"Mark ks-core revision {interrupted.Revision} failed: it is pending-upgrade because the helm upgrade of an earlier run of this upgrade was interrupted (helm refuses to upgrade a pending release)");
+        actions.Add("Run: " + c.Helm.DescribeUpgrade(Request(c)));
         if (chart.Version == "1.1.4")
         {
             c.Log.Warning("Chart ks-core 1.1.4 is used: its prepare job kept no backup (no PVC mounted). Chart 1.1.5 fixes this.");
             actions.Add("(chart 1.1.4: the prepare phase kept no backup)");
         }
         actions.Add($"Read the logs of hook jobs {string.Join(", ", HookJobs)} for a skipped phase");
-        return new StepPlan($"helm release {UpgradeContext.Namespace}/{UpgradeContext.Release}", actions);
+        return new StepPlan($"helm release {UpgradeContext.Namespace}/{UpgradeContext.Release}", actions) { State = interrupted };
     }
 
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
+        string recovered = "";
+        if (plan.State is InterruptedHelmUpgrade interrupted)
+        {
+            await interrupted.MarkFailedAsync(c, ct).ConfigureAwait(false);
+            c.Facts[InterruptedHelmUpgrade.FactRecovered] = interrupted.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            c.Log.Warning($"ks-core revision {interrupted.Revision} was left pending-upgrade by the interrupted helm upgrade of an earlier run; it is marked failed (as helm records a failed upgrade) and the upgrade is run again.");
+            recovered = $"; interrupted revision {interrupted.Revision} marked failed first";
+        }
         HelmUpgradeOutcome outcome;
         try
         {
@@ -71,6 +87,6 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
                     $"helm upgrade succeeded (revision {revision}), but hook job {job} skipped its phase: {skipped.Trim()}", job)
                     { Remedy = "ks-upgrade ran nothing in that phase; check the ks-core release history and validator settings before using the cluster." };
         }
-        return $"ks-core upgraded to revision {revision?.ToString() ?? "?"} ({outcome.Status ?? "status unknown"})";
+        return $"ks-core upgraded to revision {revision?.ToString() ?? "?"} ({outcome.Status ?? "status unknown"}){recovered}";
     }
 }
