@@ -38,6 +38,8 @@ public sealed class SandboxHost : IAsyncDisposable
     public string Token { get; }
     /// <summary>The token authenticator: the admin and every minted identity.</summary>
     public IdentityStore Identities { get; }
+    /// <summary>Records each request's authorization attributes and decision while <see cref="AccessLog.Enabled"/>.</summary>
+    public AccessLog Access { get; } = new();
     public int Port { get; private set; }
     /// <summary>PEM of the CA that signed the server certificate.</summary>
     public string CaPem { get; private set; } = "";

@@ -104,10 +104,11 @@ internal sealed class SandboxRouter
         _host.Requests.Add(cluster.ClusterName, verb, resource);
 
         // Authorization (RBAC) before anything is served or injected, as on a real API server.
-        if (!identity.IsAdmin)
+        if (!identity.IsAdmin || _host.Access.Enabled)
         {
             var attributes = RequestAuthorization.AttributesOf(ctx, identity, info, path, verb);
             var decision = RbacAuthorizer.Authorize(cluster, attributes);
+            _host.Access.Add(new AccessRecord(cluster.ClusterName, attributes, decision.Allowed));
             if (!decision.Allowed) throw Forbidden.Exception(attributes, decision.Reason);
         }
 
