@@ -121,6 +121,20 @@ public sealed class PrecheckRoleTests : IClassFixture<PrecheckRoleFixture>
         Assert.DoesNotContain(narrow.Checks, c => c.Message.StartsWith("The check could not run", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_precheck_role_is_read_only_and_both_documented_roles_are_accepted_by_the_api()
+    {
+        var role = RbacPolicy.Of(SandboxCluster()).ClusterRoles[PrecheckRoleFixture.RoleName];
+        var verbs = role.SelectMany(r => r.Verbs).Distinct().OrderBy(v => v).ToArray();
+        Assert.Equal(new[] { "get", "list" }, verbs);
+        Assert.DoesNotContain(role, r => r.NonResourceUrls.Count > 0);
+        var upgradeFile = Path.Combine(Path.GetDirectoryName(PrecheckRoleFixture.RoleFile)!, "ksupgrade-upgrade-clusterrole.yaml");
+        await _f.Kubectl.OkAsync("--context", PrecheckRoleFixture.Cluster, "apply", "--dry-run=server", "-f", upgradeFile);
+        // as a non-admin identity, the precheck one may not even read RBAC objects wholesale
+        var denied = await _f.Kubectl.RunAsync("--context", _f.Contexts["precheck"], "get", "clusterrolebindings");
+        Assert.Contains("Forbidden", denied.StdErr);
+    }
+
     private static string Fingerprint(KsCheckResult c) => $"{c.Status} {c.Message}";
 
     private KsUpgrade.Sandbox.Storage.SimulatedCluster SandboxCluster()
