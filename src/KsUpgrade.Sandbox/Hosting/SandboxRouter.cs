@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.Http;
 namespace KsUpgrade.Sandbox.Hosting;
 
 /// <summary>
-/// The request pipeline: bearer-token authentication (the admin or a minted identity), cluster selection by path prefix (/clusters/&lt;name&gt;; unprefixed paths
-/// go to the first cluster), request counting, RBAC authorization (not for the admin), the fault plan, then discovery, OpenAPI, resources or the control API.
+/// The request pipeline: bearer-token authentication (the admin or a minted identity), cluster selection by path
+/// prefix (/clusters/&lt;name&gt;; unprefixed paths go to the first cluster), request counting, RBAC authorization
+/// (the admin is system:masters and bypasses it), the fault plan, then discovery, OpenAPI, reviews, resources or the
+/// control API (admin only).
 /// </summary>
 internal sealed class SandboxRouter
 {
