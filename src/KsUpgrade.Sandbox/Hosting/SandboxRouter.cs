@@ -104,6 +104,7 @@ internal sealed class SandboxRouter
             resource = path.StartsWith("/openapi", StringComparison.Ordinal) ? "openapi" : path == "/version" ? "version" : "discovery";
         }
         _host.Requests.Add(cluster.ClusterName, verb, resource);
+        identity = Impersonation.Resolve(ctx, cluster, identity);
 
         // Authorization (RBAC) before anything is served or injected, as on a real API server.
         if (!identity.IsAdmin || _host.Access.Enabled)

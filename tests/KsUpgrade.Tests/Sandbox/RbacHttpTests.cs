@@ -176,4 +176,48 @@ public sealed class RbacHttpTests : IClassFixture<RbacSandboxFixture>
         Assert.Matches(@"(?m)^pods\s+\[\]\s+\[\]\s+\[get list watch\]", list);
         Assert.DoesNotMatch(@"(?m)^secrets", list);
     }
+
+    [Fact]
+    public async Task Kubectl_as_impersonates_for_those_allowed_to_and_is_forbidden_for_others()
+    {
+        var admin = RbacSandboxFixture.Cluster;
+        Assert.Equal("yes", (await _f.Kubectl.RunAsync("--context", admin, "auth", "can-i", "list", "pods", "-A", "--as", "viewer")).StdOut.Trim());
+        Assert.Equal("no", (await _f.Kubectl.RunAsync("--context", admin, "auth", "can-i", "list", "secrets", "-A", "--as", "viewer")).StdOut.Trim());
+        var asViewer = await _f.Kubectl.RunAsync("--context", admin, "get", "secrets", "-n", "apps", "--as", "viewer");
+        Assert.Contains("secrets is forbidden: User \"viewer\" cannot list resource \"secrets\" in API group \"\" in the namespace \"apps\"", asViewer.StdErr);
+        var sa = await _f.Kubectl.OkAsync("--context", admin, "auth", "whoami", "--as", "system:serviceaccount:ops:robot");
+        Assert.Contains("system:serviceaccounts:ops", sa);
+        // the read-only identity may not impersonate
+        var denied = await _f.Kubectl.RunAsync("--context", RbacSandboxFixture.ReadOnlyContext, "get", "pods", "-n", "apps", "--as", "someone");
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("users \"someone\" is forbidden: User \"viewer\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope", denied.StdErr);
+    }
+
+    [Fact]
+    public async Task A_SubjectAccessReview_answers_for_the_user_it_names()
+    {
+        using var admin = Client(_f.Host.Token);
+        async Task<bool> AllowedAsync(string resource)
+        {
+            var body = new JsonObject
+            {
+                ["apiVersion"] = "authorization.k8s.io/v1", ["kind"] = "SubjectAccessReview",
+                ["spec"] = new JsonObject
+                {
+                    ["user"] = "viewer", ["groups"] = new JsonArray("system:authenticated"),
+                    ["resourceAttributes"] = new JsonObject { ["verb"] = "list", ["resource"] = resource, ["namespace"] = "apps" },
+                },
+            }.ToJsonString();
+            var response = await admin.PostAsync("apis/authorization.k8s.io/v1/subjectaccessreviews", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (bool)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!["allowed"]!;
+        }
+        Assert.True(await AllowedAsync("pods"));
+        Assert.False(await AllowedAsync("secrets"));
+        // and the read-only identity may not ask about others
+        using var ro = Client(_f.ReadOnly.Token);
+        var forbidden = await ro.PostAsync("apis/authorization.k8s.io/v1/subjectaccessreviews",
+            new StringContent("""{"spec":{"user":"x","resourceAttributes":{"verb":"get","resource":"pods"}}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+    }
 }
