@@ -14,10 +14,10 @@ public sealed class PrecheckRoleTests : IClassFixture<PrecheckRoleFixture>
     private readonly PrecheckRoleFixture _f;
     public PrecheckRoleTests(PrecheckRoleFixture f) => _f = f;
 
-    /// <summary>Rules only a KubeSphere 4 cluster (post-upgrade phase) exercises: (apiGroup, resource).</summary>
+    /// <summary>Rules only a KubeSphere 4 cluster (post-upgrade phase) exercises: (apiGroup, resource); UpgradeRoleTests covers them.</summary>
     private static readonly HashSet<(string, string)> PostUpgradeOnly = new() { ("", "configmaps/kubesphere-config") };
 
-    private static string Fingerprint(KsClusterReport r) => string.Join("\n", new[]
+    internal static string Fingerprint(KsClusterReport r) => string.Join("\n", new[]
         {
             $"phase {r.Phase} role {r.ClusterRole} k8s {r.KubernetesVersion} ks {r.KubeSphereVersion}",
         }

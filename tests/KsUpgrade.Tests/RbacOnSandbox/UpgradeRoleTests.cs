@@ -91,5 +91,26 @@ public sealed class UpgradeRoleTests
         // the upgrade role: the whole upgrade, to success
         var upgraded = await UpgradeAsAsync(sandbox, "host-upgrader", new RecordingEngineLog());
         Assert.True(upgraded.Succeeded, $"{upgraded.Error?.GetType().Name}: {upgraded.Error?.Message}\n{upgraded.StepsText}");
+
+        // after the upgrade, the post-upgrade checks with the read-only role: the admin's report, nothing denied,
+        // and the one read only this phase makes (ConfigMap kubesphere-config) is among them
+        var admin = await PostUpgradeReportAsync(sandbox, "host");
+        sandbox.Host.Access.Enabled = true;
+        var precheck = await PostUpgradeReportAsync(sandbox, "host-precheck");
+        sandbox.Host.Access.Enabled = false;
+        var access = sandbox.Host.Access.Snapshot();
+        Assert.Equal(KsCheckPhase.PostUpgrade, precheck.Phase);
+        Assert.Equal(PrecheckRoleTests.Fingerprint(admin), PrecheckRoleTests.Fingerprint(precheck));
+        Assert.Empty(access.Where(a => !a.Allowed).Select(a => KsUpgrade.Sandbox.Authorization.Forbidden.Message(a.Attributes, "")));
+        Assert.Contains(access, a => a.Attributes is { Verb: "get", Resource: "configmaps", Name: "kubesphere-config" });
+    }
+
+    private static async Task<KsClusterReport> PostUpgradeReportAsync(UpgradeSandbox sandbox, string context)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var cluster = await ClusterConnector.ConnectAsync(
+            new KsConnectionSettings { KubeconfigPaths = new[] { sandbox.Host.KubeconfigPath }, Context = context }, null, timeout.Token);
+        using var connection = ClusterConnector.Connection(cluster);
+        return await KsUpgrade.Engine.Checks.ClusterTest.RunAsync(cluster, new KsUpgrade.Engine.Checks.ClusterTestOptions(), NullEngineLog.Instance, timeout.Token);
     }
 }
