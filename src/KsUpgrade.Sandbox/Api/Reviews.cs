@@ -1,33 +1,140 @@
 using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Authorization;
+using KsUpgrade.Sandbox.Storage;
+using Microsoft.AspNetCore.Http;
 
 namespace KsUpgrade.Sandbox.Api;
 
-/// <summary>Answers review requests: the sandbox has one token and it may do everything (cluster-admin).</summary>
+/// <summary>
+/// Answers the review kinds (never stored): SelfSubjectAccessReview and SubjectAccessReview (is this allowed?),
+/// SelfSubjectRulesReview (what may I do in a namespace?) and SelfSubjectReview (who am I?), with the cluster's RBAC.
+/// </summary>
 internal static class Reviews
 {
-    public static JsonObject Answer(ResourceType t, JsonObject review)
+    public static async Task HandleAsync(HttpContext ctx, SimulatedCluster cluster, ResourceType t, SandboxIdentity caller)
     {
-        review["apiVersion"] = t.ApiVersion;
-        review["kind"] = t.Kind;
-        review["metadata"] ??= new JsonObject();
-        review["metadata"]!["creationTimestamp"] = Storage.ObjectMeta.Now();
+        JsonObject review;
+        if ((ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            // Typed Go clients may send reviews as protobuf. For the admin the answer does not depend on the question;
+            // for anyone else the question is decoded.
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+            review = caller.IsAdmin ? new JsonObject() : ReviewProtobuf.Decode(ms.ToArray(), t.Kind);
+        }
+        else
+        {
+            review = await HttpIo.ReadObjectAsync(ctx);
+        }
+        await HttpIo.WriteJsonAsync(ctx, 201, Answer(t, review, cluster, caller));
+    }
+
+    /// <summary>The answer for the sandbox's admin (kept for callers without an identity).</summary>
+    public static JsonObject Answer(ResourceType t, JsonObject review) => AdminAnswer(t, review);
+
+    private static JsonObject AdminAnswer(ResourceType t, JsonObject review)
+    {
+        Envelope(t, review);
         review["status"] = t.Kind switch
         {
-            "SelfSubjectRulesReview" => new JsonObject
-            {
-                ["resourceRules"] = new JsonArray(new JsonObject
-                {
-                    ["verbs"] = new JsonArray("*"), ["apiGroups"] = new JsonArray("*"), ["resources"] = new JsonArray("*"),
-                }),
-                ["nonResourceRules"] = new JsonArray(new JsonObject { ["verbs"] = new JsonArray("*"), ["nonResourceURLs"] = new JsonArray("*") }),
-                ["incomplete"] = false,
-            },
-            "SelfSubjectReview" => new JsonObject
-            {
-                ["userInfo"] = new JsonObject { ["username"] = "sandbox-admin", ["groups"] = new JsonArray("system:masters", "system:authenticated") },
-            },
+            "SelfSubjectRulesReview" => RulesStatus(BootstrapPolicy.ClusterRoles["cluster-admin"], false, ""),
+            "SelfSubjectReview" => UserInfo(SandboxIdentity.Admin),
             _ => new JsonObject { ["allowed"] = true, ["reason"] = "the sandbox token is cluster-admin" },
         };
         return review;
     }
+
+    public static JsonObject Answer(ResourceType t, JsonObject review, SimulatedCluster cluster, SandboxIdentity caller)
+    {
+        if (caller.IsAdmin && t.Kind != "SubjectAccessReview" && review["spec"] is null) return AdminAnswer(t, review);
+        Envelope(t, review);
+        var spec = review["spec"] as JsonObject ?? new JsonObject();
+        switch (t.Kind)
+        {
+            case "SelfSubjectReview":
+                review["status"] = UserInfo(caller);
+                break;
+            case "SelfSubjectRulesReview":
+            {
+                var ns = ObjectMeta.Str(spec, "namespace") ?? "";
+                var (rules, incomplete, error) = RbacAuthorizer.RulesFor(cluster, caller, ns);
+                review["status"] = RulesStatus(rules, incomplete, error);
+                break;
+            }
+            case "SelfSubjectAccessReview":
+                review["status"] = AccessStatus(cluster, caller, spec);
+                break;
+            case "SubjectAccessReview":
+            {
+                var groups = (spec["groups"] as JsonArray)?.Select(g => g?.GetValue<string>() ?? "").Where(g => g.Length > 0).ToList() ?? new List<string>();
+                var user = ObjectMeta.Str(spec, "user") ?? "";
+                var subject = new SandboxIdentity { Name = "review", User = user, Groups = groups };
+                review["status"] = AccessStatus(cluster, subject, spec);
+                break;
+            }
+            default:
+                throw ApiException.BadRequest($"{t.Kind} is not a review kind");
+        }
+        return review;
+    }
+
+    private static void Envelope(ResourceType t, JsonObject review)
+    {
+        review["apiVersion"] = t.ApiVersion;
+        review["kind"] = t.Kind;
+        review["metadata"] ??= new JsonObject();
+        review["metadata"]!["creationTimestamp"] = ObjectMeta.Now();
+    }
+
+    private static JsonObject AccessStatus(SimulatedCluster cluster, SandboxIdentity who, JsonObject spec)
+    {
+        RequestAttributes attributes;
+        if (spec["resourceAttributes"] is JsonObject ra)
+        {
+            attributes = RequestAttributes.ForResource(who, ObjectMeta.Str(ra, "verb") ?? "",
+                ObjectMeta.Str(ra, "group") ?? "", ObjectMeta.Str(ra, "version") ?? "", ObjectMeta.Str(ra, "resource") ?? "",
+                NullIfEmpty(ObjectMeta.Str(ra, "subresource")), NullIfEmpty(ObjectMeta.Str(ra, "namespace")), NullIfEmpty(ObjectMeta.Str(ra, "name")));
+        }
+        else if (spec["nonResourceAttributes"] is JsonObject nra)
+        {
+            attributes = RequestAttributes.ForPath(who, ObjectMeta.Str(nra, "verb") ?? "", ObjectMeta.Str(nra, "path") ?? "");
+        }
+        else
+        {
+            throw ApiException.BadRequest("spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified");
+        }
+        var decision = RbacAuthorizer.Authorize(cluster, attributes);
+        var status = new JsonObject { ["allowed"] = decision.Allowed };
+        if (decision.Reason.Length > 0) status["reason"] = decision.Reason;
+        return status;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static JsonObject RulesStatus(IEnumerable<PolicyRule> rules, bool incomplete, string error)
+    {
+        var resourceRules = new JsonArray();
+        var nonResourceRules = new JsonArray();
+        foreach (var r in rules)
+        {
+            if (r.NonResourceUrls.Count > 0)
+                nonResourceRules.Add(new JsonObject { ["verbs"] = Strings(r.Verbs), ["nonResourceURLs"] = Strings(r.NonResourceUrls) });
+            if (r.Resources.Count > 0)
+            {
+                var o = new JsonObject { ["verbs"] = Strings(r.Verbs), ["apiGroups"] = Strings(r.ApiGroups), ["resources"] = Strings(r.Resources) };
+                if (r.ResourceNames.Count > 0) o["resourceNames"] = Strings(r.ResourceNames);
+                resourceRules.Add(o);
+            }
+        }
+        var status = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = incomplete };
+        if (error.Length > 0) status["evaluationError"] = error;
+        return status;
+    }
+
+    private static JsonObject UserInfo(SandboxIdentity who) => new()
+    {
+        ["userInfo"] = new JsonObject { ["username"] = who.User, ["groups"] = Strings(who.Groups) },
+    };
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
 }

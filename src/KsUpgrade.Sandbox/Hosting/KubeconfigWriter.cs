@@ -2,11 +2,17 @@ using System.Text;
 
 namespace KsUpgrade.Sandbox.Hosting;
 
-/// <summary>Writes a kubeconfig with one cluster, user and context per simulated cluster (current context: the first).</summary>
+/// <summary>
+/// Writes a kubeconfig with one cluster, admin user (&lt;cluster&gt;-admin) and context (&lt;cluster&gt;) per simulated cluster
+/// (current context: the first), then one user and context &lt;cluster&gt;-&lt;identity&gt; per minted identity and cluster.
+/// The admin users come first, so the first token in the file is the admin's.
+/// </summary>
 internal static class KubeconfigWriter
 {
-    public static string Render(IReadOnlyList<(string Name, string Server)> clusters, string caPem, string token)
+    public static string Render(IReadOnlyList<(string Name, string Server)> clusters, string caPem, string token,
+        IReadOnlyList<(string Name, string Token)>? identities = null)
     {
+        identities ??= Array.Empty<(string, string)>();
         var ca = Convert.ToBase64String(Encoding.ASCII.GetBytes(caPem));
         var sb = new StringBuilder();
         sb.Append("apiVersion: v1\nkind: Config\npreferences: {}\n");
@@ -17,11 +23,20 @@ internal static class KubeconfigWriter
         sb.Append("users:\n");
         foreach (var (name, _) in clusters)
             sb.Append($"- name: {Quote(name + "-admin")}\n  user:\n    token: {Quote(token)}\n");
+        foreach (var (name, _) in clusters)
+            foreach (var (identity, identityToken) in identities)
+                sb.Append($"- name: {Quote(ContextName(name, identity))}\n  user:\n    token: {Quote(identityToken)}\n");
         sb.Append("contexts:\n");
         foreach (var (name, _) in clusters)
             sb.Append($"- name: {Quote(name)}\n  context:\n    cluster: {Quote(name)}\n    user: {Quote(name + "-admin")}\n");
+        foreach (var (name, _) in clusters)
+            foreach (var (identity, _) in identities)
+                sb.Append($"- name: {Quote(ContextName(name, identity))}\n  context:\n    cluster: {Quote(name)}\n    user: {Quote(ContextName(name, identity))}\n");
         return sb.ToString();
     }
+
+    /// <summary>The context (and user) of a minted identity on a cluster: &lt;cluster&gt;-&lt;identity&gt;.</summary>
+    public static string ContextName(string cluster, string identity) => cluster + "-" + identity;
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
@@ -29,8 +44,11 @@ internal static class KubeconfigWriter
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, content);
+        // Written to a new owner-only file and moved into place, so a reader never sees half a file (or a wider mode).
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        File.WriteAllText(temp, content);
         if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temp, path, overwrite: true);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using KsUpgrade.Sandbox.Authorization;
 using KsUpgrade.Sandbox.Controllers;
 using KsUpgrade.Sandbox.Faults;
 using KsUpgrade.Sandbox.Seeds;
@@ -33,7 +34,12 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public string KubeconfigPath { get; private set; } = "";
     public IReadOnlyList<string> Contexts => _ordered.Select(c => c.ClusterName).ToList();
+    /// <summary>The admin (system:masters) bearer token; minted identities have their own (see <see cref="MintIdentity"/>).</summary>
     public string Token { get; }
+    /// <summary>The token authenticator: the admin and every minted identity.</summary>
+    public IdentityStore Identities { get; }
+    /// <summary>Records each request's authorization attributes and decision while <see cref="AccessLog.Enabled"/>.</summary>
+    public AccessLog Access { get; } = new();
     public int Port { get; private set; }
     /// <summary>PEM of the CA that signed the server certificate.</summary>
     public string CaPem { get; private set; } = "";
@@ -48,6 +54,7 @@ public sealed class SandboxHost : IAsyncDisposable
     private SandboxHost()
     {
         Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        Identities = new IdentityStore(Token);
     }
 
     public string ServerUrl(string cluster) => $"https://127.0.0.1:{Port}/clusters/{Uri.EscapeDataString(cluster)}";
@@ -132,8 +139,53 @@ public sealed class SandboxHost : IAsyncDisposable
             Directory.CreateDirectory(_tempDir);
             KubeconfigPath = Path.Combine(_tempDir, "kubeconfig");
         }
-        KubeconfigWriter.Write(KubeconfigPath,
-            KubeconfigWriter.Render(_ordered.Select(c => (c.ClusterName, ServerUrl(c.ClusterName))).ToList(), CaPem, Token));
+        WriteKubeconfig();
+    }
+
+    private readonly object _kubeconfigGate = new();
+
+    private void WriteKubeconfig()
+    {
+        lock (_kubeconfigGate)
+        {
+            var identities = Identities.WithTokens.Select(i => (i.Identity.Name, i.Token)).ToList();
+            KubeconfigWriter.Write(KubeconfigPath,
+                KubeconfigWriter.Render(_ordered.Select(c => (c.ClusterName, ServerUrl(c.ClusterName))).ToList(), CaPem, Token, identities));
+        }
+    }
+
+    // ---- identities ----
+
+    /// <summary>
+    /// Mints an identity (a user with groups, or a ServiceAccount "namespace/name") with a token of its own, and adds a
+    /// user and context &lt;cluster&gt;-&lt;name&gt; per cluster to the kubeconfig. What it may do is decided by each cluster's
+    /// RBAC objects (plus the bootstrap discovery roles); it has no rights until something binds it.
+    /// </summary>
+    public MintedIdentity MintIdentity(IdentityRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var contexts = _ordered.Select(c => KubeconfigWriter.ContextName(c.ClusterName, request.Name)).ToList();
+        if (contexts.FirstOrDefault(_clusters.ContainsKey) is { } clash)
+            throw new ArgumentException($"The context '{clash}' would have the name of a cluster; choose another identity name.");
+        var (identity, token) = Identities.Mint(request);
+        WriteKubeconfig();
+        return new MintedIdentity(identity, token, contexts);
+    }
+
+    /// <summary>Mints a ServiceAccount identity ("system:serviceaccount:&lt;ns&gt;:&lt;sa&gt;").</summary>
+    public MintedIdentity MintServiceAccountIdentity(string name, string serviceAccountNamespace, string serviceAccountName) =>
+        MintIdentity(new IdentityRequest { Name = name, ServiceAccount = serviceAccountNamespace + "/" + serviceAccountName });
+
+    /// <summary>Mints a user identity (with optional groups besides system:authenticated).</summary>
+    public MintedIdentity MintUserIdentity(string name, string user, params string[] groups) =>
+        MintIdentity(new IdentityRequest { Name = name, User = user, Groups = groups });
+
+    /// <summary>Revokes a minted identity: its token stops working and its contexts leave the kubeconfig.</summary>
+    public bool RevokeIdentity(string name)
+    {
+        if (!Identities.Remove(name)) return false;
+        WriteKubeconfig();
+        return true;
     }
 
     // ---- fault plan helpers ----

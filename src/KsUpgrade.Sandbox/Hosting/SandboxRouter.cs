@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using KsUpgrade.Sandbox.Api;
+using KsUpgrade.Sandbox.Authorization;
 using KsUpgrade.Sandbox.Control;
 using KsUpgrade.Sandbox.Storage;
 using Microsoft.AspNetCore.Http;
@@ -9,26 +8,26 @@ using Microsoft.AspNetCore.Http;
 namespace KsUpgrade.Sandbox.Hosting;
 
 /// <summary>
-/// The request pipeline: bearer-token check, cluster selection by path prefix (/clusters/&lt;name&gt;; unprefixed paths
-/// go to the first cluster), request counting, the fault plan, then discovery, OpenAPI, resources or the control API.
+/// The request pipeline: bearer-token authentication (the admin or a minted identity), cluster selection by path
+/// prefix (/clusters/&lt;name&gt;; unprefixed paths go to the first cluster), request counting, RBAC authorization
+/// (the admin is system:masters and bypasses it), the fault plan, then discovery, OpenAPI, reviews, resources or the
+/// control API (admin only).
 /// </summary>
 internal sealed class SandboxRouter
 {
     private readonly SandboxHost _host;
-    private readonly byte[] _tokenBytes;
 
     public SandboxRouter(SandboxHost host)
     {
         _host = host;
-        _tokenBytes = Encoding.UTF8.GetBytes(host.Token);
     }
 
-    private bool Authorized(HttpContext ctx)
+    /// <summary>The identity of the request's bearer token (the admin or a minted one), or null.</summary>
+    private SandboxIdentity? Authenticate(HttpContext ctx)
     {
         var header = ctx.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
-        var given = Encoding.UTF8.GetBytes(header[7..].Trim());
-        return CryptographicOperations.FixedTimeEquals(given, _tokenBytes);
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
+        return _host.Identities.Authenticate(header[7..].Trim());
     }
 
     public async Task HandleAsync(HttpContext ctx)
@@ -42,13 +41,17 @@ internal sealed class SandboxRouter
                 await ctx.Response.WriteAsync("ok");
                 return;
             }
-            if (!Authorized(ctx))
+            var identity = Authenticate(ctx);
+            if (identity is null)
             {
                 await HttpIo.WriteJsonAsync(ctx, 401, StatusObjects.Failure(401, "Unauthorized", "Unauthorized", null));
                 return;
             }
             if (path.StartsWith("/_sandbox/", StringComparison.Ordinal) || path == "/_sandbox")
             {
+                // The control API is the sandbox operator's: only the admin token may use it.
+                if (!identity.IsAdmin)
+                    throw new ApiException(403, "Forbidden", $"forbidden: User \"{identity.User}\" cannot use the sandbox control API");
                 await ControlApi.HandleAsync(ctx, _host, path["/_sandbox".Length..]);
                 return;
             }
@@ -69,7 +72,7 @@ internal sealed class SandboxRouter
                 cluster = _host.FirstCluster;
                 prefix = "";
             }
-            await ServeClusterAsync(ctx, cluster, prefix, path);
+            await ServeClusterAsync(ctx, cluster, prefix, path, identity);
         }
         catch (ApiException e)
         {
@@ -85,7 +88,7 @@ internal sealed class SandboxRouter
         }
     }
 
-    private async Task ServeClusterAsync(HttpContext ctx, SimulatedCluster cluster, string prefix, string path)
+    private async Task ServeClusterAsync(HttpContext ctx, SimulatedCluster cluster, string prefix, string path, SandboxIdentity identity)
     {
         var info = RequestInfo.Parse(path, cluster.Registry);
         string verb, resource;
@@ -101,6 +104,16 @@ internal sealed class SandboxRouter
             resource = path.StartsWith("/openapi", StringComparison.Ordinal) ? "openapi" : path == "/version" ? "version" : "discovery";
         }
         _host.Requests.Add(cluster.ClusterName, verb, resource);
+        identity = Impersonation.Resolve(ctx, cluster, identity);
+
+        // Authorization (RBAC) before anything is served or injected, as on a real API server.
+        if (!identity.IsAdmin || _host.Access.Enabled)
+        {
+            var attributes = RequestAuthorization.AttributesOf(ctx, identity, info, path, verb);
+            var decision = RbacAuthorizer.Authorize(cluster, attributes);
+            _host.Access.Add(new AccessRecord(cluster.ClusterName, attributes, decision.Allowed));
+            if (!decision.Allowed) throw Forbidden.Exception(attributes, decision.Reason);
+        }
 
         var fault = _host.Faults.Match(cluster.ClusterName, verb, resource, info?.Namespace, info?.Name);
         if (fault is not null)
@@ -124,6 +137,12 @@ internal sealed class SandboxRouter
             }
         }
 
+        if (info is not null && cluster.Registry.Find(info.Group, info.Version, info.Resource) is { Virtual: true } review && info.Verb == "create")
+        {
+            // Access and rules reviews are answered for the caller's identity.
+            await Reviews.HandleAsync(ctx, cluster, review, identity);
+            return;
+        }
         if (info is not null)
         {
             var cut = fault is { CutsWatch: true } && verb == "watch" ? fault : null;
