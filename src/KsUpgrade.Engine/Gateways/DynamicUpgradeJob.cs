@@ -33,6 +33,8 @@ public static class DynamicUpgradeJob
     public const string ConfigMapName = "ks-upgrade-dynamic-config";
 
     private static KubeRetry Retry(IEngineLog log) => new() { OnRetry = log.Verbose };
+    /// <summary>For deletes, which carry no precondition: a 409 is the API server giving up against a busy writer, so it is sent again.</summary>
+    private static KubeRetry DeleteRetry(IEngineLog log) => new() { OnRetry = log.Verbose, RetryConflicts = true };
 
     /// <summary>
     /// The gateway a dynamic-upgrade job that has not finished yet is upgrading (jobs.gateway.dynamicOptions.gatewayName
@@ -76,7 +78,7 @@ public static class DynamicUpgradeJob
             log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
             try
             {
-                await Retry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: c),
+                await DeleteRetry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: c),
                     $"deleting Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
@@ -85,7 +87,7 @@ public static class DynamicUpgradeJob
         {
             try
             {
-                await Retry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: c),
+                await DeleteRetry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: c),
                     $"deleting Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
@@ -97,6 +99,38 @@ public static class DynamicUpgradeJob
                 throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
                     $"Job {Namespace}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
             await Task.Delay(poll, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Creates the ConfigMap, or replaces it when it exists (409 AlreadyExists: left by an earlier run, or written by
+    /// someone else meanwhile); when it vanished between the two calls (404 on the replace), creates it again. The
+    /// job's ConfigMap is ours to write whole, so the last write wins.
+    /// </summary>
+    private static async Task CreateOrReplaceAsync(IKubernetes client, V1ConfigMap cm, IEngineLog log, CancellationToken ct)
+    {
+        var where = $"{cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}";
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: c),
+                    $"creating ConfigMap {where}", ct).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+            {
+                try
+                {
+                    await Retry(log).RunAsync(c => client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: c),
+                        $"replacing ConfigMap {where}", ct).ConfigureAwait(false);
+                    return;
+                }
+                catch (HttpOperationException gone) when (gone.Response?.StatusCode == HttpStatusCode.NotFound && attempt < 3)
+                {
+                    log.Verbose($"ConfigMap {where} existed when it was created and was gone when it was replaced; creating it again.");
+                }
+            }
         }
     }
 
@@ -120,16 +154,7 @@ public static class DynamicUpgradeJob
             {
                 case V1ConfigMap cm:
                     cm.Metadata.NamespaceProperty ??= Namespace;
-                    try
-                    {
-                        await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: c),
-                            $"creating ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}", ct).ConfigureAwait(false);
-                    }
-                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
-                    {
-                        await Retry(log).RunAsync(c => client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: c),
-                            $"replacing ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}", ct).ConfigureAwait(false);
-                    }
+                    await CreateOrReplaceAsync(client, cm, log, ct).ConfigureAwait(false);
                     log.Verbose($"Applied ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}.");
                     break;
                 case V1PersistentVolumeClaim pvc:
@@ -154,6 +179,13 @@ public static class DynamicUpgradeJob
                     {
                         // the old job was gone before the first attempt: an attempt whose answer was lost created it
                         log.Verbose($"Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name} exists: an earlier attempt of the create reached the server.");
+                    }
+                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+                    {
+                        // the old job was deleted just before; a job of that name on the first attempt is someone else's
+                        throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                            $"Job {Namespace}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
+                        { Remedy = $"Check that no other session upgrades a gateway, then run Update-KsGateway again (it waits for or replaces a finished job)." };
                     }
                     log.Verbose($"Created Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}.");
                     break;

@@ -12,6 +12,8 @@ public sealed class KubeRetry
     public int MaxAttempts { get; init; } = 5;
     public TimeSpan FirstDelay { get; init; } = TimeSpan.FromMilliseconds(300);
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(8);
+    /// <summary>Also retry 409 Conflict: only for calls without a precondition (a delete, a patch without resourceVersion).</summary>
+    public bool RetryConflicts { get; init; }
     /// <summary>Receives a note per retry (for Verbose records).</summary>
     public Action<string>? OnRetry { get; init; }
 
@@ -24,7 +26,7 @@ public sealed class KubeRetry
             {
                 return await call(ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < MaxAttempts && !ct.IsCancellationRequested && IsTransient(e, out var retryAfter))
+            catch (Exception e) when (attempt < MaxAttempts && !ct.IsCancellationRequested && (IsTransient(e, out var retryAfter) || (RetryConflicts && IsConflict(e))))
             {
                 var wait = retryAfter ?? delay;
                 if (wait > MaxDelay) wait = MaxDelay;
@@ -34,6 +36,9 @@ public sealed class KubeRetry
             }
         }
     }
+
+    private static bool IsConflict(Exception e) =>
+        e is HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict } c && !c.Response.Content.Contains("AlreadyExists", StringComparison.Ordinal);
 
     public static bool IsTransient(Exception e, out TimeSpan? retryAfter)
     {

@@ -40,8 +40,26 @@ internal static class GatewayCells
         if (cell.Fault == FaultKind.StoppedAfterStep) log1 = new StopAfterStepLog(StopAfter(cell.Step), cts);
         else if (cell.Fault == FaultKind.JobFailed) sandbox.Host.FailJob(ScenarioSteps.Target(cell.Scenario, cell.Step).Job!, "host");
         var rule = cell.Rule() is { } r ? sandbox.Host.AddFault(r) : null;
-        var run1 = await sandbox.RunGatewayUpdateAsync(cluster, log1, cts.Token);
+        // a stop in the middle: the run's token is cancelled while the step's own request is in flight (its rule delays it)
+        string? stoppedWhile = null;
+        void OnMatch(KsUpgrade.Sandbox.Faults.FaultRuleMatch m)
+        {
+            if (m.Rule.Id != rule?.Id || stoppedWhile is not null) return;
+            stoppedWhile = $"stopped while {m.Verb} {m.Resource}{(m.Name is null ? "" : " " + m.Name)} was in flight";
+            _ = Task.Run(cts.Cancel); // not on the sandbox's request thread
+        }
+        if (cell.Fault == FaultKind.StoppedMidStep) sandbox.Host.Faults.Matched += OnMatch;
+        GatewayRunOutcome run1;
+        try { run1 = await sandbox.RunGatewayUpdateAsync(cluster, log1, cts.Token); }
+        finally { sandbox.Host.Faults.Matched -= OnMatch; }
         var stopped = !run1.Succeeded;
+        if (cell.Fault == FaultKind.StoppedMidStep)
+        {
+            if (stoppedWhile is null)
+                return (CellOutcome.Broken, $"the request of {cell.Step} never arrived, nothing was stopped: {run1.Error?.Message} ({run1.ResultsText})");
+            if ((run1.Error as KsUpgradeException)?.ErrorId != ErrorIds.Stopped)
+                return (CellOutcome.Broken, $"{stoppedWhile}, but run 1 did not end with {ErrorIds.Stopped}: {run1.Error?.GetType().Name} {(run1.Error as KsUpgradeException)?.ErrorId} {run1.Error?.Message} ({run1.ResultsText})");
+        }
         if (rule?.Times is not null && sandbox.Host.Faults.Rules.FirstOrDefault(x => x.Id == rule.Id) is { } left
             && (!stopped || left.Times == rule.Times))
             return (CellOutcome.Broken, $"the fault was not used up in run 1 ({left.Times} of {rule.Times} left): it does not target what {cell.Step} calls");
@@ -64,6 +82,7 @@ internal static class GatewayCells
                 return (CellOutcome.Broken, $"run 1 did not succeed and no gateway result says why: {run1.ResultsText}");
             run1Note = $"run 1 reported gateway {failed.Gateway.Name} Failed ({FirstLine(failed.Detail)})";
         }
+        if (stoppedWhile is not null) run1Note += $" ({stoppedWhile})";
         // the results tell the truth about each gateway
         if (Untrue(sandbox, run1.Results) is { } lie) return (CellOutcome.Broken, $"{run1Note}, but {lie}");
         if (ChangedEntries(backup0, Storage(sandbox)) is { } changed1)

@@ -142,6 +142,27 @@ public sealed class UpgradeUnitTests
         Assert.Equal(retry.MaxAttempts, calls);
     }
 
+    [Fact]
+    public async Task Retry_retries_conflicts_only_when_asked_and_never_AlreadyExists()
+    {
+        var calls = 0;
+        Task<int> Conflict(string content) { calls++; throw new HttpOperationException("409") { Response = new HttpResponseMessageWrapper(new HttpResponseMessage(HttpStatusCode.Conflict), content) }; }
+        const string modified = """{"kind":"Status","reason":"Conflict","message":"the object has been modified"}""";
+        const string exists = """{"kind":"Status","reason":"AlreadyExists","message":"jobs \"dynamic-upgrade\" already exists"}""";
+
+        await Assert.ThrowsAsync<HttpOperationException>(() => new KubeRetry { FirstDelay = TimeSpan.FromMilliseconds(1) }.RunAsync(_ => Conflict(modified), "testing", CancellationToken.None));
+        Assert.Equal(1, calls);
+
+        calls = 0;
+        var retry = new KubeRetry { FirstDelay = TimeSpan.FromMilliseconds(1), RetryConflicts = true };
+        await Assert.ThrowsAsync<HttpOperationException>(() => retry.RunAsync(_ => Conflict(modified), "testing", CancellationToken.None));
+        Assert.Equal(retry.MaxAttempts, calls);
+
+        calls = 0;
+        await Assert.ThrowsAsync<HttpOperationException>(() => retry.RunAsync(_ => Conflict(exists), "testing", CancellationToken.None));
+        Assert.Equal(1, calls);
+    }
+
     private static HttpOperationException Http(HttpStatusCode code) => new($"{code}")
     {
         Response = new HttpResponseMessageWrapper(new HttpResponseMessage(code), ""),
