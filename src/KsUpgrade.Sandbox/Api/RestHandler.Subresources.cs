@@ -71,7 +71,7 @@ public sealed partial class RestHandler
             }
             case "token" when t.HasToken && info.Verb == "create":
             {
-                // Every token the sandbox hands out is its one (cluster-admin) token.
+                // A token of the ServiceAccount itself: it has the rights RBAC gives the account, nothing more.
                 if (_cluster.Read(t, ns, name) is null) throw ApiException.NotFound(t, name);
                 long seconds = 3600;
                 if (!(ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase)
@@ -85,7 +85,7 @@ public sealed partial class RestHandler
                     ["spec"] = new JsonObject { ["audiences"] = new JsonArray("https://kubernetes.default.svc"), ["expirationSeconds"] = seconds },
                     ["status"] = new JsonObject
                     {
-                        ["token"] = _token,
+                        ["token"] = _issueServiceAccountToken(ns ?? "default", name),
                         ["expirationTimestamp"] = DateTime.UtcNow.AddSeconds(seconds).ToString("yyyy-MM-ddTHH:mm:ssZ"),
                     },
                 });

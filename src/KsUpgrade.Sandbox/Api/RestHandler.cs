@@ -10,13 +10,13 @@ namespace KsUpgrade.Sandbox.Api;
 public sealed partial class RestHandler
 {
     private readonly SimulatedCluster _cluster;
-    private readonly string _token;
+    private readonly Func<string, string, string> _issueServiceAccountToken;
 
-    /// <param name="token">The sandbox's bearer token, handed out by serviceaccounts/token.</param>
-    public RestHandler(SimulatedCluster cluster, string token)
+    /// <param name="issueServiceAccountToken">Issues the token serviceaccounts/&lt;name&gt;/token answers (namespace, name → token).</param>
+    public RestHandler(SimulatedCluster cluster, Func<string, string, string> issueServiceAccountToken)
     {
         _cluster = cluster;
-        _token = token;
+        _issueServiceAccountToken = issueServiceAccountToken;
     }
 
     /// <summary>Works out the Kubernetes verb of a request (for counting and the fault plan) without serving it.</summary>

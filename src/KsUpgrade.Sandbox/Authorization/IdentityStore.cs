@@ -64,6 +64,24 @@ public sealed partial class IdentityStore
         return (identity, token);
     }
 
+    /// <summary>
+    /// A token for a ServiceAccount, as the TokenRequest API (serviceaccounts/&lt;name&gt;/token) issues it: it authenticates as
+    /// system:serviceaccount:&lt;ns&gt;:&lt;name&gt; (groups system:serviceaccounts, system:serviceaccounts:&lt;ns&gt;,
+    /// system:authenticated), has only the rights RBAC gives that account, and gets no kubeconfig context.
+    /// </summary>
+    public string IssueServiceAccountToken(string serviceAccountNamespace, string serviceAccountName)
+    {
+        var identity = new SandboxIdentity
+        {
+            Name = "token-request",
+            User = SandboxIdentity.ServiceAccountUserPrefix + serviceAccountNamespace + ":" + serviceAccountName,
+            Groups = new List<string> { SandboxIdentity.ServiceAccountsGroup, SandboxIdentity.ServiceAccountsGroup + ":" + serviceAccountNamespace, SandboxIdentity.AuthenticatedGroup },
+        };
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        lock (_gate) _byTokenHash[Hash(token)] = identity;
+        return token;
+    }
+
     /// <summary>Revokes a minted identity (its token stops working); false when there is none of that name.</summary>
     public bool Remove(string name)
     {

@@ -146,7 +146,7 @@ internal sealed class SandboxRouter
         if (info is not null)
         {
             var cut = fault is { CutsWatch: true } && verb == "watch" ? fault : null;
-            await new RestHandler(cluster, _host.Token)
+            await new RestHandler(cluster, _host.Identities.IssueServiceAccountToken)
             {
                 WatchCut = cut,
                 OnWatchCut = cut is null ? null : () => _host.Faults.RecordWatchCut(new Faults.FaultRuleMatch(cut, cluster.ClusterName, verb, resource, info.Namespace, info.Name)),

@@ -304,12 +304,19 @@ public sealed class KubectlWriteTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
-    public async Task Service_account_tokens_are_the_sandbox_token()
+    public async Task Service_account_tokens_authenticate_as_the_account_with_its_rights_only()
     {
         await _f.Kubectl.OkAsync("create", "serviceaccount", "robot", "-n", "apps");
         Assert.NotNull(Store.Get("v1", "serviceaccounts", "apps", "robot"));
         var token = (await _f.Kubectl.OkAsync("create", "token", "robot", "-n", "apps")).Trim();
-        Assert.True(token == _f.Host.Token, "kubectl create token did not hand out the sandbox token");
+        Assert.False(token == _f.Host.Token, "kubectl create token handed out the sandbox's admin token");
+        Assert.Matches("^[0-9a-f]{48}$", token);
+        var who = await _f.Kubectl.OkAsync("--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}");
+        Assert.Equal("system:serviceaccount:apps:robot", who.Trim());
+        // nothing binds the account: it may discover, not read
+        var denied = await _f.Kubectl.RunAsync("--token", token, "get", "secrets", "-n", "apps");
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("forbidden", denied.StdErr, StringComparison.OrdinalIgnoreCase);
         var missing = await _f.Kubectl.RunAsync("create", "token", "nobody", "-n", "apps");
         Assert.NotEqual(0, missing.ExitCode);
     }
