@@ -158,9 +158,10 @@ public sealed class KubeApi : IKubeApi
         {
             item.Remove("apiVersion"); item.Remove("kind");
             // Put apiVersion/kind first, as kubectl prints them; list items of built-in kinds carry neither.
+            // Clear() detaches the values, so they move back without a copy.
             var copy = item.ToList(); item.Clear();
             item["apiVersion"] = kind.ApiVersion; item["kind"] = kind.Kind;
-            foreach (var (k, v) in copy) item[k] = v?.DeepClone();
+            foreach (var (k, v) in copy) item[k] = v;
         }
         var next = root.Str("metadata", "continue");
         return new KubePage(items, string.IsNullOrEmpty(next) ? null : next);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -49,6 +50,7 @@ public static partial class YamlJson
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")] private static partial Regex FloatPattern();
 
     /// <summary>Emits one JSON value as YAML events (strings quoted where a plain scalar would read as another type).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the backup's hot path: optimized from the first call
     public static void Emit(IEmitter emitter, JsonNode? node)
     {
         switch (node)
@@ -84,6 +86,7 @@ public static partial class YamlJson
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EmitString(IEmitter emitter, string s)
     {
         var style = s.Contains('\n') ? ScalarStyle.Literal
@@ -92,12 +95,26 @@ public static partial class YamlJson
         emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, style, true, true));
     }
 
+    /// <summary>
+    /// True when a plain scalar would read back as another type (null, bool, number, YAML 1.1 bool words, 0x/0o) —
+    /// the same answer as reading it with <see cref="Scalar"/>, without building a node: this runs for every key and
+    /// string of a backup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool NeedsQuotes(string s)
     {
         if (s.Length == 0) return true;
-        var plain = new YamlScalarNode(s) { Style = ScalarStyle.Plain };
-        return Scalar(plain) is not JsonValue jv || jv.GetValueKind() != System.Text.Json.JsonValueKind.String
-            || s is "y" or "Y" or "yes" or "Yes" or "YES" or "n" or "N" or "no" or "No" or "NO" or "on" or "On" or "ON" or "off" or "Off" or "OFF"
-            || s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || s.StartsWith("0o", StringComparison.OrdinalIgnoreCase);
+        switch (s)
+        {
+            case "~" or "null" or "Null" or "NULL" or "true" or "True" or "TRUE" or "false" or "False" or "FALSE":
+            case "y" or "Y" or "yes" or "Yes" or "YES" or "n" or "N" or "no" or "No" or "NO" or "on" or "On" or "ON" or "off" or "Off" or "OFF":
+                return true;
+        }
+        var first = s[0];
+        // both number patterns start with a sign, a digit or a dot; anything else stays a string
+        if (first is not ('+' or '-' or '.' or (>= '0' and <= '9'))) return false;
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || s.StartsWith("0o", StringComparison.OrdinalIgnoreCase)) return true;
+        return (IntPattern().IsMatch(s) && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            || (FloatPattern().IsMatch(s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
     }
 }
