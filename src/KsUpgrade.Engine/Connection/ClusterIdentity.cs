@@ -16,7 +16,11 @@ public static class ClusterIdentity
     /// </summary>
     public static async Task FillAsync(KsCluster cluster, IKubernetes client, CancellationToken ct)
     {
-        var cc = await TryGetInstallerConfigAsync(client, ct).ConfigureAwait(false);
+        // both reads at once: they do not depend on each other
+        var ccRead = TryGetInstallerConfigAsync(client, ct);
+        var releaseRead = KsCoreRelease.TryReadLatestAsync(client, ct);
+        await Task.WhenAll(ccRead, releaseRead).ConfigureAwait(false);
+        var cc = await ccRead.ConfigureAwait(false);
         if (cc is JsonElement c)
         {
             if (c.TryGetProperty("metadata", out var md) && md.TryGetProperty("labels", out var labels) && labels.TryGetProperty("version", out var v))
@@ -25,7 +29,7 @@ public static class ClusterIdentity
         }
         // A v3.4 cluster also carries a ks-core release (installed by ks-installer, with a v3 app version):
         // only a v4 app version makes the release the source of truth.
-        var release = await KsCoreRelease.TryReadLatestAsync(client, ct).ConfigureAwait(false);
+        var release = await releaseRead.ConfigureAwait(false);
         if (release is not null && IsV4(release.AppVersion) && (release.Status == "deployed" || cluster.KubeSphereVersion is null))
         {
             cluster.KubeSphereVersion = release.AppVersion;

@@ -82,11 +82,10 @@ public sealed class KubeconfigSet
         if (Yaml.YamlSyntax.Check(text) is { } syntax)
             throw new KsUpgradeException(ErrorIds.KubeconfigInvalid, KsErrorCategory.ParserError,
                 $"Cannot parse {where}: malformed YAML at line {syntax.Line}, column {syntax.Column} ({syntax.Problem}).", path ?? "kubeconfig content");
-        K8SConfiguration config;
+        K8SConfiguration? config;
         try
         {
-            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
-            config = KubernetesClientConfiguration.LoadKubeConfig(stream);
+            config = KubeconfigReader.Read(text);
         }
         catch (Exception e) when (FindYaml(e) is YamlException y)
         {
