@@ -39,25 +39,28 @@ public sealed class PrecheckRoleFixture : IAsyncLifetime
         await ApplyNarrowedAsync(role, "no-installer", r => Without(r, "apiGroups", "installer.kubesphere.io"));
     }
 
+    /// <summary>A ClusterRoleBinding of ClusterRole &lt;role&gt; to ServiceAccount &lt;ns&gt;/&lt;role&gt;, as YAML for kubectl apply.</summary>
+    internal static string ClusterRoleBindingYaml(string role, string ns) => $"""
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata:
+          name: {role}
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: ClusterRole
+          name: {role}
+        subjects:
+        - kind: ServiceAccount
+          name: {role}
+          namespace: {ns}
+        """;
+
     /// <summary>A ServiceAccount ksupgrade/&lt;role&gt;, a ClusterRoleBinding of the role to it, and a minted identity for it.</summary>
     private async Task BindAsync(string identity, string role)
     {
         await Kubectl.OkAsync("--context", Cluster, "create", "serviceaccount", role, "-n", Namespace);
         // kubectl create clusterrolebinding would send protobuf, which the sandbox does not decode for RBAC kinds: apply YAML.
-        await Kubectl.OkWithInputAsync($"""
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: ClusterRoleBinding
-            metadata:
-              name: {role}
-            roleRef:
-              apiGroup: rbac.authorization.k8s.io
-              kind: ClusterRole
-              name: {role}
-            subjects:
-            - kind: ServiceAccount
-              name: {role}
-              namespace: {Namespace}
-            """, "--context", Cluster, "apply", "-f", "-");
+        await Kubectl.OkWithInputAsync(ClusterRoleBindingYaml(role, Namespace), "--context", Cluster, "apply", "-f", "-");
         var minted = Host.MintServiceAccountIdentity(identity, Namespace, role);
         Contexts[identity] = Assert.Single(minted.Contexts);
     }

@@ -22,20 +22,7 @@ public sealed class UpgradeRoleTests
     private static async Task<string> BindAsync(UpgradeSandbox sandbox, KubectlRunner kubectl, string role, string identity)
     {
         await kubectl.OkAsync("--context", "host", "-n", "ksupgrade", "create", "serviceaccount", role);
-        await kubectl.OkWithInputAsync($"""
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: ClusterRoleBinding
-            metadata:
-              name: {role}
-            roleRef:
-              apiGroup: rbac.authorization.k8s.io
-              kind: ClusterRole
-              name: {role}
-            subjects:
-            - kind: ServiceAccount
-              name: {role}
-              namespace: ksupgrade
-            """, "--context", "host", "apply", "-f", "-");
+        await kubectl.OkWithInputAsync(PrecheckRoleFixture.ClusterRoleBindingYaml(role, "ksupgrade"), "--context", "host", "apply", "-f", "-");
         return sandbox.Host.MintServiceAccountIdentity(identity, "ksupgrade", role).Token;
     }
 
