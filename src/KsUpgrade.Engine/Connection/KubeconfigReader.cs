@@ -71,7 +71,9 @@ internal static class KubeconfigReader
             switch (key)
             {
                 case "name": context.Name = Str(value); break;
+#pragma warning disable CS0618 // obsolete in the model, but the loader fills it from this key: so do we
                 case "namespace": context.Namespace = Str(value); break;
+#pragma warning restore CS0618
                 case "context":
                     var details = new ContextDetails();
                     foreach (var (k, v) in Map(value))

@@ -34,15 +34,24 @@ public static class HelmReleaseDecoder
     {
         try
         {
-            var payload = releaseData;
-            if (!StartsWith(payload, GzipMagic) && !LooksLikeJson(payload))
-            {
-                payload = Convert.FromBase64String(Encoding.ASCII.GetString(payload).Trim());
-            }
-            using var json = StartsWith(payload, GzipMagic)
-                ? Gunzip(payload)
-                : new MemoryStream(payload, writable: false);
+            using var json = Unwrap(releaseData);
             return ParseJson(json, source);
+        }
+        catch (KsUpgradeException) { throw; }
+        catch (Exception e) when (e is FormatException or InvalidDataException or JsonException or IOException)
+        {
+            throw Invalid($"The helm release in {source ?? "the secret"} cannot be decoded: {e.GetType().Name}.", source, e);
+        }
+    }
+
+    /// <summary>The whole release JSON of <c>data.release</c> bytes, every field kept (to rewrite a record in place).</summary>
+    public static JsonObject DecodeJson(byte[] releaseData, string? source = null)
+    {
+        try
+        {
+            using var json = Unwrap(releaseData);
+            return JsonNode.Parse(json) as JsonObject
+                   ?? throw Invalid($"The helm release in {source ?? "the secret"} is not a JSON object.", source, null);
         }
         catch (KsUpgradeException) { throw; }
         catch (Exception e) when (e is FormatException or InvalidDataException or JsonException or IOException)
@@ -162,6 +171,15 @@ public static class HelmReleaseDecoder
             ["version"] = release.Revision,
             ["namespace"] = release.Namespace,
         };
+    }
+
+    /// <summary>The release JSON bytes of <c>data.release</c>: base64 removed when present, then gunzipped when gzip.</summary>
+    private static MemoryStream Unwrap(byte[] releaseData)
+    {
+        var payload = releaseData;
+        if (!StartsWith(payload, GzipMagic) && !LooksLikeJson(payload))
+            payload = Convert.FromBase64String(Encoding.ASCII.GetString(payload).Trim());
+        return StartsWith(payload, GzipMagic) ? Gunzip(payload) : new MemoryStream(payload, writable: false);
     }
 
     private static MemoryStream Gunzip(byte[] payload)

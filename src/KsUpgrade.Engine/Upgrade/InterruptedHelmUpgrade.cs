@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
@@ -54,7 +53,13 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
         var data = secret.Str("data", "release")
                    ?? throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.InvalidData, $"Secret {SecretName} holds no release record.", SecretName)
                       { Remedy = $"Check the ks-core release history (helm history ks-core -n {ns}); roll back with helm rollback ks-core -n {ns}, then re-run." };
-        var release = DecodeRaw(data);
+        JsonObject release;
+        try { release = Helm.HelmReleaseDecoder.DecodeJson(Convert.FromBase64String(data), SecretName); }
+        catch (Exception e) when (e is FormatException or KsUpgradeException)
+        {
+            throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.InvalidData, $"The release record in secret {SecretName} cannot be decoded.", SecretName, e)
+                { Remedy = $"Check the ks-core release history (helm history ks-core -n {ns}); roll back with helm rollback ks-core -n {ns}, then re-run." };
+        }
         var status = release["info"]?["status"]?.GetValue<string>();
         if (status != "pending-upgrade")
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
@@ -76,21 +81,5 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
                 $"ks-core revision {Revision} was changed by another client while it was being marked failed.", SecretName, e)
                 { Remedy = "Wait for any running helm operation on ks-core to end, then re-run with the same parameters." };
         }
-    }
-
-    /// <summary>data.release (as the Secret's JSON gives it) to the full release JSON, nothing dropped.</summary>
-    private static JsonObject DecodeRaw(string dataRelease)
-    {
-        var inner = Encoding.ASCII.GetString(Convert.FromBase64String(dataRelease));
-        var bytes = Convert.FromBase64String(inner);
-        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        {
-            using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-            using var ms = new MemoryStream();
-            gz.CopyTo(ms);
-            bytes = ms.ToArray();
-        }
-        return JsonNode.Parse(bytes) as JsonObject
-               ?? throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.InvalidData, "The release record is not a JSON object.");
     }
 }
