@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
-using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 
 namespace KsUpgrade.Engine.Backup;
 
@@ -17,7 +15,7 @@ internal sealed class BackupFileWriter : IDisposable
     private readonly FileStream _file;
     private readonly HashingStream _hashing;
     private readonly StreamWriter _writer;
-    private readonly Emitter _emitter;
+    private readonly YamlDocumentWriter _yaml;
     private bool _finished;
 
     public BackupFileWriter(string path, bool sensitive)
@@ -27,8 +25,7 @@ internal sealed class BackupFileWriter : IDisposable
         _file = OwnerOnlyFiles.CreateFile(path, ownerOnly: sensitive);
         _hashing = new HashingStream(_file);
         _writer = new StreamWriter(_hashing, new UTF8Encoding(false), 64 * 1024);
-        _emitter = new Emitter(_writer, new EmitterSettings().WithMaxSimpleKeyLength(1024));
-        _emitter.Emit(new StreamStart());
+        _yaml = new YamlDocumentWriter(_writer);
     }
 
     public string Name { get; }
@@ -37,16 +34,13 @@ internal sealed class BackupFileWriter : IDisposable
 
     public void Write(JsonObject obj)
     {
-        _emitter.Emit(new DocumentStart(null, null, false));
-        YamlJson.Emit(_emitter, obj);
-        _emitter.Emit(new DocumentEnd(true));
+        _yaml.WriteDocument(obj);
         Objects++;
     }
 
     /// <summary>Ends the stream, flushes to disk and returns the file's record.</summary>
     public KsBackupFile Finish()
     {
-        _emitter.Emit(new StreamEnd());
         _writer.Flush();
         _file.Flush(true);
         _finished = true;
