@@ -42,13 +42,25 @@ internal static class KubeconfigWriter
 
     public static void Write(string path, string content)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new IOException($"The kubeconfig path '{full}' is a directory; give a file path.");
+        var dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         // Written to a new owner-only file and moved into place, so a reader never sees half a file (or a wider mode).
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        File.WriteAllText(temp, content);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            using (var file = OperatingSystem.IsWindows()
+                ? new FileStream(temp, FileMode.CreateNew, FileAccess.Write)
+                : new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+            using (var writer = new StreamWriter(file))
+                writer.Write(content);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
 }

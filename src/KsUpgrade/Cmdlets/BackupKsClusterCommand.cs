@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using KsUpgrade.Engine.Backup;
 using KsUpgrade.Hosting;
 
@@ -15,6 +16,7 @@ public sealed class BackupKsClusterCommand : KsClusterCmdletBase
     /// <summary>The folder to create (or an empty one); never an existing non-empty folder.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? Path { get; set; }
 
     /// <summary>Leave out the data of Secrets (their names and metadata are kept).</summary>

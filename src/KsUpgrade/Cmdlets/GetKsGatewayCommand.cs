@@ -15,6 +15,7 @@ public sealed class GetKsGatewayCommand : KsClusterCmdletBase
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GatewayNameCompleter))]
+    [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

@@ -15,6 +15,7 @@ public sealed class GetKsMemberClusterCommand : KsClusterCmdletBase
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(MemberNameCompleter))]
+    [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

@@ -19,6 +19,7 @@ public sealed class InvokeKsMemberUpgradeCommand : KsUpgradeCmdletBase
     /// <summary>This member's name in the host's cluster list (default: its context name).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 253)]
     public string? MemberName { get; set; }
 
     protected override KsClusterRole Role => KsClusterRole.Member;

@@ -23,6 +23,7 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(MemberNameCompleter))]
+    [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every member that still carries the taint.</summary>

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Sandbox;
 using KsUpgrade.Hosting;
@@ -18,6 +19,7 @@ public sealed class StartKsSandboxCommand : KsCmdletBase
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SeedCompleter))]
+    [ValidatePath]
     public string Seed { get; set; } = "ks34-host";
 
     /// <summary>Grows the seed: keys Nodes, Namespaces, PodsPerNode, RbacObjects.</summary>
@@ -27,6 +29,7 @@ public sealed class StartKsSandboxCommand : KsCmdletBase
     /// <summary>Where to write the kubeconfig (default: a new file in the temp folder).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? KubeconfigPath { get; set; }
 
     protected override void ProcessRecord()

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Hosting;
 
@@ -19,16 +20,19 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     /// <summary>The ks-core-values.yaml the upgrade will use: checked for syntax, the upgrade: section and typos.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? ValuesPath { get; set; }
 
     /// <summary>The ks-core chart (directory or .tgz): its objects are checked for helm adoption conflicts.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? Chart { get; set; }
 
     /// <summary>The helm executable (default: $env:KSUPGRADE_HELM, then PATH).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? HelmPath { get; set; }
 
     /// <summary>Return only $true (no check failed) or $false.</summary>

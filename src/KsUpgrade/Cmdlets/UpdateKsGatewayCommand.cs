@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Gateways;
@@ -26,6 +27,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GatewayNameCompleter))]
+    [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every gateway of the cluster.</summary>
@@ -44,6 +46,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     /// <summary>The ks-core chart (directory, .tgz or https URL); default ./charts/ks-core, else the official 1.1.5 chart.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? Chart { get; set; }
 
     /// <summary>SHA-256 of the chart archive (.tgz or https URL), verified before the chart is used; 64 hex digits.</summary>
@@ -53,19 +56,23 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
     public string Tag { get; set; } = "v4.1.3";
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 512)]
     public string ImageRegistry { get; set; } = "docker.io";
 
     /// <summary>The ks-upgrade image tag (default: -Tag).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
     public string? UpgradeImageTag { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? HelmPath { get; set; }
 
     /// <summary>Seconds to wait for each dynamic-upgrade job.</summary>

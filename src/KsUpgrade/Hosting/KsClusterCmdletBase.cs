@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using System.Security;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Connection;
@@ -25,12 +26,14 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
 
     [Parameter(ParameterSetName = KubeconfigSet)]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string[]? Kubeconfig { get; set; }
 
     [Parameter(ParameterSetName = KubeconfigSet)]
     [Parameter(ParameterSetName = KubeconfigContentSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContextCompleter))]
+    [ValidateLength(1, 1024)]
     public string? Context { get; set; }
 
     [Parameter(ParameterSetName = KubeconfigContentSet, Mandatory = true)]
@@ -42,6 +45,7 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
 
     [Parameter(ParameterSetName = TokenSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 2048)]
     public string? Server { get; set; }
 
     [Parameter(ParameterSetName = TokenSet, Mandatory = true)]
@@ -50,6 +54,7 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
 
     [Parameter(ParameterSetName = TokenSet)]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? CertificateAuthority { get; set; }
 
     /// <summary>Seconds one API request may take.</summary>

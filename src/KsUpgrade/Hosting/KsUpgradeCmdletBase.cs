@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KsUpgrade.Validation;
 using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Upgrade;
 
@@ -15,11 +16,13 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     /// <summary>The ks-core-values.yaml (its upgrade: section drives the ks-upgrade jobs).</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? ValuesPath { get; set; }
 
     /// <summary>The ks-core chart: a directory, a .tgz or an https URL. Default ./charts/ks-core, else the official 1.1.5 chart.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? Chart { get; set; }
 
     /// <summary>SHA-256 of the chart archive (.tgz or https URL), verified before the chart is used; 64 hex digits.</summary>
@@ -30,36 +33,43 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     /// <summary>The KubeSphere image tag.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
     public string Tag { get; set; } = UpgradeParameters.DefaultTag;
 
     /// <summary>The image registry of KubeSphere and ks-upgrade.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 512)]
     public string ImageRegistry { get; set; } = UpgradeParameters.DefaultImageRegistry;
 
     /// <summary>The image registry of the extensions (default: the chart's).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 512)]
     public string? ExtensionImageRegistry { get; set; }
 
     /// <summary>The ks-upgrade image tag (default: -Tag).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
     public string? UpgradeImageTag { get; set; }
 
     /// <summary>The extension repository image tag.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
     public string ExtensionVersion { get; set; } = UpgradeParameters.DefaultExtensionVersion;
 
     /// <summary>Where the backup goes (default ./backup-yyyyMMdd-HHmmss); never an existing non-empty folder.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? BackupPath { get; set; }
 
     /// <summary>The helm executable (default: $env:KSUPGRADE_HELM, then PATH).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePath]
     public string? HelmPath { get; set; }
 
     /// <summary>Minutes helm upgrade --wait may take.</summary>
