@@ -390,6 +390,17 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             Assert-NoMutation
         }
 
+        It 'Invoke-KsMemberUpgrade -HostCluster with an unknown or the host''s own -MemberName: refused before any change' {
+            foreach ($name in 'no-such-member', '../member1', "member1`nhost") {
+                $err = Invoke-Failing { Invoke-Upgrade -Role Member -Override @{ HostCluster = $script:HostCluster; MemberName = $name } }
+                Assert-CleanError $err 'KsUpgrade.MemberNotFound'
+                "$err" | Should -Match 'member1'
+            }
+            $err = Invoke-Failing { Invoke-Upgrade -Role Member -Override @{ HostCluster = $script:HostCluster; MemberName = 'host' } }
+            Assert-CleanError $err 'KsUpgrade.HostClusterRefused'
+            Assert-NoMutation
+        }
+
         It 'Update-KsGateway with an unknown or hostile name: GatewayNotFound listing the known gateways' {
             foreach ($name in 'no-such-gateway', 'kubesphere-router-kubesphere-system;id', '../kubesphere-router-kubesphere-system', '--set') {
                 $err = Invoke-Failing { Update-KsGateway -Cluster $script:HostCluster -Name $name -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue }

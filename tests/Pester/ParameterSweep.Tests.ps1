@@ -116,6 +116,8 @@ BeforeAll {
             { $_ -in 'Invoke-KsHostUpgrade', 'Invoke-KsMemberUpgrade' } {
                 $a.ValuesPath = $script:ValuesFile; $a.Chart = $script:Chart; $a.BackupPath = Join-Path $script:Dir ("backup-" + [guid]::NewGuid())
                 $a.JobTimeout = 30; $a.Confirm = $false
+                # with the host given, a wrong -MemberName must stop the member upgrade before it changes anything
+                if ($Cmdlet -eq 'Invoke-KsMemberUpgrade' -and $Parameter -ne 'HostCluster') { $a.HostCluster = $script:HostCluster }
             }
             'Update-KsGateway' { if ($Parameter -notin 'Name', 'InputObject') { $a.All = $true }; $a.Chart = $script:Chart; $a.Confirm = $false }
             'Remove-KsMemberTaint' { if ($Parameter -notin 'Name', 'InputObject') { $a.Name = 'member1' }; $a.Confirm = $false }

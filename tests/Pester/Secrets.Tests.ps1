@@ -16,6 +16,7 @@ BeforeAll {
         # Every stream (output, error, warning, verbose, debug, information) and the error records' details, as text.
         $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'; $InformationPreference = 'Continue'
         $records = & { try { & $Script } catch { $_; $_.Exception.ToString(); $_.ScriptStackTrace } } *>&1
+        $script:LastErrors = @($records | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
         ($records | ForEach-Object { $_; if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.Exception.ToString() } } | Out-String -Width 400)
     }
 }
@@ -42,11 +43,12 @@ Describe 'No secret in any stream' -Skip:(-not $script:HasKubectl) {
     It 'keeps the token and Secret data out of every stream of <Name>' -ForEach @(
         @{ Name = 'Connect-KsCluster (kubeconfig)'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host } }
         @{ Name = 'Connect-KsCluster (content)'; Run = { Connect-KsCluster -KubeconfigContent (Get-Content -Raw $script:Sandbox.Kubeconfig) -Context host } }
-        @{ Name = 'Connect-KsCluster (token, wrong server)'; Run = { Connect-KsCluster -Server 'https://127.0.0.1:1' -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 2 } }
+        @{ Name = 'Connect-KsCluster (token, wrong server)'; Fails = $true; Run = { Connect-KsCluster -Server 'https://127.0.0.1:1' -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 2 } }
         @{ Name = 'Test-KsCluster'; Run = { $script:HostCluster | Test-KsCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') } }
         @{ Name = 'Backup-KsCluster'; Run = { Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'backup') -Confirm:$false } }
         @{ Name = 'Invoke-KsHostUpgrade -WhatIf'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf } }
         @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 120 -Confirm:$false } }
+        @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 120 -Confirm:$false } }
         @{ Name = 'Get-KsMemberCluster'; Run = { $script:HostCluster | Get-KsMemberCluster } }
         @{ Name = 'Remove-KsMemberTaint'; Run = { Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false } }
         @{ Name = 'Get-KsGateway'; Run = { $script:HostCluster | Get-KsGateway } }
@@ -55,8 +57,26 @@ Describe 'No secret in any stream' -Skip:(-not $script:HasKubectl) {
     ) {
         $text = Invoke-AllStreams $Run
         $text | Should -Not -BeNullOrEmpty
+        if ($Fails) { $script:LastErrors | Should -Not -BeNullOrEmpty -Because 'this case exercises the error path' }
+        else { $script:LastErrors | Should -BeNullOrEmpty -Because 'the cmdlet must really run (its records are what is checked)' }
         $text | Should -Not -Match ([regex]::Escape($script:Token))
         $text | Should -Not -Match ([regex]::Escape($script:Marker))
+    }
+
+    It 'keeps the new sandbox''s token out of every stream of Start-KsSandbox and Stop-KsSandbox' {
+        $script:Second = $null
+        $text = Invoke-AllStreams { $script:Second = Start-KsSandbox -Seed ks34-host; $script:Second; $script:Second | Format-List * | Out-String }
+        $secondToken = (Select-String -Path $script:Second.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+        $text += Invoke-AllStreams { $script:Second | Stop-KsSandbox -Confirm:$false }
+        $secondToken.Length | Should -BeGreaterThan 20
+        $text | Should -Not -Match ([regex]::Escape($secondToken))
+    }
+
+    It 'runs every exported cmdlet' {
+        $covered = (Get-Content -Raw $PSCommandPath | Select-String -AllMatches -Pattern "Name = '([A-Za-z]+-Ks[A-Za-z]+)").Matches | ForEach-Object { $_.Groups[1].Value }
+        $covered += 'Start-KsSandbox', 'Stop-KsSandbox'
+        $missing = (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name | Where-Object { $_ -notin $covered }
+        $missing | Should -BeNullOrEmpty -Because 'every cmdlet must be run with all streams captured'
     }
 
     It 'the backup holds the Secret, in owner-only files' {

@@ -71,10 +71,7 @@ public static class MemberClusters
         var all = await ListObjectsAsync(host, client, ct).ConfigureAwait(false) ?? new List<JsonObject>();
         var hostNames = HostNames(all);
         var current = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host, name, all);
-        if (hostNames.Contains(name))
-            throw new KsUpgradeException(MemberErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
-                $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
-            { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
+        if (hostNames.Contains(name)) throw HostRefused(host, name);
 
         if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) < 0)
         {
@@ -231,6 +228,23 @@ public static class MemberClusters
         if (labelled.Count == 0 && objects.Any(o => ClusterObject.NameOf(o) == "host")) labelled.Add("host");
         return labelled;
     }
+
+    /// <summary>
+    /// Checks that <paramref name="name"/> is a member cluster on <paramref name="host"/> (read-only): Invoke-KsMemberUpgrade
+    /// -HostCluster runs it before changing anything, so a wrong -MemberName stops the upgrade instead of failing the taint
+    /// removal at its end. Throws MemberNotFound (listing the known clusters) or HostClusterRefused.
+    /// </summary>
+    public static async Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct)
+    {
+        var all = await ListObjectsAsync(host, ClusterConnector.Client(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
+        if (HostNames(all).Contains(name)) throw HostRefused(host, name);
+    }
+
+    private static KsUpgradeException HostRefused(KsCluster host, string name) =>
+        new(MemberErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
+            $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
+        { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
 
     private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known)
     {

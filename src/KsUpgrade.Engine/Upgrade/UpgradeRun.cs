@@ -29,6 +29,8 @@ public static class UpgradeRun
         if (request.Host is { } host && p.Role == KsClusterRole.Member && ReferenceEquals(host, request.Cluster))
             throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
                 "-HostCluster is the member cluster itself: give the host's KsCluster.", request.Cluster.Context);
+        if (request.Host is { } hostOfMember && p.Role == KsClusterRole.Member)
+            await MemberClusters.EnsureMemberAsync(hostOfMember, request.MemberName ?? request.Cluster.Context, ct).ConfigureAwait(false);
 
         var result = await UpgradeWiring.RunAsync(request.Cluster, p with { SkipPreflightChecks = request.Report is not null },
             new NamingLog(log, request), request.HelmPath, request.Host, ct).ConfigureAwait(false);
