@@ -142,9 +142,19 @@ function Get-PesterModulePath {
     $path
 }
 
+function Publish-Net8Smoke {
+    # The engine's smoke run on .NET 8 (PowerShell 7.4's runtime): self-contained, so it carries .NET 8 from the runtime
+    # pack whatever runtimes the machine has. tests/Pester/Net8.Tests.ps1 runs it.
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    $target = Join-Path $Out 'net8-smoke'
+    if (Test-Path $target) { Remove-Item -Recurse -Force $target }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/Net8Smoke/Net8Smoke.csproj'), '-c', $Configuration, '-r', $rid, '--self-contained', '-o', $target, '-nologo', '-v:q')
+}
+
 function Invoke-Test {
     Install-Helm
     Invoke-Build
+    Publish-Net8Smoke
     $results = Join-Path $Out 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     New-Item -ItemType Directory -Force -Path $results | Out-Null

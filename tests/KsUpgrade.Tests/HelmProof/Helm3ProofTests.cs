@@ -120,7 +120,7 @@ public sealed class Helm3ProofTests : IAsyncLifetime
         Assert.NotEqual(0, p.ExitCode);
         // client-go words a 401 Unauthorized this way
         Assert.True(stderr.Contains("the server has asked for the client to provide credentials"), stderr);
-        Assert.Equal(0, _host.Cluster("proof").List("v1", "secrets", Ns).Count);
+        Assert.Empty(_host.Cluster("proof").List("v1", "secrets", Ns));
     }
 
     private async Task<string> StatusAsync() =>
