@@ -52,7 +52,7 @@ BeforeDiscovery {
         Object            = [ordered]@{ null = '<null>'; text = 'host'; lookalike = '<lookalike>' }
     }
     $script:Cells = foreach ($p in $script:Parameters | Where-Object { $_.Kind -and $_.Kind -ne 'Switch' }) {
-        foreach ($name in $script:ValuesByKind[$p.Kind].Keys) { $p + @{ Value = $name } }
+        foreach ($name in $script:ValuesByKind[$p.Kind].Keys) { $p + @{ Value = $name; Hostile = $script:ValuesByKind[$p.Kind][$name] } }
     }
 }
 
@@ -85,8 +85,8 @@ BeforeAll {
     $script:BindingIds = 'ParameterArgumentValidationError', 'ParameterArgumentTransformationError', 'CannotConvertArgumentNoMessage',
         'AmbiguousParameterSet', 'MissingMandatoryParameter', 'ParameterBindingFailed', 'InputObjectNotBound', 'NamedParameterNotFound'
 
-    function Resolve-Hostile([string] $Kind, [string] $Name) {
-        $v = $ValuesByKind[$Kind][$Name]
+    # The cell's value, with the placeholders that need run-time objects or paths filled in.
+    function Resolve-Hostile([string] $Kind, [string] $Name, $v) {
         switch ($v) {
             '<existing-file>' { return $script:ExistingFile }
             '<non-empty-dir>' { return $script:NonEmptyDir }
@@ -158,7 +158,7 @@ Describe 'Bad input sweep: every parameter of every cmdlet' {
 
     It '<Cmdlet> -<Parameter> (<Kind>: <Value>) is refused with a specific error and changes nothing' -ForEach $script:Cells {
         $arguments = Get-Baseline $Cmdlet $Parameter
-        $hostile = Resolve-Hostile $Kind $Value
+        $hostile = Resolve-Hostile $Kind $Value $Hostile
         $arguments[$Parameter] = $hostile
         $before = @(Get-ChildItem -Path $script:Dir -Recurse -Force | ForEach-Object FullName)
 
