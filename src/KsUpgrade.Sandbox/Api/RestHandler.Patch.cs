@@ -33,6 +33,7 @@ public sealed partial class RestHandler
                     $"the body of the request was in an unknown format - accepted media types include: {PatchTypes}{(t.FromCrd ? "" : ", application/strategic-merge-patch+json")}"),
             };
             if (patched is not JsonObject po) throw ApiException.BadRequest("the patch did not produce an object");
+            if (!statusOnly) Admit(t, ns, po, current);
             var result = _cluster.Update(t, ns, name, po, statusOnly, dryRun);
             return (result, false);
         }
@@ -58,6 +59,7 @@ public sealed partial class RestHandler
             var current = _cluster.Read(t, ns, name);
             var merged = ServerSideApply.Apply(current, applied, manager, force, t);
             ObjectMeta.Meta(merged)["name"] = name;
+            if (!statusOnly) Admit(t, ns, merged, current);
             if (current is null)
             {
                 if (statusOnly) throw ApiException.NotFound(t, name);

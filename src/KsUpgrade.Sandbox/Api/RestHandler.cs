@@ -12,6 +12,13 @@ public sealed partial class RestHandler
     private readonly SimulatedCluster _cluster;
     private readonly Func<string, string, string> _issueServiceAccountToken;
 
+    /// <summary>Who sent the request: RBAC escalation prevention judges role and binding writes by it.</summary>
+    public Authorization.SandboxIdentity Identity { get; init; } = Authorization.SandboxIdentity.Admin;
+
+    /// <summary>Admission of a write, after authorization: the RBAC escalation check (a no-op for other kinds).</summary>
+    private void Admit(ResourceType t, string? ns, JsonObject obj, JsonObject? existing) =>
+        Authorization.RbacEscalation.Check(_cluster, Identity, t, ns, obj, existing);
+
     /// <param name="issueServiceAccountToken">Issues the token serviceaccounts/&lt;name&gt;/token answers (namespace, name → token).</param>
     public RestHandler(SimulatedCluster cluster, Func<string, string, string> issueServiceAccountToken)
     {
@@ -79,6 +86,7 @@ public sealed partial class RestHandler
                 if (info.Name is not null) throw ApiException.MethodNotAllowed($"POST is not supported on a named {t.Kind}");
                 var body = await HttpIo.ReadObjectAsync(ctx);
                 CheckKind(t, body);
+                Admit(t, ns, body, null);
                 var created = _cluster.Create(t, ns, body, dryRun);
                 await WriteObjectAsync(ctx, t, 201, created);
                 return;
@@ -88,6 +96,7 @@ public sealed partial class RestHandler
                 if (info.Name is null) throw ApiException.MethodNotAllowed("PUT is not supported on a collection");
                 var body = await HttpIo.ReadObjectAsync(ctx);
                 CheckKind(t, body);
+                Admit(t, ns, body, _cluster.Read(t, ns, info.Name));
                 var updated = _cluster.Update(t, ns, info.Name, body, statusOnly: false, dryRun);
                 await WriteObjectAsync(ctx, t, 200, updated);
                 return;

@@ -148,6 +148,7 @@ internal sealed class SandboxRouter
             var cut = fault is { CutsWatch: true } && verb == "watch" ? fault : null;
             await new RestHandler(cluster, _host.Identities.IssueServiceAccountToken)
             {
+                Identity = identity,
                 WatchCut = cut,
                 OnWatchCut = cut is null ? null : () => _host.Faults.RecordWatchCut(new Faults.FaultRuleMatch(cut, cluster.ClusterName, verb, resource, info.Namespace, info.Name)),
             }.HandleAsync(ctx, info);

@@ -13,7 +13,8 @@ namespace KsUpgrade.Tests.RbacOnSandbox;
 /// <summary>
 /// The upgrade with the documented roles: bound to docs/rbac/ksupgrade-upgrade-clusterrole.yaml a ServiceAccount runs
 /// the whole host upgrade (real helm) to success; bound only to the read-only precheck role it stops with
-/// KsUpgrade.Forbidden before changing anything.
+/// KsUpgrade.Forbidden before changing anything; bound to a role with every ordinary verb but short of cluster-admin,
+/// RBAC escalation prevention stops helm halfway through.
 /// </summary>
 public sealed class UpgradeRoleTests
 {
@@ -90,6 +91,40 @@ public sealed class UpgradeRoleTests
         Assert.Equal(PrecheckRoleTests.Fingerprint(admin), PrecheckRoleTests.Fingerprint(precheck));
         Assert.Empty(access.Where(a => !a.Allowed).Select(a => KsUpgrade.Sandbox.Authorization.Forbidden.Message(a.Attributes, "")));
         Assert.Contains(access, a => a.Attributes is { Verb: "get", Resource: "configmaps", Name: "kubesphere-config" });
+    }
+
+    /// <summary>Every ordinary verb on everything, but not "*" and not escalate, bind or impersonate.</summary>
+    private const string AlmostAdmin = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata:
+          name: ksupgrade-almost-admin
+        rules:
+        - apiGroups: ["*"]
+          resources: ["*"]
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
+        - nonResourceURLs: ["*"]
+          verbs: ["get"]
+        """;
+
+    [Fact]
+    public async Task A_role_short_of_cluster_admin_is_stopped_by_escalation_prevention_at_the_helm_upgrade()
+    {
+        Assert.NotNull(HelmTool.Path);
+        await using var sandbox = await UpgradeSandbox.StartAsync();
+        var kubectl = new KubectlRunner(sandbox.Host.KubeconfigPath);
+        await kubectl.OkWithInputAsync(AlmostAdmin, "--context", "host", "apply", "-f", "-");
+        await kubectl.OkAsync("--context", "host", "create", "namespace", "ksupgrade");
+        await BindAsync(sandbox, kubectl, "ksupgrade-almost-admin", "almost");
+
+        var outcome = await UpgradeAsAsync(sandbox, "host-almost", new RecordingEngineLog());
+        Assert.False(outcome.Succeeded);
+        var error = Assert.IsType<KsUpgradeException>(outcome.Error);
+        // the docs' point: such a role is not safer, it breaks the upgrade halfway, after the cluster was changed
+        Assert.True(error.ErrorId == ErrorIds.HelmUpgradeFailed && error.Message.Contains("is attempting to grant RBAC permissions not currently held"),
+            $"{error.ErrorId}: {error.Message}\n{outcome.StepsText}");
+        Assert.Contains("StopInstaller Succeeded", outcome.StepsText);
+        Assert.Contains("HelmUpgrade Failed", outcome.StepsText);
     }
 
     private static async Task<KsClusterReport> PostUpgradeReportAsync(UpgradeSandbox sandbox, string context)
