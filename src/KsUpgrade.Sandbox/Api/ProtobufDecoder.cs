@@ -5,10 +5,10 @@ namespace KsUpgrade.Sandbox.Api;
 
 /// <summary>
 /// Decodes the Kubernetes protobuf wire form ("k8s\0" + runtime.Unknown) for the few kinds typed Go clients write with
-/// it against us: Secret and ConfigMap (helm's release storage), Namespace (helm --create-namespace) and ServiceAccount (metadata only). Other kinds
-/// are answered 415 Unsupported Media Type.
+/// it against us: Secret and ConfigMap (helm's release storage), Namespace (helm --create-namespace), ServiceAccount (metadata only)
+/// and the RBAC kinds (kubectl create role|clusterrole|rolebinding|clusterrolebinding). Other kinds are answered 415 Unsupported Media Type.
 /// </summary>
-public static class ProtobufDecoder
+public static partial class ProtobufDecoder
 {
     private static readonly byte[] Magic = { 0x6b, 0x38, 0x73, 0x00 };
 
@@ -68,7 +68,8 @@ public static class ProtobufDecoder
                     if (f == 1) obj["metadata"] = ObjectMetaOf(b!.Value);
                 break;
             default:
-                throw Unsupported($"protobuf bodies of kind {kind} are not supported");
+                if (!TryDecodeRbac(kind, raw, obj)) throw Unsupported($"protobuf bodies of kind {kind} are not supported");
+                break;
         }
         return obj;
     }

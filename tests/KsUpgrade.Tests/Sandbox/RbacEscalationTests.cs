@@ -81,6 +81,11 @@ public sealed class RbacEscalationTests : IAsyncLifetime
         Assert.Contains("{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}", denied.StdErr);
         Assert.DoesNotContain("Verbs:[\"get\"]", denied.StdErr);
         Assert.False(Stored("clusterroles", "alice-more"));
+        // kubectl create sends protobuf: the same check
+        var viaCreate = await _kubectl.RunAsync("--context", context, "create", "clusterrole", "alice-create", "--verb=delete", "--resource=pods");
+        Assert.NotEqual(0, viaCreate.ExitCode);
+        Assert.Contains("is attempting to grant RBAC permissions not currently held", viaCreate.StdErr);
+        Assert.False(Stored("clusterroles", "alice-create"));
 
         await _kubectl.OkWithInputAsync(PodRole("alice-same", "get", "list"), "--context", context, "apply", "-f", "-");
         Assert.True(Stored("clusterroles", "alice-same"));
