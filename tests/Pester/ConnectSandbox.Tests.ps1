@@ -37,6 +37,26 @@ Describe 'Connect-KsCluster against the sandbox' {
         $err.CategoryInfo.Category | Should -Be 'SecurityError'
     }
 
+    It 'verifies TLS by default: without a CA that signed the server''s certificate, nothing is sent (<How>)' -ForEach @(
+        @{ How = '-Server and -Token, no -CertificateAuthority' }
+        @{ How = 'a kubeconfig without certificate-authority-data' }
+    ) {
+        $err = $null
+        $requestsBefore = (Invoke-SandboxControl -Sandbox $script:Sandbox -Path 'requests').total
+        if ($How -like '-Server*') {
+            try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+        }
+        else {
+            $content = (Get-Content -Raw $script:Sandbox.Kubeconfig) -replace '(?m)^\s*certificate-authority-data:.*\r?\n', ''
+            $content | Should -Not -Match 'certificate-authority-data'
+            try { Connect-KsCluster -KubeconfigContent $content -Context host -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+        }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterUnreachable*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        "$err" | Should -Not -Match ([regex]::Escape($script:Token))
+        (Invoke-SandboxControl -Sandbox $script:Sandbox -Path 'requests').total | Should -Be $requestsBefore -Because 'the TLS handshake fails before any request (and its token) is sent'
+    }
+
     It 'fails with Unauthorized for a wrong token, naming the server but not the token' {
         $err = $null
         try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString 'wrong-token-1234567890' -AsPlainText -Force) -CertificateAuthority $script:CaFile -ErrorAction Stop } catch { $err = $_ }
