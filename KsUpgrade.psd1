@@ -16,6 +16,7 @@
         'Stop-KsSandbox'
         'Test-KsCluster'
         'Backup-KsCluster'
+        'Test-KsBackup'
         'Invoke-KsHostUpgrade'
         'Invoke-KsMemberUpgrade'
         'Get-KsMemberCluster'

@@ -53,7 +53,7 @@ Describe 'KsUpgrade.Format.ps1xml' {
     }
 
     It 'defines a table view for every KsUpgrade type that is shown' {
-        foreach ($t in 'KsCluster', 'KsSandbox', 'KsCheckResult', 'KsClusterReport', 'KsUpgradeStep', 'KsUpgradeResult', 'KsMemberCluster', 'KsGateway', 'KsGatewayUpgradeResult') {
+        foreach ($t in 'KsCluster', 'KsSandbox', 'KsCheckResult', 'KsClusterReport', 'KsUpgradeStep', 'KsUpgradeResult', 'KsMemberCluster', 'KsGateway', 'KsGatewayUpgradeResult', 'KsBackupCheck', 'KsBackupFileCheck') {
             # (KsLegacyGatewayCleanupResult has a list view only: its properties are lists.)
             $views = @((Get-FormatData -TypeName "KsUpgrade.$t").FormatViewDefinition)
             ($views | ForEach-Object { $_.Control.GetType().Name }) | Should -Contain 'TableControl' -Because "KsUpgrade.$t needs a table view"

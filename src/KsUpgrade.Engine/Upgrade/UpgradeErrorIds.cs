@@ -5,6 +5,8 @@ public static class UpgradeErrorIds
 {
     /// <summary>The backup path is an existing file or a non-empty directory.</summary>
     public const string BackupPathNotEmpty = "KsUpgrade.BackupPathNotEmpty";
+    /// <summary>Test-KsBackup: the path is not a folder.</summary>
+    public const string BackupNotFound = "KsUpgrade.BackupNotFound";
     /// <summary>The journal of an earlier run was written with different parameters.</summary>
     public const string JournalMismatch = "KsUpgrade.JournalMismatch";
     /// <summary>A member upgrade while the given host is not on KubeSphere 4 yet.</summary>

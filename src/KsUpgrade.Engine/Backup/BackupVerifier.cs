@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Upgrade;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace KsUpgrade.Engine.Backup;
+
+/// <summary>
+/// Test-KsBackup: checks a backup folder against its manifest.json, reading only the disk: the manifest is there and
+/// of our format, every file it lists exists with the SHA-256 and the number of YAML documents it lists, files that
+/// hold Secrets are still owner-only (Unix), and no file is there that the manifest does not list.
+/// </summary>
+public static class BackupVerifier
+{
+    public const string Format = "ksupgrade-backup/v1";
+
+    public static KsBackupCheck Verify(string path, CancellationToken ct = default)
+    {
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            var partial = Directory.Exists(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ClusterBackup.StagingSuffix);
+            throw new KsUpgradeException(UpgradeErrorIds.BackupNotFound, KsErrorCategory.ObjectNotFound,
+                File.Exists(full) ? $"'{full}' is a file, not a backup folder."
+                : partial ? $"There is no backup folder '{full}', only '{full}{ClusterBackup.StagingSuffix}': an interrupted backup, not a complete one."
+                : $"There is no backup folder '{full}'.", full)
+            { Remedy = "Give the folder Backup-KsCluster wrote (its Path), or the BackupPath of an upgrade result." };
+        }
+
+        var problems = new List<string>();
+        var manifestPath = Path.Combine(full, ClusterBackup.ManifestFileName);
+        JsonObject? manifest = null;
+        if (!File.Exists(manifestPath))
+            problems.Add($"{ClusterBackup.ManifestFileName} is missing: the folder is not a complete KsUpgrade backup.");
+        else
+        {
+            try { manifest = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject; }
+            catch (JsonException e) { problems.Add($"{ClusterBackup.ManifestFileName} is not valid JSON ({e.Message})."); }
+            if (manifest is not null && manifest["format"]?.GetValue<string>() != Format)
+                problems.Add($"{ClusterBackup.ManifestFileName} is not of the format {Format}.");
+        }
+
+        var files = new List<KsBackupFileCheck>();
+        var listed = new HashSet<string>(StringComparer.Ordinal) { ClusterBackup.ManifestFileName };
+        foreach (var entry in (manifest?["files"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+        {
+            ct.ThrowIfCancellationRequested();
+            var name = entry["name"]?.GetValue<string>() ?? "";
+            // a manifest names files in its own folder only; anything else is not ours to read
+            if (name.Length == 0 || name != Path.GetFileName(name) || name is "." or "..")
+            {
+                problems.Add($"{ClusterBackup.ManifestFileName} lists a file name that is not a plain name in the folder.");
+                continue;
+            }
+            listed.Add(name);
+            var check = CheckFile(Path.Combine(full, name), name, entry);
+            if (check.Problem is not null) problems.Add(check.ToString());
+            files.Add(check);
+        }
+        foreach (var extra in Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Where(n => n is not null && !listed.Contains(n)).Order(StringComparer.Ordinal))
+            problems.Add($"{extra}: not listed in {ClusterBackup.ManifestFileName}.");
+
+        return new KsBackupCheck
+        {
+            Path = full,
+            Cluster = manifest?["cluster"]?["context"]?.GetValue<string>(),
+            Created = DateTimeOffset.TryParse(manifest?["created"]?.GetValue<string>(), out var created) ? created : null,
+            KubeSphereVersion = manifest?["kubeSphereVersion"]?.GetValue<string>(),
+            Files = files.ToArray(),
+            Problems = problems.ToArray(),
+        };
+    }
+
+    private static KsBackupFileCheck CheckFile(string path, string name, JsonObject entry)
+    {
+        var objects = entry["objects"]?.GetValue<int>() ?? 0;
+        var sha = entry["sha256"]?.GetValue<string>() ?? "";
+        var sensitive = entry["sensitive"]?.GetValue<bool>() ?? false;
+        KsBackupFileCheck Result(int found, string foundSha, string? problem) => new()
+        {
+            Name = name, Objects = objects, ObjectsFound = found, Sha256 = sha, Sha256Found = foundSha, Sensitive = sensitive, Problem = problem,
+        };
+
+        if (!File.Exists(path)) return Result(-1, "", "missing");
+        string foundSha;
+        using (var stream = File.OpenRead(path))
+            foundSha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        int found;
+        try { found = CountDocuments(path); }
+        catch (YamlException e) { return Result(-1, foundSha, $"not valid YAML (line {e.Start.Line}): the file was changed or cut short"); }
+
+        if (!string.Equals(foundSha, sha, StringComparison.OrdinalIgnoreCase))
+            return Result(found, foundSha, found == objects
+                ? "its SHA-256 differs from the manifest's: the file was changed after the backup"
+                : $"{found} objects instead of {objects}, and its SHA-256 differs: the file was changed after the backup");
+        if (found != objects) return Result(found, foundSha, $"{found} objects instead of {objects}");
+        if (sensitive && !OperatingSystem.IsWindows()
+            && File.GetUnixFileMode(path) != (UnixFileMode.UserRead | UnixFileMode.UserWrite))
+            return Result(found, foundSha, "holds Secrets but is no longer readable by the owner only (chmod 600 it)");
+        return Result(found, foundSha, null);
+    }
+
+    /// <summary>The YAML documents of a file, counted by streaming its events (no document is built).</summary>
+    private static int CountDocuments(string path)
+    {
+        using var reader = new StreamReader(path);
+        var parser = new Parser(reader);
+        var count = 0;
+        while (parser.MoveNext())
+            if (parser.Current is DocumentStart) count++;
+        return count;
+    }
+}
