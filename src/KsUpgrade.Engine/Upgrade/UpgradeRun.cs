@@ -26,11 +26,14 @@ public static class UpgradeRun
     {
         var p = request.Parameters;
         if (request.Report is { } report) CheckReport(report, p);
-        if (request.Host is { } host && p.Role == KsClusterRole.Member && ReferenceEquals(host, request.Cluster))
-            throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
-                "-HostCluster is the member cluster itself: give the host's KsCluster.", request.Cluster.Context);
-        if (request.Host is { } hostOfMember && p.Role == KsClusterRole.Member)
-            await MemberClusters.EnsureMemberAsync(hostOfMember, request.MemberName ?? request.Cluster.Context, ct).ConfigureAwait(false);
+        if (request.Host is { } host && p.Role == KsClusterRole.Member)
+        {
+            if (ReferenceEquals(host, request.Cluster))
+                throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                    "-HostCluster is the member cluster itself: give the host's KsCluster.", request.Cluster.Context);
+            // a wrong -MemberName stops here, before anything changes (not at the taint removal after the upgrade)
+            await MemberClusters.EnsureMemberAsync(host, request.MemberName ?? request.Cluster.Context, ct).ConfigureAwait(false);
+        }
 
         var result = await UpgradeWiring.RunAsync(request.Cluster, p with { SkipPreflightChecks = request.Report is not null },
             new NamingLog(log, request), request.HelmPath, request.Host, ct).ConfigureAwait(false);
