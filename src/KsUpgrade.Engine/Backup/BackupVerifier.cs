@@ -84,12 +84,8 @@ public static class BackupVerifier
         };
 
         if (!File.Exists(path)) return Result(-1, "", "missing");
-        string foundSha;
-        using (var stream = File.OpenRead(path))
-            foundSha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
-        int found;
-        try { found = CountDocuments(path); }
-        catch (YamlException e) { return Result(-1, foundSha, $"not valid YAML (line {e.Start.Line}): the file was changed or cut short"); }
+        var (found, foundSha, yamlError) = ReadOnce(path);
+        if (yamlError is not null) return Result(-1, foundSha, $"not valid YAML (line {yamlError.Start.Line}): the file was changed or cut short");
 
         if (!string.Equals(foundSha, sha, StringComparison.OrdinalIgnoreCase))
             return Result(found, foundSha, found == objects
@@ -102,14 +98,28 @@ public static class BackupVerifier
         return Result(found, foundSha, null);
     }
 
-    /// <summary>The YAML documents of a file, counted by streaming its events (no document is built).</summary>
-    private static int CountDocuments(string path)
+    /// <summary>
+    /// One pass over the file: its YAML documents counted by streaming the parser's events (no document is built) while
+    /// the same bytes are hashed; the rest of a file the parser gave up on is still hashed.
+    /// </summary>
+    private static (int Documents, string Sha256, YamlException? Error) ReadOnce(string path)
     {
-        using var reader = new StreamReader(path);
-        var parser = new Parser(reader);
+        using var sha = SHA256.Create();
+        using var file = File.OpenRead(path);
+        using var hashed = new CryptoStream(file, sha, CryptoStreamMode.Read);
         var count = 0;
-        while (parser.MoveNext())
-            if (parser.Current is DocumentStart) count++;
-        return count;
+        YamlException? error = null;
+        using (var reader = new StreamReader(hashed, leaveOpen: true))
+        {
+            try
+            {
+                var parser = new Parser(reader);
+                while (parser.MoveNext())
+                    if (parser.Current is DocumentStart) count++;
+            }
+            catch (YamlException e) { error = e; }
+        }
+        hashed.CopyTo(Stream.Null); // whatever the reader did not consume; the final block is hashed at the end
+        return (error is null ? count : -1, Convert.ToHexString(sha.Hash!).ToLowerInvariant(), error);
     }
 }

@@ -70,22 +70,27 @@ public sealed class RbacEscalationTests : IAsyncLifetime
 
     private bool Stored(string plural, string name) => _host.Cluster(Cluster).Get("rbac.authorization.k8s.io/v1", plural, null, name) is not null;
 
+    /// <summary>Runs kubectl (with <paramref name="stdin"/> when given), expects the escalation refusal and no object stored; returns stderr.</summary>
+    private async Task<string> DeniedAsync(string? stdin, string plural, string name, params string[] args)
+    {
+        var denied = await _kubectl.RunWithInputAsync(stdin, args);
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("is attempting to grant RBAC permissions not currently held", denied.StdErr);
+        Assert.False(Stored(plural, name));
+        return denied.StdErr;
+    }
+
     [Fact]
     public async Task A_role_may_grant_only_what_its_author_holds()
     {
         var context = await WriterAsync("alice");
-        var denied = await _kubectl.RunWithInputAsync(PodRole("alice-more", "get", "delete"), "--context", context, "apply", "-f", "-");
-        Assert.NotEqual(0, denied.ExitCode);
-        Assert.Contains("clusterroles.rbac.authorization.k8s.io \"alice-more\" is forbidden: user \"alice\"", denied.StdErr);
-        Assert.Contains("is attempting to grant RBAC permissions not currently held:", denied.StdErr);
-        Assert.Contains("{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}", denied.StdErr);
-        Assert.DoesNotContain("Verbs:[\"get\"]", denied.StdErr);
-        Assert.False(Stored("clusterroles", "alice-more"));
+        var denied = await DeniedAsync(PodRole("alice-more", "get", "delete"), "clusterroles", "alice-more", "--context", context, "apply", "-f", "-");
+        Assert.Contains("clusterroles.rbac.authorization.k8s.io \"alice-more\" is forbidden: user \"alice\"", denied);
+        Assert.Contains("is attempting to grant RBAC permissions not currently held:", denied);
+        Assert.Contains("{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"delete\"]}", denied);
+        Assert.DoesNotContain("Verbs:[\"get\"]", denied);
         // kubectl create sends protobuf: the same check
-        var viaCreate = await _kubectl.RunAsync("--context", context, "create", "clusterrole", "alice-create", "--verb=delete", "--resource=pods");
-        Assert.NotEqual(0, viaCreate.ExitCode);
-        Assert.Contains("is attempting to grant RBAC permissions not currently held", viaCreate.StdErr);
-        Assert.False(Stored("clusterroles", "alice-create"));
+        await DeniedAsync(null, "clusterroles", "alice-create", "--context", context, "create", "clusterrole", "alice-create", "--verb=delete", "--resource=pods");
 
         await _kubectl.OkWithInputAsync(PodRole("alice-same", "get", "list"), "--context", context, "apply", "-f", "-");
         Assert.True(Stored("clusterroles", "alice-same"));
@@ -95,11 +100,9 @@ public sealed class RbacEscalationTests : IAsyncLifetime
     public async Task A_binding_needs_the_roles_rules_or_bind()
     {
         var context = await WriterAsync("bob");
-        var denied = await _kubectl.RunWithInputAsync(Binding("bob-admin", "cluster-admin", "bob"), "--context", context, "apply", "-f", "-");
-        Assert.NotEqual(0, denied.ExitCode);
-        Assert.Contains("clusterrolebindings.rbac.authorization.k8s.io \"bob-admin\" is forbidden", denied.StdErr);
-        Assert.Contains("{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}", denied.StdErr);
-        Assert.False(Stored("clusterrolebindings", "bob-admin"));
+        var denied = await DeniedAsync(Binding("bob-admin", "cluster-admin", "bob"), "clusterrolebindings", "bob-admin", "--context", context, "apply", "-f", "-");
+        Assert.Contains("clusterrolebindings.rbac.authorization.k8s.io \"bob-admin\" is forbidden", denied);
+        Assert.Contains("{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}", denied);
 
         // bind on exactly that role lets bob refer to it
         await Admin("""
