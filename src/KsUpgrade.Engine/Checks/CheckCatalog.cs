@@ -23,6 +23,7 @@ public static class CheckCatalog
         new ValuesFileCheck(),
         new SystemPodsHealthyCheck(),
         new MembersReadyCheck(),
+        new ChartRendersCheck(),
         new ChartAdoptionCheck(),
         new KsCoreReleaseDeployedCheck(),
         new SystemPodsRunningCheck(),

@@ -15,10 +15,16 @@ public sealed class CheckRequest
     /// <summary>The objects the target chart will create (from Charts/ChartSource); null skips ChartAdoption.</summary>
     public IReadOnlyList<ChartResourceRef>? ChartResources { get; init; }
 
-    /// <summary>The ks-core chart version PostUpgrade expects deployed.</summary>
+    /// <summary>The verdict of rendering the chart as the upgrade will (null: ChartRenders is skipped).</summary>
+    public ChartRenderFindings? ChartRender { get; init; }
+
+    /// <summary>Why the chart was not rendered (shown by the skipped ChartRenders check).</summary>
+    public string? ChartRenderSkipped { get; init; }
+
+    /// <summary>The ks-core chart version PostUpgrade expects deployed (the chart's Chart.yaml when one is given).</summary>
     public string TargetChartVersion { get; init; } = "1.1.5";
 
-    /// <summary>The ks-core appVersion PostUpgrade expects deployed.</summary>
+    /// <summary>The ks-core appVersion PostUpgrade expects deployed (the chart's Chart.yaml when one is given).</summary>
     public string TargetAppVersion { get; init; } = "v4.1.3";
 
     /// <summary>Finds helm. Null: <see cref="ProcessHelmProbe"/> on PATH.</summary>

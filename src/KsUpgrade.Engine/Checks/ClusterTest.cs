@@ -13,6 +13,10 @@ public sealed record ClusterTestOptions
     /// <summary>Chart directory or .tgz whose objects are checked for helm adoption conflicts.</summary>
     public string? Chart { get; init; }
     public string? HelmPath { get; init; }
+    /// <summary>The upgrade's own render proof of <see cref="Chart"/> (the upgrade passes it: the chart is not rendered again).</summary>
+    public ChartRenderFindings? ChartRender { get; init; }
+    /// <summary>Renders the local chart (its path is passed) as the upgrade would, against this cluster; null: ChartRenders and ChartAdoption are skipped.</summary>
+    public Func<string, CancellationToken, Task<ChartRenderFindings>>? RenderChart { get; init; }
 }
 
 /// <summary>Test-KsCluster: wires the cluster reader, helm probe, values and chart into the check engine.</summary>
@@ -24,14 +28,20 @@ public static class ClusterTest
     {
         var client = ClusterConnector.Client(cluster);
         var values = options.ValuesPath is null ? null : LocalValuesInspector.Inspect(options.ValuesPath);
-        var chartResources = options.Chart is null ? null : await RenderChartResourcesAsync(options, log, ct).ConfigureAwait(false);
+        var (render, skipped, target) = options.Chart is null ? (null, null, null) : await RenderChartAsync(options, ct).ConfigureAwait(false);
+        var defaults = new CheckRequest();
         var request = new CheckRequest
         {
             Phase = options.Phase,
             Values = values,
-            ChartResources = chartResources,
+            ChartRender = render,
+            ChartRenderSkipped = skipped,
+            ChartResources = render is { Failed: false } ? render.Resources : null,
             Helm = new ProcessHelmProbe(options.HelmPath),
             Cluster = cluster,
+            // the chart given is the chart expected deployed (PostUpgrade), not a constant
+            TargetChartVersion = target?.Version ?? defaults.TargetChartVersion,
+            TargetAppVersion = target?.AppVersion ?? defaults.TargetAppVersion,
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>
@@ -55,38 +65,19 @@ public static class ClusterTest
         return report;
     }
 
-    /// <summary>The objects the chart would create: rendered client-side with the values file; null (check skipped) when helm is missing.</summary>
-    private static async Task<IReadOnlyList<ChartResourceRef>?> RenderChartResourcesAsync(ClusterTestOptions options, IEngineLog log, CancellationToken ct)
+    /// <summary>
+    /// With -Chart: the chart's Chart.yaml (the versions PostUpgrade expects) and, for Preflight, the render proof
+    /// (ChartRenders; its release objects feed ChartAdoption). A chart that cannot be read stops Test-KsCluster.
+    /// </summary>
+    private static async Task<(ChartRenderFindings? Render, string? Skipped, ChartMetadata? Target)> RenderChartAsync(ClusterTestOptions options, CancellationToken ct)
     {
         using var chart = ChartSource.Resolve(options.Chart!);
-        var helmPath = HelmLocator.TryFind(options.HelmPath);
-        if (helmPath is null)
-        {
-            log.Warning("helm was not found, so the chart cannot be rendered: the ChartAdoption check is skipped.");
-            return null;
-        }
-        var request = new HelmTemplateRequest
-        {
-            ReleaseName = KsCoreChartValues.ReleaseName,
-            Namespace = KsCoreChartValues.Namespace,
-            Chart = chart.Path,
-            ValueFiles = options.ValuesPath is null ? Array.Empty<string>() : new[] { options.ValuesPath },
-            IsUpgrade = true,
-        };
-        string rendered;
-        try
-        {
-            rendered = await new HelmClient(helmPath).TemplateAsync(request, ct).ConfigureAwait(false);
-        }
-        catch (KsUpgradeException e)
-        {
-            log.Warning($"The chart could not be rendered ({e.Message}): the ChartAdoption check is skipped.");
-            return null;
-        }
-        return HelmManifest.Split(rendered, chart.Origin)
-            .Where(d => d.Hook is null)
-            .Select(d => new ChartResourceRef(d.ApiVersion, d.Kind, d.Namespace, d.Name))
-            .ToList();
+        if (options.Phase == KsCheckPhase.PostUpgrade) return (null, null, chart.Metadata);
+        if (options.ChartRender is not null) return (options.ChartRender, null, chart.Metadata);
+        if (options.RenderChart is null) return (null, "The chart was not rendered (no renderer given).", chart.Metadata);
+        if (options.ValuesPath is null) return (null, "-Chart needs -ValuesPath: the chart is rendered with the values the upgrade will use.", chart.Metadata);
+        if (HelmLocator.TryFind(options.HelmPath) is null) return (null, "helm was not found, so the chart cannot be rendered (HelmVersion says why).", chart.Metadata);
+        return (await options.RenderChart(chart.Path, ct).ConfigureAwait(false), null, chart.Metadata);
     }
 
     /// <summary>IProgress that reports on the caller's thread (no synchronization context hop).</summary>

@@ -187,6 +187,12 @@ public sealed class KubeApi : IKubeApi
         }
     }
 
+    /// <summary>Discovery is cached per connection; a CRD write changes what is served.</summary>
+    private void ForgetDiscovery()
+    {
+        lock (_discovery) _discovery.Clear();
+    }
+
     public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
     {
         var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
@@ -230,6 +236,7 @@ public sealed class KubeApi : IKubeApi
         var e = patch.Type == V1Patch.PatchType.ApplyPatch && force != true
             ? await Send().ConfigureAwait(false)
             : await RetryConflicts(Send, doing, ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery(); // the CRD may serve new kinds or versions now
         return KubeJson.FromElement(e);
     }
 

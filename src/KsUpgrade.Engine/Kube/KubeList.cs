@@ -38,7 +38,7 @@ public static class KubeList
         var (group, version) = ResourceKind.SplitApiVersion(apiVersion);
         var builtIn = ResourceKind.BuiltIn.FirstOrDefault(k => k.Group == group && k.Version == version && k.Kind == kind);
         if (builtIn is not null) return builtIn;
-        var served = (await api.DiscoverAsync(group, ct).ConfigureAwait(false)).FirstOrDefault(k => k.Kind == kind);
-        return served is null ? null : served with { Version = version };
+        // exactly that version: a CRD that serves GlobalRole at v1alpha2 does not serve it at v1beta1
+        return (await api.DiscoverAsync(group, ct).ConfigureAwait(false)).FirstOrDefault(k => k.Kind == kind && k.Version == version);
     }
 }

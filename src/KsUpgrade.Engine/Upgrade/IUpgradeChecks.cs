@@ -9,8 +9,8 @@ public sealed record CheckOutcome(bool Failed, IReadOnlyList<string> Messages)
 /// <summary>The Test-KsCluster checks the upgrade runs; the lead wires ClusterChecker behind it.</summary>
 public interface IUpgradeChecks
 {
-    /// <summary>The Preflight checks (Failed = some check failed).</summary>
-    Task<CheckOutcome> PreflightAsync(CancellationToken ct);
+    /// <summary>The Preflight checks (Failed = some check failed); <paramref name="render"/> is the upgrade's own render proof, reported as ChartRenders.</summary>
+    Task<CheckOutcome> PreflightAsync(Checks.ChartRenderFindings? render, CancellationToken ct);
 
     /// <summary>The PostUpgrade checks.</summary>
     Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct);

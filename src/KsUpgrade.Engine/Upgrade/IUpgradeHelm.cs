@@ -52,6 +52,9 @@ public interface IUpgradeHelm
     /// <summary>helm's major version (helm 4 builds and validates every kind a chart renders, even under template).</summary>
     Task<int> MajorVersionAsync(CancellationToken ct) => Task.FromResult(3);
 
+    /// <summary>helm's version as it reports it (e.g. v3.17.3), for messages.</summary>
+    async Task<string> VersionTextAsync(CancellationToken ct) => $"v{await MajorVersionAsync(ct).ConfigureAwait(false)}";
+
     /// <summary>Runs helm template; returns the rendered multi-document YAML (stdout).</summary>
     Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct);
 

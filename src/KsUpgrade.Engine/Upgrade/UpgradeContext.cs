@@ -36,12 +36,35 @@ internal sealed class UpgradeContext
 
     public bool Fact(string key) => Facts.TryGetValue(key, out var v) && v == "true";
 
-    public IReadOnlyList<string> ValuesFiles => new[] { Path.GetFullPath(Parameters.ValuesPath) };
+    public IReadOnlyList<string> ValuesFiles => ValuesFilesOf(Parameters);
+
+    public static IReadOnlyList<string> ValuesFilesOf(UpgradeParameters p) => new[] { Path.GetFullPath(p.ValuesPath) };
+
+    /// <summary>ha.enabled / redisHA.enabled: from the facts (RedisFlags step, or the journal), else read from the ClusterConfiguration as that step will.</summary>
+    public async Task<(bool Ha, bool RedisHa)> RedisFlagsAsync(CancellationToken ct)
+    {
+        if (Facts.ContainsKey(FactHaEnabled)) return (Fact(FactHaEnabled), Fact(FactRedisHaEnabled));
+        var cc = await Api.GetAsync(Kube.ResourceKind.ClusterConfigurations, Namespace, "ks-installer", ct).ConfigureAwait(false);
+        return Steps.RedisFlagsStep.Read(cc);
+    }
+
+    private ChartRenderProof? _proof;
+
+    /// <summary>The chart rendered as this upgrade will render it, checked against the cluster (once per run).</summary>
+    public async Task<ChartRenderProof> ProofAsync(CancellationToken ct)
+    {
+        if (_proof is not null) return _proof;
+        var chart = await ChartAsync(ct).ConfigureAwait(false);
+        var (ha, redisHa) = await RedisFlagsAsync(ct).ConfigureAwait(false);
+        return _proof = await ChartRenderProof.RunAsync(Api, Helm, chart, Parameters, ha, redisHa, ct).ConfigureAwait(false);
+    }
 
     /// <summary>upgrade.image.registry/tag, extension.imageRegistry, global.imageRegistry/tag (upgrade-reference §2 steps 8 and 11).</summary>
-    public IEnumerable<HelmSetValue> ImageSets(bool includeGlobal = true)
+    public IEnumerable<HelmSetValue> ImageSets(bool includeGlobal = true) => ImageSets(Parameters, includeGlobal);
+
+    /// <summary>The image --sets of <paramref name="p"/> (the one builder the steps and the render proof share).</summary>
+    public static IEnumerable<HelmSetValue> ImageSets(UpgradeParameters p, bool includeGlobal = true)
     {
-        var p = Parameters;
         yield return new HelmSetValue("upgrade.image.registry", p.ImageRegistry);
         yield return new HelmSetValue("upgrade.image.tag", p.EffectiveUpgradeImageTag);
         if (!string.IsNullOrEmpty(p.ExtensionImageRegistry)) yield return new HelmSetValue("extension.imageRegistry", p.ExtensionImageRegistry!);

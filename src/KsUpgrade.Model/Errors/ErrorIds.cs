@@ -21,6 +21,8 @@ public static class ErrorIds
     public const string HelmUpgradeFailed = "KsUpgrade.HelmUpgradeFailed";
     public const string RoleMismatch = "KsUpgrade.RoleMismatch";
     public const string PreflightFailed = "KsUpgrade.PreflightFailed";
+    /// <summary>The chart cannot be rendered as the upgrade would render it, or renders kinds the cluster will not serve: nothing was changed.</summary>
+    public const string ChartRenderFailed = "KsUpgrade.ChartRenderFailed";
     public const string PrepareJobFailed = "KsUpgrade.PrepareJobFailed";
     public const string UpgradePhaseSkipped = "KsUpgrade.UpgradePhaseSkipped";
     public const string ReleasePending = "KsUpgrade.ReleasePending";

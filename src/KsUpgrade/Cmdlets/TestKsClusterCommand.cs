@@ -49,6 +49,8 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
             Chart = Chart is null ? null : GetUnresolvedProviderPathFromPSPath(Chart),
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
         };
+        if (options.Chart is not null && options.ValuesPath is not null)
+            options = options with { RenderChart = KsUpgrade.Engine.Upgrade.Wiring.ChartRenderer.For(cluster, options.ValuesPath, options.HelmPath) };
         try
         {
             var report = RunEngine((log, ct) => ClusterTest.RunAsync(cluster, options, log, ct));

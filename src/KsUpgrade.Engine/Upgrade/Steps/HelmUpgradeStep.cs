@@ -12,17 +12,20 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
     public string Name => "HelmUpgrade";
     public bool Mutating => true;
 
-    public static HelmUpgradeCall Request(UpgradeContext c)
+    public static HelmUpgradeCall Request(UpgradeContext c) =>
+        Request(c.Parameters, c.ValuesFiles, c.Fact(UpgradeContext.FactHaEnabled), c.Fact(UpgradeContext.FactRedisHaEnabled));
+
+    /// <summary>The one builder of the helm upgrade call (the step runs it; the render proof renders it first).</summary>
+    public static HelmUpgradeCall Request(UpgradeParameters p, IReadOnlyList<string> valuesFiles, bool ha, bool redisHa)
     {
-        var p = c.Parameters;
         var sets = new List<HelmSetValue> { new("multicluster.role", p.RoleName) };
-        sets.AddRange(c.ImageSets(includeGlobal: false));
+        sets.AddRange(UpgradeContext.ImageSets(p, includeGlobal: false));
         sets.Add(new HelmSetValue("ksExtensionRepository.image.tag", p.ExtensionVersion));
         sets.Add(new HelmSetValue("global.imageRegistry", p.ImageRegistry));
         sets.Add(new HelmSetValue("global.tag", p.Tag));
-        sets.AddRange(RedisFlagsStep.Sets(c));
+        sets.AddRange(RedisFlagsStep.Sets(ha, redisHa));
         sets.Add(new HelmSetValue("upgrade.config.validator.extensionsMuseum.enabled", p.Role == KsClusterRole.Host ? "true" : "false"));
-        return new HelmUpgradeCall(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, c.ValuesFiles, sets, Wait: true, p.Timeout);
+        return new HelmUpgradeCall(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, valuesFiles, sets, Wait: true, p.Timeout);
     }
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)

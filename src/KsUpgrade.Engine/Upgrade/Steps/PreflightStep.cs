@@ -31,10 +31,19 @@ internal sealed class PreflightStep : IUpgradeStep
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
         var notes = new List<string>();
+        // Before anything changes: render the chart exactly as the upgrade will, and check it against the cluster.
+        var proof = (await c.ProofAsync(ct).ConfigureAwait(false)).Findings;
+        foreach (var w in proof.Warnings) c.Log.Warning(w);
+        CheckOutcome? checks = null;
         if (c.Parameters.SkipPreflightChecks) notes.Add("checks: from the piped report");
-        else
+        else checks = await c.Checks.PreflightAsync(proof, ct).ConfigureAwait(false);
+        if (proof.Failed)
+            throw new KsUpgradeException(ErrorIds.ChartRenderFailed, KsErrorCategory.InvalidResult,
+                $"Nothing was changed: the upgrade cannot finish. {proof.Describe()}", c.Parameters.Chart)
+                { Remedy = proof.Remedy };
+        if (checks is not null)
         {
-            var outcome = await c.Checks.PreflightAsync(ct).ConfigureAwait(false);
+            var outcome = checks;
             if (outcome.Failed)
             {
                 var text = string.Join("; ", outcome.Messages);
@@ -46,6 +55,8 @@ internal sealed class PreflightStep : IUpgradeStep
             }
             else notes.Add("checks passed");
         }
+        notes.Add($"chart renders (helm {proof.HelmVersion}: {proof.PrepareObjects} prepare, {proof.ReleaseObjects} release objects"
+                  + (proof.CrdsBeforePrepare.Count > 0 ? $"; {proof.CrdsBeforePrepare.Count} CRDs before the prepare render" : "") + ")");
 
         var latest = await CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) notes.Add($"ks-core revision {latest.Revision} {latest.Status} ({latest.AppVersion})");

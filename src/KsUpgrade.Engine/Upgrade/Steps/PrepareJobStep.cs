@@ -25,39 +25,26 @@ internal sealed class PrepareJobStep : IUpgradeStep
     }
 
     /// <summary>The render, as upgrade.sh does it; helm 4 also gets --is-upgrade (its template otherwise checks ownership as an install would).</summary>
-    public static HelmTemplateCall Request(UpgradeContext c, int helmMajor = 3) => new(UpgradeContext.Release, UpgradeContext.Namespace, c.Parameters.Chart,
-        Template, c.ValuesFiles,
-        new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(c.ImageSets()).ToList(), DryRunServer: true, IsUpgrade: helmMajor >= 4);
+    public static HelmTemplateCall Request(UpgradeContext c, int helmMajor = 3) => Request(c.Parameters, c.ValuesFiles, helmMajor);
 
-    /// <summary>
-    /// helm 4 builds every kind of the whole chart when it renders with --dry-run=server, so kinds the chart introduces
-    /// (e.g. Repository) must be served first. Only CRDs the cluster does not have yet are added here; the CRDs of kinds
-    /// the v3 cluster already serves are updated by ApplyCrds after the prepare phase, as upgrade.sh orders it.
-    /// </summary>
-    private static async Task<IReadOnlyList<JsonObject>> NewCrdsAsync(UpgradeContext c, CancellationToken ct)
-    {
-        var chart = await c.ChartAsync(ct).ConfigureAwait(false);
-        var missing = new List<JsonObject>();
-        foreach (var file in chart.Crds)
-            foreach (var crd in YamlJson.ReadDocuments(file.Yaml).Where(d => d.Str("kind") == "CustomResourceDefinition"))
-                if (await c.Api.GetAsync(ResourceKind.CustomResourceDefinitions, null, crd.Name(), ct).ConfigureAwait(false) is null)
-                    missing.Add(crd);
-        return missing;
-    }
+    /// <summary>The one builder of the prepare render (the step runs it; the render proof runs it first).</summary>
+    public static HelmTemplateCall Request(UpgradeParameters p, IReadOnlyList<string> valuesFiles, int helmMajor) => new(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart,
+        Template, valuesFiles,
+        new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(UpgradeContext.ImageSets(p)).ToList(), DryRunServer: true, IsUpgrade: helmMajor >= 4);
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
-        var chart = await c.ChartAsync(ct).ConfigureAwait(false);
-        if (chart.Version == "1.1.4")
-            c.Log.Warning("Chart ks-core 1.1.4: its prepare job mounts no volume, so the backups ks-upgrade takes during prepare are lost. Use chart 1.1.5.");
         var helmMajor = await c.Helm.MajorVersionAsync(ct).ConfigureAwait(false);
-        var newCrds = helmMajor >= 4 ? await NewCrdsAsync(c, ct).ConfigureAwait(false) : Array.Empty<JsonObject>();
+        // helm 4 builds every kind of the chart when it renders: the render proof (Preflight) named the CRDs whose kinds
+        // or versions must be served first (new CRDs, and CRDs that gain a version); helm 3 needs none of them here.
+        var proof = await c.ProofAsync(ct).ConfigureAwait(false);
+        var newCrds = proof.CrdsBeforePrepare;
         var request = Request(c, helmMajor);
         var objects = newCrds.Count == 0 ? await RenderAsync(c, request, ct).ConfigureAwait(false) : null;
         var old = await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, JobName, ct).ConfigureAwait(false);
         var actions = new List<string>();
         if (old is not null) actions.Add($"Delete Job {UpgradeContext.Namespace}/{JobName} and its pods");
-        actions.AddRange(newCrds.Select(d => $"Apply (server-side) CustomResourceDefinition {d.Name()}, new in the chart (helm {helmMajor} renders only kinds the cluster serves)"));
+        actions.AddRange(newCrds.Select(d => $"Apply (server-side) CustomResourceDefinition {d.Name()} before rendering: helm {helmMajor} builds every kind the chart renders, and this CRD serves one the cluster does not serve yet"));
         actions.Add("Render: " + await c.Helm.DescribeTemplateAsync(request, ct).ConfigureAwait(false));
         if (objects is null) actions.Add("Apply (server-side) the rendered objects (a ConfigMap and Job prepare-upgrade)");
         else actions.AddRange(objects.Select(o => $"Apply (server-side) {o.Kind.Kind} {KubeJson.Ref(o.Object.Namespace(), o.Object.Name())}"));
@@ -85,7 +72,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
         foreach (var crd in rendered.NewCrds)
         {
             await c.Api.ApplyAsync(ResourceKind.CustomResourceDefinitions, null, crd, force: true, ct).ConfigureAwait(false);
-            c.Log.Verbose($"Applied CustomResourceDefinition {crd.Name()} (new in the chart) before rendering.");
+            c.Log.Verbose($"Applied CustomResourceDefinition {crd.Name()} before rendering (helm 4 builds every kind of the chart).");
         }
         var objects = rendered.Objects ?? await RenderAsync(c, rendered.Request!, ct).ConfigureAwait(false);
         await RenderedManifest.ApplyAllAsync(c.Api, objects, force: true, c.Log.Verbose, ct).ConfigureAwait(false);

@@ -20,17 +20,22 @@ internal sealed class RedisFlagsStep : IUpgradeStep
                 return $"from the journal: ha.enabled={c.Facts[UpgradeContext.FactHaEnabled]}, redisHA.enabled={c.Facts.GetValueOrDefault(UpgradeContext.FactRedisHaEnabled, "false")}";
             c.Log.Warning("No ks-installer ClusterConfiguration: redis flags left off (ha.enabled=false, redisHA.enabled=false).");
         }
-        var ha = string.Equals(cc.Str("status", "redis", "status"), "enabled", StringComparison.Ordinal);
-        var redisHa = cc.Bool("spec", "common", "redis", "enableHA") == true;
+        var (ha, redisHa) = Read(cc);
         c.Facts[UpgradeContext.FactHaEnabled] = ha ? "true" : "false";
         c.Facts[UpgradeContext.FactRedisHaEnabled] = redisHa ? "true" : "false";
         return $"ha.enabled={(ha ? "true" : "false")}, redisHA.enabled={(redisHa ? "true" : "false")}";
     }
 
+    /// <summary>ha.enabled when cc status.redis.status == enabled; redisHA.enabled when cc spec.common.redis.enableHA (none without a cc).</summary>
+    internal static (bool Ha, bool RedisHa) Read(System.Text.Json.Nodes.JsonObject? cc) =>
+        (string.Equals(cc.Str("status", "redis", "status"), "enabled", StringComparison.Ordinal), cc.Bool("spec", "common", "redis", "enableHA") == true);
+
     /// <summary>The --set values the flags add to helm upgrade.</summary>
-    internal static IEnumerable<HelmSetValue> Sets(UpgradeContext c)
+    internal static IEnumerable<HelmSetValue> Sets(UpgradeContext c) => Sets(c.Fact(UpgradeContext.FactHaEnabled), c.Fact(UpgradeContext.FactRedisHaEnabled));
+
+    internal static IEnumerable<HelmSetValue> Sets(bool ha, bool redisHa)
     {
-        if (c.Fact(UpgradeContext.FactHaEnabled)) yield return new HelmSetValue("ha.enabled", "true");
-        if (c.Fact(UpgradeContext.FactRedisHaEnabled)) yield return new HelmSetValue("redisHA.enabled", "true");
+        if (ha) yield return new HelmSetValue("ha.enabled", "true");
+        if (redisHa) yield return new HelmSetValue("redisHA.enabled", "true");
     }
 }

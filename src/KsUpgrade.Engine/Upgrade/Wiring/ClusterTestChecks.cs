@@ -19,13 +19,14 @@ public sealed class ClusterTestChecks : IUpgradeChecks
         _log = log;
     }
 
-    public async Task<CheckOutcome> PreflightAsync(CancellationToken ct) =>
+    public async Task<CheckOutcome> PreflightAsync(ChartRenderFindings? render, CancellationToken ct) =>
         Outcome(await ClusterTest.RunAsync(_cluster, new ClusterTestOptions
         {
             Phase = KsCheckPhase.Preflight,
             ValuesPath = _parameters.ValuesPath,
             Chart = _parameters.Chart,
             HelmPath = _helmPath,
+            ChartRender = render, // rendered by the upgrade itself, with its own --sets: not rendered twice
         }, _log, ct).ConfigureAwait(false));
 
     public async Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) =>
@@ -33,6 +34,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
         {
             Phase = KsCheckPhase.PostUpgrade,
             HelmPath = _helmPath,
+            Chart = _parameters.Chart, // the chart and app version expected deployed are this chart's
         }, _log, ct).ConfigureAwait(false));
 
     /// <summary>Failed when any check failed; the messages name each failed check (and warnings).</summary>

@@ -33,6 +33,8 @@ public sealed class HelmClientUpgradeHelm : IUpgradeHelm
 
     public async Task<int> MajorVersionAsync(CancellationToken ct) => (await _helm.VersionAsync(ct).ConfigureAwait(false)).Major;
 
+    public async Task<string> VersionTextAsync(CancellationToken ct) => (await _helm.VersionAsync(ct).ConfigureAwait(false)).Original;
+
     internal HelmUpgradeRequest Map(HelmUpgradeCall c) => new()
     {
         ReleaseName = c.Release,
