@@ -49,17 +49,15 @@ internal sealed class ChartRenderProof
         };
 
         if (LooseVersion.TryParse(chart.Version, out var cv) && cv < Recommended)
-            warnings.Add($"Chart ks-core {chart.Version} is older than the recommended {Recommended}: its prepare job mounts no volume, so the backups ks-upgrade takes during prepare are lost.");
+            warnings.Add($"Chart ks-core {chart.Version} is older than the recommended 1.1.5: its prepare job mounts no volume, so the backups ks-upgrade takes during prepare are lost.");
 
         // 1. The chart's CRDs: which kinds/versions they serve, and whether the API server accepts them as updates.
-        var crds = new List<JsonObject>();
-        foreach (var file in chart.Crds)
+        IReadOnlyList<JsonObject> crds;
+        try { crds = ChartCrds.Read(chart); }
+        catch (KsUpgradeException e) when (e.ErrorId == UpgradeErrorIds.ChartInvalid)
         {
-            try { crds.AddRange(YamlJson.ReadDocuments(file.Yaml).Where(d => d.Str("kind") == "CustomResourceDefinition")); }
-            catch (YamlDotNet.Core.YamlException e)
-            {
-                problems.Add($"CRD file {file.Source} of the chart is not valid YAML (line {e.Start.Line}, column {e.Start.Column}).");
-            }
+            problems.Add(e.Message);
+            crds = Array.Empty<JsonObject>();
         }
         var provided = new Dictionary<(string Group, string Version, string Kind), JsonObject>();
         foreach (var crd in crds)

@@ -112,7 +112,7 @@ public sealed class ClusterUpgrade
             FromVersion = c.Facts.GetValueOrDefault(UpgradeContext.FactFromVersion),
             HelmRevision = c.HelmRevision ?? HelmRevisionFrom(previous),
             Succeeded = failure is null && records.All(r => r.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped),
-            ToVersion = helmDone ? _p.Tag : null,
+            ToVersion = helmDone ? c.Facts.GetValueOrDefault(UpgradeContext.FactToVersion) : null, // the deployed release's app version
         };
         _log.Output(result);
         if (failure is not null) throw failure;

@@ -10,6 +10,8 @@ internal sealed class UpgradeContext
     public const string Namespace = "kubesphere-system";
     public const string Release = "ks-core";
     public const string FactFromVersion = "fromVersion";
+    /// <summary>The app version of the ks-core release the HelmUpgrade step left deployed.</summary>
+    public const string FactToVersion = "toVersion";
     public const string FactHaEnabled = "ha.enabled";
     public const string FactRedisHaEnabled = "redisHA.enabled";
 

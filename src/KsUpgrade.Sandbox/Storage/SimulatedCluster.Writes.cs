@@ -77,7 +77,7 @@ public sealed partial class SimulatedCluster
         if (HasGeneration(t, body)) meta["generation"] = 1;
         Defaulting.OnCreate(this, t, body, fromApi);
         Validation.Validate(t, body);
-        if (t.Kind == "CustomResourceDefinition") PrepareCrd(body);
+        if (t.Kind == "CustomResourceDefinition") PrepareCrd(t, body, null);
         if (dryRun) return body;
         Store.Put(t.GroupResource, body, recordEvent: !_loading);
         if (t.Kind == "CustomResourceDefinition") Registry.ApplyCrd(body);
@@ -128,7 +128,7 @@ public sealed partial class SimulatedCluster
                 nm["generation"] = (ObjectMeta.Long(current, "metadata", "generation") ?? 0) + 1;
         }
         Validation.Validate(t, next);
-        if (t.Kind == "CustomResourceDefinition") PrepareCrd(next);
+        if (t.Kind == "CustomResourceDefinition") PrepareCrd(t, next, statusOnly ? next.DeepClone().AsObject() : current); // a status write sets storedVersions itself
 
         // A no-op write keeps the resourceVersion, as the real server does.
         var cmp = (JsonObject)next.DeepClone();
@@ -157,13 +157,24 @@ public sealed partial class SimulatedCluster
         return keys.Any(k => !ObjectMeta.JsonEquals(a[k], b[k]));
     }
 
-    /// <summary>A CRD is accepted and established at once.</summary>
-    private static void PrepareCrd(JsonObject crd)
+    /// <summary>
+    /// A CRD is accepted and established at once. status.storedVersions keeps every version objects were ever stored in
+    /// (the earlier ones and the new storage version), and an update whose spec.versions no longer lists one of them is
+    /// refused with 422, as the API server's CRD validation does (until storedVersions is migrated).
+    /// </summary>
+    private static void PrepareCrd(ResourceType t, JsonObject crd, JsonObject? current)
     {
         var names = crd["spec"]?["names"]?.DeepClone() as JsonObject ?? new JsonObject();
-        var storedVersions = new JsonArray();
-        foreach (var v in crd["spec"]?["versions"] as JsonArray ?? new JsonArray())
-            if (v?["storage"]?.GetValue<bool>() == true) storedVersions.Add(v["name"]?.GetValue<string>());
+        var declared = (crd["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
+        var stored = new List<string>();
+        foreach (var v in current?["status"]?["storedVersions"] as JsonArray ?? new JsonArray())
+            if (v?.GetValue<string>() is { } name && !stored.Contains(name)) stored.Add(name);
+        foreach (var v in declared)
+            if (v["storage"]?.GetValue<bool>() == true && v["name"]?.GetValue<string>() is { } name && !stored.Contains(name)) stored.Add(name);
+        for (var i = 0; i < stored.Count; i++)
+            if (declared.All(v => v["name"]?.GetValue<string>() != stored[i]))
+                throw ApiException.Invalid(t, ObjectMeta.Str(crd, "metadata", "name") ?? "", $"status.storedVersions[{i}]: Invalid value: \"{stored[i]}\": must appear in spec.versions");
+        var storedVersions = new JsonArray(stored.Select(s => (JsonNode?)s).ToArray());
         var now = ObjectMeta.Now();
         crd["status"] = new JsonObject
         {

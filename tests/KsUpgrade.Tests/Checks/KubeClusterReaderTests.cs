@@ -57,7 +57,7 @@ public class KubeClusterReaderTests
         var (reader, api) = Build();
         var report = await new ClusterChecker(reader).RunAsync(Request, null, CancellationToken.None);
 
-        var notGiven = new[] { "ValuesFile", "ChartAdoption" }; // no -ValuesPath, no -Chart
+        var notGiven = new[] { "ValuesFile", "ChartRenders", "ChartAdoption" }; // no -ValuesPath, no -Chart
         Assert.All(report.Checks, c => Assert.True(
             c.Status == (notGiven.Contains(c.Id) ? KsCheckStatus.Skipped : KsCheckStatus.Passed), $"{c.Id}: {c.Status} {c.Message}"));
         Assert.True(report.Passed);

@@ -11,7 +11,7 @@ public sealed class HealthySeedOnSandboxTests : IClassFixture<HealthyBaselineFix
     {
         "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
-        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "ChartAdoption",
+        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "ChartRenders", "ChartAdoption",
     };
 
     private readonly SandboxCheckRun _run;

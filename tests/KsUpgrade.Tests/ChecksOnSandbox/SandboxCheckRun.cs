@@ -38,6 +38,11 @@ public static class SandboxChecks
         Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/bin/helm", "v3.17.3")),
         Values = LocalValuesInspector.InspectText(HealthyValues, "ks-core-values.yaml"),
         ChartResources = ChartResources,
+        ChartRender = new ChartRenderFindings
+        {
+            HelmVersion = "v3.17.3", ChartVersion = "1.1.5", AppVersion = "v4.1.3", PrepareObjects = 3, ReleaseObjects = 3,
+            Resources = ChartResources,
+        },
     };
 
     /// <summary>The ks34-host seed's single cluster, freshly built (callers may edit its Objects).</summary>

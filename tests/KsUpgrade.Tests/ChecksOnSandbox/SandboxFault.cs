@@ -108,17 +108,27 @@ public static class SandboxFaults
         new("MalformedValues", "ValuesFile", KsCheckStatus.Failed, "broken-values.yaml", [],
             EditRequest: req => Copy(req, values: LocalValuesInspector.InspectText("upgrade:\n  enabled: [true\n", "broken-values.yaml"))),
 
+        new("ChartDoesNotRender", "ChartRenders", KsCheckStatus.Failed, "Widget widgets.example.io/v1", [],
+            EditRequest: req => Copy(req, render: Unrenderable(req))),
         new("HelmMissing", "HelmVersion", KsCheckStatus.Failed, "helm", [],
             EditRequest: req => Copy(req, helm: new FixedHelmProbe(HelmProbeResult.NotFound("helm was not found on PATH")))),
     };
 
+    /// <summary>The render proof found a kind nothing serves (what helm 4 hit with GlobalRole v1beta1 before the fix).</summary>
+    private static ChartRenderFindings Unrenderable(CheckRequest req) => req.ChartRender! with
+    {
+        Problems = new[] { "The release renders kinds the cluster does not serve and no CRD of the chart provides: Widget widgets.example.io/v1; helm would fail on them." },
+        Remedy = "Nothing was changed. Fix what the message names, then run Test-KsCluster -Chart again.",
+    };
+
     public static SandboxFault Get(string name) => All.Single(f => f.Name == name);
 
-    private static CheckRequest Copy(CheckRequest req, ValuesFindings? values = null, IHelmProbe? helm = null) => new()
+    private static CheckRequest Copy(CheckRequest req, ValuesFindings? values = null, IHelmProbe? helm = null, ChartRenderFindings? render = null) => new()
     {
         Phase = req.Phase,
         Values = values ?? req.Values,
         ChartResources = req.ChartResources,
+        ChartRender = render ?? req.ChartRender,
         Helm = helm ?? req.Helm,
         TargetChartVersion = req.TargetChartVersion,
         TargetAppVersion = req.TargetAppVersion,

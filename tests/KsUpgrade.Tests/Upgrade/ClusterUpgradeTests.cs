@@ -48,7 +48,11 @@ public sealed class ClusterUpgradeTests
         Assert.Equal(3, h.Helm.CrdsAtUpgrade);
 
         // helm: prepare render and upgrade with upgrade.sh's sets, the real extension key, redis flag
-        var template = Assert.Single(h.Helm.Templates);
+        // the render proof (Preflight) rendered exactly what the PrepareJob step then rendered, and the release
+        Assert.Equal(2, h.Helm.Templates.Count);
+        Assert.Equal(h.Helm.Templates[0].Arguments(), h.Helm.Templates[1].Arguments());
+        Assert.Equal(h.Helm.Upgrades.Single().Sets, h.Helm.ReleaseRenders.Last().Sets);
+        var template = h.Helm.Templates[1];
         Assert.Equal("templates/prepare-upgrade-job.yaml", template.ShowOnly);
         Assert.True(template.DryRunServer);
         Assert.Equal(new[] { "upgrade.prepare=true", "upgrade.image.registry=docker.io", "upgrade.image.tag=v4.1.3", "global.imageRegistry=docker.io", "global.tag=v4.1.3" },
@@ -90,17 +94,21 @@ public sealed class ClusterUpgradeTests
         var preview = await h.RunAsync();
         var prepare = preview.Steps.Single(s => s.Name == "PrepareJob");
         Assert.Equal(KsUpgradeStepStatus.WhatIf, prepare.Status);
-        Assert.Contains("CustomResourceDefinition users.iam.kubesphere.io, new in the chart", prepare.Detail);
+        Assert.Contains("CustomResourceDefinition users.iam.kubesphere.io before rendering", prepare.Detail);
         Assert.Contains("--is-upgrade", prepare.Detail);
-        Assert.Empty(h.Helm.Templates);
+        // the render proof rendered (client-side: User v1beta1 is not served yet), nothing server-side, nothing changed
+        Assert.NotEmpty(h.Helm.Templates);
+        Assert.All(h.Helm.Templates.Concat(h.Helm.ReleaseRenders), t => Assert.False(t.DryRunServer));
         Assert.Empty(h.Api.Mutations);
 
         // the real run: the CRD is served when helm renders, and the upgrade completes
         h.Log.Approve = true;
         var result = await h.RunAsync();
         Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
-        Assert.True(h.Helm.Templates.Single().IsUpgrade);
-        Assert.Equal(new[] { true }, h.Helm.CrdPresentAtTemplate);
+        var last = h.Helm.Templates.Last();
+        Assert.True(last.IsUpgrade);
+        Assert.True(last.DryRunServer);
+        Assert.True(h.Helm.CrdPresentAtTemplate.Last()); // the step's server-side render came after the CRD was applied
     }
 
     [Fact]
@@ -109,8 +117,9 @@ public sealed class ClusterUpgradeTests
         using var h = new UpgradeHarness();
         var result = await h.RunAsync();
         Assert.True(result.Succeeded);
-        Assert.False(h.Helm.Templates.Single().IsUpgrade);
-        Assert.Equal(new[] { false }, h.Helm.CrdPresentAtTemplate); // CRDs come after the prepare phase, as upgrade.sh orders it
+        Assert.All(h.Helm.Templates, t => Assert.False(t.IsUpgrade));
+        Assert.All(h.Helm.Templates, t => Assert.True(t.DryRunServer)); // helm 3: the proof renders exactly as the step does
+        Assert.Equal(new[] { false, false }, h.Helm.CrdPresentAtTemplate); // CRDs come after the prepare phase, as upgrade.sh orders it
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
-/// <summary>Step 8: apply the chart's CRDs (crds/ folders, subcharts included) with server-side apply, force.</summary>
+/// <summary>Step 8: apply the chart's CRDs (crds/ folders, subcharts included) with server-side apply, force (<see cref="ChartCrds"/>).</summary>
 internal sealed class ApplyCrdsStep : IUpgradeStep
 {
     public string Name => "ApplyCrds";
@@ -12,18 +12,7 @@ internal sealed class ApplyCrdsStep : IUpgradeStep
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
         var chart = await c.ChartAsync(ct).ConfigureAwait(false);
-        var crds = new List<JsonObject>();
-        foreach (var file in chart.Crds)
-        {
-            IReadOnlyList<JsonObject> docs;
-            try { docs = YamlJson.ReadDocuments(file.Yaml); }
-            catch (YamlDotNet.Core.YamlException e)
-            {
-                throw new KsUpgradeException(UpgradeErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
-                    $"CRD file {file.Source} of the chart is not valid YAML (line {e.Start.Line}, column {e.Start.Column}).", file.Source, e);
-            }
-            crds.AddRange(docs.Where(d => d.Str("kind") == "CustomResourceDefinition"));
-        }
+        var crds = ChartCrds.Read(chart).ToList();
         if (crds.Count == 0) return StepPlan.Nothing("CustomResourceDefinitions", $"chart {chart.Name} {chart.Version} carries no CRDs");
         return new StepPlan($"{crds.Count} CustomResourceDefinitions", crds.Select(d => $"Apply (server-side, force) CustomResourceDefinition {d.Name()}").ToList())
         {
@@ -36,7 +25,7 @@ internal sealed class ApplyCrdsStep : IUpgradeStep
         var crds = (List<JsonObject>)plan.State!;
         foreach (var crd in crds)
         {
-            await c.Api.ApplyAsync(ResourceKind.CustomResourceDefinitions, null, crd, force: true, ct).ConfigureAwait(false);
+            await ChartCrds.ApplyAsync(c.Api, crd, ct).ConfigureAwait(false);
             c.Log.Verbose($"Applied CustomResourceDefinition {crd.Name()}.");
         }
         return $"{crds.Count} CRDs applied";

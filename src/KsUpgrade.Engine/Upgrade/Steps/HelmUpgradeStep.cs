@@ -70,8 +70,10 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         {
             throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, e.Category, e.Message, UpgradeContext.Release, e) { Remedy = e.Remedy };
         }
-        var revision = outcome.Revision
-                       ?? (await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false))?.Revision;
+        // what the cluster shows, not what was asked for: the deployed revision and its app version
+        var deployed = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var revision = outcome.Revision ?? deployed?.Revision;
+        if (deployed?.AppVersion is { } app && deployed.Status == "deployed") c.Facts[UpgradeContext.FactToVersion] = app;
         c.HelmRevision = revision;
         if (revision is not null) c.Facts["helmRevision"] = revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

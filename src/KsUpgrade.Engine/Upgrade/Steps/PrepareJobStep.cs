@@ -71,7 +71,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
         await runner.DeleteAsync(ns, JobName, c.Parameters.JobTimeout, ct).ConfigureAwait(false);
         foreach (var crd in rendered.NewCrds)
         {
-            await c.Api.ApplyAsync(ResourceKind.CustomResourceDefinitions, null, crd, force: true, ct).ConfigureAwait(false);
+            await ChartCrds.ApplyAsync(c.Api, crd, ct).ConfigureAwait(false);
             c.Log.Verbose($"Applied CustomResourceDefinition {crd.Name()} before rendering (helm 4 builds every kind of the chart).");
         }
         var objects = rendered.Objects ?? await RenderAsync(c, rendered.Request!, ct).ConfigureAwait(false);

@@ -67,8 +67,33 @@ public sealed class FakeHelm : IUpgradeHelm
               storage: 5Gi
         """;
 
+    /// <summary>The full-release renders (no --show-only): the render proof's.</summary>
+    public List<HelmTemplateCall> ReleaseRenders { get; } = new();
+
+    /// <summary>The release: a kind the chart's CRD users.iam.kubesphere.io serves (v1beta1), and kubesphere-config.</summary>
+    public const string ReleaseYaml = """
+        ---
+        # Source: ks-core/templates/kubesphere-config.yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: kubesphere-config
+          namespace: kubesphere-system
+        ---
+        # Source: ks-core/templates/users.yaml
+        apiVersion: iam.kubesphere.io/v1beta1
+        kind: User
+        metadata:
+          name: admin
+        """;
+
     public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
+        if (request.ShowOnly is null)
+        {
+            ReleaseRenders.Add(request);
+            return Task.FromResult(ReleaseYaml);
+        }
         Templates.Add(request);
         CrdPresentAtTemplate.Add(_api.Find(ResourceKind.CustomResourceDefinitions, null, "users.iam.kubesphere.io") is not null);
         return Task.FromResult(PrepareYaml);
@@ -94,7 +119,8 @@ public sealed class FakeChecks : IUpgradeChecks
     public CheckOutcome Preflight { get; set; } = CheckOutcome.Passed;
     public CheckOutcome Post { get; set; } = CheckOutcome.Passed;
     public int PreflightRuns { get; private set; }
-    public Task<CheckOutcome> PreflightAsync(CancellationToken ct) { PreflightRuns++; return Task.FromResult(Preflight); }
+    public KsUpgrade.Engine.Checks.ChartRenderFindings? LastRender { get; private set; }
+    public Task<CheckOutcome> PreflightAsync(KsUpgrade.Engine.Checks.ChartRenderFindings? render, CancellationToken ct) { PreflightRuns++; LastRender = render; return Task.FromResult(Preflight); }
     public Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) => Task.FromResult(Post);
 }
 
