@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Upgrade;
@@ -13,7 +14,7 @@ namespace KsUpgrade.Engine.Backup;
 /// Secrets are still owner-only (Unix), no file is there that the manifest does not list, and no file upgrade.sh writes
 /// (<see cref="BackupPlan"/>) is missing from the set.
 /// </summary>
-public static class BackupVerifier
+public static partial class BackupVerifier
 {
     public const string Format = "ksupgrade-backup/v1";
 
@@ -88,7 +89,10 @@ public static class BackupVerifier
             ? named.Select(n => n?.GetValue<string>() ?? "")
             : listed.Where(n => n.StartsWith("backup-", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal) && !clusterFiles.Contains(n))
                 .Select(n => n["backup-".Length..^".yaml".Length]);
-        foreach (var plan in BackupPlan.Files(namespaces.Where(n => n.Length > 0)))
+        var names = namespaces.ToList();
+        if (names.RemoveAll(n => !NamespaceName().IsMatch(n)) > 0)
+            problems.Add($"{ClusterBackup.ManifestFileName} names a namespace that is not a Kubernetes name.");
+        foreach (var plan in BackupPlan.Files(names))
         {
             if (listed.Contains(plan.FileName) || plan.Sources.All(s => skipped.Contains(s.KindName))) continue;
             var check = new KsBackupFileCheck
@@ -193,4 +197,8 @@ public static class BackupVerifier
         hashed.CopyTo(Stream.Null); // whatever the reader did not consume; the final block is hashed at the end
         return (error is null ? count : -1, Convert.ToHexString(sha.Hash!).ToLowerInvariant(), error);
     }
+
+    /// <summary>A namespace name (DNS-1123 label).</summary>
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex NamespaceName();
 }

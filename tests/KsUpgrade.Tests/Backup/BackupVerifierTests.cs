@@ -120,6 +120,36 @@ public sealed class BackupVerifierTests : IDisposable
         Assert.False(file.Intact);
     }
 
+    private void EditManifest(Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var path = Path.Combine(Backup, ClusterBackup.ManifestFileName);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(manifest);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
+    [Fact]
+    public async Task An_older_manifest_without_namespaces_is_checked_with_the_namespaces_of_its_files()
+    {
+        await BackUpAsync();
+        EditManifest(m => m.Remove("namespaces"));
+        var check = BackupVerifier.Verify(Backup);
+        Assert.True(check.Intact, string.Join("\n", check.Problems));
+        Unlist("backup-kubesphere-devops-worker.yaml");
+        Assert.Equal(new[] { "backup-kubesphere-devops-worker.yaml" },
+            BackupVerifier.Verify(Backup).Files.Where(f => !f.Intact).Select(f => f.Name));
+    }
+
+    [Fact]
+    public async Task A_manifest_namespace_that_is_not_a_Kubernetes_name_is_a_problem_and_names_no_file()
+    {
+        await BackUpAsync();
+        EditManifest(m => m["namespaces"] = new System.Text.Json.Nodes.JsonArray("kubesphere-system", "../../etc", "kubesphere-devops-worker"));
+        var check = BackupVerifier.Verify(Backup);
+        Assert.Equal(new[] { "manifest.json names a namespace that is not a Kubernetes name." }, check.Problems);
+        Assert.DoesNotContain(check.Files, f => f.Name.Contains("..", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_kind_the_cluster_did_not_serve_is_not_a_missing_file()
     {
