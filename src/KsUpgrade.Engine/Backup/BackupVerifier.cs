@@ -83,10 +83,11 @@ public static partial class BackupVerifier
     /// </summary>
     private static IEnumerable<KsBackupFileCheck> MissingFromSet(JsonObject manifest, HashSet<string> listed, List<string> problems)
     {
-        var skipped = (manifest["skippedKinds"] as JsonArray ?? new JsonArray()).Select(n => n?.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        static string Text(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var text) ? text : "";
+        var skipped = (manifest["skippedKinds"] as JsonArray ?? new JsonArray()).Select(Text).ToHashSet(StringComparer.Ordinal);
         var clusterFiles = BackupPlan.ClusterFiles().Select(f => f.FileName).ToHashSet(StringComparer.Ordinal);
         var namespaces = manifest["namespaces"] is JsonArray named
-            ? named.Select(n => n?.GetValue<string>() ?? "")
+            ? named.Select(Text)
             : listed.Where(n => n.StartsWith("backup-", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal) && !clusterFiles.Contains(n))
                 .Select(n => n["backup-".Length..^".yaml".Length]);
         var names = namespaces.ToList();

@@ -144,7 +144,7 @@ public sealed class BackupVerifierTests : IDisposable
     public async Task A_manifest_namespace_that_is_not_a_Kubernetes_name_is_a_problem_and_names_no_file()
     {
         await BackUpAsync();
-        EditManifest(m => m["namespaces"] = new System.Text.Json.Nodes.JsonArray("kubesphere-system", "../../etc", "kubesphere-devops-worker"));
+        EditManifest(m => m["namespaces"] = new System.Text.Json.Nodes.JsonArray("kubesphere-system", "../../etc", 42, "kubesphere-devops-worker"));
         var check = BackupVerifier.Verify(Backup);
         Assert.Equal(new[] { "manifest.json names a namespace that is not a Kubernetes name." }, check.Problems);
         Assert.DoesNotContain(check.Files, f => f.Name.Contains("..", StringComparison.Ordinal));
