@@ -21,6 +21,8 @@ Describe 'Test-KsBackup' {
         $check.ObjectCount | Should -Be $script:Backup.ObjectCount
         $check.Files.Count | Should -Be $script:Backup.Files.Count
         $check.Cluster | Should -Be $script:Sandbox.Clusters[0].Context
+        # the seed has no kubesphere-devops-worker namespace; upgrade.sh still writes its file (kubectl's empty List)
+        ($check.Files | Where-Object Name -eq 'backup-kubesphere-devops-worker.yaml').ObjectsFound | Should -Be 0
         Test-KsBackup -Path $script:Backup.Path -Quiet | Should -BeTrue
     }
 
@@ -37,6 +39,24 @@ Describe 'Test-KsBackup' {
         $damaged.Name | Should -Be 'backup-kubesphere-system.yaml'
         $damaged.ObjectsFound | Should -Be ($damaged.Objects + 1)
         $verbose.Message | Should -Match 'backup-kubesphere-system.yaml'
+        Test-KsBackup -Path $copy -Quiet | Should -BeFalse
+    }
+
+    It 'refuses a backup whose set lacks a file upgrade.sh writes, naming the file and its kubectl command' {
+        $copy = Join-Path $script:Dir 'short'
+        Copy-Item -Recurse $script:Backup.Path $copy
+        $name = 'backup-kubesphere-devops-worker.yaml'
+        # out of the folder and out of the manifest alike: the files agree with the manifest, the set is short
+        Remove-Item -LiteralPath (Join-Path $copy $name) -ErrorAction SilentlyContinue
+        $manifestPath = Join-Path $copy 'manifest.json'
+        $manifest = Get-Content -LiteralPath $manifestPath -Raw | ConvertFrom-Json -AsHashtable
+        $manifest.files = @($manifest.files | Where-Object { $_.name -ne $name })
+        $manifest | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $manifestPath
+        $check = Test-KsBackup -Path $copy
+        $check.Intact | Should -BeFalse
+        $check.Problems | Should -HaveCount 1
+        $check.Problems[0] | Should -BeLike "$name`: upgrade.sh writes it*-n kubesphere-devops-worker -o yaml*"
+        ($check.Files | Where-Object Name -eq $name).Intact | Should -BeFalse
         Test-KsBackup -Path $copy -Quiet | Should -BeFalse
     }
 

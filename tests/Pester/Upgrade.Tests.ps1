@@ -43,6 +43,9 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
         $result.Steps.Name | Should -Contain 'HelmUpgrade'
         $result.Steps | Where-Object Status -eq 'Failed' | Should -BeNullOrEmpty
         Test-Path (Join-Path $backup 'manifest.json') | Should -BeTrue
+        # the journal ConfigMap exists when the Backup step runs; upgrade.sh's backup never holds it, nor does ours
+        Get-Content -LiteralPath (Join-Path $backup 'backup-kubesphere-system.yaml') -Raw | Should -Not -Match 'name: ks-upgrade-journal'
+        (Test-KsBackup -Path $backup).Problems | Should -BeNullOrEmpty
         (Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host).KubeSphereVersion | Should -Be 'v4.1.3'
     }
 

@@ -1,38 +1,42 @@
 #!/usr/bin/env bash
-# Baseline for `build.ps1 bench`: the backup that upgrade.sh makes, as plain `kubectl get ... -o yaml` calls, written anew
-# for the benchmark (upgrade-reference §2 step 3). Usage: backup-baseline.sh OUTPUT_DIR (KUBECONFIG and KUBECTL from the
-# environment). Only its wall time counts; the files are left in OUTPUT_DIR for the caller to inspect and delete.
+# upgrade.sh's backup (upgrade-reference §2 step 3), as its plain `kubectl get ... -o yaml` calls, written anew: the
+# baseline of `build.ps1 bench`, and the independent statement of upgrade.sh's files that
+# tests/KsUpgrade.Tests/Backup/BackupKubectlParityTests.cs compares Backup-KsCluster with.
+# Usage: backup-baseline.sh OUTPUT_DIR (KUBECONFIG and KUBECTL from the environment). The files are left in OUTPUT_DIR
+# for the caller to inspect and delete.
+#
+# Like upgrade.sh: kubesphere-devops-worker is added to the system-workspace namespaces whether it exists or not (for a
+# namespace that does not exist kubectl prints an empty List); the namespace files and backup-cc.yaml are appended to
+# (>>), the others written anew (>); kinds are named in full here where upgrade.sh uses short names (cm, sts, ...).
+# Unlike upgrade.sh (set -e), a failing kubectl call does not stop the rest; the exit code is the first failure's.
 set -uo pipefail
 KUBECTL="${KUBECTL:-kubectl}"
 out="${1:?usage: backup-baseline.sh OUTPUT_DIR}"
 mkdir -p "$out"
 k() { "$KUBECTL" "$@"; }
+rc=0
+run() { "$@" || { [ "$rc" -ne 0 ] || rc=$?; }; }
 
-# Workloads and config of the system-workspace namespaces, plus kubesphere-devops-worker when it exists.
-namespaces="$(k get namespaces -l kubesphere.io/workspace=system-workspace -o jsonpath='{.items[*].metadata.name}')"
-if k get namespace kubesphere-devops-worker >/dev/null 2>&1; then
-  namespaces="$namespaces kubesphere-devops-worker"
-fi
+namespaces="$(k get namespaces -l kubesphere.io/workspace=system-workspace -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')"
+namespaces="$namespaces kubesphere-devops-worker"
 for ns in $namespaces; do
-  k get configmaps,secrets,statefulsets,deployments,daemonsets -n "$ns" -o yaml > "$out/backup-$ns.yaml"
+  run k get configmaps,secrets,statefulsets.apps,deployments.apps,daemonsets.apps -o yaml -n "$ns" >> "$out/backup-$ns.yaml"
 done
 
-# The ClusterConfiguration.
-k get clusterconfigurations.installer.kubesphere.io ks-installer -n kubesphere-system -o yaml > "$out/backup-cc.yaml"
+run k get clusterconfigurations.installer.kubesphere.io -n kubesphere-system ks-installer -o yaml >> "$out/backup-cc.yaml"
 
-# IAM kinds (roles and rolebindings in every namespace).
-for kind in users.iam.kubesphere.io globalroles.iam.kubesphere.io globalrolebindings.iam.kubesphere.io \
-            workspaceroles.iam.kubesphere.io workspacerolebindings.iam.kubesphere.io \
-            clusterroles.rbac.authorization.k8s.io clusterrolebindings.rbac.authorization.k8s.io \
-            groups.iam.kubesphere.io groupbindings.iam.kubesphere.io; do
-  k get "$kind" -o yaml > "$out/backup-iam-${kind%%.*}.yaml"
+for kind in users globalroles globalrolebindings workspaceroles workspacerolebindings groups groupbindings; do
+  run k get "$kind.iam.kubesphere.io" -o yaml > "$out/backup-iam-$kind.yaml"
 done
-for kind in roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
-  k get "$kind" -A -o yaml > "$out/backup-iam-${kind%%.*}.yaml"
+for kind in roles rolebindings; do
+  run k get "$kind.rbac.authorization.k8s.io" -A -o yaml > "$out/backup-iam-$kind.yaml"
+done
+for kind in clusterroles clusterrolebindings; do
+  run k get "$kind.rbac.authorization.k8s.io" -o yaml > "$out/backup-iam-$kind.yaml"
 done
 
-# Tenant kinds.
-for kind in workspacetemplates.tenant.kubesphere.io workspaces.tenant.kubesphere.io namespaces; do
-  k get "$kind" -o yaml > "$out/backup-tenant-${kind%%.*}.yaml"
+for kind in workspacetemplates workspaces; do
+  run k get "$kind.tenant.kubesphere.io" -o yaml > "$out/backup-tenant-$kind.yaml"
 done
-exit 0
+run k get namespaces -o yaml > "$out/backup-tenant-namespaces.yaml"
+exit "$rc"

@@ -6,7 +6,8 @@ using KsUpgrade.Engine.Kube;
 namespace KsUpgrade.Engine.Backup;
 
 /// <summary>
-/// Writes one backup file: a YAML multi-document stream, one object per document, hashed (SHA-256) as it is written.
+/// Writes one backup file: a YAML multi-document stream, one object per document (no object: kubectl's empty List),
+/// hashed (SHA-256) as it is written.
 /// A sensitive file is created owner-only from its creation on (<see cref="OwnerOnlyFiles"/>: 0600 on Unix, a protected
 /// current-user-only ACL on Windows).
 /// </summary>
@@ -38,9 +39,16 @@ internal sealed class BackupFileWriter : IDisposable
         Objects++;
     }
 
-    /// <summary>Ends the stream, flushes to disk and returns the file's record.</summary>
+    /// <summary>
+    /// What kubectl get -o yaml prints when nothing matches (kubectl 1.32, against the sandbox), and so what upgrade.sh's
+    /// redirect leaves in the file of an empty set: a file of no object is written as this List, never as 0 bytes.
+    /// </summary>
+    public const string EmptyList = "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+
+    /// <summary>Ends the stream (an empty one as kubectl's empty List), flushes to disk and returns the file's record.</summary>
     public KsBackupFile Finish()
     {
+        if (Objects == 0) _writer.Write(EmptyList);
         _writer.Flush();
         _file.Flush(true);
         _finished = true;

@@ -1,17 +1,45 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Backup;
 
-/// <summary>A resource to back up, named by group and plural (its version comes from discovery).</summary>
+/// <summary>
+/// A resource to back up, named by group and plural (its version comes from discovery). Namespace null lists the kind in
+/// every namespace (a namespaced kind) or cluster-wide; AllNamespaces says upgrade.sh passes -A for it.
+/// </summary>
 public sealed record BackupSource(string Group, string Plural, string? Namespace = null, string? Name = null)
 {
-    public string Display => (Group.Length == 0 ? Plural : $"{Plural}.{Group}") + (Namespace is null ? "" : $" in {Namespace}") + (Name is null ? "" : $" named {Name}");
+    public bool AllNamespaces { get; init; }
+
+    /// <summary>The kind as kubectl names it fully: plural.group, or the plural alone for the core group.</summary>
+    public string KindName => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+
+    public string Display => KindName + (Namespace is null ? "" : $" in {Namespace}") + (Name is null ? "" : $" named {Name}");
 }
 
 /// <summary>One backup file and the sources written into it, in order.</summary>
-public sealed record BackupFilePlan(string FileName, IReadOnlyList<BackupSource> Sources, bool Sensitive);
+public sealed record BackupFilePlan(string FileName, IReadOnlyList<BackupSource> Sources, bool Sensitive)
+{
+    /// <summary>The kubectl command whose output upgrade.sh writes into this file (kinds named in full).</summary>
+    public string KubectlCommand
+    {
+        get
+        {
+            var first = Sources[0];
+            return $"kubectl get {string.Join(",", Sources.Select(s => s.KindName))}"
+                   + (first.Namespace is null ? "" : $" -n {first.Namespace}")
+                   + (first.AllNamespaces ? " -A" : "")
+                   + (first.Name is null ? "" : $" {first.Name}")
+                   + " -o yaml";
+        }
+    }
+}
 
-/// <summary>What upgrade.sh backs up, with its file names (upgrade-reference §2 step 3).</summary>
+/// <summary>
+/// What upgrade.sh backs up, with its file names (upgrade-reference §2 step 3): the one list the backup writes and
+/// Test-KsBackup checks a backup's set of files against.
+/// </summary>
 public static class BackupPlan
 {
     public const string SystemWorkspaceSelector = "kubesphere.io/workspace=system-workspace";
@@ -20,7 +48,19 @@ public static class BackupPlan
     public const string Tenant = "tenant.kubesphere.io";
     public const string Rbac = "rbac.authorization.k8s.io";
 
-    /// <summary>Per namespace: configmaps, secrets, statefulsets, deployments, daemonsets.</summary>
+    /// <summary>
+    /// Every file upgrade.sh writes, given the namespaces labelled system-workspace: one per namespace, plus
+    /// kubesphere-devops-worker whether or not it exists or is labelled (upgrade.sh appends it unconditionally; a
+    /// namespace listed twice is written once), then the cluster-wide files.
+    /// </summary>
+    public static IReadOnlyList<BackupFilePlan> Files(IEnumerable<string> systemWorkspaceNamespaces) =>
+        Namespaces(systemWorkspaceNamespaces).Select(ForNamespace).Concat(ClusterFiles()).ToList();
+
+    /// <summary>The namespaces upgrade.sh backs up: the system-workspace ones and kubesphere-devops-worker, each once, sorted.</summary>
+    public static IReadOnlyList<string> Namespaces(IEnumerable<string> systemWorkspaceNamespaces) =>
+        systemWorkspaceNamespaces.Append(DevopsWorkerNamespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Per namespace: configmaps, secrets, statefulsets, deployments, daemonsets (upgrade.sh's cm,secret,sts,deploy,ds).</summary>
     public static BackupFilePlan ForNamespace(string ns) => new($"backup-{ns}.yaml", new[]
     {
         new BackupSource("", "configmaps", ns),
@@ -30,7 +70,7 @@ public static class BackupPlan
         new BackupSource("apps", "daemonsets", ns),
     }, Sensitive: true);
 
-    /// <summary>The cluster-wide files: cc, IAM kinds, tenant kinds.</summary>
+    /// <summary>The cluster-wide files: cc, IAM kinds (roles and rolebindings of all namespaces), tenant kinds.</summary>
     public static IReadOnlyList<BackupFilePlan> ClusterFiles()
     {
         var files = new List<BackupFilePlan>
@@ -44,9 +84,18 @@ public static class BackupPlan
             (Iam, "groups"), (Iam, "groupbindings"),
         };
         // users hold password hashes: owner-only like Secrets.
-        files.AddRange(iam.Select(k => new BackupFilePlan($"backup-iam-{k.Plural}.yaml", new[] { new BackupSource(k.Group, k.Plural) }, k.Plural == "users")));
+        files.AddRange(iam.Select(k => new BackupFilePlan($"backup-iam-{k.Plural}.yaml",
+            new[] { new BackupSource(k.Group, k.Plural) { AllNamespaces = k.Plural is "roles" or "rolebindings" } }, k.Plural == "users")));
         (string Group, string Plural)[] tenant = { (Tenant, "workspacetemplates"), (Tenant, "workspaces"), ("", "namespaces") };
         files.AddRange(tenant.Select(k => new BackupFilePlan($"backup-tenant-{k.Plural}.yaml", new[] { new BackupSource(k.Group, k.Plural) }, false)));
         return files;
     }
+
+    /// <summary>
+    /// Objects KsUpgrade itself keeps in the cluster, which upgrade.sh's backup never holds and a restore must not bring
+    /// back: the upgrade journal (written before the upgrade's Backup step runs).
+    /// </summary>
+    public static bool IsOwnObject(BackupSource source, JsonObject obj) =>
+        source.Group.Length == 0 && source.Plural == "configmaps"
+        && obj.Namespace() == UpgradeJournal.Namespace && obj.Name() == UpgradeJournal.ConfigMapName;
 }

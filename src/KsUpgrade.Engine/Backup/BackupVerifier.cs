@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Upgrade;
@@ -9,10 +10,11 @@ namespace KsUpgrade.Engine.Backup;
 
 /// <summary>
 /// Test-KsBackup: checks a backup folder against its manifest.json, reading only the disk: the manifest is there and
-/// of our format, every file it lists exists with the SHA-256 and the number of YAML documents it lists, files that
-/// hold Secrets are still owner-only (Unix), and no file is there that the manifest does not list.
+/// of our format, every file it lists exists with the SHA-256 and the number of objects it lists, files that hold
+/// Secrets are still owner-only (Unix), no file is there that the manifest does not list, and no file upgrade.sh writes
+/// (<see cref="BackupPlan"/>) is missing from the set.
 /// </summary>
-public static class BackupVerifier
+public static partial class BackupVerifier
 {
     public const string Format = "ksupgrade-backup/v1";
 
@@ -59,6 +61,7 @@ public static class BackupVerifier
             if (check.Problem is not null) problems.Add(check.ToString());
             files.Add(check);
         }
+        if (manifest is not null) files.AddRange(MissingFromSet(manifest, listed, problems));
         foreach (var extra in Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Where(n => n is not null && !listed.Contains(n)).Order(StringComparer.Ordinal))
             problems.Add($"{extra}: not listed in {ClusterBackup.ManifestFileName}.");
 
@@ -71,6 +74,36 @@ public static class BackupVerifier
             Files = files.ToArray(),
             Problems = problems.ToArray(),
         };
+    }
+
+    /// <summary>
+    /// The files upgrade.sh writes (<see cref="BackupPlan.Files"/>, for the namespaces the manifest names, else those of
+    /// its namespace files) that the manifest does not list, one check each. A file whose every kind the cluster did not
+    /// serve (the manifest's skippedKinds) is not missing: there was nothing to back up.
+    /// </summary>
+    private static IEnumerable<KsBackupFileCheck> MissingFromSet(JsonObject manifest, HashSet<string> listed, List<string> problems)
+    {
+        static string Text(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var text) ? text : "";
+        var skipped = (manifest["skippedKinds"] as JsonArray ?? new JsonArray()).Select(Text).ToHashSet(StringComparer.Ordinal);
+        var clusterFiles = BackupPlan.ClusterFiles().Select(f => f.FileName).ToHashSet(StringComparer.Ordinal);
+        var namespaces = manifest["namespaces"] is JsonArray named
+            ? named.Select(Text)
+            : listed.Where(n => n.StartsWith("backup-", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal) && !clusterFiles.Contains(n))
+                .Select(n => n["backup-".Length..^".yaml".Length]);
+        var names = namespaces.ToList();
+        if (names.RemoveAll(n => !NamespaceName().IsMatch(n)) > 0)
+            problems.Add($"{ClusterBackup.ManifestFileName} names a namespace that is not a Kubernetes name.");
+        foreach (var plan in BackupPlan.Files(names))
+        {
+            if (listed.Contains(plan.FileName) || plan.Sources.All(s => skipped.Contains(s.KindName))) continue;
+            var check = new KsBackupFileCheck
+            {
+                Name = plan.FileName, ObjectsFound = -1, Sensitive = plan.Sensitive,
+                Problem = $"upgrade.sh writes it ({plan.KubectlCommand}) and this backup does not have it",
+            };
+            problems.Add(check.ToString());
+            yield return check;
+        }
     }
 
     private static KsBackupFileCheck CheckFile(string path, string name, JsonObject entry)
@@ -99,10 +132,11 @@ public static class BackupVerifier
     }
 
     /// <summary>
-    /// One pass over the file: its YAML documents counted by streaming the parser's events (no document is built) while
-    /// the same bytes are hashed; the rest of a file the parser gave up on is still hashed.
+    /// One pass over the file: its objects counted by streaming the parser's events (no document is built) while the
+    /// same bytes are hashed; the rest of a file the parser gave up on is still hashed. A document is one object, except
+    /// a kind: List document (kubectl's empty List for an empty set), which holds its items.
     /// </summary>
-    private static (int Documents, string Sha256, YamlException? Error) ReadOnce(string path)
+    private static (int Objects, string Sha256, YamlException? Error) ReadOnce(string path)
     {
         using var sha = SHA256.Create();
         using var file = File.OpenRead(path);
@@ -114,12 +148,58 @@ public static class BackupVerifier
             try
             {
                 var parser = new Parser(reader);
+                var depth = 0;              // collections open around the current event
+                var topKey = true;          // in the root mapping, the next node at depth 1 is a key
+                string? key = null;         // the root mapping's key whose value comes next
+                var isList = false;
+                var items = 0;
+                var inItems = false;        // inside the root mapping's items sequence
                 while (parser.MoveNext())
-                    if (parser.Current is DocumentStart) count++;
+                {
+                    switch (parser.Current)
+                    {
+                        case DocumentStart:
+                            depth = 0; topKey = true; key = null; isList = false; items = 0; inItems = false;
+                            break;
+                        case DocumentEnd:
+                            count += isList ? items : 1;
+                            break;
+                        case Scalar scalar:
+                            if (inItems && depth == 2) items++;
+                            if (depth == 1)
+                            {
+                                if (topKey) key = scalar.Value;
+                                else if (key == "kind") isList = scalar.Value == "List";
+                                topKey = !topKey;
+                            }
+                            break;
+                        case AnchorAlias:
+                            if (inItems && depth == 2) items++;
+                            if (depth == 1) topKey = !topKey;
+                            break;
+                        case NodeEvent start when start is MappingStart or SequenceStart:
+                            if (inItems && depth == 2) items++;
+                            if (depth == 1)
+                            {
+                                inItems = !topKey && key == "items" && start is SequenceStart;
+                                topKey = !topKey;
+                            }
+                            depth++;
+                            break;
+                        case MappingEnd or SequenceEnd:
+                            depth--;
+                            if (depth == 1) inItems = false;
+                            break;
+                    }
+                }
             }
             catch (YamlException e) { error = e; }
         }
         hashed.CopyTo(Stream.Null); // whatever the reader did not consume; the final block is hashed at the end
         return (error is null ? count : -1, Convert.ToHexString(sha.Hash!).ToLowerInvariant(), error);
     }
+
+    /// <summary>A namespace name (DNS-1123 label).</summary>
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex NamespaceName();
 }

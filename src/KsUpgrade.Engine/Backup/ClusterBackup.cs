@@ -50,20 +50,18 @@ public sealed class ClusterBackup
         return full;
     }
 
-    /// <summary>The namespaces whose workloads are backed up: system-workspace ones plus kubesphere-devops-worker if present.</summary>
-    public async Task<IReadOnlyList<string>> NamespacesAsync(CancellationToken ct)
+    /// <summary>The namespaces labelled system-workspace (upgrade.sh adds kubesphere-devops-worker to them: <see cref="BackupPlan.Files"/>).</summary>
+    public async Task<IReadOnlyList<string>> SystemWorkspaceNamespacesAsync(CancellationToken ct)
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var names = new List<string>();
         await foreach (var page in _api.PagesAsync(ResourceKind.Namespaces, null, BackupPlan.SystemWorkspaceSelector, ct).ConfigureAwait(false))
             foreach (var ns in page.Items) names.Add(ns.Name());
-        if (await _api.GetAsync(ResourceKind.Namespaces, null, BackupPlan.DevopsWorkerNamespace, ct).ConfigureAwait(false) is not null)
-            names.Add(BackupPlan.DevopsWorkerNamespace);
-        return names.ToList();
+        return names;
     }
 
     /// <summary>The files the backup will write.</summary>
     public async Task<IReadOnlyList<BackupFilePlan>> PlanAsync(CancellationToken ct) =>
-        (await NamespacesAsync(ct).ConfigureAwait(false)).Select(BackupPlan.ForNamespace).Concat(BackupPlan.ClusterFiles()).ToList();
+        BackupPlan.Files(await SystemWorkspaceNamespacesAsync(ct).ConfigureAwait(false));
 
     public async Task<KsBackupResult> RunAsync(BackupOptions options, CancellationToken ct)
     {
@@ -77,7 +75,8 @@ public sealed class ClusterBackup
         }
         OwnerOnlyFiles.CreateDirectory(staging);
 
-        var plans = await PlanAsync(ct).ConfigureAwait(false);
+        var namespaces = BackupPlan.Namespaces(await SystemWorkspaceNamespacesAsync(ct).ConfigureAwait(false));
+        var plans = BackupPlan.Files(namespaces);
         var files = new List<KsBackupFile>();
         var skipped = new List<string>();
         var sources = new Dictionary<string, List<string>>();
@@ -92,7 +91,7 @@ public sealed class ClusterBackup
                 var kind = await _api.FindByPluralAsync(source.Group, source.Plural, ct).ConfigureAwait(false);
                 if (kind is null)
                 {
-                    var name = source.Group.Length == 0 ? source.Plural : $"{source.Plural}.{source.Group}";
+                    var name = source.KindName;
                     if (!skipped.Contains(name)) skipped.Add(name);
                     _log.Verbose($"Backup: {name} is not served by this cluster (its CRD is missing); skipped.");
                 }
@@ -106,7 +105,7 @@ public sealed class ClusterBackup
                 if (source.Name is not null)
                 {
                     var obj = await _api.GetAsync(kind, source.Namespace, source.Name, ct).ConfigureAwait(false);
-                    if (obj is not null)
+                    if (obj is not null && !BackupPlan.IsOwnObject(source, obj))
                     {
                         if (kind.Plural == "clusterconfigurations") version = obj.Label("version") ?? version;
                         writer.Write(Clean(obj, kind, options.ExcludeSecretData));
@@ -115,7 +114,12 @@ public sealed class ClusterBackup
                 else
                 {
                     await foreach (var page in _api.PagesAsync(kind, source.Namespace, null, ct, options.PageSize).ConfigureAwait(false))
-                        foreach (var obj in page.Items) writer.Write(Clean(obj, kind, options.ExcludeSecretData));
+                        foreach (var obj in page.Items)
+                        {
+                            if (BackupPlan.IsOwnObject(source, obj))
+                                _log.Verbose($"Backup: {source.KindName} {obj.Namespace()}/{obj.Name()} is KsUpgrade's own upgrade journal; not backed up.");
+                            else writer.Write(Clean(obj, kind, options.ExcludeSecretData));
+                        }
                 }
                 _log.Verbose($"Backup: {writer.Objects - before} {source.Display} -> {plan.FileName}");
             }
@@ -134,7 +138,7 @@ public sealed class ClusterBackup
             SkippedKinds = skipped.ToArray(),
             SecretDataExcluded = options.ExcludeSecretData,
         };
-        await WriteManifestAsync(staging, result, sources, ct).ConfigureAwait(false);
+        await WriteManifestAsync(staging, result, namespaces, sources, ct).ConfigureAwait(false);
         if (Directory.Exists(target)) Directory.Delete(target); // empty: checked above
         Directory.Move(staging, target);
         _log.Progress(2, "Backup", "done", 100, completed: true);
@@ -161,7 +165,7 @@ public sealed class ClusterBackup
         return obj;
     }
 
-    private async Task WriteManifestAsync(string dir, KsBackupResult result, Dictionary<string, List<string>> sources, CancellationToken ct)
+    private async Task WriteManifestAsync(string dir, KsBackupResult result, IReadOnlyList<string> namespaces, Dictionary<string, List<string>> sources, CancellationToken ct)
     {
         var manifest = new JsonObject
         {
@@ -171,6 +175,8 @@ public sealed class ClusterBackup
             ["created"] = result.Created.ToString("o"),
             ["kubeSphereVersion"] = result.KubeSphereVersion,
             ["secretDataExcluded"] = result.SecretDataExcluded,
+            // the namespaces whose backup-<namespace>.yaml upgrade.sh writes: Test-KsBackup checks the set of files with them
+            ["namespaces"] = new JsonArray(namespaces.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
             ["files"] = new JsonArray(result.Files.Select(f => (JsonNode)new JsonObject
             {
                 ["name"] = f.Name,

@@ -6,7 +6,7 @@ public sealed class KsBackupFileCheck
     public string Name { get; init; } = "";
     /// <summary>Objects the manifest lists for the file.</summary>
     public int Objects { get; init; }
-    /// <summary>YAML documents found in the file (-1 when it is missing or not readable as YAML).</summary>
+    /// <summary>Objects found in the file: one per YAML document, the items of a kind: List (-1 when it is missing or not readable as YAML).</summary>
     public int ObjectsFound { get; init; }
     /// <summary>SHA-256 the manifest lists.</summary>
     public string Sha256 { get; init; } = "";

@@ -89,6 +89,98 @@ public sealed class BackupVerifierTests : IDisposable
         Assert.Contains(noManifest.Problems, p => p.Contains("manifest.json is missing", StringComparison.Ordinal));
     }
 
+    /// <summary>Takes a file out of the backup as if it had never been written: off the disk and out of the manifest.</summary>
+    private void Unlist(string name)
+    {
+        File.Delete(Path.Combine(Backup, name));
+        var path = Path.Combine(Backup, ClusterBackup.ManifestFileName);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        var files = manifest["files"]!.AsArray();
+        foreach (var entry in files.Where(f => f!["name"]!.GetValue<string>() == name).ToList()) files.Remove(entry);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("backup-kubesphere-devops-worker.yaml", "kubectl get configmaps,secrets,statefulsets.apps,deployments.apps,daemonsets.apps -n kubesphere-devops-worker -o yaml")]
+    [InlineData("backup-iam-roles.yaml", "kubectl get roles.rbac.authorization.k8s.io -A -o yaml")]
+    [InlineData("backup-kubesphere-system.yaml", "-n kubesphere-system")]
+    public async Task A_backup_without_a_file_upgrade_sh_writes_is_not_intact_and_names_it(string name, string command)
+    {
+        // the manifest and the files agree, but the set lacks a file upgrade.sh writes (as Backup-KsCluster did before
+        // it backed up kubesphere-devops-worker unconditionally)
+        await BackUpAsync();
+        Unlist(name);
+        var check = BackupVerifier.Verify(Backup);
+        Assert.False(check.Intact);
+        var problem = Assert.Single(check.Problems);
+        Assert.StartsWith($"{name}: upgrade.sh writes it", problem, StringComparison.Ordinal);
+        Assert.Contains(command, problem, StringComparison.Ordinal);
+        var file = check.Files.Single(f => f.Name == name);
+        Assert.Equal(-1, file.ObjectsFound);
+        Assert.False(file.Intact);
+    }
+
+    private void EditManifest(Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var path = Path.Combine(Backup, ClusterBackup.ManifestFileName);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(manifest);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
+    [Fact]
+    public async Task An_older_manifest_without_namespaces_is_checked_with_the_namespaces_of_its_files()
+    {
+        await BackUpAsync();
+        EditManifest(m => m.Remove("namespaces"));
+        var check = BackupVerifier.Verify(Backup);
+        Assert.True(check.Intact, string.Join("\n", check.Problems));
+        Unlist("backup-kubesphere-devops-worker.yaml");
+        Assert.Equal(new[] { "backup-kubesphere-devops-worker.yaml" },
+            BackupVerifier.Verify(Backup).Files.Where(f => !f.Intact).Select(f => f.Name));
+    }
+
+    [Fact]
+    public async Task A_manifest_namespace_that_is_not_a_Kubernetes_name_is_a_problem_and_names_no_file()
+    {
+        await BackUpAsync();
+        EditManifest(m => m["namespaces"] = new System.Text.Json.Nodes.JsonArray("kubesphere-system", "../../etc", 42, "kubesphere-devops-worker"));
+        var check = BackupVerifier.Verify(Backup);
+        Assert.Equal(new[] { "manifest.json names a namespace that is not a Kubernetes name." }, check.Problems);
+        Assert.DoesNotContain(check.Files, f => f.Name.Contains("..", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_kind_the_cluster_did_not_serve_is_not_a_missing_file()
+    {
+        // the fake cluster serves no iam.kubesphere.io or tenant.kubesphere.io kind: those files were skipped, and named in skippedKinds
+        await BackUpAsync();
+        var check = BackupVerifier.Verify(Backup);
+        Assert.True(check.Intact, string.Join("\n", check.Problems));
+        Assert.DoesNotContain(check.Files, f => f.Name == "backup-iam-globalroles.yaml");
+        var manifest = Path.Combine(Backup, ClusterBackup.ManifestFileName);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"globalroles.iam.kubesphere.io\"", "\"something-else.example.com\""));
+        Assert.Contains(BackupVerifier.Verify(Backup).Problems, p => p.StartsWith("backup-iam-globalroles.yaml: upgrade.sh writes it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_empty_List_file_holds_zero_objects_and_an_item_added_to_it_is_counted()
+    {
+        await BackUpAsync();
+        const string name = "backup-kubesphere-devops-worker.yaml";
+        var intact = BackupVerifier.Verify(Backup);
+        Assert.True(intact.Intact, string.Join("\n", intact.Problems));
+        var empty = intact.Files.Single(f => f.Name == name);
+        Assert.Equal(0, empty.Objects);
+        Assert.Equal(0, empty.ObjectsFound);
+
+        var file = Path.Combine(Backup, name);
+        File.WriteAllText(file, File.ReadAllText(file).Replace("items: []\n", "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: smuggled\n  data:\n    items: [a, b]\n"));
+        var damaged = BackupVerifier.Verify(Backup).Files.Single(f => f.Name == name);
+        Assert.Equal(1, damaged.ObjectsFound);
+        Assert.Contains("1 objects instead of 0", damaged.Problem);
+    }
+
     [Fact]
     public async Task A_cut_file_is_reported_as_not_valid_yaml()
     {

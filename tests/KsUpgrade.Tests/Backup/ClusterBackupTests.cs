@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Backup;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Tests.Upgrade.Fakes;
@@ -47,6 +48,10 @@ public sealed class ClusterBackupTests : IDisposable
         return ys.Documents.ToList();
     }
 
+    /// <summary>The objects in a backup file: one per document, the items of a kind: List document.</summary>
+    private static int Objects(string file) =>
+        YamlJson.ReadDocuments(File.ReadAllText(file)).Sum(d => d.Str("kind") == "List" ? d["items"]!.AsArray().Count : 1);
+
     [Fact]
     public async Task Writes_upgrade_sh_files_with_counts_hashes_and_manifest()
     {
@@ -83,9 +88,68 @@ public sealed class ClusterBackupTests : IDisposable
             var path = Path.Combine(_dir, f!["name"]!.GetValue<string>());
             var sha = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
             Assert.Equal(sha, f["sha256"]!.GetValue<string>());
-            Assert.Equal(Docs(path).Count, f["objects"]!.GetValue<int>());
+            Assert.Equal(Objects(path), f["objects"]!.GetValue<int>());
         }
         Assert.Contains(manifest["skippedKinds"]!.AsArray(), n => n!.GetValue<string>() == "groups.iam.kubesphere.io");
+    }
+
+    /// <summary>
+    /// What kubectl 1.32 prints for `kubectl get ... -o yaml` when nothing matches, and so what upgrade.sh's
+    /// `kubectl get ... -o yaml > file` leaves in the file (seen against the sandbox; BackupKubectlParityTests compares
+    /// with kubectl's own output).
+    /// </summary>
+    internal const string KubectlEmptyList = "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+
+    [Fact]
+    public async Task Backs_up_kubesphere_devops_worker_like_upgrade_sh_even_when_the_namespace_does_not_exist()
+    {
+        // upgrade.sh appends kubesphere-devops-worker to the system-workspace namespaces unconditionally; for a namespace
+        // that does not exist kubectl lists nothing and prints an empty List.
+        var result = await new ClusterBackup(Cluster(), NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None);
+        var file = Path.Combine(_dir, "backup-kubesphere-devops-worker.yaml");
+        Assert.True(File.Exists(file), "backup-kubesphere-devops-worker.yaml is missing");
+        Assert.Equal(0, result.Files.Single(f => f.Name == "backup-kubesphere-devops-worker.yaml").Objects);
+        Assert.Equal(KubectlEmptyList, File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task A_devops_worker_namespace_that_is_also_system_workspace_is_backed_up_once()
+    {
+        var api = Cluster();
+        api.Add(ResourceKind.Namespaces, null, "kubesphere-devops-worker", SystemWs);
+        api.Add(ResourceKind.ConfigMaps, "kubesphere-devops-worker", "agent");
+        var result = await new ClusterBackup(api, NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None);
+        Assert.Equal(1, result.Files.Single(f => f.Name == "backup-kubesphere-devops-worker.yaml").Objects);
+        Assert.Single(result.Files, f => f.Name == "backup-kubesphere-devops-worker.yaml");
+    }
+
+    [Fact]
+    public async Task An_empty_set_is_the_List_kubectl_prints_not_an_empty_file()
+    {
+        // the fake cluster serves roles and has none: upgrade.sh's `kubectl get roles -A -o yaml` writes an empty List
+        var result = await new ClusterBackup(Cluster(), NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None);
+        var roles = result.Files.Single(f => f.Name == "backup-iam-roles.yaml");
+        Assert.Equal(0, roles.Objects);
+        var bytes = File.ReadAllBytes(Path.Combine(_dir, roles.Name));
+        Assert.Equal(KubectlEmptyList, System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), roles.Sha256);
+        Assert.All(result.Files, f => Assert.NotEqual(0, new FileInfo(Path.Combine(_dir, f.Name)).Length));
+    }
+
+    [Fact]
+    public async Task The_upgrade_journal_ConfigMap_is_not_backed_up()
+    {
+        // Invoke-KsHostUpgrade writes its journal (kubesphere-system/ks-upgrade-journal) before the Backup step runs;
+        // upgrade.sh's backup never holds it, and a restore must not bring an old journal back.
+        var api = Cluster();
+        await UpgradeJournal.New(api, new SortedDictionary<string, string> { ["Role"] = "host" }).StepStartedAsync("Backup", CancellationToken.None);
+        Assert.NotNull(await api.GetAsync(ResourceKind.ConfigMaps, UpgradeJournal.Namespace, UpgradeJournal.ConfigMapName, CancellationToken.None));
+
+        var result = await new ClusterBackup(api, NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None);
+        var docs = YamlJson.ReadDocuments(File.ReadAllText(Path.Combine(_dir, "backup-kubesphere-system.yaml")));
+        Assert.DoesNotContain(docs, d => d.Name() == UpgradeJournal.ConfigMapName);
+        Assert.Equal(4, docs.Count); // 3 configmaps + 1 secret, as without the journal
+        Assert.Equal(4, result.Files.Single(f => f.Name == "backup-kubesphere-system.yaml").Objects);
     }
 
     [Fact]
