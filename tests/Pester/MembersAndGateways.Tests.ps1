@@ -1,7 +1,3 @@
-BeforeDiscovery {
-    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
-}
-
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
@@ -20,7 +16,7 @@ BeforeAll {
     }
 }
 
-Describe 'Member clusters on the host' -Skip:(-not $script:HasKubectl) {
+Describe 'Member clusters on the host' {
     BeforeAll {
         $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
         $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'

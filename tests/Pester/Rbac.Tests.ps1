@@ -1,9 +1,5 @@
 # Least privilege from PowerShell: Test-KsCluster with a read-only ServiceAccount (docs/rbac/ksupgrade-precheck-clusterrole.yaml)
 # gives the admin's results; with a narrower role the checks that need the missing reads are Warnings, and nothing errors.
-BeforeDiscovery {
-    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
-}
-
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
@@ -33,7 +29,7 @@ BeforeAll {
     function Get-CheckLines($Report) { $Report.Checks | ForEach-Object { "$($_.Id): $($_.Status) $($_.Message)" } }
 }
 
-Describe 'Rbac: Test-KsCluster with least privilege' -Skip:(-not $script:HasKubectl) {
+Describe 'Rbac: Test-KsCluster with least privilege' {
     BeforeAll {
         $script:Sandbox = Start-KsSandbox -Seed ks34-host
         Invoke-AdminKubectl -Arguments @('apply', '-f', $script:RoleFile) | Out-Null

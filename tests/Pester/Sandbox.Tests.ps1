@@ -1,7 +1,3 @@
-BeforeDiscovery {
-    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
-}
-
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
@@ -28,7 +24,7 @@ Describe 'Start-KsSandbox / Stop-KsSandbox' {
         Test-Path $script:Sandbox.Kubeconfig | Should -BeTrue
     }
 
-    It 'serves real kubectl through its kubeconfig' -Skip:(-not $script:HasKubectl) {
+    It 'serves real kubectl through its kubeconfig' {
         $nodes = & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host get nodes -o json | ConvertFrom-Json
         $LASTEXITCODE | Should -Be 0
         $nodes.items.Count | Should -BeGreaterThan 0

@@ -1,7 +1,3 @@
-BeforeDiscovery {
-    $script:HasKubectl = [bool]($env:KSUPGRADE_KUBECTL -or (Get-Command kubectl -ErrorAction SilentlyContinue))
-}
-
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
@@ -22,7 +18,7 @@ BeforeAll {
 }
 AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
 
-Describe 'No secret in any stream' -Skip:(-not $script:HasKubectl) {
+Describe 'No secret in any stream' {
     BeforeAll {
         $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
         $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'

@@ -5,7 +5,11 @@ namespace KsUpgrade.Tests.Sandbox;
 /// <summary>Runs the real helm v4 binary against a sandbox cluster (its kubeconfig and context).</summary>
 public sealed class Helm4Runner
 {
-    public static readonly string? Path = Find();
+    private static readonly string? Found = Find();
+
+    /// <summary>The binary; a test that needs it fails (never skips) when build.ps1 has not fetched it.</summary>
+    public static string Path => Found ?? throw new InvalidOperationException(
+        "helm v4.1.4 not found: ./build.ps1 build fetches it into ~/.cache/ksupgrade/tools (or set KSUPGRADE_HELM4).");
 
     private readonly string _kubeconfig;
     private readonly string _context;
@@ -27,7 +31,7 @@ public sealed class Helm4Runner
 
     public async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo(Path ?? throw new InvalidOperationException("helm v4 not found"))
+        var psi = new ProcessStartInfo(Path)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -52,12 +56,7 @@ public sealed class Helm4Runner
     }
 }
 
-/// <summary>A fact that needs helm v4.1.4 (KSUPGRADE_HELM4 or the get-helm.sh cache); skipped without it.</summary>
+/// <summary>A fact that needs helm v4.1.4; it fails (never skips) when helm 4 cannot be had.</summary>
 public sealed class Helm4FactAttribute : FactAttribute
 {
-    public Helm4FactAttribute()
-    {
-        if (Helm4Runner.Path is null)
-            Skip = "helm v4.1.4 not found: set KSUPGRADE_HELM4 or run `bash /work/wt/get-helm.sh` (caches it in ~/.cache/ksupgrade/tools)";
-    }
 }

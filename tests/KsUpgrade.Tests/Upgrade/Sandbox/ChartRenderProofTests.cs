@@ -50,14 +50,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
     }
 
     /// <summary>The helm binary of that major version; fails (never skips) when build.ps1 has not fetched it.</summary>
-    public static string HelmOf(int major)
-    {
-        var path = major == 3
-            ? HelmTool.Path
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ksupgrade", "tools", "helm-v4.1.4", "helm");
-        Assert.True(path is not null && File.Exists(path), $"helm {major} is not in the tool cache: run ./build.ps1 build (it fetches helm 3 and 4).");
-        return path!;
-    }
+    public static string HelmOf(int major) => major == 3 ? HelmTool.Path : KsUpgrade.Tests.Sandbox.Helm4Runner.Path;
 
     private async Task<KsCluster> ConnectAsync(string context) =>
         await ClusterConnector.ConnectAsync(new KsConnectionSettings { KubeconfigPaths = new[] { _host.KubeconfigPath }, Context = context }, null, CancellationToken.None);

@@ -79,7 +79,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
     }
 
     [HelmFact]
-    public Task Host_then_member_upgrade_end_to_end_with_helm3() => HostThenMemberAsync(HelmTool.Path!);
+    public Task Host_then_member_upgrade_end_to_end_with_helm3() => HostThenMemberAsync(HelmTool.Path);
 
     // helm 4's `template --dry-run=server` builds every kind of the chart like an install: the PrepareJob step adds the
     // chart's CRDs the cluster does not serve yet (e.g. Repository) before rendering, and renders with --is-upgrade
@@ -87,9 +87,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Host_then_member_upgrade_end_to_end_with_helm4()
     {
-        var helm4 = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ksupgrade", "tools", "helm-v4.1.4", "helm");
-        Assert.True(File.Exists(helm4), "helm 4.1.4 not cached: run `bash /work/wt/get-helm.sh`");
-        await HostThenMemberAsync(helm4);
+        await HostThenMemberAsync(KsUpgrade.Tests.Sandbox.Helm4Runner.Path);
     }
 
     private async Task HostThenMemberAsync(string helmPath)

@@ -248,12 +248,12 @@ public sealed class SandboxUpgradeTests : IAsyncLifetime
         new(KubeApi.For(cluster, log.Verbose), p, helm, new FakeChecks(), log) { PollInterval = TimeSpan.FromMilliseconds(100) };
 }
 
-/// <summary>Real helm when the binary is cached (template with --dry-run=server); else the static fixture render. Upgrade can be made to fail.</summary>
+/// <summary>Real helm (template with --dry-run=server); its upgrade can be made to fail.</summary>
 internal sealed class RealHelmOrStatic : IUpgradeHelm
 {
     private readonly RealHelm? _real;
     public RealHelmOrStatic(string kubeconfig, string context) =>
-        _real = HelmTool.Path is null ? null : new RealHelm(HelmTool.Path, kubeconfig, context);
+        _real = new RealHelm(HelmTool.Path, kubeconfig, context);
 
     public bool FailUpgrade { get; init; }
 
