@@ -18,63 +18,17 @@ namespace KsUpgrade.Tests.Upgrade.Sandbox;
 /// the render proof (Preflight) with real helm 3 and helm 4 on the fixture chart, whose CRDs gain versions like the
 /// public chart's, and on charts that cannot finish.
 /// </summary>
-public sealed class ChartRenderProofTests : IAsyncLifetime
+public sealed class ChartRenderProofTests : MulticlusterSandboxTest
 {
-    private const string Ns = "kubesphere-system";
-    private SandboxHost _host = null!;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksup-proof-" + Guid.NewGuid().ToString("N"));
-
     public static readonly TheoryData<int> HelmMajors = new() { 3, 4 };
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        SandboxHost? started = null;
-        started = await SandboxHost.StartAsync(new SandboxOptions
-        {
-            Seed = "ks34-multicluster",
-            Behaviours = new[] { new KsUpgradeJobBehaviour(name => started is null ? null : TryView(started, name)) },
-        });
-        _host = started;
-    }
-
-    private static KsUpgrade.Sandbox.Simulation.ISandboxClusterView? TryView(SandboxHost h, string name)
-    {
-        try { return h.Cluster(name); } catch (ArgumentException) { return null; }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
 
     /// <summary>The helm binary of that major version; fails (never skips) when build.ps1 has not fetched it.</summary>
     public static string HelmOf(int major) => major == 3 ? HelmTool.Path : KsUpgrade.Tests.Sandbox.Helm4Runner.Path;
 
-    private async Task<KsCluster> ConnectAsync(string context) =>
-        await ClusterConnector.ConnectAsync(new KsConnectionSettings { KubeconfigPaths = new[] { _host.KubeconfigPath }, Context = context }, null, CancellationToken.None);
-
-    private string ValuesFile()
-    {
-        var path = Path.Combine(_dir, "ks-core-values.yaml");
-        File.WriteAllText(path, """
-            upgrade:
-              enabled: true
-              config:
-                jobs:
-                  core:
-                    enabled: true
-                  iam:
-                    enabled: true
-            """);
-        return path;
-    }
-
     /// <summary>A copy of the fixture chart, changed by <paramref name="change"/>.</summary>
     private string ChartCopy(string name, Action<string> change)
     {
-        var target = Path.Combine(_dir, name);
+        var target = Path.Combine(Dir, name);
         CopyDirectory(Path.Combine(HelmTool.FixturesDir(), "ks-core"), target);
         change(target);
         return target;
@@ -92,7 +46,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
         Role = KsClusterRole.Host,
         ValuesPath = ValuesFile(),
         Chart = chart,
-        BackupPath = Path.Combine(_dir, "bk-" + Guid.NewGuid().ToString("N")),
+        BackupPath = Path.Combine(Dir, "bk-" + Guid.NewGuid().ToString("N")),
         JobTimeout = TimeSpan.FromSeconds(60),
         Timeout = TimeSpan.FromMinutes(2),
     };
@@ -164,7 +118,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
     {
         var cluster = await ConnectAsync("host");
         var helm = HelmOf(major);
-        var before = _host.StateOf("host").ToJsonString();
+        var before = Host.StateOf("host").ToJsonString();
 
         // Test-KsCluster -Chart
         var report = await ClusterTest.RunAsync(cluster, new ClusterTestOptions
@@ -180,7 +134,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
         // -WhatIf: the same verdict, nothing planned past it
         var whatIfLog = new RecordingEngineLog { Approve = false };
         var whatIf = await Assert.ThrowsAsync<KsUpgradeException>(() =>
-            ClusterUpgrade.For(cluster, Parameters(chart), new RealHelm(helm, _host.KubeconfigPath, "host"), new FakeChecks(), whatIfLog).RunAsync(CancellationToken.None));
+            ClusterUpgrade.For(cluster, Parameters(chart), new RealHelm(helm, Host.KubeconfigPath, "host"), new FakeChecks(), whatIfLog).RunAsync(CancellationToken.None));
         Assert.Equal(ErrorIds.ChartRenderFailed, whatIf.ErrorId);
         Assert.Contains(named, whatIf.Message);
         Assert.Empty(whatIfLog.Asked);
@@ -189,7 +143,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
         var log = new RecordingEngineLog();
         var p = Parameters(chart);
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
-            ClusterUpgrade.For(cluster, p, new RealHelm(helm, _host.KubeconfigPath, "host"), new FakeChecks(), log).RunAsync(CancellationToken.None));
+            ClusterUpgrade.For(cluster, p, new RealHelm(helm, Host.KubeconfigPath, "host"), new FakeChecks(), log).RunAsync(CancellationToken.None));
         Assert.Equal(ErrorIds.ChartRenderFailed, e.ErrorId);
         Assert.Equal(KsErrorCategory.InvalidResult, e.Category);
         Assert.Contains(named, e.Message);
@@ -202,7 +156,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
         Assert.False(Directory.Exists(p.BackupPath));
 
         // every object as it was, resourceVersions included; no journal
-        Assert.Equal(before, _host.StateOf("host").ToJsonString());
+        Assert.Equal(before, Host.StateOf("host").ToJsonString());
         Assert.Null(await UpgradeJournal.ReadAsync(KubeApi.For(cluster), CancellationToken.None));
     }
 
@@ -211,14 +165,14 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
     public async Task A_crd_last_written_by_kubectl_apply_keeps_a_true_last_applied_configuration(int major)
     {
         // ks-installer wrote the 3.4 CRDs with kubectl apply (the seed has their annotation): it lists v1alpha2 only
-        var kubectl = new KubectlRunner(_host.KubeconfigPath);
+        var kubectl = new KubectlRunner(Host.KubeconfigPath);
         const string crd = "globalroles.iam.kubesphere.io";
-        string Annotation() => _host.Cluster("host").Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, crd)!["metadata"]!["annotations"]![ChartCrds.LastApplied]!.GetValue<string>();
+        string Annotation() => Host.Cluster("host").Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, crd)!["metadata"]!["annotations"]![ChartCrds.LastApplied]!.GetValue<string>();
         Assert.DoesNotContain("v1beta1", Annotation());
 
         var cluster = await ConnectAsync("host");
         var log = new RecordingEngineLog();
-        var result = await ClusterUpgrade.For(cluster, Parameters(Path.Combine(HelmTool.FixturesDir(), "ks-core")), new RealHelm(HelmOf(major), _host.KubeconfigPath, "host"), new FakeChecks(), log)
+        var result = await ClusterUpgrade.For(cluster, Parameters(Path.Combine(HelmTool.FixturesDir(), "ks-core")), new RealHelm(HelmOf(major), Host.KubeconfigPath, "host"), new FakeChecks(), log)
             .RunAsync(CancellationToken.None);
         Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
 
@@ -228,7 +182,7 @@ public sealed class ChartRenderProofTests : IAsyncLifetime
         var applied = await kubectl.OkAsync("--context", "host", "apply", "-f", file);
         Assert.Contains("unchanged", applied);
         // a CRD kubectl never wrote gets no annotation of ours
-        Assert.Null(_host.Cluster("host").Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, "roletemplates.iam.kubesphere.io")!["metadata"]!["annotations"]?[ChartCrds.LastApplied]);
+        Assert.Null(Host.Cluster("host").Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, "roletemplates.iam.kubesphere.io")!["metadata"]!["annotations"]?[ChartCrds.LastApplied]);
     }
 
     [Fact]

@@ -14,69 +14,17 @@ using HelmTool = KsUpgrade.Tests.Seeds.HelmTool;
 namespace KsUpgrade.Tests.Upgrade.Sandbox;
 
 /// <summary>Host then member upgrade on ks34-multicluster with real helm 3.17 and the fixture chart.</summary>
-public sealed class SandboxEndToEndTests : IAsyncLifetime
+public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
 {
-    private const string Ns = "kubesphere-system";
-    private SandboxHost _host = null!;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksup-e2e-" + Guid.NewGuid().ToString("N"));
-
-    public async Task InitializeAsync()
+    private UpgradeParameters Parameters(KsClusterRole role, string backup) => new()
     {
-        Directory.CreateDirectory(_dir);
-        SandboxHost? started = null;
-        started = await SandboxHost.StartAsync(new SandboxOptions
-        {
-            Seed = "ks34-multicluster",
-            Behaviours = new[] { new KsUpgradeJobBehaviour(name => started is null ? null : TryView(started, name)) },
-        });
-        _host = started;
-    }
-
-    private static KsUpgrade.Sandbox.Simulation.ISandboxClusterView? TryView(SandboxHost h, string name)
-    {
-        try { return h.Cluster(name); } catch (ArgumentException) { return null; }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
-
-    private async Task<KsCluster> ConnectAsync(string context) =>
-        await ClusterConnector.ConnectAsync(new KsConnectionSettings { KubeconfigPaths = new[] { _host.KubeconfigPath }, Context = context }, null, CancellationToken.None);
-
-    private UpgradeParameters Parameters(KsClusterRole role, string backup)
-    {
-        var values = Path.Combine(_dir, "ks-core-values.yaml");
-        File.WriteAllText(values, """
-            upgrade:
-              enabled: true
-              config:
-                storage:
-                  local:
-                    path: /tmp/ks-upgrade
-                validator:
-                  ksVersion:
-                    enabled: true
-                jobs:
-                  core:
-                    enabled: true
-                    priority: 10000
-                  iam:
-                    enabled: true
-                    priority: 999
-            """);
-        return new UpgradeParameters
-        {
-            Role = role,
-            ValuesPath = values,
-            Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
-            BackupPath = Path.Combine(_dir, backup),
-            JobTimeout = TimeSpan.FromSeconds(60),
-            Timeout = TimeSpan.FromMinutes(3),
-        };
-    }
+        Role = role,
+        ValuesPath = ValuesFile(),
+        Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
+        BackupPath = Path.Combine(Dir, backup),
+        JobTimeout = TimeSpan.FromSeconds(60),
+        Timeout = TimeSpan.FromMinutes(3),
+    };
 
     [HelmFact]
     public Task Host_then_member_upgrade_end_to_end_with_helm3() => HostThenMemberAsync(HelmTool.Path);
@@ -95,7 +43,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         var hostCluster = await ConnectAsync("host");
         var hostLog = new RecordingEngineLog();
         var hostUpgrade = ClusterUpgrade.For(hostCluster, Parameters(KsClusterRole.Host, "host-bk"),
-            new RealHelm(helmPath, _host.KubeconfigPath, "host"), new FakeChecks(), hostLog);
+            new RealHelm(helmPath, Host.KubeconfigPath, "host"), new FakeChecks(), hostLog);
         KsUpgradeResult result;
         try { result = await hostUpgrade.RunAsync(CancellationToken.None); }
         catch (KsUpgradeException e)
@@ -111,7 +59,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         var hostApi = KubeApi.For(hostCluster);
         Assert.True(await hostApi.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.ConfigMapName, "Background", CancellationToken.None));
         var again = ClusterUpgrade.For(hostCluster, Parameters(KsClusterRole.Host, "host-bk2"),
-            new RealHelm(helmPath, _host.KubeconfigPath, "host"), new FakeChecks(), new RecordingEngineLog());
+            new RealHelm(helmPath, Host.KubeconfigPath, "host"), new FakeChecks(), new RecordingEngineLog());
         var skipped = await Assert.ThrowsAsync<KsUpgradeException>(() => again.RunAsync(CancellationToken.None));
         Assert.Equal(ErrorIds.UpgradePhaseSkipped, skipped.ErrorId);
         Assert.Contains("[Validator]", skipped.Message);
@@ -120,7 +68,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         var member = await ConnectAsync("member1");
         var memberLog = new RecordingEngineLog();
         var memberUpgrade = ClusterUpgrade.For(member, Parameters(KsClusterRole.Member, "m1-bk"),
-            new RealHelm(helmPath, _host.KubeconfigPath, "member1"), new FakeChecks(), memberLog, host: hostCluster);
+            new RealHelm(helmPath, Host.KubeconfigPath, "member1"), new FakeChecks(), memberLog, host: hostCluster);
         KsUpgradeResult m;
         try { m = await memberUpgrade.RunAsync(CancellationToken.None); }
         catch (KsUpgradeException e)
@@ -157,7 +105,7 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
 
     private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
     {
-        var view = _host.Cluster(context);
+        var view = Host.Cluster(context);
         var api = KubeApi.For(await ConnectAsync(context));
         Assert.Equal("v3.4.1", result.FromVersion);
         Assert.Equal("v4.1.3", result.ToVersion);
