@@ -23,6 +23,8 @@ public static class CheckCatalog
         new ValuesFileCheck(),
         new SystemPodsHealthyCheck(),
         new MembersReadyCheck(),
+        new WebhookServiceRefsCheck(),
+        new KubeSphereServiceAccountTokenCheck(),
         new ChartRendersCheck(),
         new ChartAdoptionCheck(),
         new KsCoreReleaseDeployedCheck(),

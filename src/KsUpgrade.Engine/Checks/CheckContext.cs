@@ -34,6 +34,9 @@ public sealed class CheckContext
     public Task<ReadResult<IReadOnlyList<NodeRow>>> Nodes => Shared("nodes", ct => Reader.ListNodesAsync(ct));
     public Task<ReadResult<IReadOnlyList<PodRow>>> Pods => Shared("pods", ct => Reader.ListPodsAsync(ct));
     public Task<ReadResult<IReadOnlyList<StorageClassRow>>> StorageClasses => Shared("storageclasses", ct => Reader.ListStorageClassesAsync(ct));
+    public Task<ReadResult<IReadOnlyList<WebhookRow>>> Webhooks => Shared("webhook configurations", ct => Reader.ListWebhooksAsync(ct));
+    public Task<ReadResult<IReadOnlyList<ServiceAccountTokenRow>>> KubeSphereServiceAccountTokens =>
+        Shared("service-account-token secrets in kubesphere-system", ct => Reader.ListServiceAccountTokensAsync(KsNames.KubeSphereSystem, ct));
 
     public Task<ReadResult<IReadOnlyList<NamespaceRow>>> SystemNamespaces =>
         Shared("system-workspace namespaces", ct => Reader.ListNamespacesAsync(KsNames.SystemWorkspaceSelector, ct));

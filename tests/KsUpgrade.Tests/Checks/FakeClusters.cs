@@ -49,6 +49,9 @@ internal static class FakeClusters
         r.Pods.Add(new PodRow("demo", "web-0", "worker2", "Running", "CrashLoopBackOff", "web"));
         r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = InstallerLog(finished: true);
 
+        r.Webhooks.Add(new WebhookRow("ValidatingWebhookConfiguration", "users.iam.kubesphere.io", "users.iam.kubesphere.io", null, "kubesphere-system", "ks-controller-manager"));
+        r.ServiceAccountTokens["kubesphere-system"] = new List<ServiceAccountTokenRow> { new("kubesphere-sa-token", "kubesphere", true) };
+
         r.StorageClasses.Add(new StorageClassRow("local", true, "openebs.io/local"));
         r.StorageClasses.Add(new StorageClassRow("nfs", false, "nfs.csi.k8s.io"));
 
@@ -101,6 +104,7 @@ internal static class FakeClusters
         Values = Engine.Checks.LocalValuesInspector.InspectText(HealthyValues, "ks-core-values.yaml"),
         ChartResources = ChartResources,
         Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/local/bin/helm", "v3.17.3")),
+        ChartRender = new ChartRenderFindings { HelmVersion = "v3.17.3", ChartVersion = "1.1.5", AppVersion = "v4.1.3", PrepareObjects = 3, ReleaseObjects = 40 },
     };
 
     public static void AddPod(InMemoryClusterReader r, string ns, string name, string node, string status = "Running", string? app = null) =>

@@ -36,13 +36,25 @@ public class KubeClusterReaderTests
         api.Add("/api/v1/namespaces/kubesphere-system/secrets", ReleaseSecret("ks-core", "kubesphere-system", 1, "superseded", "0.1.0", "v3.3.2", gzip: true));
         api.Add("/api/v1/namespaces/kubesphere-system/secrets", ReleaseSecret("ks-core", "kubesphere-system", 2, "deployed", "0.1.0", "v3.3.2", gzip: false));
         api.Add("/api/v1/namespaces/kubesphere-system/configmaps", ConfigMap("kubesphere-config", "kubesphere.yaml", "multicluster:\n  clusterRole: host\n"));
+        var token = Obj("kubesphere-sa-token", "kubesphere-system");
+        token["type"] = "kubernetes.io/service-account-token";
+        token["metadata"]!["annotations"] = new JsonObject { ["kubernetes.io/service-account.name"] = "kubesphere" };
+        token["data"] = new JsonObject { ["token"] = Convert.ToBase64String("sandbox-token"u8.ToArray()) };
+        api.Add("/api/v1/namespaces/kubesphere-system/secrets", token);
+        var webhook = Obj("users.iam.kubesphere.io", null);
+        webhook["webhooks"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "users.iam.kubesphere.io", ["admissionReviewVersions"] = new JsonArray("v1"), ["sideEffects"] = "None",
+            ["clientConfig"] = new JsonObject { ["service"] = new JsonObject { ["name"] = "ks-controller-manager", ["namespace"] = "kubesphere-system" } },
+        });
+        api.Add("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", webhook);
         foreach (var d in new[] { "ks-apiserver", "ks-console", "ks-controller-manager" })
             api.Add("/apis/apps/v1/namespaces/kubesphere-system/deployments", Deployment(d));
         for (var i = 0; i < 7; i++)
             api.Add("/apis/apps/v1/deployments", Obj($"d{i}", "default"));
         foreach (var p in new[] { "/api/v1/services", "/apis/networking.k8s.io/v1/ingresses", "/apis/apps/v1/statefulsets", "/apis/apps/v1/daemonsets",
                      "/apis/apps/v1/replicasets", "/apis/batch/v1/cronjobs", "/apis/autoscaling/v2/horizontalpodautoscalers",
-                     "/api/v1/persistentvolumes", "/api/v1/persistentvolumeclaims" })
+                     "/api/v1/persistentvolumes", "/api/v1/persistentvolumeclaims", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations" })
             api.Serve(p);
         change?.Invoke(api);
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://stub.invalid" }, api);

@@ -9,7 +9,7 @@ public class PreflightFaultTests
     {
         "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
-        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "ChartRenders", "ChartAdoption",
+        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken", "ChartRenders", "ChartAdoption",
     };
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
@@ -33,6 +33,7 @@ public class PreflightFaultTests
     {
         "NotReadyNode", "NoDefaultStorageClass", "Kubernetes120", "KubeSphere332", "NoClusterConfiguration",
         "InstallerRunning", "PendingKsCore", "MemberNotReady", "AdoptionConflict", "MalformedValues", "HelmMissing",
+        "WebhookByUrl", "SaTokenMissing", "SaTokenEmpty",
     };
 
     /// <summary>fault → (check that must change, its status, checks allowed to become Skipped because they read the same missing data).</summary>
@@ -64,7 +65,16 @@ public class PreflightFaultTests
                 return ("KsCoreReleaseNotPending", KsCheckStatus.Failed, Array.Empty<string>());
             case "MemberNotReady":
                 r.CustomObjects[CustomKind.KubeSphereCluster.CrdName][1] = FakeClusters.Cluster("member1", isHost: false, ready: false);
-                return ("MembersReady", KsCheckStatus.Warning, Array.Empty<string>());
+                return ("MembersReady", KsCheckStatus.Failed, Array.Empty<string>());
+            case "WebhookByUrl":
+                r.Webhooks.Add(new WebhookRow("MutatingWebhookConfiguration", "audit-sink", "audit.example.io", "https://audit.example.io/hook", null, null));
+                return ("WebhookServiceRefs", KsCheckStatus.Failed, Array.Empty<string>());
+            case "SaTokenMissing":
+                r.ServiceAccountTokens.Clear();
+                return ("KubeSphereServiceAccountToken", KsCheckStatus.Failed, Array.Empty<string>());
+            case "SaTokenEmpty":
+                r.ServiceAccountTokens["kubesphere-system"] = new List<ServiceAccountTokenRow> { new("kubesphere-sa-token", "kubesphere", false) };
+                return ("KubeSphereServiceAccountToken", KsCheckStatus.Failed, Array.Empty<string>());
             case "AdoptionConflict":
                 r.ExistingObjects["ClusterRole/ks-core-new"] = new ObjectOwnership(null, null, null);
                 return ("ChartAdoption", KsCheckStatus.Failed, Array.Empty<string>());
@@ -73,6 +83,7 @@ public class PreflightFaultTests
                 {
                     Values = LocalValuesInspector.InspectText("upgrade:\n  enabled: true\n   image: [unclosed\n", "bad.yaml"),
                     ChartResources = req.ChartResources,
+                    ChartRender = req.ChartRender,
                     Helm = req.Helm,
                 };
                 return ("ValuesFile", KsCheckStatus.Failed, Array.Empty<string>());
@@ -81,6 +92,7 @@ public class PreflightFaultTests
                 {
                     Values = req.Values,
                     ChartResources = req.ChartResources,
+                    ChartRender = req.ChartRender,
                     Helm = new FixedHelmProbe(HelmProbeResult.NotFound("helm was not found on PATH")),
                 };
                 return ("HelmVersion", KsCheckStatus.Failed, Array.Empty<string>());

@@ -90,6 +90,12 @@ internal sealed class StubApiHandler : DelegatingHandler
             var terms = selector.Split(',').Select(t => t.Split('=', 2)).ToList();
             matching = all.Where(i => terms.All(t => i["metadata"]?["labels"]?[t[0]]?.GetValue<string>() == t[1]));
         }
+        if (query["fieldSelector"] is { Length: > 0 } fields)
+        {
+            // only the top-level field labels the stub's callers use (e.g. type=kubernetes.io/service-account-token)
+            var terms = fields.Split(',').Select(t => t.Split('=', 2)).ToList();
+            matching = matching.Where(i => terms.All(t => i[t[0]]?.GetValue<string>() == t[1]));
+        }
         var list = matching.ToList();
         var offset = int.TryParse(query["continue"], out var o) ? o : 0;
         var limit = int.TryParse(query["limit"], out var l) && l > 0 ? l : int.MaxValue;

@@ -11,7 +11,7 @@ public sealed class HealthySeedOnSandboxTests : IClassFixture<HealthyBaselineFix
     {
         "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
-        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "ChartRenders", "ChartAdoption",
+        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken", "ChartRenders", "ChartAdoption",
     };
 
     private readonly SandboxCheckRun _run;

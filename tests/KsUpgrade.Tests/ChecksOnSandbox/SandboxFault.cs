@@ -80,7 +80,7 @@ public static class SandboxFaults
         new("PendingKsCore", "KsCoreReleaseNotPending", KsCheckStatus.Failed, "sh.helm.release.v1.ks-core.v2", [],
             AfterStart: host => host.SetHelmReleaseStatus(SandboxChecks.Cluster, "kubesphere-system", "ks-core", "pending-upgrade")),
 
-        new("MemberNotReady", "MembersReady", KsCheckStatus.Warning, NotReadyMember, [],
+        new("MemberNotReady", "MembersReady", KsCheckStatus.Failed, NotReadyMember, [],
             EditSeed: seed =>
             {
                 var cluster = SandboxChecks.Find(seed, "Cluster", null, NotReadyMember);
@@ -108,6 +108,28 @@ public static class SandboxFaults
         new("MalformedValues", "ValuesFile", KsCheckStatus.Failed, "broken-values.yaml", [],
             EditRequest: req => Copy(req, values: LocalValuesInspector.InspectText("upgrade:\n  enabled: [true\n", "broken-values.yaml"))),
 
+        new("WebhookByUrl", "WebhookServiceRefs", KsCheckStatus.Failed, "audit-sink", [],
+            EditSeed: seed =>
+            {
+                var wh = new JsonObject
+                {
+                    ["apiVersion"] = "admissionregistration.k8s.io/v1", ["kind"] = "MutatingWebhookConfiguration",
+                    ["metadata"] = new JsonObject { ["name"] = "audit-sink" },
+                    ["webhooks"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "audit.example.io", ["admissionReviewVersions"] = new JsonArray("v1"), ["sideEffects"] = "None",
+                        ["clientConfig"] = new JsonObject { ["url"] = "https://audit.example.io/hook" },
+                    }),
+                };
+                seed.Objects.Add(wh);
+                return seed;
+            }),
+        new("SaTokenMissing", "KubeSphereServiceAccountToken", KsCheckStatus.Failed, "kubesphere", [],
+            EditSeed: seed =>
+            {
+                Assert.True(seed.Objects.Remove(SandboxChecks.Find(seed, "Secret", "kubesphere-system", "kubesphere-sa-token")));
+                return seed;
+            }),
         new("ChartDoesNotRender", "ChartRenders", KsCheckStatus.Failed, "Widget widgets.example.io/v1", [],
             EditRequest: req => Copy(req, render: Unrenderable(req))),
         new("HelmMissing", "HelmVersion", KsCheckStatus.Failed, "helm", [],

@@ -93,7 +93,7 @@ public sealed class PrecheckRoleTests : IClassFixture<PrecheckRoleFixture>
     }
 
     [Theory]
-    [InlineData("no-secrets", new[] { "KsCoreReleaseNotPending" })]
+    [InlineData("no-secrets", new[] { "KsCoreReleaseNotPending", "KubeSphereServiceAccountToken" })]
     [InlineData("no-installer", new[] { "ClusterConfiguration", "KubeSphereVersion", "ClusterRole", "EtcdEndpoints" })]
     public async Task A_narrower_role_turns_exactly_the_checks_that_need_the_missing_reads_into_Warnings(string identity, string[] affected)
     {

@@ -26,6 +26,15 @@ public sealed record NamespaceRow(string Name, IReadOnlyDictionary<string, strin
 
 public sealed record StorageClassRow(string Name, bool IsDefault, string? Provisioner);
 
+/// <summary>One webhook of a Validating/MutatingWebhookConfiguration: where the API server calls it (a URL, or a Service).</summary>
+public sealed record WebhookRow(string ConfigurationKind, string Configuration, string Webhook, string? Url, string? ServiceNamespace, string? ServiceName)
+{
+    public override string ToString() => $"{ConfigurationKind} {Configuration} webhook {Webhook}" + (Url is null ? "" : " (clientConfig.url)");
+}
+
+/// <summary>A Secret of type kubernetes.io/service-account-token: whose it is and whether data.token is filled (never the token).</summary>
+public sealed record ServiceAccountTokenRow(string Name, string? ServiceAccount, bool HasToken);
+
 /// <summary>The ready addresses of an Endpoints object.</summary>
 public sealed record EndpointsRow(string Namespace, string Name, IReadOnlyList<string> Addresses);
 

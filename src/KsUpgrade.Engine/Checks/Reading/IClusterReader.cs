@@ -50,4 +50,10 @@ public interface IClusterReader
 
     /// <summary>How many objects of a kind exist (cluster-wide), without holding them all.</summary>
     Task<long> CountAsync(CountedKind kind, CancellationToken ct);
+
+    /// <summary>Every webhook of every Validating- and MutatingWebhookConfiguration (one paginated LIST of each kind).</summary>
+    Task<IReadOnlyList<WebhookRow>> ListWebhooksAsync(CancellationToken ct);
+
+    /// <summary>The service-account-token Secrets of a namespace (field selector on the type); token values are never returned.</summary>
+    Task<IReadOnlyList<ServiceAccountTokenRow>> ListServiceAccountTokensAsync(string @namespace, CancellationToken ct);
 }

@@ -18,6 +18,9 @@ public sealed class InMemoryClusterReader : IClusterReader
     public List<PodRow> Pods { get; } = new();
     public List<NamespaceRow> Namespaces { get; } = new();
     public List<StorageClassRow> StorageClasses { get; } = new();
+    public List<WebhookRow> Webhooks { get; } = new();
+    /// <summary>service-account-token Secrets per namespace.</summary>
+    public Dictionary<string, List<ServiceAccountTokenRow>> ServiceAccountTokens { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Crds { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Custom objects per CRD name (plural.group).</summary>
@@ -51,6 +54,13 @@ public sealed class InMemoryClusterReader : IClusterReader
 
     public Task<IReadOnlyList<StorageClassRow>> ListStorageClassesAsync(CancellationToken ct) =>
         Answer("list storageclasses", "storageclasses", () => (IReadOnlyList<StorageClassRow>)StorageClasses.ToList());
+
+    public Task<IReadOnlyList<WebhookRow>> ListWebhooksAsync(CancellationToken ct) =>
+        Answer("list webhook configurations", "webhookconfigurations", () => (IReadOnlyList<WebhookRow>)Webhooks.ToList());
+
+    public Task<IReadOnlyList<ServiceAccountTokenRow>> ListServiceAccountTokensAsync(string @namespace, CancellationToken ct) =>
+        Answer($"list service-account-token secrets in {@namespace}", "secrets", () =>
+            (IReadOnlyList<ServiceAccountTokenRow>)(ServiceAccountTokens.TryGetValue(@namespace, out var l) ? l.ToList() : new List<ServiceAccountTokenRow>()));
 
     public Task<bool> CrdExistsAsync(string crdName, CancellationToken ct) =>
         Answer($"get crd {crdName}", "customresourcedefinitions", () => Crds.Contains(crdName));

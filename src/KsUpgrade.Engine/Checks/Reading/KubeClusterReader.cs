@@ -61,6 +61,31 @@ public sealed class KubeClusterReader : IClusterReader
                 IsTrue(s.Metadata?.Annotations, KsNames.DefaultClassAnnotation) || IsTrue(s.Metadata?.Annotations, KsNames.BetaDefaultClassAnnotation),
                 s.Provisioner)))).ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<WebhookRow>> ListWebhooksAsync(CancellationToken ct)
+    {
+        var validating = KubeListPager.ListAllAsync<V1ValidatingWebhookConfigurationList, WebhookRow>("validatingwebhookconfigurations",
+            (cont, limit) => _client.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1ValidatingWebhook>()).Select(w => new WebhookRow(
+                "ValidatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name)))));
+        var mutating = KubeListPager.ListAllAsync<V1MutatingWebhookConfigurationList, WebhookRow>("mutatingwebhookconfigurations",
+            (cont, limit) => _client.AdmissionregistrationV1.ListMutatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1MutatingWebhook>()).Select(w => new WebhookRow(
+                "MutatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name)))));
+        return (await validating.ConfigureAwait(false)).Concat(await mutating.ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<ServiceAccountTokenRow>> ListServiceAccountTokensAsync(string @namespace, CancellationToken ct) =>
+        await KubeListPager.ListAllAsync<V1SecretList, ServiceAccountTokenRow>($"service-account-token secrets in {@namespace}",
+            (cont, limit) => _client.CoreV1.ListNamespacedSecretAsync(@namespace, fieldSelector: "type=kubernetes.io/service-account-token",
+                continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.Select(s => new ServiceAccountTokenRow(
+                s.Metadata?.Name ?? "",
+                s.Metadata?.Annotations is { } a && a.TryGetValue("kubernetes.io/service-account.name", out var sa) ? sa : null,
+                s.Data is { } d && d.TryGetValue("token", out var t) && t is { Length: > 0 })))).ConfigureAwait(false);
+
     public async Task<bool> CrdExistsAsync(string crdName, CancellationToken ct)
     {
         var crd = await KubeListPager.GetOrNull($"customresourcedefinition {crdName}",
