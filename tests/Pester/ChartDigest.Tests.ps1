@@ -46,7 +46,7 @@ Describe '-ChartSha256 on a ks34-multicluster sandbox' {
             $a = @{ Chart = $Chart; ChartSha256 = $Sha; Confirm = $false; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue' } + $More
             $err = switch ($Cmdlet) {
                 'Invoke-KsHostUpgrade' { Invoke-Failing { Invoke-KsHostUpgrade -Cluster $script:HostCluster -ValuesPath $script:Values -BackupPath $backup -JobTimeout 120 @a } }
-                'Invoke-KsMemberUpgrade' { Invoke-Failing { Invoke-KsMemberUpgrade -Cluster $script:Member1 -ValuesPath $script:Values -BackupPath $backup -JobTimeout 120 @a } }
+                'Invoke-KsMemberUpgrade' { Invoke-Failing { Invoke-KsMemberUpgrade -Cluster $script:Member1 -SkipHostCheck -ValuesPath $script:Values -BackupPath $backup -JobTimeout 120 @a } }
                 'Update-KsGateway' { Invoke-Failing { Update-KsGateway -Cluster $script:HostCluster -All @a } }
             }
             [pscustomobject]@{ Error = $err; BackupCreated = (Test-Path -LiteralPath $backup) }
