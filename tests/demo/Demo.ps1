@@ -41,6 +41,7 @@ try {
             -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 120 -Confirm:$false -WarningVariable +memberWarnings
     }
     $memberResults | Format-Table Cluster, Role, FromVersion, ToVersion, Succeeded, BackupPath -AutoSize | Out-Host
+    Write-Host 'The host''s view right away: no taint left; a version the host''s cluster controller has not resynced yet still shows v3.4.x.'
     $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Schedulable, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
 
     Show 'Gateways: $hostCluster | Get-KsGateway | Update-KsGateway -Confirm:$false'
