@@ -38,6 +38,12 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
             "$($err.Exception.Remedy)" | Should -Match '-HostCluster'
             "$($err.Exception.Remedy)" | Should -Match '-SkipHostCheck'
         }
+        $err = $null
+        try {
+            $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -HostCluster $script:HostCluster -SkipHostCheck -Confirm:$false -ErrorAction Stop
+        }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ParameterInvalid*'
         (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host) + (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1) | Should -Be $before
         Test-Path $backup | Should -BeFalse
     }

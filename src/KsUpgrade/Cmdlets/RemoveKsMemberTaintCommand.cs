@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Members;
+using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Hosting;
 
 namespace KsUpgrade.Cmdlets;
@@ -60,8 +61,9 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             {
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
                 {
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too. Pipe one member per call with -MemberCluster."),
-                        "KsUpgrade.ParameterInvalid", ErrorCategory.InvalidArgument, InputObject.Name));
+                    Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        $"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too.", InputObject.Name)
+                    { Remedy = "Pipe one member per call with -MemberCluster, or leave -MemberCluster out (the host's view of each member is then the evidence)." });
                 }
                 _memberClusterFor = InputObject!.Name;
                 Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(InputObject!, options, log, ct)));
@@ -75,8 +77,9 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             }
             if (MemberCluster is not null && (All || given!.Length != 1))
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-MemberCluster is one member's connection: give it with one -Name (or none: its context name), not with -All or several names."),
-                    "KsUpgrade.ParameterInvalid", ErrorCategory.InvalidArgument, null));
+                Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    "-MemberCluster is one member's connection: it cannot stand for -All or several names.", MemberCluster.Context)
+                { Remedy = "Give -MemberCluster with one -Name (or none: its context name is used), once per member." });
             }
             var host = ResolveCluster();
             var names = All
