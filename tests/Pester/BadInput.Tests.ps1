@@ -80,6 +80,8 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
         }
         function Invoke-Upgrade([string] $Role = 'Host', [hashtable] $Override = @{}) {
             $a = Get-UpgradeArgs $Role
+            # the member's bad input is what is tested, not its host: without -HostCluster it is -SkipHostCheck
+            if ($Role -eq 'Member' -and -not $Override.ContainsKey('HostCluster')) { $a.SkipHostCheck = $true }
             foreach ($k in $Override.Keys) { $a[$k] = $Override[$k] }
             if ($Role -eq 'Host') { Invoke-KsHostUpgrade @a -ErrorAction Stop } else { Invoke-KsMemberUpgrade @a -ErrorAction Stop }
         }

@@ -32,13 +32,47 @@ Describe 'Member clusters on the host' {
         (Get-KsMemberCluster -Cluster $script:HostCluster -Name 'member*').Name | Should -Be @('member1', 'member2')
     }
 
-    It 'removes the Schedulable condition and keeps the others' {
+    It 'refuses a member still on 3.4: MemberNotUpgraded, the condition stays' {
         Add-SchedulableTaint member1
         $before = Get-ConditionTypes member1
+        $err = $null
+        try { Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.MemberNotUpgraded*'
+        "$err" | Should -Match 'v3\.4\.1'
+        $err.ErrorDetails.RecommendedAction + "$($err.Exception.Remedy)" | Should -Match '-Force'
+        Get-ConditionTypes member1 | Should -Be $before
+        # under -WhatIf too: the refusal is what the preview shows
+        $err = $null
+        try { Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -WhatIf -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.MemberNotUpgraded*'
+    }
+
+    It 'refuses it by the member''s own ks-core release with -MemberCluster, even when the host shows v4' {
+        $member1 = $script:Sandbox.Clusters | Where-Object Context -eq 'member1'
+        $patch = '[{"op":"replace","path":"/status/kubeSphereVersion","value":"v4.1.3"}]'
+        & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host patch clusters.cluster.kubesphere.io member1 --type json -p $patch | Out-Null
+        try {
+            $err = $null
+            try { Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster $member1 -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.MemberNotUpgraded*'
+            "$err" | Should -Match "context 'member1'"
+            Get-ConditionTypes member1 | Should -Contain 'Schedulable'
+            { Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster $member1 -All -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'KsUpgrade.ParameterInvalid*'
+        }
+        finally {
+            $patch = '[{"op":"replace","path":"/status/kubeSphereVersion","value":"v3.4.1"}]'
+            & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host patch clusters.cluster.kubesphere.io member1 --type json -p $patch | Out-Null
+        }
+    }
+
+    It '-Force removes it with a Warning and keeps the other conditions' {
+        $before = Get-ConditionTypes member1
         $before | Should -Contain 'Schedulable'
-        $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false
+        $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Force -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
         $result.Name | Should -Be 'member1'
         $result.Schedulable | Should -BeFalse
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -Match 'v3\.4\.1'
         $after = Get-ConditionTypes member1
         $after | Should -Not -Contain 'Schedulable'
         $after.Count | Should -Be ($before.Count - 1)
@@ -52,12 +86,12 @@ Describe 'Member clusters on the host' {
 
     It 'changes nothing under -WhatIf' {
         Add-SchedulableTaint member2
-        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member2 -WhatIf
+        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member2 -Force -WhatIf -WarningAction SilentlyContinue
         Get-ConditionTypes member2 | Should -Contain 'Schedulable'
     }
 
     It 'takes members from Get-KsMemberCluster on the pipeline' {
-        $script:HostCluster | Get-KsMemberCluster -Name member2 | Remove-KsMemberTaint -Confirm:$false | Out-Null
+        $script:HostCluster | Get-KsMemberCluster -Name member2 | Remove-KsMemberTaint -Force -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         Get-ConditionTypes member2 | Should -Not -Contain 'Schedulable'
     }
 

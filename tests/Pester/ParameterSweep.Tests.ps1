@@ -21,7 +21,7 @@ BeforeDiscovery {
         'ExtensionVersion' = 'ImageSetting'; 'ChartSha256' = 'Digest'
         'Context' = 'Context'; 'KubeconfigContent' = 'KubeconfigContent'; 'Server' = 'Server'; 'Token' = 'Token'
         'RequestTimeout' = 'Seconds'; 'Timeout' = 'Seconds'; 'JobTimeout' = 'Seconds'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
-        'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
+        'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
     $script:Parameters = foreach ($command in Get-Command -Module KsUpgrade -CommandType Cmdlet | Sort-Object Name) {
@@ -109,7 +109,7 @@ BeforeAll {
             { $_ -in 'Kubeconfig', 'Context' } { $a.Kubeconfig = $script:Kubeconfig; $a.Context = $target.Context }
             'KubeconfigContent' { $a.Context = $target.Context }
             { $_ -in 'Server', 'Token', 'CertificateAuthority' } { $a.Server = $target.Server; $a.Token = ConvertTo-SecureString $script:Token -AsPlainText -Force }
-            { $_ -in 'Cluster', 'Report', 'InputObject', 'HostCluster', 'Sandbox' } { if ($_ -eq 'HostCluster') { $a.Cluster = $target } }
+            { $_ -in 'Cluster', 'Report', 'InputObject', 'HostCluster', 'MemberCluster', 'Sandbox' } { if ($_ -eq 'HostCluster') { $a.Cluster = $target } }
             default { if ((Get-Command $Cmdlet).Parameters.ContainsKey('Cluster')) { $a.Cluster = $target } }
         }
         switch ($Cmdlet) {

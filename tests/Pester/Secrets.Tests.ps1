@@ -47,7 +47,11 @@ Describe 'No secret in any stream' {
         @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 120 -Confirm:$false } }
         @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 120 -Confirm:$false } }
         @{ Name = 'Get-KsMemberCluster'; Run = { $script:HostCluster | Get-KsMemberCluster } }
-        @{ Name = 'Remove-KsMemberTaint'; Run = { Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false } }
+        @{ Name = 'Remove-KsMemberTaint -MemberCluster'; Run = {
+                # the condition back on the upgraded member1, so its own ks-core release (a Secret) is read as the evidence
+                $patch = '[{"op":"add","path":"/status/conditions/-","value":{"type":"Schedulable","status":"False","reason":"Upgrading"}}]'
+                & $script:Kubectl --kubeconfig $script:Sandbox.Kubeconfig --context host patch clusters.cluster.kubesphere.io member1 --type json -p $patch | Out-Null
+                Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster ($script:Sandbox.Clusters | Where-Object Context -eq 'member1') -Confirm:$false -Verbose } }
         @{ Name = 'Get-KsGateway'; Run = { $script:HostCluster | Get-KsGateway } }
         @{ Name = 'Update-KsGateway'; Run = { Update-KsGateway -Cluster $script:HostCluster -All -Chart (Join-Path $script:Fixtures 'ks-core') -JobTimeout 120 -Confirm:$false } }
         @{ Name = 'Remove-KsLegacyGateway'; Run = { Remove-KsLegacyGateway -Cluster $script:HostCluster -Confirm:$false } }

@@ -25,6 +25,29 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
         Test-Path (Join-Path $script:Dir 'whatif') | Should -BeFalse
     }
 
+    It 'refuses a member upgrade without -HostCluster, also under -WhatIf, and changes nothing' {
+        $before = (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host) + (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1)
+        $backup = Join-Path $script:Dir 'member1-nohost'
+        foreach ($preview in $false, $true) {
+            $err = $null
+            try {
+                $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -WhatIf:$preview -Confirm:$false -ErrorAction Stop
+            }
+            catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.HostClusterRequired*'
+            "$($err.Exception.Remedy)" | Should -Match '-HostCluster'
+            "$($err.Exception.Remedy)" | Should -Match '-SkipHostCheck'
+        }
+        $err = $null
+        try {
+            $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -HostCluster $script:HostCluster -SkipHostCheck -Confirm:$false -ErrorAction Stop
+        }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ParameterInvalid*'
+        (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host) + (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1) | Should -Be $before
+        Test-Path $backup | Should -BeFalse
+    }
+
     It 'refuses a member report given to the host upgrade' {
         $report = $script:Member1 | Test-KsCluster -ValuesPath $script:Values -WarningAction SilentlyContinue
         $err = $null
@@ -51,21 +74,43 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
 
     It 'upgrades a member with -HostCluster and removes its taint on the host' {
         $result = $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -HostCluster $script:HostCluster `
-            -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 120 -Confirm:$false
+            -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 120 -Confirm:$false -WarningVariable warnings
         $result.Succeeded | Should -BeTrue
+        # the member was just upgraded: its own release says so, whatever the host shows yet (the backup's notice about
+        # Secrets in clear text is the only warning of the happy path)
+        $warnings | Where-Object { "$_" -notmatch 'holds Secrets' } | Should -BeNullOrEmpty
         $result.Name | Should -Be 'member1'
         (Get-KsMemberCluster -Cluster $script:HostCluster -Name member1).Schedulable | Should -BeFalse
     }
 
     It 'pipes a member upgrade result into Remove-KsMemberTaint on the host' {
         $member2 = $script:Sandbox.Clusters | Where-Object Context -eq 'member2'
-        $result = $member2 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart `
-            -BackupPath (Join-Path $script:Dir 'member2-backup') -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+        $result = $member2 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck `
+            -BackupPath (Join-Path $script:Dir 'member2-backup') -JobTimeout 120 -Confirm:$false -WarningVariable warnings
         $result.Succeeded | Should -BeTrue
-        # Without -HostCluster the taint stays until removed: the result carries the member's name to the host.
-        $untainted = $result | Remove-KsMemberTaint -Cluster $script:HostCluster -Confirm:$false -WarningAction SilentlyContinue
+        $warnings | Where-Object { "$_" -notmatch 'holds Secrets' } | Should -BeNullOrEmpty
+        # With -SkipHostCheck the taint stays until removed: the result carries the member's name to the host, and the
+        # member's own connection is the evidence that it runs v4 (the host may not show it yet).
+        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member2).Schedulable | Should -BeTrue
+        $untainted = $result | Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster $member2 -Confirm:$false -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
         $untainted.Name | Should -Be 'member2'
         $untainted.Schedulable | Should -BeFalse
+    }
+
+    It 'shows the host and every upgraded member on v4.1.3, agents schedulable (KubeSphere''s cluster controller, one resync later)' {
+        $deadline = (Get-Date).AddSeconds(20)
+        do {
+            $clusters = @(Get-KsMemberCluster -Cluster $script:HostCluster)
+            if (-not ($clusters | Where-Object KubeSphereVersion -ne 'v4.1.3')) { break }
+            Start-Sleep -Milliseconds 200
+        } while ((Get-Date) -lt $deadline)
+        $clusters.Name | Should -Be @('host', 'member1', 'member2')
+        $clusters | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3' -Because "$($_.Name) is upgraded" }
+        $clusters | Where-Object Role -eq 'Member' | ForEach-Object {
+            $_.Schedulable | Should -BeFalse
+            $_.AgentsSchedulable | Should -BeTrue
+        }
     }
 
     It 'checks the upgraded host as PostUpgrade by default' {

@@ -34,13 +34,15 @@ try {
     $hostResult = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -BackupPath (Join-Path $work 'backup-host') -JobTimeout 120 -Confirm:$false
     $hostResult.Steps | Format-Table Name, Status, Duration, Detail -AutoSize -Wrap | Out-Host
 
-    Show 'Upgrade each member with -HostCluster (its taint is removed on the host)'
+    Show 'Upgrade each member with -HostCluster (the host is checked first; the member''s taint is removed on the host)'
+    $memberWarnings = [System.Collections.Generic.List[object]]::new()
     $memberResults = foreach ($member in $members) {
         $member | Invoke-KsMemberUpgrade -ValuesPath $values -Chart $chart -HostCluster $hostCluster `
-            -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 120 -Confirm:$false
+            -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 120 -Confirm:$false -WarningVariable +memberWarnings
     }
     $memberResults | Format-Table Cluster, Role, FromVersion, ToVersion, Succeeded, BackupPath -AutoSize | Out-Host
-    $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Schedulable, KubeSphereVersion -AutoSize | Out-Host
+    Write-Host 'The host''s view right away: no taint left; a version the host''s cluster controller has not resynced yet still shows v3.4.x.'
+    $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Schedulable, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
 
     Show 'Gateways: $hostCluster | Get-KsGateway | Update-KsGateway -Confirm:$false'
     $hostCluster | Get-KsGateway | Format-Table Name, Scope, Namespace, Status, ChartVersion, Upgraded -AutoSize | Out-Host
@@ -55,7 +57,19 @@ try {
     $cleanup = Remove-KsLegacyGateway -Cluster $hostCluster -Confirm:$false
     $cleanup | Format-List CrdDeleted, FinalizersRemoved, RemainingV3Gateways | Out-Host
 
-    $verdict = $hostResult.Succeeded -and -not ($memberResults | Where-Object { -not $_.Succeeded }) -and
+    Show 'The host''s view of every cluster: $hostCluster | Get-KsMemberCluster'
+    # KubeSphere's cluster controller on the host has refreshed each cluster's version by now (it resyncs every second
+    # in the sandbox); what is shown is what the host's Cluster objects say.
+    $clusters = @($hostCluster | Get-KsMemberCluster)
+    $clusters | Format-Table Name, Role, Ready, Schedulable, AgentsSchedulable, KubernetesVersion, KubeSphereVersion -AutoSize | Out-Host
+    $clustersUpgraded = $clusters.Count -eq ($members.Count + 1) -and -not ($clusters | Where-Object { $_.KubeSphereVersion -ne 'v4.1.3' }) -and
+        -not ($clusters | Where-Object { $_.Role -eq 'Member' -and ($_.Schedulable -or -not $_.AgentsSchedulable) })
+    if (-not $clustersUpgraded) { Write-Host 'Not every cluster is shown on v4.1.3 with its agents schedulable.' -ForegroundColor Red }
+    # The backup's notice that its files hold Secrets in clear text is expected; any other warning is not the happy path.
+    $memberWarnings = @($memberWarnings | Where-Object { "$_" -notmatch 'holds Secrets' })
+    if ($memberWarnings.Count -gt 0) { Write-Host "The member upgrades warned: $($memberWarnings -join '; ')" -ForegroundColor Red }
+
+    $verdict = $hostResult.Succeeded -and -not ($memberResults | Where-Object { -not $_.Succeeded }) -and $clustersUpgraded -and $memberWarnings.Count -eq 0 -and
         -not ($gatewayResults | Where-Object { -not $_.Succeeded }) -and -not ($post | Where-Object { -not $_.Passed }) -and $cleanup.CrdDeleted
 }
 finally {

@@ -6,8 +6,18 @@ using k8s.Models;
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
 
 namespace KsUpgrade.Engine.Members;
+
+/// <summary>Remove-KsMemberTaint's evidence and override.</summary>
+public sealed record TaintRemovalOptions
+{
+    /// <summary>The member's own connection: its ks-core release says whether it runs KubeSphere 4 (else the host's view of it is used).</summary>
+    public KsCluster? Member { get; init; }
+    /// <summary>Remove the condition from a member not shown on KubeSphere 4 (with a Warning) instead of refusing with MemberNotUpgraded.</summary>
+    public bool Force { get; init; }
+}
 
 /// <summary>
 /// The member clusters a KubeSphere host knows (<c>clusters.cluster.kubesphere.io</c>, cluster-scoped, v1alpha1), and the
@@ -52,18 +62,33 @@ public static class MemberClusters
     /// CRD declares a status subresource). A failed test re-reads and retries (at most <see cref="MaxPatchAttempts"/> times),
     /// so the wrong element is never removed. Returns the cluster as it is afterwards; a member without the condition is
     /// returned unchanged (reported, not an error). Returns null when ShouldProcess declines (-WhatIf).
+    /// A member that does not run KubeSphere 4 (by its own ks-core release when <see cref="TaintRemovalOptions.Member"/> is
+    /// given, else by the host's status.kubeSphereVersion) is refused with MemberNotUpgraded before anything is asked or
+    /// changed, unless <see cref="TaintRemovalOptions.Force"/> (then a Warning says so).
     /// Throws MemberNotFound (listing the known clusters) and HostClusterRefused for the host's own Cluster object.
     /// </summary>
     public static Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, CancellationToken ct) =>
-        RemoveTaintAsync(host, name, log, null, ct);
+        RemoveTaintAsync(host, name, null, log, null, ct);
+
+    /// <summary>As above, with the member's own connection (the best evidence of its version) and -Force.</summary>
+    public static Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, TaintRemovalOptions? options, IEngineLog log, CancellationToken ct) =>
+        RemoveTaintAsync(host, name, options, log, null, ct);
 
     /// <summary>As above for a cluster read by <see cref="ListAsync"/> (piped from Get-KsMemberCluster): acts on the host it came from.</summary>
     public static Task<KsMemberCluster?> RemoveTaintAsync(KsMemberCluster member, IEngineLog log, CancellationToken ct) =>
+        RemoveTaintAsync(member, null, log, ct);
+
+    /// <summary>As above for a piped cluster, with options.</summary>
+    public static Task<KsMemberCluster?> RemoveTaintAsync(KsMemberCluster member, TaintRemovalOptions? options, IEngineLog log, CancellationToken ct) =>
         RemoveTaintAsync(member.HostCluster ?? throw new KsUpgradeException(ErrorIds.ClusterUnreachable, KsErrorCategory.InvalidArgument,
-            $"Member cluster object '{member.Name}' carries no host connection; pass -Cluster with the host.", member.Name), member.Name, log, null, ct);
+            $"Member cluster object '{member.Name}' carries no host connection; pass -Cluster with the host.", member.Name), member.Name, options, log, null, ct);
 
     /// <param name="beforePatch">Test hook: runs after each read, before the patch that relies on it (argument: the attempt, from 1).</param>
-    internal static async Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
+    internal static Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct) =>
+        RemoveTaintAsync(host, name, null, log, beforePatch, ct);
+
+    internal static async Task<KsMemberCluster?> RemoveTaintAsync(KsCluster host, string name, TaintRemovalOptions? options, IEngineLog log,
+        Func<int, Task>? beforePatch, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.InvalidArgument, "A member cluster name is required.", name);
@@ -79,9 +104,7 @@ public static class MemberClusters
             return ClusterObject.ToMember(current, false, host);
         }
 
-        var reported = current["status"]?["kubeSphereVersion"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var ver) ? ver : null;
-        if (reported is null || !reported.StartsWith("v4", StringComparison.OrdinalIgnoreCase))
-            log.Warning($"Member '{name}' reports KubeSphere {reported ?? "(unknown)"} to the host. Remove its Schedulable condition only after the member is upgraded (its ks-core release deployed on v4), or extension agents get scheduled onto a 3.4 cluster.");
+        await CheckUpgradedAsync(host, name, current, options, log, ct).ConfigureAwait(false);
 
         if (!await log.ShouldProcessAsync($"Cluster '{name}' on {host.Context}", "Remove the Schedulable condition").ConfigureAwait(false))
             return null;
@@ -112,6 +135,53 @@ public static class MemberClusters
             { Remedy = "Check that the member is upgraded (its ks-core release deployed on v4) and run Remove-KsMemberTaint again." };
         log.Information($"Removed the Schedulable condition of member '{name}'.", "KsUpgrade.Step");
         return ClusterObject.ToMember(result, false, host);
+    }
+
+    /// <summary>
+    /// The member must run KubeSphere 4 before its condition goes: by its own ks-core release (the latest deployed revision's
+    /// appVersion, read through <see cref="TaintRemovalOptions.Member"/>) when given, else by the host's status.kubeSphereVersion
+    /// (which KubeSphere's cluster controller updates some time after the member's upgrade). Throws MemberNotUpgraded, or
+    /// with Force writes a Warning and returns.
+    /// </summary>
+    private static async Task CheckUpgradedAsync(KsCluster host, string name, JsonObject current, TaintRemovalOptions? options, IEngineLog log, CancellationToken ct)
+    {
+        string? version;
+        string evidence;
+        if (options?.Member is { } member)
+        {
+            if (ReferenceEquals(member, host) || string.Equals(member.Server.TrimEnd('/'), host.Server.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+                throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                    $"-MemberCluster is the host cluster itself ({host.Context}): give the connection of member '{name}'.", name)
+                { Remedy = $"Pass the member's own KsCluster: -MemberCluster (Connect-KsCluster -Context <context of {name}>)." };
+            var release = await ReleaseSecrets.LatestDeployedAsync(KubeApi.For(member, log.Verbose), UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+            version = release?.AppVersion;
+            evidence = release is null
+                ? $"its own cluster (context '{member.Context}') has no deployed ks-core release"
+                : $"its own ks-core release (context '{member.Context}', revision {release.Revision}) is {release.AppVersion ?? "of no app version"}";
+        }
+        else
+        {
+            version = current["status"]?["kubeSphereVersion"] is JsonValue v && v.TryGetValue<string>(out var reported) ? reported : null;
+            evidence = $"the host reports it on KubeSphere {version ?? "(unknown)"}";
+        }
+        if (version is not null && version.StartsWith("v4", StringComparison.OrdinalIgnoreCase))
+        {
+            log.Verbose($"Member '{name}' is upgraded: {evidence}.");
+            return;
+        }
+        var risk = "removing its Schedulable condition schedules the v4 extension agents onto a 3.4 cluster";
+        if (options?.Force == true)
+        {
+            log.Warning($"Member '{name}' is not shown on KubeSphere 4 ({evidence}); removing its Schedulable condition anyway because of -Force: {risk}.");
+            return;
+        }
+        throw new KsUpgradeException(MemberErrorIds.MemberNotUpgraded, KsErrorCategory.InvalidOperation,
+            $"Member '{name}' is not upgraded yet: {evidence}, and {risk}. Nothing was changed.", name)
+        {
+            Remedy = $"Upgrade it first: Invoke-KsMemberUpgrade -HostCluster <host> removes the condition itself once the member runs v4. " +
+                     $"If '{name}' is already upgraded and the host has not caught up, pass its connection: Remove-KsMemberTaint -Name {name} -MemberCluster <member KsCluster>. " +
+                     "-Force removes the condition anyway.",
+        };
     }
 
     /// <summary>

@@ -9,4 +9,6 @@ public static class MemberErrorIds
     public const string TaintConflict = "KsUpgrade.TaintConflict";
     /// <summary>The patch was accepted but the condition is still there afterwards.</summary>
     public const string TaintNotRemoved = "KsUpgrade.TaintNotRemoved";
+    /// <summary>Remove-KsMemberTaint on a member that does not run KubeSphere 4 yet (by its own ks-core release, else the host's view); -Force overrides.</summary>
+    public const string MemberNotUpgraded = "KsUpgrade.MemberNotUpgraded";
 }

@@ -11,6 +11,8 @@ public static class UpgradeErrorIds
     public const string JournalMismatch = "KsUpgrade.JournalMismatch";
     /// <summary>A member upgrade while the given host is not on KubeSphere 4 yet.</summary>
     public const string HostNotUpgraded = "KsUpgrade.HostNotUpgraded";
+    /// <summary>A member upgrade without -HostCluster (and without -SkipHostCheck): the host's version cannot be checked.</summary>
+    public const string HostClusterRequired = "KsUpgrade.HostClusterRequired";
     /// <summary>The chart given cannot be read (no Chart.yaml, broken archive).</summary>
     public const string ChartInvalid = "KsUpgrade.ChartInvalid";
     /// <summary>The post-upgrade checks found problems.</summary>

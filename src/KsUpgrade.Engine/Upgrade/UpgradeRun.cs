@@ -16,6 +16,11 @@ public sealed record UpgradeRunRequest
     public KsCluster? Host { get; init; }
     /// <summary>The member's name in the host's cluster list (default: the member's context name).</summary>
     public string? MemberName { get; init; }
+    /// <summary>
+    /// For a member: run without <see cref="Host"/> (-SkipHostCheck). Nothing then checks that the host already runs
+    /// KubeSphere 4, and the member's Schedulable condition stays on the host until Remove-KsMemberTaint removes it.
+    /// </summary>
+    public bool SkipHostCheck { get; init; }
     public string? HelmPath { get; init; }
 }
 
@@ -26,6 +31,18 @@ public static class UpgradeRun
     {
         var p = request.Parameters;
         if (request.Report is { } report) CheckReport(report, p);
+        if (p.Role == KsClusterRole.Member && request.Host is null && !request.SkipHostCheck)
+            throw new KsUpgradeException(UpgradeErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
+                $"A member is upgraded after its host, and without -HostCluster nothing checks that the host of '{request.Cluster.Context}' already runs KubeSphere 4. Nothing was changed.",
+                request.Cluster.Context)
+            {
+                Remedy = "Pass the host's connection: Invoke-KsMemberUpgrade -HostCluster (Connect-KsCluster -Context <host>) (it also removes the member's Schedulable condition on the host afterwards). " +
+                         "Only if the host is known to be on v4 and cannot be reached from here, pass -SkipHostCheck, then remove the condition with Remove-KsMemberTaint -MemberCluster.",
+            };
+        if (request.Host is not null && request.SkipHostCheck && p.Role == KsClusterRole.Member)
+            throw new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                "-HostCluster and -SkipHostCheck contradict each other: give the host to have it checked, or -SkipHostCheck alone.", request.Cluster.Context)
+            { Remedy = "Drop -SkipHostCheck (recommended) or -HostCluster." };
         if (request.Host is { } host && p.Role == KsClusterRole.Member)
         {
             if (ReferenceEquals(host, request.Cluster))
@@ -41,7 +58,8 @@ public static class UpgradeRun
         {
             var name = request.MemberName ?? request.Cluster.Context;
             log.Information($"Removing the Schedulable taint of member '{name}' on the host {request.Host.Context}.", ClusterUpgrade.StepTag);
-            await MemberClusters.RemoveTaintAsync(request.Host, name, log, ct).ConfigureAwait(false);
+            // the member's own ks-core release is the evidence: it was just upgraded, whatever the host's view says yet
+            await MemberClusters.RemoveTaintAsync(request.Host, name, new TaintRemovalOptions { Member = request.Cluster }, log, ct).ConfigureAwait(false);
         }
         return result;
     }

@@ -130,6 +130,7 @@ public static class ProcessMode
                 ["kubernetesVersion"] = seed.KubernetesVersion,
                 ["jobRunSeconds"] = seed.JobRunSeconds,
                 ["podReadySeconds"] = seed.PodReadySeconds,
+                ["clusterResyncSeconds"] = seed.ClusterResyncSeconds,
                 ["objects"] = state["objects"]!.DeepClone(),
             });
         }

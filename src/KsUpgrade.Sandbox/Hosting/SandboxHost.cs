@@ -28,6 +28,7 @@ public sealed class SandboxHost : IAsyncDisposable
 
     private readonly Dictionary<string, SimulatedCluster> _clusters = new(StringComparer.Ordinal);
     private readonly List<ControllerManager> _controllers = new();
+    private readonly List<KubeSphere.ClusterStatusController> _clusterControllers = new();
     private readonly List<SimulatedCluster> _ordered = new();
     private WebApplication? _app;
     private string? _tempDir;
@@ -130,6 +131,10 @@ public sealed class SandboxHost : IAsyncDisposable
             var cm = new ControllerManager(c, this);
             cm.Start();
             _controllers.Add(cm);
+            // KubeSphere's cluster controller (only acts on a cluster with Cluster objects and a ready ks-controller-manager)
+            var kc = new KubeSphere.ClusterStatusController(c, n => TryGetCluster(n, out var other) ? other : null);
+            kc.Start();
+            _clusterControllers.Add(kc);
         }
 
         if (options.KubeconfigPath is { Length: > 0 } kp) KubeconfigPath = Path.GetFullPath(kp);
@@ -210,6 +215,8 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var kc in _clusterControllers) await kc.DisposeAsync();
+        _clusterControllers.Clear();
         foreach (var cm in _controllers) await cm.DisposeAsync();
         _controllers.Clear();
         foreach (var c in _ordered) c.Store.CloseAllSubscribers();

@@ -19,4 +19,10 @@ public sealed class SeedCluster
 
     /// <summary>Seconds a workload's pods take to become ready.</summary>
     public double PodReadySeconds { get; init; } = 0.2;
+
+    /// <summary>
+    /// Seconds between two resyncs of the simulated KubeSphere cluster controller on a host, which writes each Cluster
+    /// object's status.kubeSphereVersion and status.kubernetesVersion from the cluster it names (0 or less: it does not run).
+    /// </summary>
+    public double ClusterResyncSeconds { get; init; } = 1.0;
 }

@@ -1,13 +1,15 @@
 using System.Management.Automation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Members;
+using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Hosting;
 
 namespace KsUpgrade.Cmdlets;
 
 /// <summary>
 /// Removes the Schedulable condition from an upgraded member's Cluster object on the host, so the v4 extension
-/// agents get scheduled onto it. Idempotent; refuses the host cluster itself.
+/// agents get scheduled onto it. Idempotent; refuses the host cluster itself, and a member not shown on KubeSphere 4
+/// (by its own ks-core release with -MemberCluster, else by the host's view of it) unless -Force.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "KsMemberTaint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = KubeconfigSet)]
 [OutputType(typeof(KsMemberCluster))]
@@ -39,29 +41,55 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     [ValidateNotNull]
     public KsMemberCluster? InputObject { get; set; }
 
+    /// <summary>The member's own connection: its ks-core release shows whether it runs KubeSphere 4 (default name: its context).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public KsCluster? MemberCluster { get; set; }
+
+    /// <summary>Remove the condition even from a member not shown on KubeSphere 4 (with a Warning).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private string? _memberClusterFor;
+
     protected override void ProcessRecord()
     {
         try
         {
+            var options = new TaintRemovalOptions { Member = MemberCluster, Force = Force };
             if (ParameterSetName == MemberSet)
             {
-                Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(InputObject!, log, ct)));
+                if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
+                {
+                    Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        $"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too.", InputObject.Name)
+                    { Remedy = "Pipe one member per call with -MemberCluster, or leave -MemberCluster out (the host's view of each member is then the evidence)." });
+                }
+                _memberClusterFor = InputObject!.Name;
+                Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(InputObject!, options, log, ct)));
                 return;
             }
-            if (!All && (Name is null || Name.Length == 0))
+            var given = Name is { Length: > 0 } ? Name : MemberCluster is not null && !All ? new[] { MemberCluster.Context } : null;
+            if (!All && given is null)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Name (one or more member clusters) or -All."),
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Name (one or more member clusters), -MemberCluster or -All."),
                     "KsUpgrade.MemberNameRequired", ErrorCategory.InvalidArgument, null));
+            }
+            if (MemberCluster is not null && (All || given!.Length != 1))
+            {
+                Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    "-MemberCluster is one member's connection: it cannot stand for -All or several names.", MemberCluster.Context)
+                { Remedy = "Give -MemberCluster with one -Name (or none: its context name is used), once per member." });
             }
             var host = ResolveCluster();
             var names = All
                 ? RunEngine((log, ct) => MemberClusters.ListAsync(host, null, log, ct)).Where(m => m.Role == KsClusterRole.Member).Select(m => m.Name).ToArray()
-                : Name!;
+                : given!;
             foreach (var name in names)
             {
                 try
                 {
-                    Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(host, name, log, ct)));
+                    Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(host, name, options, log, ct)));
                 }
                 catch (KsUpgradeException e)
                 {

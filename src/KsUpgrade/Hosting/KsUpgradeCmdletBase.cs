@@ -96,6 +96,8 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
 
     protected virtual string? MemberNameOnHost => null;
 
+    protected virtual bool SkipHostCheckRequested => false;
+
     protected override void ProcessRecord()
     {
         string? chartSha256;
@@ -126,6 +128,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
             Report = Report,
             Host = HostForMember,
             MemberName = MemberNameOnHost,
+            SkipHostCheck = SkipHostCheckRequested,
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
         };
         try

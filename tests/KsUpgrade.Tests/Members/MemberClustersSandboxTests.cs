@@ -9,11 +9,15 @@ public class MemberClustersSandboxTests
 {
     private const string Api = "cluster.kubesphere.io/v1alpha1";
 
-    /// <summary>ks34-host with member1 tainted as ks-upgrade's core pre-upgrade leaves it (KSCoreReady + Schedulable=False appended).</summary>
-    private static IReadOnlyList<SeedCluster> TaintedHost(bool statusSubresource = false)
+    /// <summary>
+    /// ks34-host with member1 tainted as ks-upgrade's core pre-upgrade leaves it (KSCoreReady + Schedulable=False appended),
+    /// and shown on v4.1.3 by the host (upgraded) unless <paramref name="upgraded"/> is false (then v3.4.1, as seeded).
+    /// </summary>
+    private static IReadOnlyList<SeedCluster> TaintedHost(bool statusSubresource = false, bool upgraded = true)
     {
         var seeds = SandboxSession.Seed("ks34-host", "host");
         var member1 = SandboxSession.Find(seeds[0], "Cluster", "member1");
+        if (upgraded) member1["status"]!["kubeSphereVersion"] = "v4.1.3";
         var conditions = member1["status"]!["conditions"]!.AsArray();
         conditions.Add(new JsonObject { ["type"] = "KSCoreReady", ["status"] = "True", ["reason"] = "KSCoreReady", ["message"] = "KS Core is available now" });
         conditions.Add(new JsonObject { ["type"] = "Schedulable", ["status"] = "False", ["reason"] = "Upgrading", ["message"] = "Not schedulable now" });
@@ -65,7 +69,26 @@ public class MemberClustersSandboxTests
         var after = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
         Assert.Equal(before.Where(t => t != "Schedulable"), after);
         Assert.Single(log.Asked);
-        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("v3.4.1"));
+        Assert.DoesNotContain(log.Records, r => r.Stream == "Warning");
+        Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
+        Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.EndsWith("/member1/status"));
+    }
+
+    [Fact]
+    public async Task Force_removes_the_condition_of_a_3_4_member_with_a_warning()
+    {
+        await using var s = await SandboxSession.StartAsync(TaintedHost(upgraded: false), "host");
+        var before = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
+        var log = new RecordingEngineLog();
+
+        var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", new TaintRemovalOptions { Force = true }, log, CancellationToken.None);
+
+        Assert.False(result!.Schedulable);
+        Assert.Equal(before.Where(t => t != "Schedulable"), ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
+        Assert.Single(log.Asked);
+        var warning = Assert.Single(log.Records, r => r.Stream == "Warning");
+        Assert.Contains("v3.4.1", warning.Message);
+        Assert.Contains("-Force", warning.Message);
         Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.EndsWith("/member1/status"));
     }

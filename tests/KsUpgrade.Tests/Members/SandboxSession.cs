@@ -53,8 +53,23 @@ internal sealed class SandboxSession : IAsyncDisposable
         }
     }
 
+    private readonly List<KsCluster> _others = new();
+
+    /// <summary>A connection to another cluster of the same sandbox (requests not recorded), closed with the session.</summary>
+    public KsCluster Connect(string context)
+    {
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Host.KubeconfigPath, currentContext: context);
+        var cluster = new KsCluster(context, config.Host ?? "", new KsConnectionSettings { KubeconfigPaths = new[] { Host.KubeconfigPath }, Context = context })
+        {
+            Connection = new ClusterConnection(new Kubernetes(config), config, context, null),
+        };
+        _others.Add(cluster);
+        return cluster;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _others) ConnectionOf(other)?.Dispose();
         ConnectionOf(Cluster)?.Dispose();
         await Host.DisposeAsync();
     }

@@ -33,7 +33,8 @@ public sealed class EngineFixRegressionTests
         var host = await sandbox.ConnectHostAsync();
         var rule = sandbox.Host.AddFault(new FaultRule { Cluster = "host", Verb = "patch", Resource = "clusters", Name = "member1", Status = 500, Times = 2 });
 
-        var member = await MemberClusters.RemoveTaintAsync(host, "member1", new RecordingEngineLog(), CancellationToken.None);
+        // member1 is still on 3.4 in this start state: -Force (the retry is what is tested)
+        var member = await MemberClusters.RemoveTaintAsync(host, "member1", new TaintRemovalOptions { Force = true }, new RecordingEngineLog(), CancellationToken.None);
 
         Assert.False(member!.Schedulable);
         Assert.DoesNotContain(sandbox.Host.Faults.Rules, r => r.Id == rule.Id); // both failures were met and retried
@@ -47,7 +48,7 @@ public sealed class EngineFixRegressionTests
         var host = await sandbox.ConnectHostAsync();
         sandbox.Host.AddFault(new FaultRule { Cluster = "host", Verb = "get", Resource = "customresourcedefinitions", Name = "clusters.cluster.kubesphere.io", Status = 500 });
         // the default retry: 4 attempts more, about 4.5 s
-        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(host, "member1", new RecordingEngineLog(), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(host, "member1", new TaintRemovalOptions { Force = true }, new RecordingEngineLog(), CancellationToken.None));
         Assert.Equal(ErrorIds.ApiError, e.ErrorId);
         Assert.Contains("clusters.cluster.kubesphere.io", e.Message);
     }

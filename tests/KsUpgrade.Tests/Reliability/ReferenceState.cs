@@ -39,7 +39,8 @@ public static class ReferenceState
         var run = await sandbox.RunHostUpgradeAsync(cluster, new RecordingEngineLog(), CancellationToken.None);
         if (!run.Succeeded)
             throw new InvalidOperationException($"The clean reference upgrade failed: {run.Error?.Message}\n{run.StepsText}");
-        return (StateNormaliser.Normalise(sandbox.Host.StateOf("host")), sandbox.Snapshot("host", ScenarioSteps.MemberCluster));
+        // settled: KubeSphere's cluster controller shows the host on v4 one resync after its ks-core release is
+        return ((await ScenarioState.SettledAsync(sandbox, false, "host")).Clusters["host"], sandbox.Snapshot("host", ScenarioSteps.MemberCluster));
     }
 
     private static async Task<SandboxSnapshot> TakeGatewayStartAsync()
@@ -59,7 +60,8 @@ public static class ReferenceState
             new RecordingEngineLog(), CancellationToken.None);
         if (!run.Succeeded)
             throw new InvalidOperationException($"The clean reference member upgrade failed: {run.Error?.Message}\n{run.StepsText}");
-        return ScenarioState.Of(sandbox, "host", ScenarioSteps.MemberCluster);
+        // settled: the host's Cluster object of the member shows v4 one resync of the cluster controller later
+        return await ScenarioState.SettledAsync(sandbox, false, "host", ScenarioSteps.MemberCluster);
     }
 
     private static async Task<ScenarioState> TakeGatewayAsync()

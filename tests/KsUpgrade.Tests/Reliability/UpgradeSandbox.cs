@@ -152,7 +152,7 @@ public sealed class UpgradeSandbox : IAsyncDisposable
         try
         {
             log.Information($"Removing the Schedulable taint of member '{member.Context}' on the host {host.Context}.", ClusterUpgrade.StepTag);
-            await MemberClusters.RemoveTaintAsync(host, member.Context, log, ct);
+            await MemberClusters.RemoveTaintAsync(host, member.Context, new TaintRemovalOptions { Member = member }, log, ct);
             return new RunOutcome(result, null);
         }
         catch (Exception e)
