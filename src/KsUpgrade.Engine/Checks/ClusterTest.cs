@@ -13,6 +13,8 @@ public sealed record ClusterTestOptions
     /// <summary>Chart directory or .tgz whose objects are checked for helm adoption conflicts.</summary>
     public string? Chart { get; init; }
     public string? HelmPath { get; init; }
+    /// <summary>Run by the upgrade's Preflight/PostCheck steps (<see cref="CheckRequest.RunByUpgrade"/>).</summary>
+    public bool RunByUpgrade { get; init; }
 }
 
 /// <summary>Test-KsCluster: wires the cluster reader, helm probe, values and chart into the check engine.</summary>
@@ -32,6 +34,7 @@ public static class ClusterTest
             ChartResources = chartResources,
             Helm = new ProcessHelmProbe(options.HelmPath),
             Cluster = cluster,
+            RunByUpgrade = options.RunByUpgrade,
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>

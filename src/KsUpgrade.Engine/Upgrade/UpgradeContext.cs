@@ -24,6 +24,8 @@ internal sealed class UpgradeContext
     /// <summary>The journal of an earlier run (null on a fresh run).</summary>
     public JournalState? Previous { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often the post-check looks again while the cluster settles.</summary>
+    public TimeSpan SettleInterval => PollInterval * 5;
 
     /// <summary>Facts steps hand to later steps; persisted in the journal for resumed runs.</summary>
     public SortedDictionary<string, string> Facts { get; } = new(StringComparer.Ordinal);
@@ -35,6 +37,17 @@ internal sealed class UpgradeContext
         _chart ??= await ChartReader.ReadAsync(Parameters.Chart, ct).ConfigureAwait(false);
 
     public bool Fact(string key) => Facts.TryGetValue(key, out var v) && v == "true";
+
+    /// <summary>
+    /// Keeps the pre-flight's failing system pods (by owner) as a journal fact, written with the first mutating step:
+    /// the post-check (SystemPodsRunning) reports them as already failing before the upgrade. From the pre-flight
+    /// checks, or from a piped report (<see cref="UpgradeParameters.PreflightFailingPods"/>).
+    /// </summary>
+    public void KeepPreflightBaseline(IReadOnlyList<string>? failingPods)
+    {
+        if (failingPods is null) return;
+        Facts[JournalFacts.FailingSystemPodsBefore] = System.Text.Json.JsonSerializer.Serialize(failingPods);
+    }
 
     public IReadOnlyList<string> ValuesFiles => new[] { Path.GetFullPath(Parameters.ValuesPath) };
 

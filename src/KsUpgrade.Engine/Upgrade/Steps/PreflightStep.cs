@@ -31,10 +31,15 @@ internal sealed class PreflightStep : IUpgradeStep
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
         var notes = new List<string>();
-        if (c.Parameters.SkipPreflightChecks) notes.Add("checks: from the piped report");
+        if (c.Parameters.SkipPreflightChecks)
+        {
+            notes.Add("checks: from the piped report");
+            c.KeepPreflightBaseline(c.Parameters.PreflightFailingPods);
+        }
         else
         {
             var outcome = await c.Checks.PreflightAsync(ct).ConfigureAwait(false);
+            c.KeepPreflightBaseline(outcome.FailingPods);
             if (outcome.Failed)
             {
                 var text = string.Join("; ", outcome.Messages);

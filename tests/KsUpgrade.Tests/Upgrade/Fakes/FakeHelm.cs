@@ -93,9 +93,16 @@ public sealed class FakeChecks : IUpgradeChecks
 {
     public CheckOutcome Preflight { get; set; } = CheckOutcome.Passed;
     public CheckOutcome Post { get; set; } = CheckOutcome.Passed;
+    /// <summary>Outcomes the post-check returns first, one per call, before <see cref="Post"/>.</summary>
+    public Queue<CheckOutcome> PostSequence { get; } = new();
     public int PreflightRuns { get; private set; }
+    public int PostRuns { get; private set; }
     public Task<CheckOutcome> PreflightAsync(CancellationToken ct) { PreflightRuns++; return Task.FromResult(Preflight); }
-    public Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) => Task.FromResult(Post);
+    public Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct)
+    {
+        PostRuns++;
+        return Task.FromResult(PostSequence.Count > 0 ? PostSequence.Dequeue() : Post);
+    }
 }
 
 public sealed class FakeChart : IUpgradeChart

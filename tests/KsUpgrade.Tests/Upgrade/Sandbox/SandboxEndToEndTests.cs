@@ -157,6 +157,46 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("HelmUpgrade: Run: ") && r.Message.Contains(HelmTool.Path!));
     }
 
+    [HelmFact]
+    public async Task A_system_pod_already_failing_before_the_upgrade_is_a_post_check_warning_not_a_failure()
+    {
+        // a bare pod of kube-system (system-workspace) stuck in CrashLoopBackOff before the upgrade starts
+        _host.Cluster("host").Upsert(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "legacy-exporter", ["namespace"] = "kube-system" },
+            ["spec"] = new JsonObject { ["nodeName"] = "node1", ["containers"] = new JsonArray(new JsonObject { ["name"] = "exporter", ["image"] = "legacy/exporter:1" }) },
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "Running",
+                ["containerStatuses"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "exporter", ["ready"] = false, ["restartCount"] = 42, ["image"] = "legacy/exporter:1", ["imageID"] = "",
+                    ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CrashLoopBackOff" } },
+                }),
+            },
+        });
+        var hostCluster = await ConnectAsync("host");
+        var log = new RecordingEngineLog();
+        KsUpgradeResult result;
+        try
+        {
+            result = await KsUpgrade.Engine.Upgrade.Wiring.UpgradeWiring.RunAsync(hostCluster, Parameters(KsClusterRole.Host, "baseline-bk"), log, HelmTool.Path);
+        }
+        catch (KsUpgradeException e)
+        {
+            var r = log.Outputs.OfType<KsUpgradeResult>().SingleOrDefault();
+            throw new Xunit.Sdk.XunitException($"{e.ErrorId}: {e.Message}\n" + (r is null ? "" : string.Join("\n", r.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}"))));
+        }
+        Assert.True(result.Succeeded);
+        var post = result.Steps.Single(s => s.Name == "PostCheck");
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, post.Status);
+        Assert.Contains("kube-system/legacy-exporter", post.Detail);
+        Assert.Contains("already failing before the upgrade", post.Detail);
+        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("already failing before the upgrade"));
+    }
+
     private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
     {
         var view = _host.Cluster(context);

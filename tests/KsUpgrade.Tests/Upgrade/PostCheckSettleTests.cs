@@ -1,0 +1,46 @@
+using KsUpgrade.Engine.Upgrade;
+
+namespace KsUpgrade.Tests.Upgrade;
+
+/// <summary>Issue 13 items 4 and 5 in the upgrade: the post-check settles, a piped report's UpgradeInProgress is the upgrade's own business.</summary>
+public sealed class PostCheckSettleTests
+{
+    [Fact]
+    public async Task A_post_check_failing_right_after_helm_is_polled_until_the_cluster_settles()
+    {
+        using var h = new UpgradeHarness();
+        var settling = new CheckOutcome(true, new[] { "KsCoreDeploymentsAvailable failed: ks-apiserver (0/1)" });
+        h.Checks.PostSequence.Enqueue(settling);
+        h.Checks.PostSequence.Enqueue(settling);
+        var result = await h.RunAsync();
+        Assert.True(result.Succeeded, string.Join("\n", result.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}")));
+        Assert.Equal(3, h.Checks.PostRuns);
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, result.Steps.Single(s => s.Name == "PostCheck").Status);
+    }
+
+    [Fact]
+    public void A_piped_report_whose_only_failure_is_UpgradeInProgress_is_accepted_and_the_journal_decides()
+    {
+        var report = new KsClusterReport
+        {
+            Phase = KsCheckPhase.Preflight,
+            ClusterRole = KsClusterRole.Host,
+            Checks = new[]
+            {
+                new KsCheckResult { Id = "UpgradeInProgress", Status = KsCheckStatus.Failed, Message = "an upgrade stopped at step HelmUpgrade" },
+                new KsCheckResult { Id = "KsCoreReleaseNotPending", Status = KsCheckStatus.Warning, Message = "left by the upgrade" },
+            },
+        };
+        UpgradeRun.CheckReport(report, new UpgradeParameters { Role = KsClusterRole.Host });
+
+        var other = new KsClusterReport
+        {
+            Phase = KsCheckPhase.Preflight,
+            ClusterRole = KsClusterRole.Host,
+            Checks = report.Checks.Append(new KsCheckResult { Id = "NodesReady", Status = KsCheckStatus.Failed, Message = "node-2 NotReady" }).ToArray(),
+        };
+        var e = Assert.Throws<KsUpgradeException>(() => UpgradeRun.CheckReport(other, new UpgradeParameters { Role = KsClusterRole.Host }));
+        Assert.Equal(ErrorIds.PreflightFailed, e.ErrorId);
+        Assert.Contains("NodesReady", e.Message);
+    }
+}
