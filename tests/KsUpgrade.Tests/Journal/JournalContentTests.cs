@@ -116,4 +116,24 @@ public sealed class JournalInputsTests
     [InlineData("StatefulSet", "openldap", null, "StatefulSet/openldap")]
     public void A_pods_owner_is_its_workload(string kind, string name, string? hash, string expected) =>
         Assert.Equal(expected, KsUpgrade.Engine.Checks.PodOwner.Of(kind, name, hash));
+
+    [Fact]
+    public void A_pod_of_a_deployment_is_owned_by_the_deployment_and_a_bare_pod_by_nobody()
+    {
+        var pod = new k8s.Models.V1Pod
+        {
+            Metadata = new k8s.Models.V1ObjectMeta
+            {
+                Name = "ks-apiserver-6d9f8b7c5-x2x9z",
+                Labels = new Dictionary<string, string> { ["pod-template-hash"] = "6d9f8b7c5" },
+                OwnerReferences = new List<k8s.Models.V1OwnerReference>
+                {
+                    new() { Kind = "ReplicaSet", Name = "ks-apiserver-6d9f8b7c5", Controller = true, ApiVersion = "apps/v1", Uid = "u" },
+                },
+            },
+        };
+        Assert.Equal("Deployment/ks-apiserver", KsUpgrade.Engine.Checks.PodOwner.Of(pod));
+        Assert.Null(KsUpgrade.Engine.Checks.PodOwner.Of(new k8s.Models.V1Pod { Metadata = new k8s.Models.V1ObjectMeta { Name = "bare" } }));
+        Assert.Equal("kube-system/Pod/bare", new KsUpgrade.Engine.Checks.PodRow("kube-system", "bare", null, "Running", "CrashLoopBackOff", null).OwnerKey);
+    }
 }
