@@ -197,6 +197,29 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("already failing before the upgrade"));
     }
 
+    [HelmFact]
+    public async Task After_an_upgrade_stopped_at_HelmUpgrade_Test_KsCluster_says_resume_not_roll_back()
+    {
+        // the chart's pre-upgrade hook fails: helm records revision 3 failed, the journal records HelmUpgrade failed
+        _host.FailJob("ks-core-pre-upgrade", "host");
+        var hostCluster = await ConnectAsync("host");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
+            KsUpgrade.Engine.Upgrade.Wiring.UpgradeWiring.RunAsync(hostCluster, Parameters(KsClusterRole.Host, "stopped-bk"), new RecordingEngineLog(), HelmTool.Path));
+        Assert.Equal(ErrorIds.HelmUpgradeFailed, e.ErrorId);
+
+        var report = await KsUpgrade.Engine.Checks.ClusterTest.RunAsync(hostCluster,
+            new KsUpgrade.Engine.Checks.ClusterTestOptions { HelmPath = HelmTool.Path }, new RecordingEngineLog(), CancellationToken.None);
+        Assert.Equal(KsCheckPhase.Preflight, report.Phase); // the last deployed ks-core is still v3
+        var progress = report["UpgradeInProgress"]!;
+        Assert.Equal(KsCheckStatus.Failed, progress.Status);
+        Assert.Contains("stopped at step HelmUpgrade", progress.Message);
+        Assert.Contains("Invoke-KsHostUpgrade", progress.Remedy);
+        var release = report["KsCoreReleaseNotPending"]!;
+        Assert.Contains("UpgradeInProgress", release.Remedy);
+        Assert.DoesNotContain("helm rollback", release.Remedy);
+        Assert.DoesNotContain("helm rollback", release.Message);
+    }
+
     private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
     {
         var view = _host.Cluster(context);
