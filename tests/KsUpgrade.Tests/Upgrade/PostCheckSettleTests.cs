@@ -43,4 +43,45 @@ public sealed class PostCheckSettleTests
         Assert.Equal(ErrorIds.PreflightFailed, e.ErrorId);
         Assert.Contains("NodesReady", e.Message);
     }
+
+    [Fact]
+    public async Task The_preflight_baseline_is_kept_in_the_journal_from_the_checks_or_from_a_piped_report()
+    {
+        using (var h = new UpgradeHarness())
+        {
+            h.Checks.Preflight = CheckOutcome.Passed with { FailingPods = new[] { "kube-system/DaemonSet/node-exporter" } };
+            await h.RunAsync();
+            var journal = (await h.JournalAsync())!;
+            Assert.Equal(new[] { "kube-system/DaemonSet/node-exporter" }, journal.FailingSystemPodsBefore());
+        }
+        using (var h = new UpgradeHarness())
+        {
+            await h.RunAsync(h.Parameters() with { SkipPreflightChecks = true, PreflightFailingPods = new[] { "kubesphere-system/Pod/legacy" } });
+            Assert.Equal(0, h.Checks.PreflightRuns);
+            Assert.Equal(new[] { "kubesphere-system/Pod/legacy" }, (await h.JournalAsync())!.FailingSystemPodsBefore());
+        }
+    }
+
+    [Fact]
+    public void A_reports_baseline_is_the_owners_of_the_pods_SystemPodsHealthy_lists()
+    {
+        var report = new KsClusterReport
+        {
+            Checks = new[]
+            {
+                new KsCheckResult
+                {
+                    Id = "SystemPodsHealthy", Status = KsCheckStatus.Warning,
+                    Data = new object[]
+                    {
+                        new KsPodInfo("kube-system", "node-exporter-a", "CrashLoopBackOff", "n1", "DaemonSet/node-exporter"),
+                        new KsPodInfo("kube-system", "node-exporter-b", "CrashLoopBackOff", "n2", "DaemonSet/node-exporter"),
+                        new KsPodInfo("kubesphere-system", "legacy", "Error", "n1"),
+                    },
+                },
+            },
+        };
+        Assert.Equal(new[] { "kube-system/DaemonSet/node-exporter", "kubesphere-system/Pod/legacy" },
+            KsUpgrade.Engine.Upgrade.Wiring.ClusterTestChecks.Outcome(report).FailingPods);
+    }
 }
