@@ -100,6 +100,7 @@ public sealed class ClusterUpgrade
         {
             Api = _api, Log = _log, Parameters = _p, Helm = _helm, Checks = _checks, ChartReader = _chart, HostApi = _hostApi,
             BackupPath = backupPath, Previous = previous, PollInterval = PollInterval,
+            ValuesDigest = parameters[JournalInputs.ValuesKey] is { Length: > 0 } digest ? digest : null,
         };
         if (previous is not null) foreach (var (k, v) in previous.Facts) c.Facts[k] = v;
 

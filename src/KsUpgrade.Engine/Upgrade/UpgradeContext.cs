@@ -49,7 +49,30 @@ internal sealed class UpgradeContext
         Facts[JournalFacts.FailingSystemPodsBefore] = System.Text.Json.JsonSerializer.Serialize(failingPods);
     }
 
-    public IReadOnlyList<string> ValuesFiles => new[] { Path.GetFullPath(Parameters.ValuesPath) };
+    /// <summary>The values file's digest when this run started (what the journal compares); null: not checked.</summary>
+    public string? ValuesDigest { get; init; }
+
+    /// <summary>
+    /// The values files for helm. Each use checks the file still has the content it had when the run started (the
+    /// journal's digest): a file edited while the run goes on (say, between the prepare job and helm upgrade) stops the
+    /// step with JournalMismatch instead of handing helm other values than the earlier steps used.
+    /// </summary>
+    public IReadOnlyList<string> ValuesFiles
+    {
+        get
+        {
+            var path = Path.GetFullPath(Parameters.ValuesPath);
+            if (ValuesDigest is not null && JournalInputs.FileDigest(path) is var now && now != ValuesDigest)
+                throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
+                    $"The values file '{path}' changed while the upgrade was running (content {ValuesDigest[..Math.Min(30, ValuesDigest.Length)]}… when it started, now {now[..Math.Min(30, now.Length)]}…); the steps so far used the content it had then.",
+                    path)
+                {
+                    Remedy = "Put back the content the file had when this upgrade started and re-run with the same parameters to resume; "
+                             + $"to upgrade with the new content instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {Namespace} and run again from the start.",
+                };
+            return new[] { path };
+        }
+    }
 
     /// <summary>upgrade.image.registry/tag, extension.imageRegistry, global.imageRegistry/tag (upgrade-reference §2 steps 8 and 11).</summary>
     public IEnumerable<HelmSetValue> ImageSets(bool includeGlobal = true)

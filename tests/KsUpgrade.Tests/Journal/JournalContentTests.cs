@@ -51,6 +51,21 @@ public sealed class JournalContentTests
     }
 
     [Fact]
+    public async Task A_values_file_edited_while_the_run_goes_on_stops_it_before_helm_uses_the_new_content()
+    {
+        using var h = new UpgradeHarness();
+        // the prepare job is rendered with the values as they were; then someone edits the file
+        h.Helm.OnTemplate = _ => File.AppendAllText(h.ValuesPath, "global:\n  imageRegistry: reg.local\n");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Contains(h.ValuesPath, e.Message);
+        Assert.Contains("changed while the upgrade was running", e.Message);
+        Assert.Empty(h.Helm.Upgrades);
+        var journal = (await h.JournalAsync())!;
+        Assert.Equal(KsUpgrade.Engine.Journal.JournalStatus.Failed, journal.Steps.Last().Status);
+    }
+
+    [Fact]
     public async Task The_same_values_and_chart_from_other_folders_resume()
     {
         using var h = FailedAtHelm(out var first);

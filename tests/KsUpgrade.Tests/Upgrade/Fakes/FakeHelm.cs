@@ -67,9 +67,13 @@ public sealed class FakeHelm : IUpgradeHelm
               storage: 5Gi
         """;
 
+    /// <summary>Called when the prepare job is rendered (e.g. to edit a file while the run goes on).</summary>
+    public Action<HelmTemplateCall>? OnTemplate { get; set; }
+
     public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         Templates.Add(request);
+        OnTemplate?.Invoke(request);
         CrdPresentAtTemplate.Add(_api.Find(ResourceKind.CustomResourceDefinitions, null, "users.iam.kubesphere.io") is not null);
         return Task.FromResult(PrepareYaml);
     }
