@@ -20,7 +20,7 @@ BeforeDiscovery {
         'Tag' = 'ImageSetting'; 'ImageRegistry' = 'ImageSetting'; 'ExtensionImageRegistry' = 'ImageSetting'; 'UpgradeImageTag' = 'ImageSetting'
         'ExtensionVersion' = 'ImageSetting'; 'ChartSha256' = 'Digest'
         'Context' = 'Context'; 'KubeconfigContent' = 'KubeconfigContent'; 'Server' = 'Server'; 'Token' = 'Token'
-        'RequestTimeout' = 'Seconds'; 'Timeout' = 'Seconds'; 'JobTimeout' = 'Seconds'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
+        'RequestTimeout' = 'Seconds'; 'Timeout' = 'Seconds'; 'JobTimeout' = 'Seconds'; 'SettleTimeout' = 'Duration'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
         'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -47,6 +47,7 @@ BeforeDiscovery {
         Server            = [ordered]@{ empty = ''; word = 'not a url'; ftp = 'ftp://127.0.0.1/'; huge = $huge }
         Token             = [ordered]@{ emptySecure = '<empty-secure>'; plainText = 'plain-text-token' }
         Seconds           = [ordered]@{ negative = -1; zero = 0; max = [int]::MaxValue; text = 'soon' }
+        Duration          = [ordered]@{ negative = '-00:00:01'; max = [timespan]::MaxValue; tooLong = '7.00:00:00'; text = 'soon' }
         Phase             = [ordered]@{ empty = ''; unknown = 'Sideways' }
         Scale             = [ordered]@{ negative = @{ Nodes = -1 }; unknownKey = @{ Planets = 3 }; text = @{ Nodes = 'many' }; absurd = @{ Nodes = [int]::MaxValue } }
         Seed              = [ordered]@{ empty = ''; unknown = 'no-such-seed'; newline = "ks34-host`nx"; huge = $huge; traversal = '../../../../etc/passwd' }

@@ -8,6 +8,7 @@ public static class CheckCatalog
 {
     public static IReadOnlyList<IClusterCheck> All { get; } = new IClusterCheck[]
     {
+        new UpgradeInProgressCheck(),
         new NodesReadyCheck(),
         new DefaultStorageClassCheck(),
         new KubernetesVersionCheck(),

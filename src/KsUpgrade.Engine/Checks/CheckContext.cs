@@ -88,6 +88,23 @@ public sealed class CheckContext
     public Task<ReadResult<KsClusterRole>> KubeSphereConfigRole => Shared("configmap kubesphere-system/kubesphere-config", async ct =>
         Checks.KubeSphereConfigRole.Read(await Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct).ConfigureAwait(false)));
 
+    /// <summary>
+    /// The upgrade journal (ConfigMap kubesphere-system/ks-upgrade-journal) Invoke-KsHostUpgrade/Invoke-KsMemberUpgrade
+    /// keep: Ok(null) when there is none; a journal that cannot be decoded is a failed read.
+    /// </summary>
+    public Task<ReadResult<Journal.JournalState?>> UpgradeJournal => Shared($"configmap {KsNames.KubeSphereSystem}/{Journal.UpgradeJournal.ConfigMapName}", async ct =>
+    {
+        var data = await Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, Journal.UpgradeJournal.ConfigMapName, ct).ConfigureAwait(false);
+        return data is null ? null : Journal.UpgradeJournal.FromData(data);
+    });
+
+    /// <summary>The journal when it records an upgrade that has not finished (null: none, finished, or unreadable).</summary>
+    public async Task<Journal.JournalState?> UnfinishedUpgradeAsync()
+    {
+        var read = await UpgradeJournal.ConfigureAwait(false);
+        return read.IsOk && read.Value is { Finished: false, Steps.Count: > 0 } j ? j : null;
+    }
+
     public Task<HelmProbeResult> Helm => SharedRaw("helm", ct => (Request.Helm ?? new ProcessHelmProbe()).ProbeAsync(ct));
 
     /// <summary>The newest ks-core revision with status deployed, or null.</summary>

@@ -33,6 +33,12 @@ public sealed class CheckRequest
     /// <summary>The cluster being checked: copied into the report, and its versions and role are filled in.</summary>
     public KsCluster? Cluster { get; init; }
 
+    /// <summary>
+    /// The checks run inside Invoke-KsHostUpgrade/Invoke-KsMemberUpgrade (its Preflight and PostCheck steps): the upgrade
+    /// handles its own journal, so UpgradeInProgress is Skipped.
+    /// </summary>
+    public bool RunByUpgrade { get; init; }
+
     /// <summary>Skip the inventory's object counts (saves one small LIST per counted kind).</summary>
     public bool SkipObjectCounts { get; init; }
 }

@@ -17,6 +17,8 @@ public sealed record ClusterTestOptions
     public ChartRenderFindings? ChartRender { get; init; }
     /// <summary>Renders the local chart (its path is passed) as the upgrade would, against this cluster; null: ChartRenders and ChartAdoption are skipped.</summary>
     public Func<string, CancellationToken, Task<ChartRenderFindings>>? RenderChart { get; init; }
+    /// <summary>Run by the upgrade's Preflight/PostCheck steps (<see cref="CheckRequest.RunByUpgrade"/>).</summary>
+    public bool RunByUpgrade { get; init; }
 }
 
 /// <summary>Test-KsCluster: wires the cluster reader, helm probe, values and chart into the check engine.</summary>
@@ -42,6 +44,7 @@ public static class ClusterTest
             // the chart given is the chart expected deployed (PostUpgrade), not a constant
             TargetChartVersion = target?.Version ?? defaults.TargetChartVersion,
             TargetAppVersion = target?.AppVersion ?? defaults.TargetAppVersion,
+            RunByUpgrade = options.RunByUpgrade,
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>

@@ -44,7 +44,7 @@ public static class InventoryBuilder
         var unhealthy = pods.IsOk
             ? pods.Value.Where(p => !p.IsRunningOrCompleted)
                 .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)
-                .Select(p => new KsPodInfo(p.Namespace, p.Name, p.DisplayStatus, p.NodeName)).ToArray()
+                .Select(p => new KsPodInfo(p.Namespace, p.Name, p.DisplayStatus, p.NodeName, p.Owner)).ToArray()
             : Array.Empty<KsPodInfo>();
 
         KsClusterInfo[] clusters = Array.Empty<KsClusterInfo>();

@@ -12,6 +12,16 @@ public static class JournalStatus
     public static bool IsDone(string status) => status is Succeeded or Skipped;
 }
 
+/// <summary>Journal facts read outside the upgrade engine (Test-KsCluster's checks).</summary>
+public static class JournalFacts
+{
+    /// <summary>
+    /// The system-workspace pods failing at the pre-flight, by owner ("namespace/Kind/name", a Deployment's pods by their
+    /// Deployment): a JSON array. The post-check reports these as already failing, not as caused by the upgrade.
+    /// </summary>
+    public const string FailingSystemPodsBefore = "failingSystemPodsBefore";
+}
+
 /// <summary>One step as the journal records it.</summary>
 public sealed class JournalStepRecord
 {
@@ -28,6 +38,11 @@ public sealed class JournalState
     public string ParametersHash { get; set; } = "";
     /// <summary>The non-secret parameter values the hash was computed from, to say which one differs.</summary>
     public SortedDictionary<string, string> Parameters { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Where the compared inputs were read from the first time (values file path, chart origin): shown in messages,
+    /// never compared (the same content from another folder resumes).
+    /// </summary>
+    public SortedDictionary<string, string> Sources { get; set; } = new(StringComparer.Ordinal);
     public string? BackupPath { get; set; }
     public string ToolVersion { get; set; } = "";
     public DateTimeOffset Created { get; set; }
@@ -39,4 +54,19 @@ public sealed class JournalState
     public JournalStepRecord? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
     public bool IsDone(string step) => Step(step) is { } s && JournalStatus.IsDone(s.Status);
+
+    /// <summary>The upgrade's last step (PostCheck) is done: nothing is left to resume.</summary>
+    public bool Finished => IsDone("PostCheck");
+
+    /// <summary>Where an unfinished upgrade stopped: its last step not done, else its last step recorded (null: none).</summary>
+    public JournalStepRecord? StoppedAt =>
+        Steps.LastOrDefault(s => !JournalStatus.IsDone(s.Status)) ?? Steps.LastOrDefault();
+
+    /// <summary>The owners in <see cref="JournalFacts.FailingSystemPodsBefore"/> (empty when the fact is missing or unreadable).</summary>
+    public IReadOnlySet<string> FailingSystemPodsBefore()
+    {
+        if (!Facts.TryGetValue(JournalFacts.FailingSystemPodsBefore, out var json) || string.IsNullOrEmpty(json)) return new HashSet<string>();
+        try { return (System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? new()).ToHashSet(StringComparer.Ordinal); }
+        catch (System.Text.Json.JsonException) { return new HashSet<string>(); }
+    }
 }

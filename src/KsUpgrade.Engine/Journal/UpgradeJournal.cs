@@ -39,12 +39,13 @@ public sealed class UpgradeJournal
     }
 
     /// <summary>A journal not yet written (created on the first <see cref="UpdateAsync"/>).</summary>
-    public static UpgradeJournal New(IKubeApi api, SortedDictionary<string, string> parameters)
+    public static UpgradeJournal New(IKubeApi api, SortedDictionary<string, string> parameters, IReadOnlyDictionary<string, string>? sources = null)
     {
         var now = DateTimeOffset.UtcNow;
         return new UpgradeJournal(api, new JournalState
         {
             Parameters = new SortedDictionary<string, string>(parameters, StringComparer.Ordinal),
+            Sources = sources is null ? new(StringComparer.Ordinal) : new SortedDictionary<string, string>(sources.ToDictionary(k => k.Key, k => k.Value), StringComparer.Ordinal),
             ParametersHash = Hash(parameters),
             ToolVersion = ToolInfo.Version,
             Created = now,
@@ -59,15 +60,19 @@ public sealed class UpgradeJournal
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
     }
 
-    /// <summary>Null when the parameters match the journal's; else a message naming each parameter that differs.</summary>
-    public static string? Differences(JournalState journal, IReadOnlyDictionary<string, string> parameters)
+    /// <summary>
+    /// Null when the parameters match the journal's; else a message naming each parameter that differs. A values file or
+    /// chart whose content changed is named by its path (<paramref name="sources"/>: where it is read now) and said to
+    /// have changed since the first run.
+    /// </summary>
+    public static string? Differences(JournalState journal, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string>? sources = null)
     {
         if (journal.ParametersHash == Hash(parameters)) return null;
         var keys = journal.Parameters.Keys.Union(parameters.Keys).OrderBy(k => k, StringComparer.Ordinal);
         var diffs = keys
             .Select(k => (k, Was: journal.Parameters.GetValueOrDefault(k), Now: parameters.GetValueOrDefault(k)))
             .Where(d => d.Was != d.Now)
-            .Select(d => $"{d.k} was '{d.Was ?? "(not set)"}', now '{d.Now ?? "(not set)"}'")
+            .Select(d => JournalInputs.Describe(d.k, d.Was, d.Now, journal, sources) ?? $"{d.k} was '{d.Was ?? "(not set)"}', now '{d.Now ?? "(not set)"}'")
             .ToList();
         return diffs.Count == 0 ? "the parameters hash differs" : string.Join("; ", diffs);
     }
@@ -152,6 +157,7 @@ public sealed class UpgradeJournal
         {
             ["parametersHash"] = s.ParametersHash,
             ["parameters"] = JsonSerializer.Serialize(s.Parameters, Json),
+            ["sources"] = JsonSerializer.Serialize(s.Sources, Json),
             ["backupPath"] = s.BackupPath ?? "",
             ["toolVersion"] = s.ToolVersion,
             ["created"] = s.Created.ToString("o"),
@@ -161,9 +167,15 @@ public sealed class UpgradeJournal
         },
     };
 
-    internal static JournalState Decode(JsonObject cm)
+    internal static JournalState Decode(JsonObject cm) =>
+        FromData(cm["data"] is JsonObject data
+            ? data.Where(kv => kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
+            : new Dictionary<string, string>());
+
+    /// <summary>The journal from its ConfigMap's data (also read by Test-KsCluster). Throws JournalMismatch when it cannot be read.</summary>
+    public static JournalState FromData(IReadOnlyDictionary<string, string> data)
     {
-        string? D(string key) => cm.Str("data", key);
+        string? D(string key) => data.TryGetValue(key, out var v) ? v : null;
         try
         {
             return new JournalState
@@ -171,6 +183,8 @@ public sealed class UpgradeJournal
                 ParametersHash = D("parametersHash") ?? "",
                 Parameters = new SortedDictionary<string, string>(
                     JsonSerializer.Deserialize<Dictionary<string, string>>(D("parameters") ?? "{}", Json) ?? new(), StringComparer.Ordinal),
+                Sources = new SortedDictionary<string, string>(
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(D("sources") ?? "{}", Json) ?? new(), StringComparer.Ordinal),
                 BackupPath = string.IsNullOrEmpty(D("backupPath")) ? null : D("backupPath"),
                 ToolVersion = D("toolVersion") ?? "",
                 Created = DateTimeOffset.TryParse(D("created"), out var c) ? c : default,

@@ -58,18 +58,28 @@ public sealed class ClusterUpgrade
     {
         await InputValidation.ValidateAsync(_p, _chart, ct).ConfigureAwait(false);
         var parameters = _p.Normalized();
+        var sources = _p.Sources();
         var existing = await UpgradeJournal.ReadAsync(_api, ct).ConfigureAwait(false);
         if (existing is not null)
         {
-            var diff = UpgradeJournal.Differences(existing.State, parameters);
+            var diff = UpgradeJournal.Differences(existing.State, parameters, sources);
             if (diff is not null)
+            {
+                var contentChanged = existing.State.Parameters.ContainsKey(JournalInputs.ValuesKey)
+                    && (existing.State.Parameters.GetValueOrDefault(JournalInputs.ValuesKey) != parameters[JournalInputs.ValuesKey]
+                        || existing.State.Parameters.GetValueOrDefault(JournalInputs.ChartKey) != parameters[JournalInputs.ChartKey]);
+                var backup = existing.State.BackupPath is null ? "" : $" (its backup is in {existing.State.BackupPath})";
                 throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidArgument,
                     $"An earlier upgrade run (journal {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
                     UpgradeJournal.ConfigMapName)
                 {
-                    Remedy = "Re-run with the same parameters to resume it" + (existing.State.BackupPath is null ? "" : $" (its backup is in {existing.State.BackupPath})")
-                             + ", or delete that ConfigMap to start over.",
+                    Remedy = contentChanged
+                        ? "The earlier run already changed the cluster with the files as they were: put back the values file and chart it used "
+                          + "(the same content resumes from any folder) and re-run with the same parameters to resume it" + backup
+                          + $". To upgrade with the changed files instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {UpgradeJournal.Namespace} and run again from the start."
+                        : "Re-run with the same parameters to resume it" + backup + ", or delete that ConfigMap to start over.",
                 };
+            }
             _log.Information($"Resuming the upgrade recorded in {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName}: steps already done are skipped.", StepTag);
         }
         else if (_p.Resume)
@@ -85,11 +95,12 @@ public sealed class ClusterUpgrade
             _log.Warning($"The journal does not record the end of the backup, but {backupPath} holds a complete one (manifest.json): it is kept, not retaken.");
         else if (previous is null || !previous.IsDone("Backup")) ClusterBackup.CheckTarget(backupPath);
 
-        var journal = existing ?? UpgradeJournal.New(_api, parameters);
+        var journal = existing ?? UpgradeJournal.New(_api, parameters, sources);
         var c = new UpgradeContext
         {
             Api = _api, Log = _log, Parameters = _p, Helm = _helm, Checks = _checks, ChartReader = _chart, HostApi = _hostApi,
             BackupPath = backupPath, Previous = previous, PollInterval = PollInterval,
+            ValuesDigest = parameters[JournalInputs.ValuesKey] is { Length: > 0 } digest ? digest : null,
         };
         if (previous is not null) foreach (var (k, v) in previous.Facts) c.Facts[k] = v;
 

@@ -4,6 +4,12 @@ namespace KsUpgrade.Engine.Upgrade;
 public sealed record CheckOutcome(bool Failed, IReadOnlyList<string> Messages)
 {
     public static readonly CheckOutcome Passed = new(false, Array.Empty<string>());
+
+    /// <summary>
+    /// Pre-flight: the owners ("namespace/Kind/name") of the system-workspace pods failing now, the baseline the journal
+    /// keeps so the post-check can tell the upgrade's failures from the cluster's old ones.
+    /// </summary>
+    public IReadOnlyList<string> FailingPods { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>The Test-KsCluster checks the upgrade runs; the lead wires ClusterChecker behind it.</summary>

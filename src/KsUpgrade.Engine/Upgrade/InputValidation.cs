@@ -12,6 +12,9 @@ internal static partial class InputValidation
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")]
     private static partial Regex Tag();
 
+    /// <summary>The longest -SettleTimeout accepted.</summary>
+    public static readonly TimeSpan MaxSettleTimeout = TimeSpan.FromHours(6);
+
     public static async Task ValidateAsync(UpgradeParameters p, IUpgradeChart chartReader, CancellationToken ct)
     {
         if (p.Role is not (KsClusterRole.Host or KsClusterRole.Member))
@@ -23,6 +26,8 @@ internal static partial class InputValidation
         CheckTag(p.ExtensionVersion, "ExtensionVersion");
         if (p.Timeout <= TimeSpan.Zero) throw Invalid("Timeout must be positive.", "Timeout");
         if (p.JobTimeout <= TimeSpan.Zero) throw Invalid("JobTimeout must be positive.", "JobTimeout");
+        if (p.SettleTimeout < TimeSpan.Zero || p.SettleTimeout > MaxSettleTimeout)
+            throw Invalid($"SettleTimeout must be between 0 (check once) and {MaxSettleTimeout.TotalHours:0} hours, not {p.SettleTimeout}.", "SettleTimeout");
 
         ValidateValues(p.ValuesPath);
 

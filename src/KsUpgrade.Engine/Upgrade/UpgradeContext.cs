@@ -26,6 +26,8 @@ internal sealed class UpgradeContext
     /// <summary>The journal of an earlier run (null on a fresh run).</summary>
     public JournalState? Previous { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often the post-check looks again while the cluster settles.</summary>
+    public TimeSpan SettleInterval => PollInterval * 5;
 
     /// <summary>Facts steps hand to later steps; persisted in the journal for resumed runs.</summary>
     public SortedDictionary<string, string> Facts { get; } = new(StringComparer.Ordinal);
@@ -38,8 +40,7 @@ internal sealed class UpgradeContext
 
     public bool Fact(string key) => Facts.TryGetValue(key, out var v) && v == "true";
 
-    public IReadOnlyList<string> ValuesFiles => ValuesFilesOf(Parameters);
-
+    /// <summary>The values files of <paramref name="p"/> as helm gets them (the render proof, at the start of a run).</summary>
     public static IReadOnlyList<string> ValuesFilesOf(UpgradeParameters p) => new[] { Path.GetFullPath(p.ValuesPath) };
 
     /// <summary>ha.enabled / redisHA.enabled: from the facts (RedisFlags step, or the journal), else read from the ClusterConfiguration as that step will.</summary>
@@ -59,6 +60,42 @@ internal sealed class UpgradeContext
         var chart = await ChartAsync(ct).ConfigureAwait(false);
         var (ha, redisHa) = await RedisFlagsAsync(ct).ConfigureAwait(false);
         return _proof = await ChartRenderProof.RunAsync(Api, Helm, chart, Parameters, ha, redisHa, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps the pre-flight's failing system pods (by owner) as a journal fact, written with the first mutating step:
+    /// the post-check (SystemPodsRunning) reports them as already failing before the upgrade. From the pre-flight
+    /// checks, or from a piped report (<see cref="UpgradeParameters.PreflightFailingPods"/>).
+    /// </summary>
+    public void KeepPreflightBaseline(IReadOnlyList<string>? failingPods)
+    {
+        if (failingPods is null) return;
+        Facts[JournalFacts.FailingSystemPodsBefore] = System.Text.Json.JsonSerializer.Serialize(failingPods);
+    }
+
+    /// <summary>The values file's digest when this run started (what the journal compares); null: not checked.</summary>
+    public string? ValuesDigest { get; init; }
+
+    /// <summary>
+    /// The values files for helm. Each use checks the file still has the content it had when the run started (the
+    /// journal's digest): a file edited while the run goes on (say, between the prepare job and helm upgrade) stops the
+    /// step with JournalMismatch instead of handing helm other values than the earlier steps used.
+    /// </summary>
+    public IReadOnlyList<string> ValuesFiles
+    {
+        get
+        {
+            var path = Path.GetFullPath(Parameters.ValuesPath);
+            if (ValuesDigest is not null && JournalInputs.FileDigest(path) is var now && now != ValuesDigest)
+                throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
+                    $"The values file '{path}' changed while the upgrade was running (content {ValuesDigest[..Math.Min(30, ValuesDigest.Length)]}… when it started, now {now[..Math.Min(30, now.Length)]}…); the steps so far used the content it had then.",
+                    path)
+                {
+                    Remedy = "Put back the content the file had when this upgrade started and re-run with the same parameters to resume; "
+                             + $"to upgrade with the new content instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {Namespace} and run again from the start.",
+                };
+            return new[] { path };
+        }
     }
 
     /// <summary>upgrade.image.registry/tag, extension.imageRegistry, global.imageRegistry/tag (upgrade-reference §2 steps 8 and 11).</summary>

@@ -13,11 +13,16 @@ public sealed record UpgradeParameters
     public string ValuesPath { get; init; } = "";
     /// <summary>The ks-core chart: a directory or .tgz (the caller downloads a URL first).</summary>
     public string Chart { get; init; } = "";
-    /// <summary>Where the chart came from (e.g. its URL) when <see cref="Chart"/> is a local copy of it; the journal compares this.</summary>
+    /// <summary>Where the chart came from (e.g. its URL) when <see cref="Chart"/> is a local copy of it; shown in the journal's messages.</summary>
     public string? ChartOrigin { get; init; }
     /// <summary>
+    /// The SHA-256 (hex) of the archive <see cref="Chart"/> was extracted from (set by the wiring when the chart came from a
+    /// .tgz or a URL): the journal keys the chart on it. Null for a chart folder, which is keyed on its files.
+    /// </summary>
+    public string? ChartArchiveSha256 { get; init; }
+    /// <summary>
     /// -ChartSha256: the SHA-256 of the chart archive (.tgz or the bytes of the URL), checked before the chart is used.
-    /// Not compared by the journal: it verifies the chart, it does not change what is installed.
+    /// Not compared by the journal itself: the journal keys the chart on its content (<see cref="ChartArchiveSha256"/>) anyway.
     /// </summary>
     public string? ChartSha256 { get; init; }
     public string Tag { get; init; } = DefaultTag;
@@ -32,6 +37,14 @@ public sealed record UpgradeParameters
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>How long to wait for the prepare job.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>
+    /// How long the post-check waits for the cluster to settle after helm: it checks again until every check passes or
+    /// this time is up (zero: check once). Pods already failing at the pre-flight are a Warning, never waited for.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; init; } = DefaultSettleTimeout;
+    public static readonly TimeSpan DefaultSettleTimeout = TimeSpan.FromMinutes(5);
+    /// <summary>The pre-flight's failing system pods by owner when the pre-flight checks came from a piped report (the journal keeps them).</summary>
+    public IReadOnlyList<string>? PreflightFailingPods { get; init; }
     /// <summary>Resume from the journal (implied when the journal's parameters match).</summary>
     public bool Resume { get; init; }
     /// <summary>Continue although preflight checks failed.</summary>
@@ -43,17 +56,27 @@ public sealed record UpgradeParameters
 
     public string RoleName => Role == KsClusterRole.Member ? "member" : "host";
 
-    /// <summary>The values the journal compares (none secret; paths made absolute).</summary>
+    /// <summary>
+    /// The values the journal compares (none secret): the input files by content (<see cref="Journal.JournalInputs"/>), so the
+    /// same files from another folder resume and an edited one is refused.
+    /// </summary>
     public SortedDictionary<string, string> Normalized() => new(StringComparer.Ordinal)
     {
         ["Role"] = RoleName,
-        ["ValuesPath"] = FullPath(ValuesPath),
-        ["Chart"] = ChartOrigin ?? (File.Exists(Chart) || Directory.Exists(Chart) ? FullPath(Chart) : Chart),
+        [Journal.JournalInputs.ValuesKey] = string.IsNullOrEmpty(ValuesPath) ? "" : Journal.JournalInputs.FileDigest(ValuesPath),
+        [Journal.JournalInputs.ChartKey] = Journal.JournalInputs.ChartDigest(Chart, ChartArchiveSha256),
         ["Tag"] = Tag,
         ["ImageRegistry"] = ImageRegistry,
         ["ExtensionImageRegistry"] = ExtensionImageRegistry ?? "",
         ["UpgradeImageTag"] = EffectiveUpgradeImageTag,
         ["ExtensionVersion"] = ExtensionVersion,
+    };
+
+    /// <summary>Where the compared files are read this time (for messages; not compared).</summary>
+    public SortedDictionary<string, string> Sources() => new(StringComparer.Ordinal)
+    {
+        [Journal.JournalInputs.ValuesSource] = FullPath(ValuesPath),
+        [Journal.JournalInputs.ChartSource] = ChartOrigin ?? (File.Exists(Chart) || Directory.Exists(Chart) ? FullPath(Chart) : Chart),
     };
 
     private static string FullPath(string p) => string.IsNullOrEmpty(p) ? "" : Path.GetFullPath(p);

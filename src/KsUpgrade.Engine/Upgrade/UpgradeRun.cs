@@ -1,4 +1,5 @@
 using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Checks.Preflight;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Members;
 using KsUpgrade.Engine.Upgrade.Wiring;
@@ -52,7 +53,11 @@ public static class UpgradeRun
             await MemberClusters.EnsureMemberAsync(host, request.MemberName ?? request.Cluster.Context, ct).ConfigureAwait(false);
         }
 
-        var result = await UpgradeWiring.RunAsync(request.Cluster, p with { SkipPreflightChecks = request.Report is not null },
+        var result = await UpgradeWiring.RunAsync(request.Cluster, p with
+            {
+                SkipPreflightChecks = request.Report is not null,
+                PreflightFailingPods = request.Report is { } r ? SystemPods.FailingOwners(r["SystemPodsHealthy"]) : p.PreflightFailingPods,
+            },
             new NamingLog(log, request), request.HelmPath, request.Host, ct).ConfigureAwait(false);
         if (result.Succeeded && p.Role == KsClusterRole.Member && request.Host is not null)
         {
@@ -76,7 +81,8 @@ public static class UpgradeRun
         if (report.Phase != KsCheckPhase.Preflight)
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidArgument,
                 $"The piped report is a {report.Phase} report; the upgrade needs a Preflight report.", report.Cluster?.Context);
-        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed).ToList();
+        // UpgradeInProgress is the upgrade's own business: it resumes from its journal, or refuses different parameters
+        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
         if (failed.Count > 0 && !p.Force)
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
                 $"The pre-flight report of {report.Cluster?.Context} has failed checks: {string.Join("; ", failed.Select(f => $"{f.Id}: {f.Message}"))}",

@@ -43,7 +43,12 @@ public sealed record KsNodeInfo(
 }
 
 /// <summary>A pod with its kubectl-style status (e.g. CrashLoopBackOff, Pending, Completed).</summary>
-public sealed record KsPodInfo(string Namespace, string Name, string Status, string? NodeName);
+/// <param name="Owner">The workload the pod belongs to ("Deployment/ks-apiserver"); null for a pod no controller owns.</param>
+public sealed record KsPodInfo(string Namespace, string Name, string Status, string? NodeName, string? Owner = null)
+{
+    /// <summary>"namespace/Kind/name" of the owning workload, or "namespace/Pod/name".</summary>
+    public string OwnerKey => $"{Namespace}/{Owner ?? "Pod/" + Name}";
+}
 
 /// <summary>One component under cc ks-installer `status` (e.g. core enabled).</summary>
 public sealed record KsComponentStatus(string Component, string? Status, string? Version);

@@ -82,6 +82,13 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidateRange(10, 86400)]
     public int JobTimeout { get; set; } = 600;
 
+    /// <summary>
+    /// How long the post-check waits for the cluster to settle after helm (checks again until they pass; default 5
+    /// minutes; 0 = check once). Pods already failing before the upgrade are a Warning and never waited for.
+    /// </summary>
+    [Parameter]
+    public TimeSpan SettleTimeout { get; set; } = UpgradeParameters.DefaultSettleTimeout;
+
     /// <summary>Resume a run the journal recorded (implied when the journal's parameters match).</summary>
     [Parameter]
     public SwitchParameter Resume { get; set; }
@@ -118,6 +125,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
             BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
             Timeout = TimeSpan.FromMinutes(Timeout),
             JobTimeout = TimeSpan.FromSeconds(JobTimeout),
+            SettleTimeout = SettleTimeout,
             Resume = Resume,
             Force = Force,
         };

@@ -76,7 +76,7 @@ public class EngineBehaviourTests
         var broken = report["Broken"]!;
         Assert.Equal(KsCheckStatus.Failed, broken.Status);
         Assert.Contains("boom", broken.Message);
-        Assert.Equal(20, report.Checks.Length);
+        Assert.Equal(21, report.Checks.Length);
         Assert.False(report.Passed);
     }
 

@@ -5,7 +5,7 @@ namespace KsUpgrade.Tests.Checks;
 public class PostUpgradeCheckTests
 {
     private static readonly string[] PostIds =
-        { "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded" };
+        { "UpgradeInProgress", "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded" };
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
         new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);

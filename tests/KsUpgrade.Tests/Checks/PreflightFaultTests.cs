@@ -7,7 +7,7 @@ public class PreflightFaultTests
 {
     private static readonly string[] PreflightIds =
     {
-        "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
+        "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
         "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken", "ChartRenders", "ChartAdoption",
     };

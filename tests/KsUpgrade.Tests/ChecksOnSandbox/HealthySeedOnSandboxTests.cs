@@ -9,7 +9,7 @@ public sealed class HealthySeedOnSandboxTests : IClassFixture<HealthyBaselineFix
 {
     private static readonly string[] PreflightIds =
     {
-        "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
+        "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
         "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken", "ChartRenders", "ChartAdoption",
     };

@@ -358,8 +358,10 @@ public sealed class ClusterUpgradeTests
     {
         using var h = new UpgradeHarness();
         h.Checks.Post = new CheckOutcome(true, new[] { "PodsHealthy: ks-apiserver CrashLoopBackOff" });
-        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { SettleTimeout = TimeSpan.FromMilliseconds(300) }));
         Assert.Equal(UpgradeErrorIds.PostCheckFailed, e.ErrorId);
+        Assert.True(h.Checks.PostRuns > 1, "the post-check is repeated while the cluster settles");
+        Assert.Contains("-SettleTimeout", e.Remedy);
         var result = (KsUpgradeResult)h.Log.Outputs.Single();
         Assert.Equal("v4.1.3", result.ToVersion);
         Assert.False(result.Succeeded);

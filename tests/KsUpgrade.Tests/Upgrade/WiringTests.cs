@@ -55,11 +55,24 @@ public sealed class WiringTests
     }
 
     [Fact]
-    public void The_journal_compares_the_chart_origin_not_its_temporary_copy()
+    public void The_journal_keys_a_downloaded_chart_on_its_archive_digest_not_its_temporary_copy()
     {
-        var a = new UpgradeParameters { ValuesPath = "v.yaml", Chart = "/tmp/copy-1/ks-core", ChartOrigin = "https://example.invalid/ks-core-1.1.5.tgz" };
-        var b = a with { Chart = "/tmp/copy-2/ks-core" };
-        Assert.Equal(a.Normalized(), b.Normalized());
-        Assert.Equal("https://example.invalid/ks-core-1.1.5.tgz", a.Normalized()["Chart"]);
+        var dir = Path.Combine(Path.GetTempPath(), "ksup-wiring-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var values = Path.Combine(dir, "v.yaml");
+            File.WriteAllText(values, "upgrade:\n  enabled: true\n");
+            var sha = new string('a', 64);
+            var a = new UpgradeParameters { ValuesPath = values, Chart = "/tmp/copy-1/ks-core", ChartOrigin = "https://example.invalid/ks-core-1.1.5.tgz", ChartArchiveSha256 = sha };
+            var b = a with { Chart = "/tmp/copy-2/ks-core" };
+            Assert.Equal(a.Normalized(), b.Normalized());
+            Assert.Equal("sha256:" + sha, a.Normalized()["ChartDigest"]);
+            Assert.StartsWith("sha256:", a.Normalized()["ValuesSha256"]);
+            Assert.DoesNotContain(a.Normalized().Values, v => v.Contains(dir));
+            Assert.Equal("https://example.invalid/ks-core-1.1.5.tgz", a.Sources()["Chart"]);
+            Assert.NotEqual(a.Normalized(), (a with { ChartArchiveSha256 = new string('b', 64) }).Normalized());
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

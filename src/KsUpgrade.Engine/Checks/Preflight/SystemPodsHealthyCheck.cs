@@ -23,6 +23,11 @@ public sealed class SystemPodsHealthyCheck : ClusterCheck
 /// <summary>Shared by SystemPodsHealthy (preflight) and SystemPodsRunning (post-upgrade).</summary>
 internal static class SystemPods
 {
+    /// <summary>The owners ("namespace/Kind/name") of the failing pods a SystemPodsHealthy result lists in its Data: the upgrade's baseline.</summary>
+    public static IReadOnlyList<string> FailingOwners(KsCheckResult? systemPodsHealthy) =>
+        (systemPodsHealthy?.Data ?? Array.Empty<object>()).OfType<KsPodInfo>().Select(p => p.OwnerKey).Distinct(StringComparer.Ordinal)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
+
     public static async Task<(ReadResult<IReadOnlyList<PodRow>>? Error, List<KsPodInfo> Bad, int Namespaces)> FindUnhealthyAsync(CheckContext ctx)
     {
         var nsRead = await ctx.SystemNamespaces.ConfigureAwait(false);
@@ -35,7 +40,7 @@ internal static class SystemPods
         var bad = pods.Value
             .Where(p => names.Contains(p.Namespace) && !p.IsRunningOrCompleted)
             .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => new KsPodInfo(p.Namespace, p.Name, p.DisplayStatus, p.NodeName))
+            .Select(p => new KsPodInfo(p.Namespace, p.Name, p.DisplayStatus, p.NodeName, p.Owner))
             .ToList();
         return (null, bad, names.Count);
     }

@@ -16,8 +16,12 @@ public sealed record NodeRow(
 }
 
 /// <summary>A pod: where it runs, its kubectl-style display status and its `app` label (ks-installer lookup).</summary>
-public sealed record PodRow(string Namespace, string Name, string? NodeName, string Phase, string DisplayStatus, string? AppLabel)
+/// <param name="Owner">The workload the pod belongs to, "Kind/name" (a ReplicaSet's pod: its Deployment); null for a pod no controller owns.</param>
+public sealed record PodRow(string Namespace, string Name, string? NodeName, string Phase, string DisplayStatus, string? AppLabel, string? Owner = null)
 {
+    /// <summary>"namespace/Kind/name" of the owning workload, or "namespace/Pod/name": the same across pod restarts and rollouts.</summary>
+    public string OwnerKey => $"{Namespace}/{Owner ?? "Pod/" + Name}";
+
     /// <summary>Running (all containers fine) or Completed, as pre-check.sh and the seed guide count healthy.</summary>
     public bool IsRunningOrCompleted => DisplayStatus is "Running" or "Completed";
 }

@@ -42,7 +42,8 @@ public sealed class KubeClusterReader : IClusterReader
                 p.Spec?.NodeName,
                 p.Status?.Phase ?? "Unknown",
                 PodStatus.Display(p),
-                p.Metadata?.Labels is { } lb && lb.TryGetValue("app", out var app) ? app : null)))).ConfigureAwait(false);
+                p.Metadata?.Labels is { } lb && lb.TryGetValue("app", out var app) ? app : null,
+                PodOwner.Of(p))))).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<NamespaceRow>> ListNamespacesAsync(string? labelSelector, CancellationToken ct) =>
         await KubeListPager.ListAllAsync<V1NamespaceList, NamespaceRow>("namespaces",

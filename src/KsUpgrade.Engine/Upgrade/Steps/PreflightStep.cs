@@ -35,8 +35,16 @@ internal sealed class PreflightStep : IUpgradeStep
         var proof = (await c.ProofAsync(ct).ConfigureAwait(false)).Findings;
         foreach (var w in proof.Warnings) c.Log.Warning(w);
         CheckOutcome? checks = null;
-        if (c.Parameters.SkipPreflightChecks) notes.Add("checks: from the piped report");
-        else checks = await c.Checks.PreflightAsync(proof, ct).ConfigureAwait(false);
+        if (c.Parameters.SkipPreflightChecks)
+        {
+            notes.Add("checks: from the piped report");
+            c.KeepPreflightBaseline(c.Parameters.PreflightFailingPods);
+        }
+        else
+        {
+            checks = await c.Checks.PreflightAsync(proof, ct).ConfigureAwait(false);
+            c.KeepPreflightBaseline(checks.FailingPods);
+        }
         if (proof.Failed)
             throw new KsUpgradeException(ErrorIds.ChartRenderFailed, KsErrorCategory.InvalidResult,
                 $"Nothing was changed: the upgrade cannot finish. {proof.Describe()}", c.Parameters.Chart)

@@ -1,4 +1,5 @@
 using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Checks.Preflight;
 using KsUpgrade.Engine.Diagnostics;
 
 namespace KsUpgrade.Engine.Upgrade.Wiring;
@@ -27,18 +28,42 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             Chart = _parameters.Chart,
             HelmPath = _helmPath,
             ChartRender = render, // rendered by the upgrade itself, with its own --sets: not rendered twice
+            RunByUpgrade = true,
         }, _log, ct).ConfigureAwait(false));
 
+    /// <summary>
+    /// The PostUpgrade checks. The post-check step may run them several times while the cluster settles, so what a run
+    /// reports as a Warning goes to the Verbose stream here; the step reports the outcome.
+    /// </summary>
     public async Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) =>
         Outcome(await ClusterTest.RunAsync(_cluster, new ClusterTestOptions
         {
             Phase = KsCheckPhase.PostUpgrade,
             HelmPath = _helmPath,
             Chart = _parameters.Chart, // the chart and app version expected deployed are this chart's
-        }, _log, ct).ConfigureAwait(false));
+            RunByUpgrade = true,
+        }, new WarningsAsVerbose(_log), ct).ConfigureAwait(false));
 
-    /// <summary>Failed when any check failed; the messages name each failed check (and warnings).</summary>
+    /// <summary>
+    /// Failed when any check failed; the messages name each failed check (and warnings); FailingPods: the owners of the
+    /// failing system pods SystemPodsHealthy listed (the pre-flight baseline).
+    /// </summary>
     public static CheckOutcome Outcome(KsClusterReport report) => new(!report.Passed,
         report.Checks.Where(c => c.Status is KsCheckStatus.Failed or KsCheckStatus.Warning)
-            .Select(c => $"{c.Id} {c.Status.ToString().ToLowerInvariant()}: {c.Message}").ToList());
+            .Select(c => $"{c.Id} {c.Status.ToString().ToLowerInvariant()}: {c.Message}").ToList())
+    {
+        FailingPods = SystemPods.FailingOwners(report["SystemPodsHealthy"]),
+    };
+
+    private sealed class WarningsAsVerbose(IEngineLog inner) : IEngineLog
+    {
+        public void Verbose(string message) => inner.Verbose(message);
+        public void Debug(string message) => inner.Debug(message);
+        public void Warning(string message) => inner.Verbose(message);
+        public void Information(string message, params string[] tags) => inner.Information(message, tags);
+        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
+            inner.Progress(activityId, activity, status, percent, completed, parentId);
+        public Task<bool> ShouldProcessAsync(string target, string action) => inner.ShouldProcessAsync(target, action);
+        public void Output(object result) => inner.Output(result);
+    }
 }

@@ -5,7 +5,7 @@ namespace KsUpgrade.Engine.Upgrade.Wiring;
 
 /// <summary>
 /// Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade with the real parts: the chart resolved by ChartSource (a URL is
-/// downloaded to a temporary copy; the journal records the URL; -ChartSha256 is verified before anything else runs), helm through HelmClient, checks through ClusterTest.
+/// downloaded to a temporary copy; the journal keys it on the archive's SHA-256 and shows the URL; -ChartSha256 is verified before anything else runs), helm through HelmClient, checks through ClusterTest.
 /// </summary>
 public static class UpgradeWiring
 {
@@ -17,6 +17,7 @@ public static class UpgradeWiring
         {
             Chart = chart.Path,
             ChartSha256 = null, // verified above; chart.Path is the extracted directory
+            ChartArchiveSha256 = chart.ArchiveSha256, // the journal keys the chart on the archive's bytes (null for a folder: its files)
             ChartOrigin = parameters.ChartOrigin ?? (Directory.Exists(parameters.Chart) || File.Exists(parameters.Chart) ? Path.GetFullPath(parameters.Chart) : parameters.Chart),
         };
         var upgrade = ClusterUpgrade.For(cluster, local, HelmClientUpgradeHelm.For(cluster, helmPath),

@@ -87,6 +87,9 @@ public sealed class FakeHelm : IUpgradeHelm
           name: admin
         """;
 
+    /// <summary>Called when the prepare job is rendered (e.g. to edit a file while the run goes on).</summary>
+    public Action<HelmTemplateCall>? OnTemplate { get; set; }
+
     public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct)
     {
         if (request.ShowOnly is null)
@@ -95,6 +98,7 @@ public sealed class FakeHelm : IUpgradeHelm
             return Task.FromResult(ReleaseYaml);
         }
         Templates.Add(request);
+        OnTemplate?.Invoke(request);
         CrdPresentAtTemplate.Add(_api.Find(ResourceKind.CustomResourceDefinitions, null, "users.iam.kubesphere.io") is not null);
         return Task.FromResult(PrepareYaml);
     }
@@ -118,10 +122,17 @@ public sealed class FakeChecks : IUpgradeChecks
 {
     public CheckOutcome Preflight { get; set; } = CheckOutcome.Passed;
     public CheckOutcome Post { get; set; } = CheckOutcome.Passed;
+    /// <summary>Outcomes the post-check returns first, one per call, before <see cref="Post"/>.</summary>
+    public Queue<CheckOutcome> PostSequence { get; } = new();
     public int PreflightRuns { get; private set; }
     public KsUpgrade.Engine.Checks.ChartRenderFindings? LastRender { get; private set; }
+    public int PostRuns { get; private set; }
     public Task<CheckOutcome> PreflightAsync(KsUpgrade.Engine.Checks.ChartRenderFindings? render, CancellationToken ct) { PreflightRuns++; LastRender = render; return Task.FromResult(Preflight); }
-    public Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct) => Task.FromResult(Post);
+    public Task<CheckOutcome> PostUpgradeAsync(CancellationToken ct)
+    {
+        PostRuns++;
+        return Task.FromResult(PostSequence.Count > 0 ? PostSequence.Dequeue() : Post);
+    }
 }
 
 public sealed class FakeChart : IUpgradeChart

@@ -103,6 +103,69 @@ public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
         Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("HelmUpgrade: Run: ") && r.Message.Contains(HelmTool.Path!));
     }
 
+    [HelmFact]
+    public async Task A_system_pod_already_failing_before_the_upgrade_is_a_post_check_warning_not_a_failure()
+    {
+        // a bare pod of kube-system (system-workspace) stuck in CrashLoopBackOff before the upgrade starts
+        Host.Cluster("host").Upsert(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "legacy-exporter", ["namespace"] = "kube-system" },
+            ["spec"] = new JsonObject { ["nodeName"] = "node1", ["containers"] = new JsonArray(new JsonObject { ["name"] = "exporter", ["image"] = "legacy/exporter:1" }) },
+            ["status"] = new JsonObject
+            {
+                ["phase"] = "Running",
+                ["containerStatuses"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "exporter", ["ready"] = false, ["restartCount"] = 42, ["image"] = "legacy/exporter:1", ["imageID"] = "",
+                    ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CrashLoopBackOff" } },
+                }),
+            },
+        });
+        var hostCluster = await ConnectAsync("host");
+        var log = new RecordingEngineLog();
+        KsUpgradeResult result;
+        try
+        {
+            result = await KsUpgrade.Engine.Upgrade.Wiring.UpgradeWiring.RunAsync(hostCluster, Parameters(KsClusterRole.Host, "baseline-bk"), log, HelmTool.Path);
+        }
+        catch (KsUpgradeException e)
+        {
+            var r = log.Outputs.OfType<KsUpgradeResult>().SingleOrDefault();
+            throw new Xunit.Sdk.XunitException($"{e.ErrorId}: {e.Message}\n" + (r is null ? "" : string.Join("\n", r.Steps.Select(s => $"{s.Name} {s.Status} {s.Detail}"))));
+        }
+        Assert.True(result.Succeeded);
+        var post = result.Steps.Single(s => s.Name == "PostCheck");
+        Assert.Equal(KsUpgradeStepStatus.Succeeded, post.Status);
+        Assert.Contains("kube-system/legacy-exporter", post.Detail);
+        Assert.Contains("already failing before the upgrade", post.Detail);
+        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("already failing before the upgrade"));
+    }
+
+    [HelmFact]
+    public async Task After_an_upgrade_stopped_at_HelmUpgrade_Test_KsCluster_says_resume_not_roll_back()
+    {
+        // the chart's pre-upgrade hook fails: helm records revision 3 failed, the journal records HelmUpgrade failed
+        Host.FailJob("ks-core-pre-upgrade", "host");
+        var hostCluster = await ConnectAsync("host");
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
+            KsUpgrade.Engine.Upgrade.Wiring.UpgradeWiring.RunAsync(hostCluster, Parameters(KsClusterRole.Host, "stopped-bk"), new RecordingEngineLog(), HelmTool.Path));
+        Assert.Equal(ErrorIds.HelmUpgradeFailed, e.ErrorId);
+
+        var report = await KsUpgrade.Engine.Checks.ClusterTest.RunAsync(hostCluster,
+            new KsUpgrade.Engine.Checks.ClusterTestOptions { HelmPath = HelmTool.Path }, new RecordingEngineLog(), CancellationToken.None);
+        Assert.Equal(KsCheckPhase.Preflight, report.Phase); // the last deployed ks-core is still v3
+        var progress = report["UpgradeInProgress"]!;
+        Assert.Equal(KsCheckStatus.Failed, progress.Status);
+        Assert.Contains("stopped at step HelmUpgrade", progress.Message);
+        Assert.Contains("Invoke-KsHostUpgrade", progress.Remedy);
+        var release = report["KsCoreReleaseNotPending"]!;
+        Assert.Contains("UpgradeInProgress", release.Remedy);
+        Assert.DoesNotContain("helm rollback", release.Remedy);
+        Assert.DoesNotContain("helm rollback", release.Message);
+    }
+
     private async Task AssertUpgradedAsync(string context, string role, KsUpgradeResult result, string museum)
     {
         var view = Host.Cluster(context);
