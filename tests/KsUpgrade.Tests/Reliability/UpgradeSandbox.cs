@@ -70,24 +70,7 @@ public sealed class UpgradeSandbox : IAsyncDisposable
     public UpgradeParameters Parameters(KsClusterRole role = KsClusterRole.Host, bool gatewayJob = false)
     {
         var values = Path.Combine(Dir, gatewayJob ? "ks-core-values-gateway.yaml" : "ks-core-values.yaml");
-        File.WriteAllText(values, """
-            upgrade:
-              enabled: true
-              config:
-                storage:
-                  local:
-                    path: /tmp/ks-upgrade
-                validator:
-                  ksVersion:
-                    enabled: true
-                jobs:
-                  core:
-                    enabled: true
-                    priority: 10000
-                  iam:
-                    enabled: true
-                    priority: 999
-            """ + (gatewayJob ? """
+        File.WriteAllText(values, GuideValues.CoreAndIam + (gatewayJob ? """
 
                       gateway:
                         enabled: true

@@ -140,8 +140,20 @@ public class KsCoreFixtureChartTests
     public void Show_crds_yields_the_v4_crds_with_a_cluster_crd_without_status_subresource()
     {
         var crds = Render("show", "crds", "{fixtures}/ks-core");
-        Assert.Equal(new[] { "clusters.cluster.kubesphere.io", "extensions.kubesphere.io", "extensionversions.kubesphere.io", "installplans.kubesphere.io", "repositories.kubesphere.io" },
-            crds.Select(c => c.Name()).OrderBy(n => n));
+        Assert.Equal(new[]
+            {
+                "builtinroles.iam.kubesphere.io", "clusters.cluster.kubesphere.io", "extensions.kubesphere.io", "extensionversions.kubesphere.io",
+                "globalrolebindings.iam.kubesphere.io", "globalroles.iam.kubesphere.io", "installplans.kubesphere.io", "repositories.kubesphere.io",
+                "roletemplates.iam.kubesphere.io", "workspacetemplates.tenant.kubesphere.io",
+            },
+            crds.Select(c => c.Name()).OrderBy(n => n, StringComparer.Ordinal));
+        // like the public chart: kinds 3.4 serves at v1alpha2 gain v1beta1 as their storage version, v1alpha2 still served
+        foreach (var name in new[] { "globalroles.iam.kubesphere.io", "globalrolebindings.iam.kubesphere.io", "workspacetemplates.tenant.kubesphere.io" })
+        {
+            var versions = crds.Single(c => c.Name() == name)["spec"]!["versions"]!.AsArray();
+            Assert.Equal(new[] { ("v1alpha2", true, false), ("v1beta1", true, true) },
+                versions.Select(v => (v!["name"]!.GetValue<string>(), v["served"]!.GetValue<bool>(), v["storage"]!.GetValue<bool>())));
+        }
         var cluster = crds.Single(c => c.Name() == "clusters.cluster.kubesphere.io");
         Assert.Equal("Cluster", cluster.Str("spec", "scope"));
         Assert.Empty(cluster["spec"]!["versions"]![0]!["subresources"]!.AsObject());

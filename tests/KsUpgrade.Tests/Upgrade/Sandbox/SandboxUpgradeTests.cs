@@ -45,24 +45,7 @@ public sealed class SandboxUpgradeTests : IAsyncLifetime
     private string ValuesFile()
     {
         var path = Path.Combine(_dir, "ks-core-values.yaml");
-        File.WriteAllText(path, """
-            upgrade:
-              enabled: true
-              config:
-                storage:
-                  local:
-                    path: /tmp/ks-upgrade
-                validator:
-                  ksVersion:
-                    enabled: true
-                jobs:
-                  core:
-                    enabled: true
-                    priority: 10000
-                  iam:
-                    enabled: true
-                    priority: 999
-            """);
+        File.WriteAllText(path, GuideValues.CoreAndIam);
         return path;
     }
 
