@@ -130,6 +130,7 @@ public static class ProcessMode
                 ["kubernetesVersion"] = seed.KubernetesVersion,
                 ["jobRunSeconds"] = seed.JobRunSeconds,
                 ["podReadySeconds"] = seed.PodReadySeconds,
+                ["gatewayControllerSeconds"] = seed.GatewayControllerSeconds,
                 ["objects"] = state["objects"]!.DeepClone(),
             });
         }

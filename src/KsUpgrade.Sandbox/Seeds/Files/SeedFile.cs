@@ -83,6 +83,7 @@ public static class SeedFile
                 KubernetesVersion = c.Str("kubernetesVersion") ?? baseCluster?.KubernetesVersion ?? "v1.26.15",
                 JobRunSeconds = Number(c["jobRunSeconds"]) ?? baseCluster?.JobRunSeconds ?? 0.5,
                 PodReadySeconds = Number(c["podReadySeconds"]) ?? baseCluster?.PodReadySeconds ?? 0.2,
+                GatewayControllerSeconds = Number(c["gatewayControllerSeconds"]) ?? baseCluster?.GatewayControllerSeconds ?? 0.5,
                 Objects = objects,
             });
         }
@@ -100,6 +101,7 @@ public static class SeedFile
                 ["kubernetesVersion"] = c.KubernetesVersion,
                 ["jobRunSeconds"] = c.JobRunSeconds,
                 ["podReadySeconds"] = c.PodReadySeconds,
+                ["gatewayControllerSeconds"] = c.GatewayControllerSeconds,
                 ["objects"] = Json.Array(c.Objects.Select(o => (JsonNode?)o.DeepClone())),
             })),
         };
