@@ -139,6 +139,8 @@ public static class GatewayUpgrade
         {
             // The job ran before (it is not idempotent: a second run fails with AlreadyExists); what is left is the
             // extension controller's work, waited for and verified like after a job.
+            // the preconditions name a missing extension or a tainted member at once, instead of after the whole wait
+            await preconditions().ConfigureAwait(false);
             log.Information($"Gateway '{gateway.Name}' has its {V2Group}/{V2Version} Gateway already; the dynamic-upgrade job is not run again. Waiting for the gateway extension to finish it.", "KsUpgrade.Unchanged");
             var waited = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
             var refreshed = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
@@ -216,8 +218,8 @@ public static class GatewayUpgrade
 
         var verified = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
         var updated = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
-        var (served, unserved) = await ClassifyIngressesAsync(client, IngressSnapshot.Changed(before, await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false)),
-            await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false), verified, log, ct).ConfigureAwait(false);
+        var ingressesNow = await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false);
+        var (served, unserved) = await ClassifyIngressesAsync(client, IngressSnapshot.Changed(before, ingressesNow), ingressesNow, verified, log, ct).ConfigureAwait(false);
         if (!verified.Complete)
             return NotVerified(updated, watch, verified, options, served, unserved, run.LogLines, run.Summary);
         log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {served.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");

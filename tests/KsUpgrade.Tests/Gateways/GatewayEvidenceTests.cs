@@ -138,4 +138,28 @@ public class GatewayEvidenceTests
         Assert.DoesNotContain(s.Recorder.Snapshot(), Mutated);
         Assert.Empty(job.Runs);
     }
+
+    [Fact]
+    public async Task A_pending_upgrade_while_the_extension_works_is_in_progress_not_failed()
+    {
+        // the job ran in an earlier run (-ingress gone, the v2 Gateway exists); helm, driven by the extension, is in the
+        // middle of an upgrade of the release (pending-upgrade) and finishes it two seconds later
+        var seeds = GatewaySeed.Host(controllerSeconds: 2);
+        seeds[0].Objects.RemoveAll(o => HelmReleaseSecret.IsReleaseSecret(o) && o.Str("metadata", "labels", "name") == Project + "-ingress");
+        GatewaySeed.AddRevisions(seeds[0], Project, "pending-upgrade");
+        var gw = K8s.Object("gateway.kubesphere.io/v2alpha1", "Gateway", Project, Controls, Json.Strings(("kubesphere.io/gateway-type", "project")));
+        gw["spec"] = new System.Text.Json.Nodes.JsonObject { ["appVersion"] = "kubesphere-nginx-ingress-4.12.1" };
+        seeds[0].Objects.Add(gw);
+        var job = new SimulatedGatewayJob();
+        await using var s = await SandboxSession.StartAsync(seeds, "host", job);
+        var log = new RecordingEngineLog();
+
+        var result = await GatewayUpgrade.UpdateOneAsync(s.Cluster, Project, Options("/unused"), log, CancellationToken.None);
+
+        Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, result.Outcome);
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Contains(log.Records, r => r.Stream == "Progress" && r.Message.Contains("is pending-upgrade (in progress)"));
+        Assert.Empty(job.Runs); // the job is not idempotent: never run again once the v2 Gateway exists
+        Assert.Empty(log.Asked);
+    }
 }
