@@ -159,6 +159,21 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         ($results | Where-Object { $_.Gateway.Scope -eq 'Project' }).Outcome | Should -Be 'NotRun'
     }
 
+    It 'makes a failed gateway job an ErrorRecord: -ErrorAction Stop stops; after the fault, a re-run upgrades it' {
+        Invoke-SandboxControl -Sandbox $script:Sandbox -Path actions/fail-job -Method POST -Body @{ name = 'dynamic-upgrade'; cluster = 'host'; namespace = 'kubesphere-system' } | Out-Null
+        $err = $null
+        $out = $null
+        try { $out = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayUpgradeFailed*'
+        "$err" | Should -Match ([regex]::Escape($script:ProjectGateway))
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Update-KsGateway -Name'
+
+        Invoke-SandboxControl -Sandbox $script:Sandbox -Path faults -Method DELETE | Out-Null
+        $result = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        "$($result.Outcome)" | Should -Be 'Upgraded'
+        $result.ErrorId | Should -BeNullOrEmpty
+    }
+
     It 'refuses a member still tainted on the host, then upgrades its gateway once the member is upgraded and untainted' {
         # the host's upgrade tainted member1 (Schedulable=False): no extension agent is scheduled there yet
         $member = Get-KsMemberCluster -Cluster $script:HostCluster -Name member1
