@@ -239,6 +239,8 @@ public class KsUpgradeJobBehaviourTests
         Assert.True(Run(view, Job("prepare-upgrade", "prepare-upgrade", "ks-upgrade-prepare-config", "ks-upgrade")).Succeeded);
         Assert.True(Run(view, Job("ks-core-pre-upgrade", "pre-upgrade", "ks-core-upgrade-config", "ks-upgrade")).Succeeded);
 
+        var oldPorts = view.Get("v1", "services", Cc, "kubesphere-router-demo-project")!["spec"]!["ports"]!.AsArray()
+            .Select(p => (p.Str("name"), p.Str("nodePort"))).ToList();
         // before post-upgrade the v2alpha1 Gateway kind is not served
         DynamicConfig(view, "kubesphere-router-demo-project");
         var early = Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade"));
@@ -255,6 +257,7 @@ public class KsUpgradeJobBehaviourTests
 
         var outcome = Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade"));
         Assert.True(outcome.Succeeded, Log(outcome));
+        Assert.Null(view.Get("v1", "services", Cc, "kubesphere-router-demo-project")); // uninstalled with -ingress (by the early run already)
         var gw = view.Get(GatewayModule.V2, "gateways", Cc, "kubesphere-router-demo-project")!;
         Assert.Equal(GatewayModule.V2AppVersion, gw.Str("spec", "appVersion"));
         Assert.Equal("project", gw.Str("metadata", "labels", "kubesphere.io/gateway-type"));
@@ -270,6 +273,9 @@ public class KsUpgradeJobBehaviourTests
         GatewayExtensionController.Reconcile(view, Array.Empty<ISandboxClusterView>(), 0, DateTime.UtcNow);
         Assert.Equal(new[] { ("superseded", "1.16.0"), ("deployed", "1.12.1") }, History().Select(r => (r.Status, r.AppVersion)));
         Assert.NotNull(view.Get("networking.k8s.io/v1", "ingressclasses", null, "kubesphere-router-demo-project"));
+        // the new controller's Service keeps the old nodePorts (backed up by the pre-upgrade job, carried by the v2 Gateway)
+        Assert.Equal(oldPorts, view.Get("v1", "services", Cc, "kubesphere-router-demo-project")!["spec"]!["ports"]!.AsArray()
+            .Select(p => (p.Str("name"), p.Str("nodePort"))).ToList());
         Assert.Equal("kubesphere-router-demo-project", view.Get("networking.k8s.io/v1", "ingresses", "demo-project", "productpage").Str("spec", "ingressClassName"));
         Assert.Null(view.Get("networking.k8s.io/v1", "ingresses", "demo-staging", "staging")!["spec"]!["ingressClassName"]);
         // other gateways untouched
