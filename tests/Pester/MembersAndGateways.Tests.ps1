@@ -123,11 +123,13 @@ Describe 'Gateways on a KubeSphere 3.4 host' {
         $gateways | ForEach-Object { $_.Upgraded | Should -BeFalse }
     }
 
-    It 'refuses to upgrade gateways before the host upgrade (no ks-upgrade PVC yet), and changes nothing' {
+    It 'refuses to upgrade gateways before the host upgrade, naming the upgrade to run first, and changes nothing' {
         $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
         $err = $null
         try { $script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.UpgradePvcMissing*'
+        # the cluster on v3 is named first (not the PVC the host upgrade creates)
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterNotUpgraded*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Invoke-KsHostUpgrade'
         Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
     }
 
@@ -149,5 +151,86 @@ Describe 'Gateways on a KubeSphere 3.4 host' {
         $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
         Remove-KsLegacyGateway -Cluster $script:HostCluster -Force -WhatIf
         Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+    }
+}
+
+Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
+    BeforeAll {
+        $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+        $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
+        $script:Member = $script:Sandbox.Clusters | Where-Object Context -eq 'member1'
+        $script:Values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
+        $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksgw-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $script:Dir | Out-Null
+        $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'host') -JobTimeout 120 `
+            -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
+        $script:ProjectGateway = 'kubesphere-router-demo-project'
+    }
+    AfterAll {
+        $script:Sandbox | Stop-KsSandbox -Confirm:$false
+        Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue
+    }
+
+    It 'refuses a workspace gateway before any change, and -ErrorAction Stop stops on it' {
+        $workspace = (Get-KsGateway -Cluster $script:HostCluster | Where-Object Scope -eq Workspace | Select-Object -First 1).Name
+        $workspace | Should -Not -BeNullOrEmpty
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+        $err = $null
+        try { Update-KsGateway -Cluster $script:HostCluster -Name $workspace -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayWorkspaceUnsupported*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'helm uninstall'
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+    }
+
+    It 'writes an ErrorRecord per failed gateway and still returns every result' {
+        $results = @(Update-KsGateway -Cluster $script:HostCluster -All -Chart $script:Chart -WhatIf -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'KsUpgrade.GatewayWorkspaceUnsupported*' }).Count | Should -Be 1
+        ($results | Where-Object { $_.Gateway.Scope -eq 'Workspace' }).Outcome | Should -Be 'Failed'
+        ($results | Where-Object { $_.Gateway.Scope -eq 'Project' }).Outcome | Should -Be 'NotRun'
+    }
+
+    It 'makes a failed gateway job an ErrorRecord: -ErrorAction Stop stops; after the fault, a re-run upgrades it' {
+        Invoke-SandboxControl -Sandbox $script:Sandbox -Path actions/fail-job -Method POST -Body @{ name = 'dynamic-upgrade'; cluster = 'host'; namespace = 'kubesphere-system' } | Out-Null
+        $err = $null
+        $out = $null
+        try { $out = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayUpgradeFailed*'
+        "$err" | Should -Match ([regex]::Escape($script:ProjectGateway))
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Update-KsGateway -Name'
+
+        Invoke-SandboxControl -Sandbox $script:Sandbox -Path faults -Method DELETE | Out-Null
+        $result = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        "$($result.Outcome)" | Should -Be 'Upgraded'
+        $result.ErrorId | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a member still tainted on the host, then upgrades its gateway once the member is upgraded and untainted' {
+        # the host's upgrade tainted member1 (Schedulable=False): no extension agent is scheduled there yet
+        $member = Get-KsMemberCluster -Cluster $script:HostCluster -Name member1
+        $member.Schedulable | Should -BeTrue
+        $err = $null
+        try { Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterNotUpgraded*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Invoke-KsMemberUpgrade'
+
+        # the member upgrade without -HostCluster leaves the taint: the gateway precondition names it
+        $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 120 `
+            -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
+        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1
+        $err = $null
+        try { Update-KsGateway -Cluster $script:Member -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayHostClusterRequired*'
+        $err = $null
+        try { Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayMemberNotSchedulable*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Remove-KsMemberTaint'
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1 | Should -Be $before
+
+        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        $names = (Get-KsGateway -Cluster $script:Member | Where-Object Scope -ne Workspace).Name
+        $results = @(Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -Name $names -Chart $script:Chart -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue)
+        $results.Count | Should -Be $names.Count
+        $results | ForEach-Object { "$($_.Outcome)" | Should -Be 'Upgraded' }
+        (Get-KsGateway -Cluster $script:Member | Where-Object Scope -ne Workspace) | ForEach-Object { $_.Upgraded | Should -BeTrue }
     }
 }

@@ -119,18 +119,26 @@ Describe 'The whole upgrade guide on a multicluster sandbox' {
         ($report.Checks | Where-Object Id -eq 'KsCoreReleaseDeployed').Status | Should -Be 'Passed'
     }
 
-    It 'upgrades every gateway, one at a time, and a second run reports them already upgraded' {
-        $results = $script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+    It 'upgrades the project and cluster gateways, one at a time, refuses the workspace gateway, and a second run reports them already upgraded' {
+        $results = @($script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue)
         $results.Count | Should -Be 3
-        $results | ForEach-Object { $_.Succeeded | Should -BeTrue }
-        ($script:HostCluster | Get-KsGateway) | ForEach-Object { $_.Upgraded | Should -BeTrue }
-        $again = Update-KsGateway -Cluster $script:HostCluster -All -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue
+        # ks-upgrade v4.1.3 cannot convert a workspace gateway: refused before any change, and the cluster gateway waits for it
+        ($results | Where-Object { $_.Gateway.Scope -eq 'Workspace' }).ErrorId | Should -Be 'KsUpgrade.GatewayWorkspaceUnsupported'
+        "$(($results | Where-Object { $_.Gateway.Scope -eq 'Cluster' }).Outcome)" | Should -Be 'NotRun'
+        @($errs).Count | Should -Be 1
+        ($results | Where-Object { $_.Gateway.Scope -eq 'Project' }).Succeeded | Should -BeTrue
+
+        $results = @(Update-KsGateway -Cluster $script:HostCluster -Name kubesphere-router-kubesphere-system -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop)
+        $results[0].Succeeded | Should -BeTrue
+        ($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace) | ForEach-Object { $_.Upgraded | Should -BeTrue }
+        $names = ($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace).Name
+        $again = Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         $again.Outcome | ForEach-Object { "$_" | Should -Be 'AlreadyUpgraded' }
     }
 
-    It 'removes the legacy gateway CRD once no gateway is on v3' {
-        $result = Remove-KsLegacyGateway -Cluster $script:HostCluster -Confirm:$false
+    It 'removes the legacy gateway CRD, with -Force while the workspace gateway is still on v3' {
+        $result = Remove-KsLegacyGateway -Cluster $script:HostCluster -Force -Confirm:$false -WarningAction SilentlyContinue
         $result.CrdDeleted | Should -BeTrue
-        $result.RemainingV3Gateways | Should -BeNullOrEmpty
+        $result.RemainingV3Gateways | Should -Be @('kubesphere-router-workspace-shop-ws')
     }
 }

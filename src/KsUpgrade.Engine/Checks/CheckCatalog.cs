@@ -33,6 +33,7 @@ public static class CheckCatalog
         new KsCoreDeploymentsAvailableCheck(),
         new MembersSchedulableCheck(),
         new GatewaysUpgradedCheck(),
+        new IngressClassesExistCheck(),
     };
 
     public static IEnumerable<IClusterCheck> For(KsCheckPhase phase) => All.Where(c => c.Phases.Contains(phase));

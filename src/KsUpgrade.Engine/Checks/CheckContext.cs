@@ -71,6 +71,10 @@ public sealed class CheckContext
     public Task<ReadResult<IReadOnlyList<HelmReleaseRow>>> GatewayReleases => Shared("helm release secrets of kubesphere-router releases", ct =>
         Reader.ListHelmReleasesAsync(new HelmReleaseQuery(null, NamePrefix: KsNames.GatewayReleasePrefix), ct));
 
+    public Task<ReadResult<IReadOnlyList<IngressRow>>> Ingresses => Shared("ingresses", ct => Reader.ListIngressesAsync(ct));
+
+    public Task<ReadResult<IReadOnlyList<string>>> IngressClassNames => Shared("ingressclasses", ct => Reader.ListIngressClassNamesAsync(ct));
+
     /// <summary>clusters.cluster.kubesphere.io; NotServed when the kind is not served.</summary>
     public Task<ReadResult<IReadOnlyList<KsClusterInfo>>> KubeSphereClusters => Shared("clusters.cluster.kubesphere.io", async ct =>
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -24,11 +23,6 @@ public static class DynamicUpgradeJob
 {
     public const string JobName = "dynamic-upgrade";
     public const string Namespace = "kubesphere-system";
-
-    private static readonly Regex SkippedPhase = new(@"\[Validator\].*skip|skipping because of failed validators", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
-    /// <summary>True when a ks-upgrade log line says the phase was skipped by a validator.</summary>
-    public static bool IsSkipLine(string line) => SkippedPhase.IsMatch(line);
 
     public const string ConfigMapName = "ks-upgrade-dynamic-config";
 
@@ -209,18 +203,18 @@ public static class DynamicUpgradeJob
             if (job is not null && IsFinished(job)) break;
             if (DateTime.UtcNow > deadline)
             {
-                return new DynamicJobRun(false, false, true, lines.Any(IsSkipLine), lines,
+                return new DynamicJobRun(false, false, true, Upgrade.SkippedPhase.Find(lines) is not null, lines,
                     $"Job {Namespace}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
             }
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
         await CollectLogAsync(client, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
         var failed = HasCondition(job, "Failed");
-        var skipped = lines.Any(IsSkipLine);
+        var skipped = Upgrade.SkippedPhase.Find(lines) is not null;
         var summary = failed
             ? $"Job {Namespace}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
             : skipped
-                ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {lines.First(IsSkipLine)}"
+                ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
                 : $"Job {Namespace}/{JobName} completed.";
         return new DynamicJobRun(!failed, failed, false, skipped, lines, summary);
     }

@@ -24,9 +24,10 @@ public static class GatewayUpgrade
     /// <summary>
     /// Upgrades the named gateways one at a time — project gateways first, then workspace gateways, the cluster gateway last
     /// (ks-upgrade gives the cluster gateway every Ingress still without a class, so it must come after the narrower ones) —
-    /// writing each result through <paramref name="log"/>.Output as soon
-    /// as it is ready and returning all of them. A Failed gateway stops the run: the rest are returned as NotRun.
-    /// Preconditions (PVC, cluster on v4) are checked once, before the first gateway that needs the job, and throw.
+    /// writing each result through <paramref name="log"/>.Output as soon as it is ready and returning all of them.
+    /// A gateway that fails (or is not verified) does not stop the others, except the cluster gateway, which waits for
+    /// every narrower one: it is returned as NotRun naming the gateway it waits for.
+    /// Preconditions (<see cref="GatewayPreconditions"/>) are checked once, before the first gateway that needs the job, and throw.
     /// </summary>
     public static async Task<IReadOnlyList<KsGatewayUpgradeResult>> UpdateAsync(KsCluster cluster, IReadOnlyList<string> names,
         GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
@@ -38,16 +39,22 @@ public static class GatewayUpgrade
             .Select(n => catalog.FirstOrDefault(g => g.Name == n) ?? throw NotFound(cluster, n, catalog))
             .OrderBy(g => ScopeOrder(g.Scope)).ToList();
         Task? preconditions = null;
-        Task Ensure() => preconditions ??= CheckPreconditionsAsync(cluster, options, ct);
-        string? stoppedBy = null;
+        Task Ensure() => preconditions ??= GatewayPreconditions.CheckAsync(cluster, options, log, ct);
+        var failedNarrower = new List<string>();
         for (var i = 0; i < gateways.Count; i++)
         {
             var gateway = gateways[i];
             log.Progress(61, "Upgrading gateways", $"{gateway.Name} ({i + 1}/{gateways.Count})", gateways.Count == 0 ? -1 : i * 100 / gateways.Count);
-            var result = stoppedBy is not null
-                ? new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.NotRun, Detail = $"Not attempted: the upgrade of '{stoppedBy}' failed." }
+            var result = gateway.Scope == KsGatewayScope.Cluster && failedNarrower.Count > 0 && !gateway.Upgraded
+                ? new KsGatewayUpgradeResult
+                {
+                    Gateway = gateway,
+                    Outcome = KsGatewayUpgradeOutcome.NotRun,
+                    Detail = $"Not attempted: the cluster gateway takes every Ingress that has no ingressClassName yet, so it waits for {string.Join(", ", failedNarrower)}, which did not upgrade.",
+                    Remedy = $"Fix {string.Join(", ", failedNarrower)} (see its error), then run Update-KsGateway -Name {gateway.Name}.",
+                }
                 : await UpdateOneCoreAsync(cluster, gateway.Name, options, Ensure, log, ct).ConfigureAwait(false);
-            if (result.Outcome == KsGatewayUpgradeOutcome.Failed) stoppedBy = gateway.Name;
+            if (gateway.Scope != KsGatewayScope.Cluster && result.ErrorId is not null) failedNarrower.Add(gateway.Name);
             results.Add(result);
             log.Output(result);
         }
@@ -67,7 +74,7 @@ public static class GatewayUpgrade
     /// Returns the result; does not write it to Output.
     /// </summary>
     public static Task<KsGatewayUpgradeResult> UpdateOneAsync(KsCluster cluster, string name, GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct) =>
-        UpdateOneCoreAsync(cluster, GatewayNames.GatewayOf(name), options, () => CheckPreconditionsAsync(cluster, options, ct), log, ct);
+        UpdateOneCoreAsync(cluster, GatewayNames.GatewayOf(name), options, () => GatewayPreconditions.CheckAsync(cluster, options, log, ct), log, ct);
 
     /// <summary>Registry and tags are checked before the cluster is read, so a hostile value fails first, whatever the cluster's state.</summary>
     private static void ValidateImages(GatewayUpgradeOptions options) =>
@@ -83,37 +90,9 @@ public static class GatewayUpgrade
             }, gatewayName)
             .Select(s => new KeyValuePair<string, string>(s.Key, s.Value)).ToList();
 
-    /// <summary>PVC ks-upgrade in kubesphere-system, and the ks-core release on appVersion v4.*.</summary>
-    public static async Task CheckPreconditionsAsync(KsCluster cluster, GatewayUpgradeOptions options, CancellationToken ct)
-    {
-        var client = ClusterConnector.Client(cluster);
-        try
-        {
-            await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(options.PersistenceVolumeName, DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new KsUpgradeException(GatewayErrorIds.UpgradePvcMissing, KsErrorCategory.ResourceUnavailable,
-                $"PVC {DynamicUpgradeJob.Namespace}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
-                options.PersistenceVolumeName)
-            { Remedy = "The gateway backup is written by the gateway job of the cluster upgrade (jobs.gateway.enabled) into this PVC; without it the gateways cannot be converted. Restore the PVC, or re-create the gateways on v4 by hand." };
-        }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading the ks-upgrade PVC", ct);
-        }
-        KsCoreReleaseInfo? core;
-        try { core = await KsCoreRelease.TryReadLatestAsync(client, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading the ks-core release", ct);
-        }
-        if (core?.AppVersion is null || !core.AppVersion.StartsWith("v4.", StringComparison.OrdinalIgnoreCase))
-            throw new KsUpgradeException(GatewayErrorIds.ClusterNotUpgraded, KsErrorCategory.InvalidOperation,
-                $"The ks-core release of '{cluster.Context}' is {(core is null ? "missing" : $"on appVersion {core.AppVersion ?? "?"} (revision {core.Revision}, {core.Status})")}: gateways are upgraded only after the cluster is on KubeSphere 4.",
-                cluster.Context)
-            { Remedy = "Upgrade the cluster first (Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade); the host before its members." };
-    }
+    /// <summary>The preconditions of <see cref="GatewayPreconditions"/> (kept for callers of the earlier name).</summary>
+    public static Task CheckPreconditionsAsync(KsCluster cluster, GatewayUpgradeOptions options, CancellationToken ct) =>
+        GatewayPreconditions.CheckAsync(cluster, options, NullEngineLog.Instance, ct);
 
     private static async Task<KsGatewayUpgradeResult> UpdateOneCoreAsync(KsCluster cluster, string name, GatewayUpgradeOptions options,
         Func<Task> preconditions, IEngineLog log, CancellationToken ct)
@@ -149,21 +128,35 @@ public static class GatewayUpgrade
         var client = ClusterConnector.Client(cluster);
         var store = Store(options);
         var gateway = await GatewayCatalog.GetAsync(cluster, name, ct, store).ConfigureAwait(false);
+        var evidence = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+
+        if (evidence.Complete)
+        {
+            log.Information($"Gateway '{gateway.Name}' is already upgraded (v2 Gateway, release {evidence.Release!.Name} on {evidence.Release.ChartName}-{evidence.Release.ChartVersion}, {evidence.ControllerState}, IngressClass {evidence.IngressClassName}); skipped.", "KsUpgrade.Unchanged");
+            return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded: the cluster shows the v4 gateway." };
+        }
+        if (evidence.V2Gateway)
+        {
+            // The job ran before (it is not idempotent: a second run fails with AlreadyExists); what is left is the
+            // extension controller's work, waited for and verified like after a job.
+            // the preconditions name a missing extension or a tainted member at once, instead of after the whole wait
+            await preconditions().ConfigureAwait(false);
+            log.Information($"Gateway '{gateway.Name}' has its {V2Group}/{V2Version} Gateway already; the dynamic-upgrade job is not run again. Waiting for the gateway extension to finish it.", "KsUpgrade.Unchanged");
+            var waited = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
+            var refreshed = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
+            return waited.Complete
+                ? new KsGatewayUpgradeResult { Gateway = refreshed, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded by an earlier run: the cluster now shows the v4 gateway." }
+                : NotVerified(refreshed, watch, waited, options, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), "The dynamic-upgrade job ran earlier (the v2 Gateway exists).");
+        }
 
         var pending = gateway.Releases.FirstOrDefault(r => GatewayCatalog.IsPending(r.Status));
         if (pending is not null)
             return await PendingResultAsync(client, store, gateway, pending, watch, ct).ConfigureAwait(false);
 
-        var ingressRelease = gateway.Releases.FirstOrDefault(r => r.Name == GatewayNames.IngressReleaseOf(gateway.Name));
-        var v2Exists = await V2GatewayExistsAsync(client, gateway, ct).ConfigureAwait(false);
-        if (ingressRelease is null || v2Exists)
-        {
-            var why = ingressRelease is null ? $"its release {GatewayNames.IngressReleaseOf(gateway.Name)} is gone" : $"a {V2Group}/{V2Version} Gateway {gateway.ReleaseNamespace}/{gateway.Name} exists";
-            log.Information($"Gateway '{gateway.Name}' is already upgraded ({why}); skipped.", "KsUpgrade.Unchanged");
-            return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = $"Already upgraded: {why}." };
-        }
-
+        var interrupted = evidence.IngressRelease is null;
         await preconditions().ConfigureAwait(false);
+        if (gateway.Scope == KsGatewayScope.Workspace && await WorkspaceRefusalAsync(client, gateway, watch, log, ct).ConfigureAwait(false) is { } refused)
+            return refused;
         if (gateway.Scope == KsGatewayScope.Cluster)
         {
             var narrower = (await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false))
@@ -171,6 +164,8 @@ public static class GatewayUpgrade
             if (narrower.Count > 0)
                 log.Warning($"Project/workspace gateways are still on v3 ({string.Join(", ", narrower)}): upgrading the cluster gateway first gives it every Ingress that has no ingressClassName yet, including theirs. Upgrade them first (Update-KsGateway -All orders them so).");
         }
+        if (interrupted)
+            log.Warning($"Gateway '{gateway.Name}' was interrupted: its release {GatewayNames.IngressReleaseOf(gateway.Name)} is gone but no {V2Group}/{V2Version} Gateway exists (a dynamic-upgrade job failed after its uninstall), so the gateway has no controller. Running the job again (it tolerates the missing release).");
         log.Warning($"Upgrading gateway '{gateway.Name}' restarts its ingress controller: traffic through it is interrupted until the new controller is ready, and Ingresses without an ingressClassName stop being served by it.");
         if (!await log.ShouldProcessAsync($"Gateway '{gateway.Name}' ({gateway.Scope}, {gateway.Namespace}) on {cluster.Context}",
                 "Upgrade to the KubeSphere 4 gateway with job dynamic-upgrade (the ingress controller restarts)").ConfigureAwait(false))
@@ -201,42 +196,134 @@ public static class GatewayUpgrade
         }
         var run = await DynamicUpgradeJob.WaitAsync(client, options.JobTimeout, options.PollInterval, log, ct).ConfigureAwait(false);
 
-        var after = await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false);
-        var updated = after.FirstOrDefault(g => g.Name == gateway.Name) ?? gateway;
-        var newIngresses = IngressSnapshot.Changed(before, await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false));
         if (!run.Succeeded)
-            return Failed(updated, watch, newIngresses, run.LogLines, run.Summary + Tail(run.LogLines));
+        {
+            var after = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
+            var changed = IngressSnapshot.Changed(before, await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false));
+            var now = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+            return new KsGatewayUpgradeResult
+            {
+                Gateway = after,
+                Outcome = KsGatewayUpgradeOutcome.Failed,
+                Duration = watch.Elapsed,
+                NewIngresses = changed,
+                JobLog = run.LogLines,
+                ErrorId = run.PhaseSkipped ? ErrorIds.UpgradePhaseSkipped : GatewayErrorIds.GatewayUpgradeFailed,
+                Detail = $"{run.Summary} Releases now: {now.OldReleases(gateway)}; v2 Gateway {(now.V2Gateway ? "exists" : "absent")}.{Tail(run.LogLines)}",
+                Remedy = now.IngressRelease is null && !now.V2Gateway
+                    ? $"The job removed {GatewayNames.IngressReleaseOf(gateway.Name)} and created no v2 Gateway: the gateway has no controller. Fix the cause in the job's log, then run Update-KsGateway -Name {gateway.Name} again (it re-runs the job)."
+                    : $"Fix the cause in the job's log (kubectl -n {DynamicUpgradeJob.Namespace} logs job/{DynamicUpgradeJob.JobName}), then run Update-KsGateway -Name {gateway.Name} again.",
+            };
+        }
 
-        var problem = VerifyRelease(updated, after);
-        if (problem is not null)
-            return Failed(updated, watch, newIngresses, run.LogLines, $"{run.Summary} But {problem}");
-        log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {newIngresses.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
+        var verified = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
+        var updated = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
+        var ingressesNow = await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false);
+        var (served, unserved) = await ClassifyIngressesAsync(client, IngressSnapshot.Changed(before, ingressesNow), ingressesNow, verified, log, ct).ConfigureAwait(false);
+        if (!verified.Complete)
+            return NotVerified(updated, watch, verified, options, served, unserved, run.LogLines, run.Summary);
+        log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {served.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
         return new KsGatewayUpgradeResult
         {
             Gateway = updated,
             Outcome = KsGatewayUpgradeOutcome.Upgraded,
             Succeeded = true,
             Duration = watch.Elapsed,
-            NewIngresses = newIngresses,
+            NewIngresses = served,
+            UnservedIngresses = unserved,
             JobLog = run.LogLines,
-            Detail = $"{run.Summary} Release {gateway.Name} is deployed.",
+            Detail = $"{run.Summary} Release {verified.Release!.Name} is deployed on {verified.Release.ChartName}-{verified.Release.ChartVersion}; {verified.ControllerState}; IngressClass {verified.IngressClassName} exists.",
         };
     }
 
-    /// <summary>Null when the gateway's own release is deployed and its -ingress release is gone; else what is wrong.</summary>
-    private static string? VerifyRelease(KsGateway gateway, IReadOnlyList<KsGateway> all)
+    /// <summary>
+    /// Polls the evidence until it is complete or <see cref="GatewayUpgradeOptions.VerifyTimeout"/> passes, with a Progress
+    /// record naming what is still missing. A pending-* release is helm at work: in progress, not failed.
+    /// </summary>
+    private static async Task<GatewayEvidence> WaitForEvidenceAsync(KsCluster cluster, IKubernetes client, KsGateway gateway, IGatewayReleaseStore store,
+        GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
     {
-        // A v1 cluster gateway labelled kubesphere.io/gateway-type=cluster is released as kubesphere-router-cluster.
-        var alt = gateway.Scope == KsGatewayScope.Cluster
-            ? all.FirstOrDefault(g => g.Name == GatewayNames.ClusterGatewayAltName)?.Releases.FirstOrDefault(r => r.Name == GatewayNames.ClusterGatewayAltName && r.Status == "deployed")
-            : null;
-        var own = alt ?? gateway.Releases.FirstOrDefault(r => r.Name == gateway.Name);
-        if (own is null) return $"release {gateway.Name} is missing afterwards.";
-        if (own.Status != "deployed") return $"release {own.Name} is {own.Status} (revision {own.Revision}), not deployed.";
-        var ingress = gateway.Releases.FirstOrDefault(r => r.Name == GatewayNames.IngressReleaseOf(gateway.Name));
-        if (ingress is not null) return $"release {ingress.Name} still exists ({ingress.Status}); the job did not convert the gateway.";
-        return null;
+        var deadline = DateTime.UtcNow + options.VerifyTimeout;
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            var evidence = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+            if (evidence.Complete || DateTime.UtcNow >= deadline)
+            {
+                log.Progress(62, $"Waiting for the v4 gateway {gateway.Name}", "done", 100, completed: true, parentId: 61);
+                return evidence;
+            }
+            var elapsed = DateTime.UtcNow - started;
+            log.Progress(62, $"Waiting for the v4 gateway {gateway.Name}",
+                $"{(evidence.ReleasePending ? $"release {evidence.Release!.Name} is {evidence.Release.Status} (in progress); " : "")}missing: {evidence.Missing(gateway)}",
+                (int)Math.Min(99, elapsed.TotalSeconds * 100 / Math.Max(1, options.VerifyTimeout.TotalSeconds)), parentId: 61);
+            await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>
+    /// Splits the Ingresses the upgrade created or re-classed into those whose ingressClassName names an existing
+    /// IngressClass and those whose class does not exist (no controller serves them), warning with the remedy for the latter.
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Served, IReadOnlyList<string> Unserved)> ClassifyIngressesAsync(IKubernetes client,
+        IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, GatewayEvidence evidence, IEngineLog log, CancellationToken ct)
+    {
+        if (changed.Count == 0) return (changed, Array.Empty<string>());
+        var classes = (await new Kube.KubeRetry { OnRetry = log.Verbose }.RunAsync(c => client.NetworkingV1.ListIngressClassAsync(cancellationToken: c), "listing IngressClasses", ct).ConfigureAwait(false))
+            .Items.Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var byName = now.Values.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
+        var unserved = changed.Where(n => byName.TryGetValue(n, out var cls) && cls is not null && !classes.Contains(cls)).ToList();
+        foreach (var group in unserved.GroupBy(n => byName[n]!))
+        {
+            var list = group.ToList();
+            var first = list[0].Split('/', 2);
+            log.Warning($"{list.Count} Ingress(es) were given ingressClassName '{group.Key}', which names no IngressClass, so no controller serves them: {string.Join(", ", list)}. " +
+                        $"(ks-upgrade v4.1.3 gives the cluster gateway's Ingresses the hard-coded class kubesphere-router-cluster.) Point them at the gateway's class, e.g. " +
+                        $"kubectl -n {first[0]} patch ingress {first[^1]} --type merge -p '{{\"spec\":{{\"ingressClassName\":\"{evidence.IngressClassName}\"}}}}'; Test-KsCluster -Phase PostUpgrade reports any left (IngressClassesExist).");
+        }
+        return (changed.Except(unserved, StringComparer.Ordinal).ToList(), unserved);
+    }
+
+    /// <summary>
+    /// ks-upgrade v4.1.3 treats every gateway that is not the cluster gateway as a project gateway and reads the namespace
+    /// named after it (workspace-&lt;ws&gt;): for a workspace gateway there is none, so the job fails after it uninstalled
+    /// &lt;gw&gt;-ingress, leaving no controller. Refused here, before anything changes, unless such a namespace exists.
+    /// </summary>
+    private static async Task<KsGatewayUpgradeResult?> WorkspaceRefusalAsync(IKubernetes client, KsGateway gateway, Stopwatch watch, IEngineLog log, CancellationToken ct)
+    {
+        var looked = gateway.Name.StartsWith(GatewayNames.Prefix + "-", StringComparison.Ordinal) ? gateway.Name[(GatewayNames.Prefix.Length + 1)..] : gateway.Name;
+        try
+        {
+            await new Kube.KubeRetry { OnRetry = log.Verbose }.RunAsync(c => client.CoreV1.ReadNamespaceAsync(looked, cancellationToken: c), $"reading Namespace {looked}", ct).ConfigureAwait(false);
+            log.Verbose($"Workspace gateway '{gateway.Name}': a namespace '{looked}' exists, so ks-upgrade's lookup succeeds.");
+            return null;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+        return new KsGatewayUpgradeResult
+        {
+            Gateway = gateway,
+            Outcome = KsGatewayUpgradeOutcome.Failed,
+            Duration = watch.Elapsed,
+            ErrorId = GatewayErrorIds.WorkspaceGatewayUnsupported,
+            Detail = $"Not run: '{gateway.Name}' is a workspace gateway. ks-upgrade v4.1.3 treats it as a project gateway and reads namespace '{looked}', which does not exist, so its job would fail after uninstalling {GatewayNames.IngressReleaseOf(gateway.Name)}, leaving the workspace without a gateway. Nothing was changed.",
+            Remedy = $"Upgrade it by hand (Get-Help Update-KsGateway -Full, 'Workspace gateways'): after the other gateways, create a gateway for the workspace in the KubeSphere 4 console (Gateway extension) with the old settings, move its Ingresses to the new IngressClass, then helm uninstall {GatewayNames.IngressReleaseOf(gateway.Name)} -n {gateway.ReleaseNamespace}.",
+        };
+    }
+
+    private static KsGatewayUpgradeResult NotVerified(KsGateway gateway, Stopwatch watch, GatewayEvidence evidence, GatewayUpgradeOptions options,
+        IReadOnlyList<string> served, IReadOnlyList<string> unserved, IReadOnlyList<string> jobLog, string summary) => new()
+    {
+        Gateway = gateway,
+        Outcome = KsGatewayUpgradeOutcome.NotVerified,
+        Duration = watch.Elapsed,
+        NewIngresses = served,
+        UnservedIngresses = unserved,
+        JobLog = jobLog,
+        ErrorId = GatewayErrorIds.GatewayNotVerified,
+        Detail = $"{summary} But after {options.VerifyTimeout.TotalSeconds:0} s the cluster does not show the v4 gateway: {evidence.Missing(gateway)}. Releases: {evidence.OldReleases(gateway)}.",
+        Remedy = "The gateway extension's controller installs the v4 release from the v2 Gateway: check InstallPlan gateway (kubectl get installplan gateway -o yaml) and the extension's pods; on a member, that it has no Schedulable condition on the host (Remove-KsMemberTaint). " +
+                 $"Then run Update-KsGateway -Name {gateway.Name} again (it does not re-run the job; it waits up to -Timeout and verifies).",
+    };
 
     private static async Task<KsGatewayUpgradeResult> PendingResultAsync(IKubernetes client, IGatewayReleaseStore store, KsGateway gateway,
         KsGatewayRelease pending, Stopwatch watch, CancellationToken ct)
@@ -253,7 +340,9 @@ public static class GatewayUpgrade
             Duration = watch.Elapsed,
             PendingRelease = pending.Name,
             RollbackRevision = target?.Revision,
+            ErrorId = ErrorIds.ReleasePending,
             Detail = $"Release {pending.Namespace}/{pending.Name} is {pending.Status} (revision {pending.Revision}); gateway not touched. {remedy}",
+            Remedy = remedy,
         };
     }
 
@@ -266,29 +355,6 @@ public static class GatewayUpgrade
         var older = history.Where(r => r.Revision < pendingRevision).OrderByDescending(r => r.Revision).ToList();
         return older.FirstOrDefault(r => r.Status == "deployed") ?? older.FirstOrDefault(r => r.Status == "superseded");
     }
-
-    private static async Task<bool> V2GatewayExistsAsync(IKubernetes client, KsGateway gateway, CancellationToken ct)
-    {
-        try
-        {
-            await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(V2Group, V2Version, gateway.ReleaseNamespace, V2Plural, gateway.Name, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
-
-    private static KsGatewayUpgradeResult Failed(KsGateway gateway, Stopwatch watch, IReadOnlyList<string> newIngresses, IReadOnlyList<string> log, string detail) => new()
-    {
-        Gateway = gateway,
-        Outcome = KsGatewayUpgradeOutcome.Failed,
-        Duration = watch.Elapsed,
-        NewIngresses = newIngresses,
-        JobLog = log,
-        Detail = detail,
-    };
 
     private static string Tail(IReadOnlyList<string> lines) =>
         lines.Count == 0 ? " The job printed no log." : " Last log lines:" + Environment.NewLine + string.Join(Environment.NewLine, lines.TakeLast(10));

@@ -15,6 +15,15 @@ public sealed record GatewayUpgradeOptions
     public string? HelmPath { get; init; }
     /// <summary>How long to wait for job dynamic-upgrade to complete.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>
+    /// How long to wait, after the job, for the cluster to show the v4 gateway (v2 Gateway, release on the v4 chart,
+    /// controller available, IngressClass); also for a gateway whose v2 Gateway already exists.
+    /// </summary>
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>For a member: the host, where its Schedulable condition and the gateway InstallPlan are checked.</summary>
+    public KsCluster? HostCluster { get; init; }
+    /// <summary>For a member: its name in the host's cluster list (default: its context name).</summary>
+    public string? MemberName { get; init; }
     /// <summary>How often the job and its log are polled.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>The PVC holding ks-upgrade's backups (upgrade.persistenceVolume.name).</summary>

@@ -3,16 +3,21 @@ namespace KsUpgrade;
 /// <summary>What Update-KsGateway did for one gateway.</summary>
 public enum KsGatewayUpgradeOutcome
 {
-    /// <summary>The dynamic-upgrade job completed and the gateway's release is deployed.</summary>
+    /// <summary>
+    /// The job completed and the cluster shows the v4 gateway: the v2alpha1 Gateway, its release deployed on the v4
+    /// gateway chart, the controller Deployment available and the IngressClass.
+    /// </summary>
     Upgraded,
-    /// <summary>Nothing to do: the &lt;name&gt;-ingress release is gone or a v2alpha1 Gateway exists (the upstream job is not idempotent).</summary>
+    /// <summary>Nothing to do: the cluster already shows the v4 gateway (the same evidence as Upgraded; the upstream job is not idempotent).</summary>
     AlreadyUpgraded,
     /// <summary>A release of the gateway is pending-*: it must be rolled back first (see Detail).</summary>
     ReleasePending,
-    /// <summary>The job failed, timed out, or logged that it skipped its work; or the release is not deployed afterwards.</summary>
+    /// <summary>The job failed, timed out, or logged that it skipped its work; or the gateway was refused before any change (see ErrorId).</summary>
     Failed,
-    /// <summary>Not attempted: -WhatIf, declined, or an earlier gateway failed.</summary>
+    /// <summary>Not attempted: -WhatIf, declined, or a gateway it must follow failed (see Detail).</summary>
     NotRun,
+    /// <summary>The job completed but the cluster did not show the v4 gateway within the wait (KsUpgrade.GatewayNotVerified; Detail names what is missing).</summary>
+    NotVerified,
 }
 
 /// <summary>The result of upgrading one gateway.</summary>
@@ -22,6 +27,16 @@ public sealed class KsGatewayUpgradeResult
     public KsGatewayUpgradeOutcome Outcome { get; init; }
     /// <summary>True for Upgraded and AlreadyUpgraded.</summary>
     public bool Succeeded { get; init; }
+    /// <summary>For a gateway that failed or is not verified: the ErrorId of the ErrorRecord Update-KsGateway writes for it.</summary>
+    public string? ErrorId { get; init; }
+    /// <summary>What to do next, for a gateway that did not succeed.</summary>
+    public string? Remedy { get; init; }
+    /// <summary>
+    /// Ingresses (namespace/name) the upgrade gave an ingressClassName that names no IngressClass in the cluster: no
+    /// controller serves them (ks-upgrade v4.1.3 gives the cluster gateway's Ingresses the hard-coded class
+    /// kubesphere-router-cluster). Never listed in NewIngresses.
+    /// </summary>
+    public IReadOnlyList<string> UnservedIngresses { get; init; } = Array.Empty<string>();
     public TimeSpan Duration { get; init; }
     /// <summary>Ingresses (namespace/name) created, or given an ingressClassName, while the gateway was upgraded.</summary>
     public IReadOnlyList<string> NewIngresses { get; init; } = Array.Empty<string>();

@@ -35,7 +35,36 @@ internal sealed partial class ControllerManager : IAsyncDisposable
             _events = _c.Store.Subscribe(null);
             InitialResync();
         }
+        After(GatewayTickSeconds, GatewayExtensionTick);
         _loop = Task.Run(RunAsync);
+    }
+
+    private const double GatewayTickSeconds = 0.25;
+
+    /// <summary>
+    /// The simulated gateway extension controller (KubeSphere/GatewayExtensionController), polled: it reads other
+    /// clusters (a member's Cluster object on the host), so it runs outside this cluster's store lock; the views lock
+    /// for themselves. Only a member's controller reads another cluster, so no two locks are ever waited for in a cycle.
+    /// </summary>
+    private void GatewayExtensionTick()
+    {
+        bool held = Monitor.IsEntered(_c.Store.Gate);
+        if (held) Monitor.Exit(_c.Store.Gate);
+        try
+        {
+            var others = _host.Contexts.Where(n => n != _c.ClusterName)
+                .Select(n => _host.TryGetCluster(n, out var o) ? o : null).OfType<Simulation.ISandboxClusterView>().ToList();
+            KubeSphere.GatewayExtensionController.Reconcile(_c, others, _c.Seed.GatewayControllerSeconds, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"sandbox gateway extension controller ({_c.ClusterName}): {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            if (held) Monitor.Enter(_c.Store.Gate);
+            if (!_stop.IsCancellationRequested) After(GatewayTickSeconds, GatewayExtensionTick);
+        }
     }
 
     /// <summary>At start only what is unfinished is picked up; seeded workloads with a current status stay as seeded.</summary>

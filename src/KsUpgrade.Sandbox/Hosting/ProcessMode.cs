@@ -131,6 +131,7 @@ public static class ProcessMode
                 ["jobRunSeconds"] = seed.JobRunSeconds,
                 ["podReadySeconds"] = seed.PodReadySeconds,
                 ["clusterResyncSeconds"] = seed.ClusterResyncSeconds,
+                ["gatewayControllerSeconds"] = seed.GatewayControllerSeconds,
                 ["objects"] = state["objects"]!.DeepClone(),
             });
         }

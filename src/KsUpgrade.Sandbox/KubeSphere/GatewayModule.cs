@@ -5,8 +5,10 @@ using KsUpgrade.Sandbox.Seeds.Ks34;
 namespace KsUpgrade.Sandbox.KubeSphere;
 
 /// <summary>
-/// The ks-upgrade <c>gateway</c> job (pre, post, dynamic), reduced to its observable effects; the 4.x gateway
-/// extension's controller (which upgrades the release to ingress-nginx 1.12.1) is simulated inline by the dynamic phase.
+/// The ks-upgrade <c>gateway</c> job (pre, post, dynamic), reduced to its observable effects. The dynamic phase does
+/// only what v4.1.3's job does: uninstall &lt;gw&gt;-ingress, create the v2alpha1 Gateway, wait on the release with its
+/// real condition (deployed, or appVersion 1.12.1: the old v3 release, already deployed, ends it at once) and re-class
+/// Ingresses. Installing the v4 release is the gateway extension's work (<see cref="GatewayExtensionController"/>).
 /// Not modelled: the PrometheusRule clean-up, NodePort details beyond the annotations, the museum download.
 /// </summary>
 public static class GatewayModule
@@ -149,9 +151,16 @@ public static class GatewayModule
         var type = gatewayName == "kubesphere-router-kubesphere-system" ? "cluster" : "project";
         var labels = old["metadata"]?["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
         labels["kubesphere.io/gateway-type"] = type;
-        if (type == "project" && scope.Str("namespace") is { Length: > 0 } target
-            && run.Cluster.Get("v1", "namespaces", null, target).Str("metadata", "labels", "kubesphere.io/workspace") is { } ws)
-            labels["kubesphere.io/workspace"] = ws;
+        if (type == "project")
+        {
+            // v4.1.3 treats every gateway but the cluster gateway as a project gateway and reads the namespace named
+            // after it; a workspace gateway (kubesphere-router-workspace-<ws>) has none, so the job fails here, after
+            // the uninstall above.
+            var project = gatewayName.StartsWith("kubesphere-router-", StringComparison.Ordinal) ? gatewayName["kubesphere-router-".Length..] : gatewayName;
+            var projectNs = run.Cluster.Get("v1", "namespaces", null, project)
+                            ?? throw new KsUpgradeFailure($"namespaces \"{project}\" not found");
+            if (projectNs.Str("metadata", "labels", "kubesphere.io/workspace") is { } ws) labels["kubesphere.io/workspace"] = ws;
+        }
         var serviceType = old.Str("spec", "service", "type") ?? "NodePort";
         var nodePorts = new JsonObject();
         if (old["spec"]?["service"]?["annotations"] is JsonObject ann)
@@ -179,7 +188,12 @@ public static class GatewayModule
         run.Update(v2);
         run.Info("gateway.go:352", $"created gateway {ns}/{gatewayName} ({V2}, appVersion {V2AppVersion})");
 
-        SimulateExtensionController(run, ns, releaseName, gatewayName, serviceType);
+        // wait.PollUntilContextTimeout(1 s, 5 min) on release <releaseName>: done when it is deployed or on appVersion
+        // 1.12.1. The v3 release is deployed, so this returns at once; a missing release would time out after 5 minutes.
+        var release = run.ReleaseHistory(ns, releaseName).Select(h => h.Release).FirstOrDefault();
+        if (release is null || (release.Status != "deployed" && release.AppVersion != "1.12.1"))
+            throw new KsUpgradeFailure($"wait for release {ns}/{releaseName}: context deadline exceeded");
+        run.Info("gateway.go:365", $"release {ns}/{releaseName} is {release.Status} (appVersion {release.AppVersion})");
 
         // Point the Ingresses without a class at the new gateway (in place).
         var ingressClass = type == "cluster" ? clusterGatewayIngressClass : gatewayName;
@@ -207,48 +221,5 @@ public static class GatewayModule
             return all.Where(i => namespaces.Contains(i.Namespace()!));
         }
         return all;
-    }
-
-    /// <summary>
-    /// Stands in for the 4.x gateway extension: upgrades release &lt;releaseName&gt; to ingress-nginx 4.12.1
-    /// (appVersion 1.12.1; older revisions superseded), creates the IngressClass named after the gateway and the
-    /// controller Deployment/Service (the sandbox's controllers make its pods ready).
-    /// </summary>
-    private static void SimulateExtensionController(KsUpgradeRun run, string ns, string releaseName, string gatewayName, string serviceType)
-    {
-        var history = run.ReleaseHistory(ns, releaseName);
-        foreach (var (secret, rel) in history.Where(h => h.Release.Status == "deployed"))
-            run.Update(HelmReleaseSecret.WithStatus(secret, "superseded"));
-        var revision = history.Count == 0 ? 1 : history.Max(h => h.Release.Revision) + 1;
-
-        var sel = Json.Strings(("app.kubernetes.io/component", "controller"), ("app.kubernetes.io/instance", releaseName), ("app.kubernetes.io/name", "ingress-nginx"));
-        var deploy = K8s.Object("apps/v1", "Deployment", gatewayName, ns, (JsonObject)sel.DeepClone());
-        K8s.HelmManaged(deploy, releaseName, ns);
-        deploy["spec"] = new JsonObject
-        {
-            ["replicas"] = 1,
-            ["selector"] = new JsonObject { ["matchLabels"] = sel.DeepClone() },
-            ["template"] = new JsonObject
-            {
-                ["metadata"] = new JsonObject { ["labels"] = sel.DeepClone() },
-                ["spec"] = K8s.PodSpec(new[] { K8s.Container("controller", "kubesphere/nginx-ingress-controller:v1.12.1",
-                    new[] { "/nginx-ingress-controller", $"--election-id=ingress-controller-leader-{gatewayName}", $"--controller-class=k8s.io/{gatewayName}", $"--ingress-class={gatewayName}" }, 80) }),
-            },
-        };
-        var svc = K8s.Service(ns, gatewayName, (JsonObject)sel.DeepClone(), new[] { ("http", 80, 80, (int?)null), ("https", 443, 443, null) }, serviceType, (JsonObject)sel.DeepClone());
-        K8s.HelmManaged(svc, releaseName, ns);
-        var ic = K8s.Object("networking.k8s.io/v1", "IngressClass", gatewayName, null, (JsonObject)sel.DeepClone());
-        K8s.HelmManaged(ic, releaseName, ns);
-        ic["spec"] = new JsonObject { ["controller"] = $"k8s.io/{gatewayName}" };
-        run.Update(ic);
-        run.Update(svc);
-        run.Update(deploy);
-
-        var manifest = new HelmManifest().Add("ingress-nginx/templates/controller-ingressclass.yaml", ic)
-            .Add("ingress-nginx/templates/controller-service.yaml", svc)
-            .Add("ingress-nginx/templates/controller-deployment.yaml", deploy).ToString();
-        run.Update(HelmReleaseSecret.Build(releaseName, ns, revision, "deployed", "ingress-nginx", "4.12.1", "1.12.1",
-            new JsonObject { ["fullnameOverride"] = gatewayName }, manifest, DateTimeOffset.UtcNow, "Upgrade complete"));
-        run.Info("gateway.go:372", $"release {ns}/{releaseName} revision {revision} deployed (appVersion 1.12.1)");
     }
 }

@@ -17,6 +17,12 @@ public sealed class SeedCluster
     /// <summary>Seconds a simulated Job runs before it completes (or fails).</summary>
     public double JobRunSeconds { get; init; } = 0.5;
 
+    /// <summary>
+    /// Seconds the simulated gateway extension controller waits after a v2alpha1 Gateway is created before it installs the
+    /// gateway's v4 release (see KubeSphere/GatewayExtensionController).
+    /// </summary>
+    public double GatewayControllerSeconds { get; init; } = 0.5;
+
     /// <summary>Seconds a workload's pods take to become ready.</summary>
     public double PodReadySeconds { get; init; } = 0.2;
 

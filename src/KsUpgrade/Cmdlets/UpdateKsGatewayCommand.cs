@@ -8,8 +8,9 @@ using KsUpgrade.Hosting;
 namespace KsUpgrade.Cmdlets;
 
 /// <summary>
-/// Upgrades KubeSphere gateways to the v4 gateway, one at a time, with ks-upgrade's dynamic-upgrade job.
-/// Gateways already upgraded are reported as AlreadyUpgraded, not as errors.
+/// Upgrades KubeSphere gateways to the v4 gateway, one at a time, with ks-upgrade's dynamic-upgrade job, and reports a
+/// gateway upgraded only when the cluster shows the v4 gateway. Gateways already upgraded are reported as
+/// AlreadyUpgraded, not as errors; every gateway that failed or is not verified is also an ErrorRecord.
 /// </summary>
 [Cmdlet(VerbsData.Update, "KsGateway", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KubeconfigSet)]
 [OutputType(typeof(KsGatewayUpgradeResult))]
@@ -80,6 +81,22 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [ValidateRange(10, 86400)]
     public int JobTimeout { get; set; } = 600;
 
+    /// <summary>Seconds to wait, after each job, for the cluster to show the v4 gateway (the extension's controller installs it).</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int Timeout { get; set; } = 300;
+
+    /// <summary>For a member cluster: the host, where the member's Schedulable condition and InstallPlan gateway are checked.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public KsCluster? HostCluster { get; set; }
+
+    /// <summary>For a member cluster: its name in the host's cluster list (default: its context name).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 253)]
+    public string? MemberName { get; set; }
+
     protected override void BeginProcessing()
     {
         try { ChartDigest.Normalize(ChartSha256); }
@@ -129,7 +146,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
                 var names = group.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
                 try
                 {
-                    RunEngine((log, ct) => GatewayUpgrade.UpdateAsync(group.Key, names, new GatewayUpgradeOptions
+                    var results = RunEngine((log, ct) => GatewayUpgrade.UpdateAsync(group.Key, names, new GatewayUpgradeOptions
                     {
                         Chart = chart.Display,
                         Renderer = new DeferredChartRenderer(chart, HelmTemplateRenderer.Instance),
@@ -138,7 +155,12 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
                         UpgradeImageTag = UpgradeImageTag,
                         HelmPath = HelmPath,
                         JobTimeout = TimeSpan.FromSeconds(JobTimeout),
+                        VerifyTimeout = TimeSpan.FromSeconds(Timeout),
+                        HostCluster = HostCluster,
+                        MemberName = MemberName,
                     }, log, ct));
+                    // every gateway that failed or is not verified is an ErrorRecord (after the run: the others were still attempted)
+                    foreach (var r in results.Where(r => r.ErrorId is not null)) Report(ErrorOf(r));
                 }
                 catch (KsUpgradeException e)
                 {
@@ -147,6 +169,15 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
             }
         }
     }
+
+    private static KsUpgradeException ErrorOf(KsGatewayUpgradeResult r) =>
+        new(r.ErrorId!, r.Outcome switch
+        {
+            KsGatewayUpgradeOutcome.NotVerified => KsErrorCategory.OperationTimeout,
+            KsGatewayUpgradeOutcome.ReleasePending => KsErrorCategory.ResourceBusy,
+            _ => KsErrorCategory.InvalidOperation,
+        }, $"Gateway '{r.Gateway.Name}' {r.Outcome}: {r.Detail}", r.Gateway.Name)
+        { Remedy = r.Remedy };
 
     /// <summary>Renders with the chart made local on first use (after the ShouldProcess question of that gateway).</summary>
     private sealed class DeferredChartRenderer(DeferredChart chart, IDynamicJobRenderer inner) : IDynamicJobRenderer

@@ -5,7 +5,7 @@ namespace KsUpgrade.Tests.Checks;
 public class PostUpgradeCheckTests
 {
     private static readonly string[] PostIds =
-        { "UpgradeInProgress", "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded" };
+        { "UpgradeInProgress", "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded", "IngressClassesExist" };
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
         new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);
@@ -120,5 +120,34 @@ public class PostUpgradeCheckTests
         Assert.Contains("kubesphere-router-demo", result.Message);
         Assert.DoesNotContain("kubesphere-router-kubesphere-system", result.Message);
         Assert.Equal("kubesphere-router-demo", Assert.IsType<Engine.Checks.PostUpgrade.GatewayReleaseState>(Assert.Single(result.Data)).Gateway);
+    }
+
+    [Fact]
+    public async Task An_ingress_naming_a_class_that_does_not_exist_fails_IngressClassesExist()
+    {
+        var r = FakeClusters.HealthyV4Host();
+        r.IngressClasses.Add("kubesphere-router-kubesphere-system");
+        r.Ingresses.Add(new IngressRow("demo", "served", "kubesphere-router-kubesphere-system"));
+        r.Ingresses.Add(new IngressRow("demo", "classless", null));
+        Assert.Equal(KsCheckStatus.Passed, (await Run(r))["IngressClassesExist"]!.Status);
+
+        r.Ingresses.Add(new IngressRow("shop", "frontend", "kubesphere-router-cluster"));
+        r.Ingresses.Add(new IngressRow("demo", "staging", "kubesphere-router-cluster"));
+        var result = (await Run(r))["IngressClassesExist"]!;
+
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("'kubesphere-router-cluster': demo/staging, shop/frontend", result.Message);
+        Assert.DoesNotContain("served", result.Message);
+        Assert.Contains("kubectl -n demo patch ingress staging", result.Remedy);
+        Assert.Equal(2, result.Data.Length);
+    }
+
+    [Fact]
+    public async Task IngressClassesExist_reports_what_it_may_not_read()
+    {
+        var r = FakeClusters.HealthyV4Host();
+        r.Forbidden.Add("ingressclasses");
+        var result = (await Run(r))["IngressClassesExist"]!;
+        Assert.Equal(KsCheckStatus.Warning, result.Status);
     }
 }

@@ -11,8 +11,10 @@ namespace KsUpgrade.Tests.Gateways;
 
 /// <summary>
 /// The gateway part of the guide against the sandbox's simulated ks-upgrade: the host's pre/post-upgrade jobs run (their
-/// gateway module backs up and retires the v1 Gateways), then every gateway is upgraded by our rendered dynamic-upgrade
-/// job (real helm), then the legacy Nginx CRD is removed.
+/// gateway module backs up and retires the v1 Gateways, and creates InstallPlan gateway, so the sandbox's gateway
+/// extension controller installs each v4 gateway), then the gateways are upgraded by our rendered dynamic-upgrade job
+/// (real helm) — the workspace gateway is refused before any change, as ks-upgrade v4.1.3 would break it — then the
+/// legacy Nginx CRD is removed.
 /// </summary>
 public class GatewayGuideFlowTests
 {
@@ -74,6 +76,7 @@ public class GatewayGuideFlowTests
         var options = new GatewayUpgradeOptions
         {
             Chart = chart, HelmPath = FixtureChart.Helm, PollInterval = TimeSpan.FromMilliseconds(100), JobTimeout = TimeSpan.FromSeconds(30),
+            VerifyTimeout = TimeSpan.FromSeconds(30),
         };
 
         // Before the host upgrade: refused, nothing started.
@@ -89,24 +92,40 @@ public class GatewayGuideFlowTests
         Assert.Equal(3, gateways.Count);
         Assert.All(gateways, g => Assert.False(g.Upgraded));
 
+        const string project = "kubesphere-router-demo-project", workspace = "kubesphere-router-workspace-shop-ws", clusterGw = "kubesphere-router-kubesphere-system";
         var results = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
 
-        Assert.All(results, r => Assert.True(r.Outcome == KsGatewayUpgradeOutcome.Upgraded, $"{r.Gateway.Name}: {r.Detail}"));
         Assert.Equal(new[] { KsGatewayScope.Project, KsGatewayScope.Workspace, KsGatewayScope.Cluster }, results.Select(r => r.Gateway.Scope));
         var byName = results.ToDictionary(r => r.Gateway.Name);
-        Assert.Equal(new[] { "demo-project/productpage" }, byName["kubesphere-router-demo-project"].NewIngresses);
-        Assert.Equal(new[] { "shop-frontend/frontend" }, byName["kubesphere-router-workspace-shop-ws"].NewIngresses);
-        Assert.Equal(new[] { "demo-staging/staging" }, byName["kubesphere-router-kubesphere-system"].NewIngresses);
-        Assert.All(results, r => Assert.True(r.Gateway.Upgraded));
-        Assert.All(results, r => Assert.NotNull(s.View.Get("gateway.kubesphere.io/v2alpha1", "gateways", "kubesphere-controls-system", r.Gateway.Name)));
+        Assert.True(byName[project].Outcome == KsGatewayUpgradeOutcome.Upgraded, byName[project].Detail);
+        Assert.Equal(new[] { "demo-project/productpage" }, byName[project].NewIngresses);
+        Assert.True(byName[project].Gateway.Upgraded);
+        // the workspace gateway: refused before any change (v4.1.3 would uninstall its controller, then fail)
+        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, byName[workspace].ErrorId);
+        Assert.Contains(s.View.List("v1", "secrets", "kubesphere-controls-system"), o => o.Str("metadata", "labels", "name") == workspace + "-ingress");
+        Assert.Null(s.View.Get("gateway.kubesphere.io/v2alpha1", "gateways", "kubesphere-controls-system", workspace));
+        // the cluster gateway waits for it
+        Assert.Equal(KsGatewayUpgradeOutcome.NotRun, byName[clusterGw].Outcome);
+        Assert.Contains(workspace, byName[clusterGw].Detail);
         Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("[dynamic-upgrade]") && r.Message.Contains("upgraded"));
 
+        // the workspace gateway handled by hand (see the help), the cluster gateway is upgraded on its own; v4.1.3 gives
+        // every Ingress without a class the hard-coded kubesphere-router-cluster, which is not the IngressClass it creates
+        var cluster = Assert.Single(await GatewayUpgrade.UpdateAsync(s.Cluster, new[] { clusterGw }, options, log, CancellationToken.None));
+        Assert.True(cluster.Outcome == KsGatewayUpgradeOutcome.Upgraded, cluster.Detail);
+        Assert.Empty(cluster.NewIngresses);
+        Assert.Equal(new[] { "demo-staging/staging", "shop-frontend/frontend" }, cluster.UnservedIngresses);
+        Assert.NotNull(s.View.Get("networking.k8s.io/v1", "ingressclasses", null, clusterGw));
+        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("'kubesphere-router-cluster', which names no IngressClass"));
+
         var again = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
-        Assert.All(again, r => Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, r.Outcome));
+        Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, again.Single(r => r.Gateway.Name == project).Outcome);
+        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, again.Single(r => r.Gateway.Name == workspace).ErrorId);
 
         Assert.NotEmpty(s.View.List("gateway.kubesphere.io/v1alpha1", "nginxes"));
-        var cleanup = await LegacyGatewayCleanup.RemoveAsync(s.Cluster, false, log, CancellationToken.None);
+        var cleanup = await LegacyGatewayCleanup.RemoveAsync(s.Cluster, true, log, CancellationToken.None);
         Assert.True(cleanup!.CrdDeleted);
+        Assert.Equal(new[] { workspace }, cleanup.RemainingV3Gateways);
         Assert.Equal(3, cleanup.NginxObjects.Count);
         Assert.Null(s.View.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, LegacyGatewayCleanup.CrdName));
     }

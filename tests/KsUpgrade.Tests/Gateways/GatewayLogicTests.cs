@@ -86,11 +86,21 @@ public class GatewayLogicTests
         Assert.Null(GatewayUpgrade.RollbackTarget(new[] { R("g", 1, "pending-install") }, 1));
     }
 
+    /// <summary>Lines as ks-upgrade v4.1.3 prints them (pkg/executor validator.go and executor.go, klog prefix).</summary>
     [Theory]
-    [InlineData("I1125 [Validator] ksVersion validator failed, skipping because of failed validators", true)]
-    [InlineData("[Validator] skip dynamic-upgrade", true)]
+    [InlineData("I1125 10:01:02.000001       1 executor.go:152] [Validator] Dynamic upgrade skipping because of failed validators", true)]
+    [InlineData("I1125 10:01:02.000001       1 executor.go:88] [Validator] Prepare upgrade skipping because of failed validators", true)]
+    [InlineData("I1125 10:01:02.000001       1 validator.go:47] [Validator] Skip upgrade beaseuse of no deployed release history.", false)]
+    [InlineData("I1125 10:01:02.000001       1 validator.go:51] [Validator] Skip upgrade beaseuse of no release history.", false)]
+    [InlineData("I1125 10:01:02.000001       1 validator.go:60] [Validator] Skip upgrade because of release's version is v4.1.3", false)]
+    [InlineData("I1125 10:01:02.000001       1 validator.go:38] [Validator] ks-version validator is disabled", false)]
+    [InlineData("I1125 10:01:02.000001       1 validator.go:56] [Validator] Current release's version is v3.4.1", false)]
     [InlineData("gateway upgrade done", false)]
-    public void Skip_lines_are_recognised(string line, bool skipped) => Assert.Equal(skipped, DynamicUpgradeJob.IsSkipLine(line));
+    public void One_skip_detector_for_every_job_on_real_log_lines(string line, bool skipped)
+    {
+        Assert.Equal(skipped, KsUpgrade.Engine.Upgrade.SkippedPhase.IsSkipLine(line));
+        Assert.Equal(skipped, KsUpgrade.Engine.Upgrade.SkippedPhase.Find(new[] { "start", line, "end" }) is not null);
+    }
 
     [Fact]
     public void Job_sets_follow_the_reference()

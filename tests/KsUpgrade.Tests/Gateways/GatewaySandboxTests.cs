@@ -20,6 +20,7 @@ public class GatewaySandboxTests
         Tag = "v4.1.3",
         PollInterval = TimeSpan.FromMilliseconds(100),
         JobTimeout = TimeSpan.FromSeconds(30),
+        VerifyTimeout = TimeSpan.FromSeconds(20),
     };
 
     [Fact]
@@ -130,7 +131,10 @@ public class GatewaySandboxTests
     {
         var chart = FixtureChart.KsCore;
         var job = new SimulatedGatewayJob();
-        await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", job);
+        // a namespace named after the workspace gateway (workspace-shop-ws) lets ks-upgrade's project lookup succeed
+        var seeds = GatewaySeed.Host();
+        seeds[0].Objects.Add(K8s.Object("v1", "Namespace", "workspace-shop-ws"));
+        await using var s = await SandboxSession.StartAsync(seeds, "host", job);
         var log = new RecordingEngineLog();
 
         var results = await GatewayUpgrade.UpdateAsync(s.Cluster, SeedGateways, Options(chart), log, CancellationToken.None);
@@ -160,9 +164,15 @@ public class GatewaySandboxTests
         var results = await GatewayUpgrade.UpdateAsync(s.Cluster, SeedGateways, Options(chart), log, CancellationToken.None);
 
         Assert.Equal(KsGatewayUpgradeOutcome.Failed, results[0].Outcome);
+        Assert.Equal(GatewayErrorIds.GatewayUpgradeFailed, results[0].ErrorId);
         Assert.Contains(results[0].JobLog, l => l.Contains("simulated failure"));
         Assert.Contains("simulated failure", results[0].Detail);
-        Assert.All(results.Skip(1), r => Assert.Equal(KsGatewayUpgradeOutcome.NotRun, r.Outcome));
+        // the workspace gateway does not wait for the project gateway (it is refused on its own grounds); the cluster
+        // gateway waits for both, and says so
+        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, results[1].ErrorId);
+        Assert.Equal(KsGatewayUpgradeOutcome.NotRun, results[2].Outcome);
+        Assert.Contains("kubesphere-router-demo-project", results[2].Detail);
+        Assert.Null(results[2].ErrorId);
         Assert.Single(log.Asked);
     }
 
@@ -177,6 +187,7 @@ public class GatewaySandboxTests
         var result = await GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], Options(chart), log, CancellationToken.None);
 
         Assert.Equal(KsGatewayUpgradeOutcome.Failed, result.Outcome);
+        Assert.Equal(ErrorIds.UpgradePhaseSkipped, result.ErrorId);
         Assert.Contains("skipped the phase", result.Detail);
         Assert.False(result.Gateway.Upgraded);
     }

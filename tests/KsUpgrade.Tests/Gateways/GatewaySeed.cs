@@ -13,9 +13,15 @@ internal static class GatewaySeed
 
     /// <param name="hostUpgraded">ks-core revision 2 on appVersion v4.1.3 (deployed), v1alpha1 Gateways/CRD replaced by the v2alpha1 CRD.</param>
     /// <param name="pvc">PVC kubesphere-system/ks-upgrade present.</param>
-    public static IReadOnlyList<SeedCluster> Host(bool hostUpgraded = true, bool pvc = true)
+    /// <param name="extension">InstallPlan gateway present (what the host upgrade's gateway post-upgrade creates): the
+    /// sandbox's gateway extension controller installs the v4 release of each v2alpha1 Gateway.</param>
+    /// <param name="controllerSeconds">Delay of that controller after a v2alpha1 Gateway is created.</param>
+    public static IReadOnlyList<SeedCluster> Host(bool hostUpgraded = true, bool pvc = true, bool extension = true, double controllerSeconds = 0.3)
     {
         var seeds = SandboxSession.Seed("ks34-host", "host");
+        var s0 = seeds[0];
+        seeds = new[] { new SeedCluster { Name = s0.Name, KubernetesVersion = s0.KubernetesVersion, Objects = s0.Objects, JobRunSeconds = s0.JobRunSeconds,
+            PodReadySeconds = s0.PodReadySeconds, GatewayControllerSeconds = controllerSeconds } };
         var objects = seeds[0].Objects;
         if (pvc)
         {
@@ -33,6 +39,13 @@ internal static class GatewaySeed
             objects.RemoveAll(o => o.Kind() == "Gateway" && o.ApiVersion() == "gateway.kubesphere.io/v1alpha1");
             objects.RemoveAll(o => o.Kind() == "CustomResourceDefinition" && o.Name() == "gateways.gateway.kubesphere.io");
             objects.Add(Crds.Simple("gateway.kubesphere.io", "v2alpha1", "Gateway", "gateways", true, statusSubresource: true));
+            objects.Add(Crds.Simple("kubesphere.io", "v1alpha1", "InstallPlan", "installplans", false, statusSubresource: true));
+            if (extension)
+            {
+                var plan = K8s.Object("kubesphere.io/v1alpha1", "InstallPlan", "gateway");
+                plan["spec"] = new JsonObject { ["enabled"] = true, ["extension"] = new JsonObject { ["name"] = "gateway", ["version"] = "1.0.5" }, ["upgradeStrategy"] = "Manual" };
+                objects.Add(plan);
+            }
         }
         return seeds;
     }

@@ -8,9 +8,12 @@ using KsUpgrade.Sandbox.Simulation;
 namespace KsUpgrade.Tests.Gateways;
 
 /// <summary>
-/// What ks-upgrade's gateway dynamic-upgrade does, for the tests: reads the gateway name from ConfigMap
-/// ks-upgrade-dynamic-config, uninstalls release &lt;name&gt;-ingress, creates the v2alpha1 Gateway, upgrades release
-/// &lt;name&gt; to kubesphere-nginx-ingress 4.12.1 and sets ingressClassName on the Ingresses of the project it serves.
+/// What ks-upgrade v4.1.3's gateway dynamic-upgrade does, for the tests: reads the gateway name from ConfigMap
+/// ks-upgrade-dynamic-config, uninstalls release &lt;name&gt;-ingress, fails when a gateway other than the cluster gateway
+/// has no namespace named after it (a workspace gateway), creates the v2alpha1 Gateway, waits on release &lt;name&gt; with
+/// the real condition (deployed or appVersion 1.12.1, which the v3 release meets at once) and sets ingressClassName on
+/// the Ingresses of the project it serves (the cluster gateway's: the hard-coded kubesphere-router-cluster). It does not
+/// install the v4 release: the sandbox's gateway extension controller does, where the extension is installed.
 /// Like the real job, a second run for the same gateway fails (AlreadyExists).
 /// </summary>
 internal sealed class SimulatedGatewayJob : IWorkloadBehaviour
@@ -64,29 +67,38 @@ internal sealed class SimulatedGatewayJob : IWorkloadBehaviour
             cluster.Delete("v1", "secrets", ns, s.Name());
         lines.Add($"I1125 uninstalled release {name}-ingress");
 
-        var own = secrets.Where(s => s.Str("metadata", "labels", "name") == name)
-            .OrderBy(s => int.Parse(s.Str("metadata", "labels", "version") ?? "0")).ToList();
-        foreach (var s in own.Where(s => s.Str("metadata", "labels", "status") == "deployed"))
-            cluster.Upsert(HelmReleaseSecret.WithStatus(s, "superseded"));
-        var next = own.Count == 0 ? 1 : int.Parse(own[^1].Str("metadata", "labels", "version")!) + 1;
-        cluster.Upsert(HelmReleaseSecret.Build(name, ns, next, "deployed", "kubesphere-nginx-ingress", "4.12.1", "1.12.1", new JsonObject(), ""));
+        const string prefix = "kubesphere-router-";
+        var isCluster = name == "kubesphere-router-kubesphere-system";
+        var served = name[prefix.Length..];
+        if (!isCluster && cluster.Get("v1", "namespaces", null, served) is null)
+            return new JsonOutcomeFailure(lines, $"E1125 namespaces \"{served}\" not found").Outcome;
 
-        var gw = K8s.Object("gateway.kubesphere.io/v2alpha1", "Gateway", name, ns, Json.Strings(("kubesphere.io/gateway-type", "project")));
+        var gw = K8s.Object("gateway.kubesphere.io/v2alpha1", "Gateway", name, ns, Json.Strings(("kubesphere.io/gateway-type", isCluster ? "cluster" : "project")));
         gw["spec"] = new JsonObject { ["appVersion"] = "kubesphere-nginx-ingress-4.12.1", ["values"] = new JsonObject() };
         cluster.Upsert(gw);
         lines.Add($"I1125 created gateway {ns}/{name}");
 
-        const string prefix = "kubesphere-router-";
-        var served = name.StartsWith("kubesphere-router-workspace-") ? null : name[prefix.Length..];
-        if (served is not null)
-            foreach (var ing in cluster.List("networking.k8s.io/v1", "ingresses", served))
-            {
-                if (ing["spec"]?["ingressClassName"] is not null) continue;
-                ing["spec"]!["ingressClassName"] = name;
-                cluster.Upsert(ing);
-                lines.Add($"I1125 set ingressClassName of {served}/{ing.Name()}");
-            }
+        var own = secrets.Where(s => s.Str("metadata", "labels", "name") == name)
+            .OrderBy(s => int.Parse(s.Str("metadata", "labels", "version") ?? "0")).LastOrDefault();
+        var status = own?.Str("metadata", "labels", "status");
+        if (status != "deployed")
+            return new JsonOutcomeFailure(lines, $"E1125 wait for release {ns}/{name}: context deadline exceeded").Outcome;
+        lines.Add($"I1125 release {ns}/{name} is deployed");
+
+        var ingressClass = isCluster ? "kubesphere-router-cluster" : name;
+        foreach (var ing in isCluster ? cluster.List("networking.k8s.io/v1", "ingresses") : cluster.List("networking.k8s.io/v1", "ingresses", served))
+        {
+            if (ing["spec"]?["ingressClassName"] is not null) continue;
+            ing["spec"]!["ingressClassName"] = ingressClass;
+            cluster.Upsert(ing);
+            lines.Add($"I1125 set ingressClassName of {ing.Namespace()}/{ing.Name()}");
+        }
         lines.Add("I1125 gateway upgrade done");
         return new JobOutcome(true, lines);
+    }
+
+    private sealed record JsonOutcomeFailure(List<string> Lines, string Last)
+    {
+        public JobOutcome Outcome => new(false, Lines.Append(Last).ToList());
     }
 }

@@ -15,7 +15,7 @@ public sealed class PrecheckRoleTests : IClassFixture<PrecheckRoleFixture>
     public PrecheckRoleTests(PrecheckRoleFixture f) => _f = f;
 
     /// <summary>Rules only a KubeSphere 4 cluster (post-upgrade phase) exercises: (apiGroup, resource); UpgradeRoleTests covers them.</summary>
-    private static readonly HashSet<(string, string)> PostUpgradeOnly = new() { ("", "configmaps/kubesphere-config") };
+    private static readonly HashSet<(string, string)> PostUpgradeOnly = new() { ("", "configmaps/kubesphere-config"), ("networking.k8s.io", "ingressclasses") };
 
     internal static string Fingerprint(KsClusterReport r) => string.Join("\n", new[]
         {

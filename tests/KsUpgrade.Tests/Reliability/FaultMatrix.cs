@@ -87,7 +87,7 @@ public static class FaultMatrix
     {
         Scenario.Host => "Invoke-KsHostUpgrade",
         Scenario.Member => "Invoke-KsMemberUpgrade -HostCluster, member1 after the host",
-        Scenario.Gateway => "Update-KsGateway -All on the upgraded host",
+        Scenario.Gateway => "Update-KsGateway on the upgraded host's project and cluster gateways (the workspace gateway is refused)",
         _ => scenario.ToString(),
     };
 }

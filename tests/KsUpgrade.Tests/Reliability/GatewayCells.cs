@@ -115,10 +115,15 @@ internal static class GatewayCells
             var v2 = view.Get(GatewayModule.V2, "gateways", ControlsNs, name) is not null;
             var legacyRelease = view.List("v1", "secrets", ControlsNs)
                 .Any(s => s["metadata"]?["labels"]?["owner"]?.GetValue<string>() == "helm" && s["metadata"]?["labels"]?["name"]?.GetValue<string>() == name + "-ingress");
+            var ownOnV4 = view.List("v1", "secrets", ControlsNs)
+                .Where(s => HelmReleaseSecret.IsReleaseSecret(s) && s["metadata"]?["labels"]?["name"]?.GetValue<string>() == name)
+                .Select(HelmReleaseSecret.Decode).OrderBy(r => r.Revision).LastOrDefault() is { Status: "deployed", ChartName: GatewayExtensionController.ChartName };
             switch (result.Outcome)
             {
                 case KsGatewayUpgradeOutcome.Upgraded or KsGatewayUpgradeOutcome.AlreadyUpgraded when !v2 || legacyRelease:
                     return $"gateway {name} is reported {result.Outcome} while {(v2 ? "" : "no v2alpha1 Gateway exists")}{(!v2 && legacyRelease ? " and " : "")}{(legacyRelease ? $"release {name}-ingress is still there" : "")}";
+                case KsGatewayUpgradeOutcome.Upgraded or KsGatewayUpgradeOutcome.AlreadyUpgraded when !ownOnV4:
+                    return $"gateway {name} is reported {result.Outcome} while its release {name} is not deployed on the v4 gateway chart";
                 case KsGatewayUpgradeOutcome.NotRun when v2 || !legacyRelease:
                     return $"gateway {name} is reported NotRun but it was changed (v2alpha1 Gateway {(v2 ? "present" : "absent")}, release {name}-ingress {(legacyRelease ? "present" : "gone")})";
             }

@@ -144,7 +144,12 @@ public sealed class UpgradeSandbox : IAsyncDisposable
         }
     }
 
-    /// <summary>Update-KsGateway -All on a cluster: every gateway's name from the catalog, then the one-at-a-time upgrade, as the cmdlet does.</summary>
+    /// <summary>
+    /// Update-KsGateway on every gateway of the catalog but the workspace ones, then the one-at-a-time upgrade, as the
+    /// cmdlet does. Workspace gateways are left out because Update-KsGateway refuses them before any change (ks-upgrade
+    /// v4.1.3 would uninstall their controller and then fail; the help gives the manual path): with -All the cluster
+    /// gateway would wait for them and no run could finish. The project gateway and the cluster gateway remain.
+    /// </summary>
     public async Task<GatewayRunOutcome> RunGatewayUpdateAsync(KsCluster cluster, IEngineLog log, CancellationToken ct)
     {
         var recording = Recording(log);
@@ -154,10 +159,11 @@ public sealed class UpgradeSandbox : IAsyncDisposable
             HelmPath = HelmTool.Path,
             PollInterval = TimeSpan.FromMilliseconds(100),
             JobTimeout = TimeSpan.FromSeconds(30),
+            VerifyTimeout = TimeSpan.FromSeconds(30),
         };
         try
         {
-            var names = await GatewayCatalog.NamesAsync(cluster, ct);
+            var names = (await GatewayCatalog.NamesAsync(cluster, ct)).Where(n => GatewayNames.ScopeOf(n) != KsGatewayScope.Workspace).ToList();
             var results = await GatewayUpgrade.UpdateAsync(cluster, names, options, log, ct);
             return new GatewayRunOutcome(results, null);
         }

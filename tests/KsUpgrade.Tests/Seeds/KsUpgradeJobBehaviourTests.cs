@@ -239,6 +239,8 @@ public class KsUpgradeJobBehaviourTests
         Assert.True(Run(view, Job("prepare-upgrade", "prepare-upgrade", "ks-upgrade-prepare-config", "ks-upgrade")).Succeeded);
         Assert.True(Run(view, Job("ks-core-pre-upgrade", "pre-upgrade", "ks-core-upgrade-config", "ks-upgrade")).Succeeded);
 
+        var oldPorts = view.Get("v1", "services", Cc, "kubesphere-router-demo-project")!["spec"]!["ports"]!.AsArray()
+            .Select(p => (p.Str("name"), p.Str("nodePort"))).ToList();
         // before post-upgrade the v2alpha1 Gateway kind is not served
         DynamicConfig(view, "kubesphere-router-demo-project");
         var early = Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade"));
@@ -255,15 +257,25 @@ public class KsUpgradeJobBehaviourTests
 
         var outcome = Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade"));
         Assert.True(outcome.Succeeded, Log(outcome));
+        Assert.Null(view.Get("v1", "services", Cc, "kubesphere-router-demo-project")); // uninstalled with -ingress (by the early run already)
         var gw = view.Get(GatewayModule.V2, "gateways", Cc, "kubesphere-router-demo-project")!;
         Assert.Equal(GatewayModule.V2AppVersion, gw.Str("spec", "appVersion"));
         Assert.Equal("project", gw.Str("metadata", "labels", "kubesphere.io/gateway-type"));
         Assert.Equal("demo-ws", gw.Str("metadata", "labels", "kubesphere.io/workspace"));
         Assert.DoesNotContain(view.List("v1", "secrets", Cc), s => s.Name().StartsWith("sh.helm.release.v1.kubesphere-router-demo-project-ingress."));
-        var history = view.List("v1", "secrets", Cc).Where(s => s.Str("metadata", "labels", "name") == "kubesphere-router-demo-project")
+        List<HelmRelease> History() => view.List("v1", "secrets", Cc).Where(s => s.Str("metadata", "labels", "name") == "kubesphere-router-demo-project")
             .Select(HelmReleaseSecret.Decode).OrderBy(r => r.Revision).ToList();
-        Assert.Equal(new[] { ("superseded", "1.16.0"), ("deployed", "1.12.1") }, history.Select(r => (r.Status, r.AppVersion)));
+        // the job only creates the v2 Gateway; its wait ends at once on the v3 release (deployed), which stays as it was
+        Assert.Equal(new[] { ("deployed", "1.16.0") }, History().Select(r => (r.Status, r.AppVersion)));
+        Assert.Contains("release kubesphere-controls-system/kubesphere-router-demo-project is deployed (appVersion 1.16.0)", Log(outcome));
+        Assert.Null(view.Get("networking.k8s.io/v1", "ingressclasses", null, "kubesphere-router-demo-project"));
+        // the gateway extension's controller installs the v4 release (InstallPlan gateway exists on this host)
+        GatewayExtensionController.Reconcile(view, Array.Empty<ISandboxClusterView>(), 0, DateTime.UtcNow);
+        Assert.Equal(new[] { ("superseded", "1.16.0"), ("deployed", "1.12.1") }, History().Select(r => (r.Status, r.AppVersion)));
         Assert.NotNull(view.Get("networking.k8s.io/v1", "ingressclasses", null, "kubesphere-router-demo-project"));
+        // the new controller's Service keeps the old nodePorts (backed up by the pre-upgrade job, carried by the v2 Gateway)
+        Assert.Equal(oldPorts, view.Get("v1", "services", Cc, "kubesphere-router-demo-project")!["spec"]!["ports"]!.AsArray()
+            .Select(p => (p.Str("name"), p.Str("nodePort"))).ToList());
         Assert.Equal("kubesphere-router-demo-project", view.Get("networking.k8s.io/v1", "ingresses", "demo-project", "productpage").Str("spec", "ingressClassName"));
         Assert.Null(view.Get("networking.k8s.io/v1", "ingresses", "demo-staging", "staging")!["spec"]!["ingressClassName"]);
         // other gateways untouched
@@ -273,15 +285,25 @@ public class KsUpgradeJobBehaviourTests
         Assert.False(rerun.Succeeded);
         Assert.Contains("already exists", Log(rerun));
 
-        // the workspace gateway covers the namespaces of its workspace
+        // a workspace gateway: v4.1.3 treats it as a project gateway and looks up namespace workspace-shop-ws, after the
+        // uninstall: the job fails and leaves the workspace without a controller
         DynamicConfig(view, "kubesphere-router-workspace-shop-ws");
-        Assert.True(Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade")).Succeeded);
-        Assert.Equal("kubesphere-router-workspace-shop-ws", view.Get("networking.k8s.io/v1", "ingresses", "shop-frontend", "frontend").Str("spec", "ingressClassName"));
+        var workspace = Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade"));
+        Assert.False(workspace.Succeeded);
+        Assert.Contains("namespaces \"workspace-shop-ws\" not found", Log(workspace));
+        Assert.DoesNotContain(view.List("v1", "secrets", Cc), s => s.Name().StartsWith("sh.helm.release.v1.kubesphere-router-workspace-shop-ws-ingress."));
+        Assert.Null(view.Get(GatewayModule.V2, "gateways", Cc, "kubesphere-router-workspace-shop-ws"));
+        Assert.Null(view.Get("networking.k8s.io/v1", "ingresses", "shop-frontend", "frontend")!["spec"]!["ingressClassName"]);
 
         // the cluster gateway takes the rest, with the class ks-upgrade hard-codes
         DynamicConfig(view, "kubesphere-router-kubesphere-system");
         Assert.True(Run(view, Job("dynamic-upgrade", "dynamic-upgrade", "ks-upgrade-dynamic-config", "ks-upgrade")).Succeeded);
         Assert.Equal("kubesphere-router-cluster", view.Get("networking.k8s.io/v1", "ingresses", "demo-staging", "staging").Str("spec", "ingressClassName"));
+        Assert.Equal("kubesphere-router-cluster", view.Get("networking.k8s.io/v1", "ingresses", "shop-frontend", "frontend").Str("spec", "ingressClassName"));
+        // ... while the class the extension creates is named after the gateway
+        GatewayExtensionController.Reconcile(view, Array.Empty<ISandboxClusterView>(), 0, DateTime.UtcNow);
+        Assert.NotNull(view.Get("networking.k8s.io/v1", "ingressclasses", null, "kubesphere-router-kubesphere-system"));
+        Assert.Null(view.Get("networking.k8s.io/v1", "ingressclasses", null, "kubesphere-router-cluster"));
         Assert.Equal("kubesphere-router-demo-project", view.Get("networking.k8s.io/v1", "ingresses", "demo-project", "productpage").Str("spec", "ingressClassName"));
     }
 

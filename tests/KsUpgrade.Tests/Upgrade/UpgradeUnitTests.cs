@@ -12,7 +12,8 @@ public sealed class UpgradeUnitTests
 {
     [Theory]
     [InlineData("I0101 executor.go:88] [Validator] ksVersion: skipping because of failed validators", true)]
-    [InlineData("[validator] SKIPPING", true)]
+    [InlineData("[validator] post upgrade SKIPPING BECAUSE OF FAILED VALIDATORS", true)]
+    [InlineData("I1125 validator.go:47] [Validator] Skip upgrade beaseuse of no deployed release history.", false)]
     [InlineData("[Validator] ksVersion passed", false)]
     [InlineData("skipping job gateway: disabled", false)]
     public void Skipped_phase_detection(string line, bool skipped)

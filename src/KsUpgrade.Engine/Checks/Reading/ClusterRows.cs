@@ -110,3 +110,6 @@ public enum CountedKind
     PersistentVolumes,
     PersistentVolumeClaims,
 }
+
+/// <summary>An Ingress and the IngressClass it names (spec.ingressClassName; null when it names none).</summary>
+public sealed record IngressRow(string Namespace, string Name, string? ClassName);

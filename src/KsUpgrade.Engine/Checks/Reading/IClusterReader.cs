@@ -42,6 +42,12 @@ public interface IClusterReader
 
     Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct);
 
+    /// <summary>Every Ingress (all namespaces) with its spec.ingressClassName.</summary>
+    Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct);
+
+    /// <summary>The names of the IngressClasses.</summary>
+    Task<IReadOnlyList<string>> ListIngressClassNamesAsync(CancellationToken ct);
+
     /// <summary>A ConfigMap's data, or null when it does not exist.</summary>
     Task<IReadOnlyDictionary<string, string>?> GetConfigMapDataAsync(string @namespace, string name, CancellationToken ct);
 

@@ -8,7 +8,7 @@ namespace KsUpgrade.Engine.Checks;
 /// name a resource in <see cref="Forbidden"/> to make reads of it answer 403. <see cref="Calls"/> counts reads per
 /// operation (to prove one LIST per kind).
 /// Resource names for Forbidden: nodes, pods, pods/log, namespaces, storageclasses, customresourcedefinitions,
-/// endpoints, secrets, deployments, configmaps, chart-objects, counts, or a custom kind's CRD name
+/// endpoints, secrets, deployments, configmaps, ingresses, ingressclasses, chart-objects, counts, or a custom kind's CRD name
 /// (e.g. clusterconfigurations.installer.kubesphere.io).
 /// </summary>
 public sealed class InMemoryClusterReader : IClusterReader
@@ -31,6 +31,8 @@ public sealed class InMemoryClusterReader : IClusterReader
     public Dictionary<string, string> PodLogs { get; } = new(StringComparer.Ordinal);
     public List<HelmReleaseRow> HelmReleases { get; } = new();
     public List<DeploymentRow> Deployments { get; } = new();
+    public List<IngressRow> Ingresses { get; } = new();
+    public List<string> IngressClasses { get; } = new();
 
     /// <summary>ConfigMap data by "namespace/name".</summary>
     public Dictionary<string, Dictionary<string, string>> ConfigMaps { get; } = new(StringComparer.Ordinal);
@@ -102,6 +104,12 @@ public sealed class InMemoryClusterReader : IClusterReader
 
     public Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct) =>
         Answer($"list deployments {@namespace}", "deployments", () => (IReadOnlyList<DeploymentRow>)Deployments.Where(d => d.Namespace == @namespace).ToList());
+
+    public Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct) =>
+        Answer("list ingresses", "ingresses", () => (IReadOnlyList<IngressRow>)Ingresses.ToList());
+
+    public Task<IReadOnlyList<string>> ListIngressClassNamesAsync(CancellationToken ct) =>
+        Answer("list ingressclasses", "ingressclasses", () => (IReadOnlyList<string>)IngressClasses.ToList());
 
     public Task<IReadOnlyDictionary<string, string>?> GetConfigMapDataAsync(string @namespace, string name, CancellationToken ct) =>
         Answer("get configmap", "configmaps", () =>

@@ -175,6 +175,18 @@ public sealed class KubeClusterReader : IClusterReader
                 d.Status?.AvailableReplicas ?? 0,
                 d.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") ?? false)))).ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct) =>
+        await KubeListPager.ListAllAsync<V1IngressList, IngressRow>("ingresses",
+            (cont, limit) => _client.NetworkingV1.ListIngressForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.Select(i => new IngressRow(i.Metadata?.NamespaceProperty ?? "", i.Metadata?.Name ?? "", i.Spec?.IngressClassName)))).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<string>> ListIngressClassNamesAsync(CancellationToken ct) =>
+        await KubeListPager.ListAllAsync<V1IngressClassList, string>("ingressclasses",
+            (cont, limit) => _client.NetworkingV1.ListIngressClassAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.Select(c => c.Metadata?.Name ?? ""))).ConfigureAwait(false);
+
     public async Task<IReadOnlyDictionary<string, string>?> GetConfigMapDataAsync(string @namespace, string name, CancellationToken ct)
     {
         var cm = await KubeListPager.GetOrNull($"configmap {@namespace}/{name}",

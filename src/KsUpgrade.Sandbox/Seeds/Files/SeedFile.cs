@@ -84,6 +84,7 @@ public static class SeedFile
                 JobRunSeconds = Number(c["jobRunSeconds"]) ?? baseCluster?.JobRunSeconds ?? 0.5,
                 PodReadySeconds = Number(c["podReadySeconds"]) ?? baseCluster?.PodReadySeconds ?? 0.2,
                 ClusterResyncSeconds = Number(c["clusterResyncSeconds"]) ?? baseCluster?.ClusterResyncSeconds ?? 1.0,
+                GatewayControllerSeconds = Number(c["gatewayControllerSeconds"]) ?? baseCluster?.GatewayControllerSeconds ?? 0.5,
                 Objects = objects,
             });
         }
@@ -102,6 +103,7 @@ public static class SeedFile
                 ["jobRunSeconds"] = c.JobRunSeconds,
                 ["podReadySeconds"] = c.PodReadySeconds,
                 ["clusterResyncSeconds"] = c.ClusterResyncSeconds,
+                ["gatewayControllerSeconds"] = c.GatewayControllerSeconds,
                 ["objects"] = Json.Array(c.Objects.Select(o => (JsonNode?)o.DeepClone())),
             })),
         };
