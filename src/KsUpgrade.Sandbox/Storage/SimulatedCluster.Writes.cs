@@ -64,7 +64,13 @@ public sealed partial class SimulatedCluster
 
         body["apiVersion"] = t.ApiVersion;
         body["kind"] = t.Kind;
-        if (fromApi || meta["uid"] is null) meta["uid"] = Guid.NewGuid().ToString();
+        if (fromApi || meta["uid"] is null)
+        {
+            // A seed loads the same every time: an object it gives without a uid gets one derived from its key.
+            meta["uid"] = _loading && !fromApi
+                ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Uid($"{ClusterName}/{t.GroupResource}/{ns}/{name}")
+                : Guid.NewGuid().ToString();
+        }
         if (fromApi || meta["creationTimestamp"] is null) meta["creationTimestamp"] = ObjectMeta.Now();
         meta.Remove("resourceVersion");
         if (fromApi)
