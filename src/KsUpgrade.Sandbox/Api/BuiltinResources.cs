@@ -23,6 +23,7 @@ public static class BuiltinResources
         T("", "v1", "pods", "Pod", true, new[] { "po" }, All_, status: true, log: true),
         T("", "v1", "services", "Service", true, new[] { "svc" }, All_, status: true),
         T("", "v1", "endpoints", "Endpoints", true, new[] { "ep" }),
+        T("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
         T("", "v1", "configmaps", "ConfigMap", true, new[] { "cm" }),
         T("", "v1", "secrets", "Secret", true),
         T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }) with { HasToken = true },

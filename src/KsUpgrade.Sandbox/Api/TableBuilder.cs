@@ -110,6 +110,12 @@ public static class TableBuilder
             case ("", "Endpoints"):
                 cols.Add(Str("Endpoints", "The set of all endpoints is the union of all subsets.", EndpointsText));
                 break;
+            case ("discovery.k8s.io", "EndpointSlice"):
+                cols.Add(Str("AddressType", "Type of address carried by this EndpointSlice", o => ObjectMeta.Str(o, "addressType") ?? ""));
+                cols.Add(Str("Ports", "Ports advertised by this EndpointSlice", o => (o["ports"] as JsonArray) is { Count: > 0 } ps
+                    ? string.Join(",", ps.Select(p => ObjectMeta.Long(p, "port")?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "<unset>")) : "<unset>"));
+                cols.Add(Str("Endpoints", "Endpoints represented by this EndpointSlice", EndpointSliceText));
+                break;
             case ("", "PersistentVolumeClaim"):
                 cols.Add(Str("Status", "phase represents the current phase of PersistentVolumeClaim.", o => o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : ObjectMeta.Str(o, "status", "phase") ?? "Pending"));
                 cols.Add(Str("Volume", "volumeName is the binding reference to the PersistentVolume backing this claim.", o => ObjectMeta.Str(o, "spec", "volumeName") ?? ""));
@@ -438,6 +444,14 @@ public static class TableBuilder
         }
         if (list.Count == 0) return "<none>";
         return list.Count > 3 ? string.Join(",", list.Take(3)) + $" + {list.Count - 3} more..." : string.Join(",", list);
+    }
+
+    private static string EndpointSliceText(JsonObject o)
+    {
+        var addresses = (o["endpoints"] as JsonArray ?? new JsonArray())
+            .SelectMany(e => (e?["addresses"] as JsonArray ?? new JsonArray()).Select(a => a?.ToString() ?? "")).ToList();
+        if (addresses.Count == 0) return "<unset>";
+        return addresses.Count > 3 ? string.Join(",", addresses.Take(3)) + $" + {addresses.Count - 3} more..." : string.Join(",", addresses);
     }
 
     private static string JobCompletions(JsonObject o)

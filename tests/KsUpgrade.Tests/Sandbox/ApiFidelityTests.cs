@@ -144,4 +144,72 @@ public sealed class ApiFidelityTests
         host.SetHelmReleaseStatus(cluster, "kubesphere-system", "ks-core", "failed");
         Assert.Matches("^(Release|Upgrade) \"ks-core\" failed: ", Latest()["description"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_1_26_job_has_only_the_conditions_a_1_26_controller_sets_and_a_1_31_one_more()
+    {
+        await using var host = await SandboxHost.StartAsync(new SandboxOptions
+        {
+            Clusters = new[] { TestSeed.Build("old"), WithVersion(TestSeed.Build("new"), "v1.31.4") },
+        });
+        var kubectl = new KubectlRunner(host.KubeconfigPath);
+        const string job = """
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: quick, namespace: apps}
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: c, image: busybox}]
+            """;
+        await kubectl.OkWithInputAsync(job, "--context", "old", "apply", "-f", "-");
+        await kubectl.OkAsync("--context", "old", "wait", "--for=condition=complete", "job/quick", "-n", "apps", "--timeout=20s");
+        Assert.Equal("Complete", (await kubectl.OkAsync("--context", "old", "get", "job", "quick", "-n", "apps", "-o", "jsonpath={.status.conditions[*].type}")).Trim());
+
+        host.Cluster("new").Upsert((JsonObject)JsonNode.Parse("""
+            {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"quick","namespace":"apps"},
+             "spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}
+            """)!);
+        JsonArray? conditions = null;
+        for (var i = 0; i < 100 && conditions is not { Count: > 0 }; i++)
+        {
+            await Task.Delay(100);
+            conditions = host.Cluster("new").Get("batch/v1", "jobs", "apps", "quick")?["status"]?["conditions"] as JsonArray;
+        }
+        Assert.Equal(new[] { "SuccessCriteriaMet", "Complete" }, conditions!.Select(c => c!["type"]!.GetValue<string>()));
+    }
+
+    private static KsUpgrade.Sandbox.Seeds.SeedCluster WithVersion(KsUpgrade.Sandbox.Seeds.SeedCluster seed, string version) => new()
+    {
+        Name = seed.Name, KubernetesVersion = version, Objects = seed.Objects, JobRunSeconds = seed.JobRunSeconds, PodReadySeconds = seed.PodReadySeconds,
+    };
+
+    [Fact]
+    public async Task Nodes_have_leases_and_heartbeats_and_endpointslices_are_served()
+    {
+        await using var host = await Start();
+        var kubectl = new KubectlRunner(host.KubeconfigPath);
+        var leases = await kubectl.OkAsync("get", "leases", "-n", "kube-node-lease");
+        Assert.Matches(@"NAME\s+HOLDER\s+AGE", leases);
+        foreach (var node in new[] { "master1", "worker1", "worker2" })
+        {
+            Assert.Matches($@"(?m)^{node}\s+{node}\s+", leases);
+            var heartbeat = await kubectl.OkAsync("get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].lastHeartbeatTime}");
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT", heartbeat.Trim());
+        }
+
+        await kubectl.OkAsync("get", "endpointslices", "-A");
+        await kubectl.OkWithInputAsync("""
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: web-abc12, namespace: apps, labels: {kubernetes.io/service-name: web}}
+            addressType: IPv4
+            ports: [{name: http, port: 8080, protocol: TCP}]
+            endpoints: [{addresses: [10.233.64.5]}, {addresses: [10.233.64.6]}]
+            """, "apply", "-f", "-");
+        var table = await kubectl.OkAsync("get", "endpointslices", "-n", "apps", "-l", "kubernetes.io/service-name=web");
+        Assert.Matches(@"NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE", table);
+        Assert.Matches(@"web-abc12\s+IPv4\s+8080\s+10.233.64.5,10.233.64.6\s+", table);
+    }
 }
