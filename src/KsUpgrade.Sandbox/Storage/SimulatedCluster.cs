@@ -13,7 +13,7 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
 {
     public string ClusterName { get; }
     public SeedCluster Seed { get; }
-    public ResourceRegistry Registry { get; } = new();
+    public ResourceRegistry Registry { get; }
     public ObjectStore Store { get; } = new();
     private int _nextIp = 10;
 
@@ -21,6 +21,7 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
     {
         Seed = seed;
         ClusterName = seed.Name;
+        Registry = new ResourceRegistry(seed.KubernetesMinor);
     }
 
     private bool _loading;

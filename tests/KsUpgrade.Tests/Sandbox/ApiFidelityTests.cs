@@ -212,4 +212,27 @@ public sealed class ApiFidelityTests
         Assert.Matches(@"NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE", table);
         Assert.Matches(@"web-abc12\s+IPv4\s+8080\s+10.233.64.5,10.233.64.6\s+", table);
     }
+
+    [Fact]
+    public async Task Whoami_is_answered_from_1_28_on_and_a_1_26_server_has_no_selfsubjectreviews()
+    {
+        await using var host = await SandboxHost.StartAsync(new SandboxOptions
+        {
+            Clusters = new[] { TestSeed.Build("old"), WithVersion(TestSeed.Build("new"), "v1.28.15") },
+        });
+        var viewer = host.MintUserIdentity("ro", "viewer", "readers");
+        var kubectl = new KubectlRunner(host.KubeconfigPath);
+        var old = await kubectl.RunAsync("--context", "old", "auth", "whoami");
+        Assert.NotEqual(0, old.ExitCode);
+        Assert.Contains("the selfsubjectreviews API is not enabled in the cluster", old.StdErr);
+        Assert.DoesNotContain("selfsubjectreviews", await kubectl.OkAsync("--context", "old", "api-resources", "--api-group=authentication.k8s.io", "-o", "name"));
+
+        Assert.Contains("sandbox-admin", await kubectl.OkAsync("--context", "new", "auth", "whoami"));
+        var who = await kubectl.OkAsync("--context", viewer.Contexts.Single(c => c.StartsWith("new", StringComparison.Ordinal)), "auth", "whoami");
+        Assert.Contains("viewer", who);
+        Assert.Contains("readers", who);
+        Assert.Contains("system:authenticated", who);
+        var sa = await kubectl.OkAsync("--context", "new", "auth", "whoami", "--as", "system:serviceaccount:ops:robot");
+        Assert.Contains("system:serviceaccounts:ops", sa);
+    }
 }
