@@ -71,7 +71,11 @@ public sealed partial class SimulatedCluster
                 ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Uid($"{ClusterName}/{t.GroupResource}/{ns}/{name}")
                 : Guid.NewGuid().ToString();
         }
-        if (fromApi || meta["creationTimestamp"] is null) meta["creationTimestamp"] = ObjectMeta.Now();
+        if (fromApi || meta["creationTimestamp"] is null)
+        {
+            // Likewise its creation time: the moment the seed's cluster was installed.
+            meta["creationTimestamp"] = _loading && !fromApi ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Time() : ObjectMeta.Now();
+        }
         meta.Remove("resourceVersion");
         if (fromApi)
         {

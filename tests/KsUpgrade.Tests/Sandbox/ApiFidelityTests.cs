@@ -106,20 +106,20 @@ public sealed class ApiFidelityTests
     }
 
     [Fact]
-    public async Task Two_starts_of_the_same_seed_have_the_same_uids()
+    public async Task Two_starts_of_the_same_seed_have_the_same_uids_and_creation_times()
     {
         static async Task<Dictionary<string, string>> Uids()
         {
             await using var host = await SandboxHost.StartAsync(new SandboxOptions { Seed = "ks34-multicluster" });
             var state = host.StateOf("host");
             return state["objects"]!.AsArray().Select(o => o!["metadata"]!)
-                .ToDictionary(m => $"{o(m, "namespace")}/{o(m, "name")}/{m.Parent?["apiVersion"]}/{m.Parent?["kind"]}", m => o(m, "uid"));
+                .ToDictionary(m => $"{o(m, "namespace")}/{o(m, "name")}/{m.Parent?["apiVersion"]}/{m.Parent?["kind"]}", m => o(m, "uid") + " " + o(m, "creationTimestamp"));
             static string o(JsonNode m, string k) => m[k]?.GetValue<string>() ?? "";
         }
         var first = await Uids();
         var second = await Uids();
         var differing = first.Where(kv => second.GetValueOrDefault(kv.Key) != kv.Value).Select(kv => kv.Key).ToList();
-        Assert.True(differing.Count == 0, $"{differing.Count} of {first.Count} uids differ, e.g. {string.Join(", ", differing.Take(5))}");
+        Assert.True(differing.Count == 0, $"{differing.Count} of {first.Count} uids or creation times differ, e.g. {string.Join(", ", differing.Take(5))}");
         Assert.True(first.Count > 100);
     }
 
