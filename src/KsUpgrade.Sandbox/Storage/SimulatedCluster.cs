@@ -50,12 +50,13 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
     }
 
     /// <summary>
-    /// What each node's kubelet keeps up on a real cluster: a Lease named after the node in kube-node-lease (renewed as
-    /// of the start, not later) and heartbeat/transition times on its conditions, where the seed has none.
+    /// What each node's kubelet keeps up on a real cluster: a Lease named after the node in kube-node-lease and
+    /// heartbeat/transition times on its conditions, where the seed has none. The times are the seed's (its install
+    /// time, like every other seeded time), so two starts of a seed load the same state.
     /// </summary>
     private void AddKubeletState()
     {
-        var now = ObjectMeta.Now();
+        var now = KsUpgrade.Sandbox.Seeds.Building.SeedIds.Time();
         var nodeType = Registry.Find("", "v1", "nodes")!;
         foreach (var (_, node) in Store.List(nodeType.GroupResource, null).ToList())
         {
