@@ -344,7 +344,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
         ) {
             # The sandbox's own TLS endpoint (trusted CA, valid token) under a path that is not an API server.
             $kc = Join-Path $script:Dir "not-kubernetes-$Cmdlet.kubeconfig"
-            (Get-Content $script:Sandbox.Kubeconfig -Raw) -replace '/clusters/host"', '/not-kubernetes"' | Set-Content $kc
+            (Get-Content $script:Sandbox.Kubeconfig -Raw) -replace '(https://127\.0\.0\.1:\d+)"', '$1/not-kubernetes"' | Set-Content $kc
             (Get-Content $kc -Raw) | Should -Match '/not-kubernetes"'
             $err = switch ($Cmdlet) {
                 'Connect-KsCluster' { Invoke-Failing { Connect-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5 } }

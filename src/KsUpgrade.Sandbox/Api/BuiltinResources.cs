@@ -7,6 +7,9 @@ public static class BuiltinResources
 
     public static IReadOnlyList<ResourceType> All { get; } = Build();
 
+    /// <summary>The built-ins a server of that minor version serves.</summary>
+    public static IReadOnlyList<ResourceType> For(int minor) => All.Where(t => t.SinceMinor <= minor).ToList();
+
     private static ResourceType T(string group, string version, string plural, string kind, bool ns,
         string[]? shortNames = null, string[]? categories = null, bool status = false, bool scale = false, bool log = false)
         => new()
@@ -23,6 +26,7 @@ public static class BuiltinResources
         T("", "v1", "pods", "Pod", true, new[] { "po" }, All_, status: true, log: true),
         T("", "v1", "services", "Service", true, new[] { "svc" }, All_, status: true),
         T("", "v1", "endpoints", "Endpoints", true, new[] { "ep" }),
+        T("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
         T("", "v1", "configmaps", "ConfigMap", true, new[] { "cm" }),
         T("", "v1", "secrets", "Secret", true),
         T("", "v1", "serviceaccounts", "ServiceAccount", true, new[] { "sa" }) with { HasToken = true },
@@ -57,6 +61,7 @@ public static class BuiltinResources
         T("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false) with { Virtual = true },
         T("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false) with { Virtual = true },
         T("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false) with { Virtual = true },
-        T("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false) with { Virtual = true },
+        // authentication.k8s.io/v1 SelfSubjectReview is GA (served by default) from 1.28; a 1.26 server has none.
+        T("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false) with { Virtual = true, SinceMinor = 28 },
     };
 }

@@ -7,7 +7,15 @@ public sealed class ResourceRegistry
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, List<ResourceType>> _byCrd = new(StringComparer.Ordinal);
-    private IReadOnlyList<ResourceType> _all = BuiltinResources.All;
+    private readonly IReadOnlyList<ResourceType> _builtins;
+    private IReadOnlyList<ResourceType> _all;
+
+    /// <summary>A registry serving the built-ins of Kubernetes 1.<paramref name="kubernetesMinor"/>.</summary>
+    public ResourceRegistry(int kubernetesMinor = 26)
+    {
+        _builtins = BuiltinResources.For(kubernetesMinor);
+        _all = _builtins;
+    }
 
     public IReadOnlyList<ResourceType> All => _all;
 
@@ -82,7 +90,7 @@ public sealed class ResourceRegistry
 
     private void Rebuild()
     {
-        var list = new List<ResourceType>(BuiltinResources.All);
+        var list = new List<ResourceType>(_builtins);
         foreach (var t in _byCrd.Values.SelectMany(x => x))
             if (list.All(b => !(b.Group == t.Group && b.Version == t.Version && b.Plural == t.Plural)))
                 list.Add(t);

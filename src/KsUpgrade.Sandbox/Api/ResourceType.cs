@@ -20,6 +20,8 @@ public sealed record ResourceType
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = Array.Empty<PrinterColumn>();
     /// <summary>True when served because a CRD declares it.</summary>
     public bool FromCrd { get; init; }
+    /// <summary>The first Kubernetes minor version that serves this built-in (0: every version the sandbox models).</summary>
+    public int SinceMinor { get; init; }
     /// <summary>A review-style type (create only, answered, never stored), e.g. SelfSubjectAccessReview.</summary>
     public bool Virtual { get; init; }
     public IReadOnlyList<string> Verbs => Virtual ? CreateOnly : AllVerbs;

@@ -24,7 +24,7 @@ public sealed partial class RestHandler
     private async Task WatchAsync(HttpContext ctx, ResourceType t, string? ns, string? singleName)
     {
         var labels = LabelSelector.Parse(HttpIo.Query(ctx, "labelSelector"));
-        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"));
+        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"), t);
         var rvText = HttpIo.Query(ctx, "resourceVersion");
         bool sendInitial = HttpIo.QueryBool(ctx, "sendInitialEvents");
         bool bookmarks = HttpIo.QueryBool(ctx, "allowWatchBookmarks");

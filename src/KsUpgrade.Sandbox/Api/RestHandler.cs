@@ -182,7 +182,7 @@ public sealed partial class RestHandler
     private List<JsonObject> Select(HttpContext ctx, ResourceType t, string? ns)
     {
         var labels = LabelSelector.Parse(HttpIo.Query(ctx, "labelSelector"));
-        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"));
+        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"), t);
         var result = new List<JsonObject>();
         lock (_cluster.Store.Gate)
         {
@@ -196,7 +196,7 @@ public sealed partial class RestHandler
     private async Task ListAsync(HttpContext ctx, ResourceType t, string? ns)
     {
         var labels = LabelSelector.Parse(HttpIo.Query(ctx, "labelSelector"));
-        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"));
+        var fields = FieldSelector.Parse(HttpIo.Query(ctx, "fieldSelector"), t);
         long limit = long.TryParse(HttpIo.Query(ctx, "limit"), out var l) && l > 0 ? l : long.MaxValue;
         string? after = null;
         if (HttpIo.Query(ctx, "continue") is { Length: > 0 } token)
@@ -259,7 +259,7 @@ public sealed partial class RestHandler
         }
         if (asTable)
         {
-            var table = TableBuilder.Build(t, objects, rv, cont, HttpIo.Query(ctx, "includeObject") == "Object");
+            var table = TableBuilder.Build(t, objects, rv, cont, HttpIo.Query(ctx, "includeObject") == "Object", _cluster.Seed.KubernetesMinor);
             await HttpIo.WriteJsonAsync(ctx, 200, table);
             return;
         }
@@ -284,13 +284,13 @@ public sealed partial class RestHandler
         return new JsonObject { ["kind"] = t.ListKind, ["apiVersion"] = t.ApiVersion, ["metadata"] = meta, ["items"] = items };
     }
 
-    private static async Task WriteObjectAsync(HttpContext ctx, ResourceType t, int status, JsonObject obj)
+    private async Task WriteObjectAsync(HttpContext ctx, ResourceType t, int status, JsonObject obj)
     {
         var accept = ctx.Request.Headers.Accept.ToString();
         if (accept.Contains("as=Table", StringComparison.Ordinal))
         {
             var table = TableBuilder.Build(t, new[] { obj }, ObjectMeta.Str(obj, "metadata", "resourceVersion") ?? "", null,
-                HttpIo.Query(ctx, "includeObject") == "Object");
+                HttpIo.Query(ctx, "includeObject") == "Object", _cluster.Seed.KubernetesMinor);
             await HttpIo.WriteJsonAsync(ctx, status, table);
             return;
         }

@@ -111,13 +111,47 @@ public sealed class LabelSelector
     }
 }
 
-/// <summary>A field selector: comma-separated path=value / path==value / path!=value over a few fields.</summary>
+/// <summary>
+/// A field selector: comma-separated label=value / label==value / label!=value terms. With the resource type given,
+/// only the field labels the API server supports for that kind are accepted (metadata.name and metadata.namespace for
+/// every kind, plus each kind's own, from Kubernetes' field label conversions); others are refused with 400
+/// "field label not supported: &lt;label&gt;", as the API server does.
+/// </summary>
 public sealed class FieldSelector
 {
     private readonly List<(string Path, bool Equal, string Value)> _terms;
     private FieldSelector(List<(string, bool, string)> terms) => _terms = terms;
     public static FieldSelector Everything { get; } = new(new());
     public bool IsEverything => _terms.Count == 0;
+
+    private static readonly Dictionary<(string Group, string Kind), string[]> KindLabels = new()
+    {
+        [("", "Pod")] = new[] { "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+            "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName" },
+        [("", "Event")] = new[] { "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+            "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type" },
+        [("", "Secret")] = new[] { "type" },
+        [("", "Node")] = new[] { "spec.unschedulable" },
+        [("", "Namespace")] = new[] { "status.phase" },
+        [("", "ReplicationController")] = new[] { "status.replicas" },
+        [("apps", "ReplicaSet")] = new[] { "status.replicas" },
+        [("batch", "Job")] = new[] { "status.successful" },
+        [("certificates.k8s.io", "CertificateSigningRequest")] = new[] { "spec.signerName" },
+    };
+
+    /// <summary>Whether the API server accepts this field label for the kind.</summary>
+    public static bool Supports(ResourceType t, string label) =>
+        label is "metadata.name" or "metadata.namespace"
+        || (!t.FromCrd && KindLabels.TryGetValue((t.Group, t.Kind), out var labels) && labels.Contains(label));
+
+    /// <summary>Parses and checks each field label against what the API server supports for <paramref name="t"/>.</summary>
+    public static FieldSelector Parse(string? text, ResourceType t)
+    {
+        var selector = Parse(text);
+        foreach (var (path, _, _) in selector._terms)
+            if (!Supports(t, path)) throw ApiException.BadRequest($"field label not supported: {path}");
+        return selector;
+    }
 
     public static FieldSelector Parse(string? text)
     {
@@ -143,9 +177,21 @@ public sealed class FieldSelector
     {
         foreach (var (path, equal, value) in _terms)
         {
-            var actual = ObjectMeta.Str(obj, path.Split('.')) ?? "";
+            var actual = FieldValue(obj, path);
             if ((actual == value) != equal) return false;
         }
         return true;
     }
+
+    /// <summary>The value a field label selects, as the API server's selectable field set has it.</summary>
+    private static string FieldValue(JsonObject obj, string label) => label switch
+    {
+        // Booleans are "true"/"false", false when unset.
+        "spec.unschedulable" or "spec.hostNetwork" => obj["spec"]?[label[5..]] is JsonValue b && b.TryGetValue<bool>(out var v) && v ? "true" : "false",
+        "status.successful" => (ObjectMeta.Long(obj, "status", "succeeded") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "status.replicas" => (ObjectMeta.Long(obj, "status", "replicas") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "source" => ObjectMeta.Str(obj, "source", "component") ?? "",
+        "status.podIPs" => ObjectMeta.Str(obj, "status", "podIP") ?? "",
+        _ => ObjectMeta.Str(obj, label.Split('.')) ?? "",
+    };
 }

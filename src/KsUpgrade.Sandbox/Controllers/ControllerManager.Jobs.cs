@@ -113,16 +113,21 @@ internal sealed partial class ControllerManager
         {
             status["succeeded"] = (ObjectMeta.Long(status, "succeeded") ?? 0) + 1;
             status["completionTime"] = now;
-            status["conditions"] = new JsonArray(
-                JobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now),
-                JobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
+            // From 1.31 the job controller sets SuccessCriteriaMet first and gives Complete a reason; before, a bare Complete.
+            status["conditions"] = _c.Seed.KubernetesMinor >= 31
+                ? new JsonArray(
+                    JobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now),
+                    JobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now))
+                : new JsonArray(JobCondition("Complete", "", "", now));
         }
         else
         {
             status["failed"] = (ObjectMeta.Long(status, "failed") ?? 0) + 1;
-            status["conditions"] = new JsonArray(
-                JobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now),
-                JobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now));
+            // From 1.31 FailureTarget comes before Failed for every failure; before, Failed alone.
+            var failed = JobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now);
+            status["conditions"] = _c.Seed.KubernetesMinor >= 31
+                ? new JsonArray(JobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now), failed)
+                : new JsonArray(failed);
         }
         SetStatus(jt, job, status);
 
@@ -138,8 +143,12 @@ internal sealed partial class ControllerManager
         }
     }
 
-    private static JsonObject JobCondition(string type, string reason, string message, string now) => new()
+    private static JsonObject JobCondition(string type, string reason, string message, string now)
     {
-        ["type"] = type, ["status"] = "True", ["lastProbeTime"] = now, ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message,
-    };
+        var c = new JsonObject { ["type"] = type, ["status"] = "True", ["lastProbeTime"] = now, ["lastTransitionTime"] = now };
+        // Empty reason and message are omitted, as the API server's JSON does.
+        if (reason.Length > 0) c["reason"] = reason;
+        if (message.Length > 0) c["message"] = message;
+        return c;
+    }
 }

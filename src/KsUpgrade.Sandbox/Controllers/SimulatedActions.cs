@@ -40,11 +40,29 @@ internal static class SimulatedActions
             var data = (JsonObject)latest["data"]!;
             var rel = JsonNode.Parse(DecodeRelease(data["release"]!.GetValue<string>()))!;
             rel["info"]!["status"] = status;
+            var version = int.TryParse(ObjectMeta.Labels(latest)["version"]?.GetValue<string>(), out var rv) ? rv : 1;
+            if (HelmDescription(release, status, version) is { } description) rel["info"]!["description"] = description;
             data["release"] = EncodeRelease(rel.ToJsonString());
             ObjectMeta.Labels(latest)["status"] = status;
             c.Update(t, ns, ObjectMeta.Name(latest), latest, statusOnly: false, dryRun: false);
         }
     }
+
+    /// <summary>
+    /// The description helm (pkg/action) writes with a status: install, upgrade, rollback and uninstall each set theirs;
+    /// null (description kept) for statuses helm sets without one (superseded, unknown).
+    /// </summary>
+    public static string? HelmDescription(string release, string status, int version) => status switch
+    {
+        "pending-install" => "Initial install underway",
+        "pending-upgrade" => "Preparing upgrade",
+        "pending-rollback" => $"Rollback to {Math.Max(1, version - 1)}",
+        "deployed" => version <= 1 ? "Install complete" : "Upgrade complete",
+        "failed" => version <= 1 ? $"Release \"{release}\" failed: simulated failure" : $"Upgrade \"{release}\" failed: simulated failure",
+        "uninstalling" => "Deletion in progress (or silently failed)",
+        "uninstalled" => "Uninstallation complete",
+        _ => null,
+    };
 
     /// <summary>Helm stores base64(gzip(json)) in the secret; the secret's data adds another base64 layer.</summary>
     public static string DecodeRelease(string secretValue)

@@ -56,6 +56,7 @@ public static class ProcessMode
             {
                 ["ready"] = true,
                 ["port"] = host.Port,
+                ["ports"] = new JsonObject(host.Contexts.Select(c => KeyValuePair.Create(c, (JsonNode?)JsonValue.Create(host.PortOf(c))))),
                 ["kubeconfig"] = host.KubeconfigPath,
                 ["contexts"] = new JsonArray(host.Contexts.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
                 ["pid"] = Environment.ProcessId,

@@ -18,8 +18,9 @@ using Microsoft.Extensions.Logging;
 namespace KsUpgrade.Sandbox.Hosting;
 
 /// <summary>
-/// A running sandbox: one HTTPS endpoint on 127.0.0.1 serving every simulated cluster under /clusters/&lt;name&gt;,
-/// a kubeconfig with one context per cluster, the control API under /_sandbox, and the simulated controllers.
+/// A running sandbox: one HTTPS port on 127.0.0.1 per simulated cluster (each its own API server, as real clusters
+/// are; /clusters/&lt;name&gt; paths on any port are still served for older kubeconfigs), a kubeconfig with one context
+/// per cluster, the control API under /_sandbox, and the simulated controllers.
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
@@ -41,7 +42,10 @@ public sealed class SandboxHost : IAsyncDisposable
     public IdentityStore Identities { get; }
     /// <summary>Records each request's authorization attributes and decision while <see cref="AccessLog.Enabled"/>.</summary>
     public AccessLog Access { get; } = new();
+    /// <summary>The first cluster's port (which also serves the control API).</summary>
     public int Port { get; private set; }
+    private readonly Dictionary<int, SimulatedCluster> _byPort = new();
+    private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
     /// <summary>PEM of the CA that signed the server certificate.</summary>
     public string CaPem { get; private set; } = "";
     public string ControlUrl => $"https://127.0.0.1:{Port}/_sandbox";
@@ -58,7 +62,15 @@ public sealed class SandboxHost : IAsyncDisposable
         Identities = new IdentityStore(Token);
     }
 
-    public string ServerUrl(string cluster) => $"https://127.0.0.1:{Port}/clusters/{Uri.EscapeDataString(cluster)}";
+    /// <summary>The API server URL of a cluster: its own port, no path (what its kubeconfig entry says).</summary>
+    public string ServerUrl(string cluster) => $"https://127.0.0.1:{PortOf(cluster)}";
+
+    /// <summary>The port a cluster's API server listens on.</summary>
+    public int PortOf(string cluster) =>
+        _ports.TryGetValue(cluster, out var p) ? p : throw new ArgumentException($"No simulated cluster named '{cluster}'.");
+
+    /// <summary>The cluster served on a local port (null for none).</summary>
+    internal SimulatedCluster? ClusterOnPort(int port) => _byPort.TryGetValue(port, out var c) ? c : null;
 
     public ISandboxClusterView Cluster(string name) =>
         _clusters.TryGetValue(name, out var c) ? c : throw new ArgumentException($"No simulated cluster named '{name}'.");
@@ -115,7 +127,8 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, QuietLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0, lo => lo.UseHttps(server));
+            // One listener per cluster; Kestrel binds (and reports) them in this order.
+            foreach (var _ in _ordered) k.Listen(IPAddress.Loopback, 0, lo => lo.UseHttps(server));
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
             k.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
@@ -123,8 +136,16 @@ public sealed class SandboxHost : IAsyncDisposable
         var router = new SandboxRouter(this);
         _app.Run(router.HandleAsync);
         await _app.StartAsync(ct);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Port = new Uri(address).Port;
+        var ports = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a).Port).ToList();
+        if (ports.Count != _ordered.Count || ports.Distinct().Count() != ports.Count)
+            throw new InvalidOperationException($"Expected {_ordered.Count} listening ports, got {ports.Count}.");
+        for (var i = 0; i < _ordered.Count; i++)
+        {
+            _byPort[ports[i]] = _ordered[i];
+            _ports[_ordered[i].ClusterName] = ports[i];
+        }
+        Port = ports[0];
 
         foreach (var c in _ordered)
         {

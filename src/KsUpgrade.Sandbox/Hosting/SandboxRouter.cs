@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Http;
 namespace KsUpgrade.Sandbox.Hosting;
 
 /// <summary>
-/// The request pipeline: bearer-token authentication (the admin or a minted identity), cluster selection by path
-/// prefix (/clusters/&lt;name&gt;; unprefixed paths go to the first cluster), request counting, RBAC authorization
+/// The request pipeline: bearer-token authentication (the admin or a minted identity), cluster selection by the local
+/// port (each cluster is its own API server; a /clusters/&lt;name&gt; path prefix, on any port, is still honoured),
+/// request counting, RBAC authorization
 /// (the admin is system:masters and bypasses it), the fault plan, then discovery, OpenAPI, reviews, resources or the
 /// control API (admin only).
 /// </summary>
@@ -69,7 +70,7 @@ internal sealed class SandboxRouter
             }
             else
             {
-                cluster = _host.FirstCluster;
+                cluster = _host.ClusterOnPort(ctx.Connection.LocalPort) ?? _host.FirstCluster;
                 prefix = "";
             }
             await ServeClusterAsync(ctx, cluster, prefix, path, identity);
@@ -174,7 +175,7 @@ internal sealed class SandboxRouter
         JsonObject? doc = segs switch
         {
             ["version"] => DiscoveryDocuments.Version(cluster),
-            ["api"] => DiscoveryDocuments.CoreVersions($"127.0.0.1:{_host.Port}"),
+            ["api"] => DiscoveryDocuments.CoreVersions($"127.0.0.1:{ctx.Connection.LocalPort}"),
             ["api", var v] => DiscoveryDocuments.ResourceList(cluster, "", v),
             ["apis"] => DiscoveryDocuments.GroupList(cluster),
             ["apis", var g] => DiscoveryDocuments.GroupOf(cluster, g),

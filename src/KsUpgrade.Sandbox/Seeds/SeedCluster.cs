@@ -5,11 +5,15 @@ namespace KsUpgrade.Sandbox.Seeds;
 /// <summary>One simulated cluster as a seed describes it: its name (= kubeconfig context), version and objects.</summary>
 public sealed class SeedCluster
 {
-    /// <summary>Cluster name; also the kubeconfig context name and the URL path prefix (/clusters/&lt;name&gt;).</summary>
+    /// <summary>Cluster name; also the kubeconfig context name (each cluster is served on its own port).</summary>
     public required string Name { get; init; }
 
     /// <summary>Kubernetes gitVersion served at /version, e.g. v1.26.15.</summary>
     public string KubernetesVersion { get; init; } = "v1.26.15";
+
+    /// <summary>The minor version of <see cref="KubernetesVersion"/> (26 for v1.26.15); 26 when it cannot be read.</summary>
+    public int KubernetesMinor =>
+        System.Text.RegularExpressions.Regex.Match(KubernetesVersion, @"^v?\d+\.(\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 26;
 
     /// <summary>Objects to load, as Kubernetes JSON (apiVersion, kind, metadata, ...). CRDs among them make their kinds served.</summary>
     public List<JsonObject> Objects { get; init; } = new();

@@ -149,6 +149,13 @@ internal static class Defaulting
         }
     }
 
+    /// <summary>
+    /// A number in [0, range) derived from the service's cluster, namespace and name: allocations (node ports, load
+    /// balancer IPs) are the same on every start of a seed.
+    /// </summary>
+    private static int Stable(SimulatedCluster cluster, JsonObject obj, string what, int range) =>
+        (int)(Convert.ToUInt32(KsUpgrade.Sandbox.Seeds.Building.SeedIds.Hex($"{cluster.ClusterName}/{ObjectMeta.Namespace(obj)}/{ObjectMeta.Name(obj)}/{what}", 8), 16) % (uint)range);
+
     private static void DefaultService(SimulatedCluster cluster, JsonObject obj, JsonObject? current)
     {
         var spec = Obj(obj, "spec");
@@ -168,13 +175,13 @@ internal static class Defaulting
             port["protocol"] ??= "TCP";
             port["targetPort"] ??= port["port"]?.DeepClone();
             if (type is "NodePort" or "LoadBalancer" && port["nodePort"] is null)
-                port["nodePort"] = current?["spec"]?["ports"]?[i]?["nodePort"]?.DeepClone() ?? 30000 + Random.Shared.Next(2767);
+                port["nodePort"] = current?["spec"]?["ports"]?[i]?["nodePort"]?.DeepClone() ?? 30000 + Stable(cluster, obj, "nodePort" + i, 2767);
             i++;
         }
         if (type == "LoadBalancer")
             obj["status"] = current?["status"]?.DeepClone() ?? new JsonObject
             {
-                ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "192.0.2." + (10 + Random.Shared.Next(200)) }) },
+                ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = "192.0.2." + (10 + Stable(cluster, obj, "lb", 200)) }) },
             };
         else if (current?["status"] is null || obj["status"] is null)
             obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };

@@ -64,8 +64,18 @@ public sealed partial class SimulatedCluster
 
         body["apiVersion"] = t.ApiVersion;
         body["kind"] = t.Kind;
-        if (fromApi || meta["uid"] is null) meta["uid"] = Guid.NewGuid().ToString();
-        if (fromApi || meta["creationTimestamp"] is null) meta["creationTimestamp"] = ObjectMeta.Now();
+        if (fromApi || meta["uid"] is null)
+        {
+            // A seed loads the same every time: an object it gives without a uid gets one derived from its key.
+            meta["uid"] = _loading && !fromApi
+                ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Uid($"{ClusterName}/{t.GroupResource}/{ns}/{name}")
+                : Guid.NewGuid().ToString();
+        }
+        if (fromApi || meta["creationTimestamp"] is null)
+        {
+            // Likewise its creation time: the moment the seed's cluster was installed.
+            meta["creationTimestamp"] = _loading && !fromApi ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Time() : ObjectMeta.Now();
+        }
         meta.Remove("resourceVersion");
         if (fromApi)
         {
@@ -162,7 +172,7 @@ public sealed partial class SimulatedCluster
     /// (the earlier ones and the new storage version), and an update whose spec.versions no longer lists one of them is
     /// refused with 422, as the API server's CRD validation does (until storedVersions is migrated).
     /// </summary>
-    private static void PrepareCrd(ResourceType t, JsonObject crd, JsonObject? current)
+    private void PrepareCrd(ResourceType t, JsonObject crd, JsonObject? current)
     {
         var names = crd["spec"]?["names"]?.DeepClone() as JsonObject ?? new JsonObject();
         var declared = (crd["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
@@ -175,7 +185,8 @@ public sealed partial class SimulatedCluster
             if (declared.All(v => v["name"]?.GetValue<string>() != stored[i]))
                 throw ApiException.Invalid(t, ObjectMeta.Str(crd, "metadata", "name") ?? "", $"status.storedVersions[{i}]: Invalid value: \"{stored[i]}\": must appear in spec.versions");
         var storedVersions = new JsonArray(stored.Select(s => (JsonNode?)s).ToArray());
-        var now = ObjectMeta.Now();
+        // A seeded CRD was established when its cluster was installed.
+        var now = _loading ? KsUpgrade.Sandbox.Seeds.Building.SeedIds.Time() : ObjectMeta.Now();
         crd["status"] = new JsonObject
         {
             ["acceptedNames"] = names,

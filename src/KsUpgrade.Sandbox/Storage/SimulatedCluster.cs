@@ -13,7 +13,7 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
 {
     public string ClusterName { get; }
     public SeedCluster Seed { get; }
-    public ResourceRegistry Registry { get; } = new();
+    public ResourceRegistry Registry { get; }
     public ObjectStore Store { get; } = new();
     private int _nextIp = 10;
 
@@ -21,6 +21,7 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
     {
         Seed = seed;
         ClusterName = seed.Name;
+        Registry = new ResourceRegistry(seed.KubernetesMinor);
     }
 
     private bool _loading;
@@ -45,7 +46,51 @@ public sealed partial class SimulatedCluster : ISandboxClusterView
                 Load(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
         foreach (var o in objects.Where(o => ObjectMeta.Str(o, "kind") is not ("CustomResourceDefinition" or "Namespace")))
             Load(o);
+        AddKubeletState();
     }
+
+    /// <summary>
+    /// What each node's kubelet keeps up on a real cluster: a Lease named after the node in kube-node-lease and
+    /// heartbeat/transition times on its conditions, where the seed has none. The times are the seed's (its install
+    /// time, like every other seeded time), so two starts of a seed load the same state.
+    /// </summary>
+    private void AddKubeletState()
+    {
+        var now = KsUpgrade.Sandbox.Seeds.Building.SeedIds.Time();
+        var nodeType = Registry.Find("", "v1", "nodes")!;
+        foreach (var (_, node) in Store.List(nodeType.GroupResource, null).ToList())
+        {
+            var name = ObjectMeta.Name(node);
+            var conditions = node["status"]?["conditions"] as JsonArray;
+            if (conditions is not null && conditions.OfType<JsonObject>().Any(c => c["lastHeartbeatTime"] is null || c["lastTransitionTime"] is null))
+            {
+                var copy = (JsonObject)node.DeepClone();
+                foreach (var c in ((JsonArray)copy["status"]!["conditions"]!).OfType<JsonObject>())
+                {
+                    c["lastHeartbeatTime"] ??= now;
+                    c["lastTransitionTime"] ??= ObjectMeta.Str(node, "metadata", "creationTimestamp") ?? now;
+                }
+                UpsertCore(nodeType, copy);
+            }
+            if (Store.Get("leases.coordination.k8s.io", "kube-node-lease", name) is null)
+                UpsertCore(Registry.Find("coordination.k8s.io", "v1", "leases")!, new JsonObject
+                {
+                    ["apiVersion"] = "coordination.k8s.io/v1", ["kind"] = "Lease",
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = name, ["namespace"] = "kube-node-lease",
+                        ["ownerReferences"] = new JsonArray(new JsonObject
+                        {
+                            ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = name, ["uid"] = ObjectMeta.Uid(node),
+                        }),
+                    },
+                    ["spec"] = new JsonObject { ["holderIdentity"] = name, ["leaseDurationSeconds"] = 40, ["renewTime"] = Micro(now) },
+                });
+        }
+    }
+
+    /// <summary>A Lease's MicroTime form of an RFC 3339 time.</summary>
+    private static string Micro(string rfc3339) => rfc3339.EndsWith('Z') && !rfc3339.Contains('.') ? rfc3339[..^1] + ".000000Z" : rfc3339;
 
     public ResourceType TypeOf(JsonObject obj)
     {

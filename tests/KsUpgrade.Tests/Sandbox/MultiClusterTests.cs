@@ -13,7 +13,8 @@ public sealed class MultiClusterTests
             Clusters = new[] { TestSeed.Build("host"), TestSeed.Build("member1") },
         });
         Assert.Equal(new[] { "host", "member1" }, host.Contexts);
-        Assert.EndsWith("/clusters/member1", host.ServerUrl("member1"));
+        Assert.Equal($"https://127.0.0.1:{host.PortOf("member1")}", host.ServerUrl("member1"));
+        Assert.NotEqual(host.PortOf("host"), host.PortOf("member1"));
         var kubectl = new KubectlRunner(host.KubeconfigPath);
         Assert.Equal("host", (await kubectl.OkAsync("config", "current-context")).Trim());
 

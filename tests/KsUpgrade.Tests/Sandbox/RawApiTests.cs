@@ -44,7 +44,7 @@ public sealed class RawApiTests : IClassFixture<SandboxFixture>, IDisposable
 
         var index = await GetJson("openapi/v3");
         var url = index["paths"]!["apis/example.com/v1"]!["serverRelativeURL"]!.GetValue<string>();
-        Assert.StartsWith($"/clusters/{SandboxFixture.Cluster}/openapi/v3/apis/example.com/v1?hash=", url);
+        Assert.StartsWith("/openapi/v3/apis/example.com/v1?hash=", url);
         var doc = JsonNode.Parse(await _http.GetStringAsync(new Uri(new Uri(_f.Host.ServerUrl(SandboxFixture.Cluster)), url)))!;
         var patch = doc["paths"]!.AsObject().Single().Value!["patch"]!;
         Assert.Equal("Widget", patch["x-kubernetes-group-version-kind"]!["kind"]!.GetValue<string>());
@@ -146,7 +146,8 @@ public sealed class RawApiTests : IClassFixture<SandboxFixture>, IDisposable
         req.Headers.Accept.ParseAdd("application/json;as=Table;v=v1;g=meta.k8s.io");
         var table = JsonNode.Parse(await (await _http.SendAsync(req)).Content.ReadAsStringAsync())!;
         Assert.Equal("Table", table["kind"]!.GetValue<string>());
-        Assert.Equal(new[] { "Name", "Ready", "Status", "Restarts", "Age", "IP", "Node" },
+        // Kubernetes' pod printer: wide columns IP, Node, Nominated Node, Readiness Gates.
+        Assert.Equal(new[] { "Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node", "Readiness Gates" },
             table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
         var runner = table["rows"]!.AsArray().Single(r => r!["cells"]![0]!.GetValue<string>() == "runner")!;
         Assert.Equal("Running", runner["cells"]![2]!.GetValue<string>());

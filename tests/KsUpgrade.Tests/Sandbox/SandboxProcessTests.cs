@@ -34,7 +34,9 @@ public sealed class SandboxProcessTests
             Assert.Equal(new[] { "sandbox" }, ready["contexts"]!.AsArray().Select(c => c!.GetValue<string>()));
             Assert.EndsWith("/_sandbox", ready["controlUrl"]!.GetValue<string>());
             var port = ready["port"]!.GetValue<int>();
-            Assert.Contains($"https://127.0.0.1:{port}/clusters/sandbox", File.ReadAllText(kubeconfig));
+            // Each cluster is its own API server: the first cluster's port, no path.
+            Assert.Contains($"https://127.0.0.1:{port}\"", File.ReadAllText(kubeconfig));
+            Assert.Equal(port, ready["ports"]!["sandbox"]!.GetValue<int>());
 
             var ns = await new KubectlRunner(kubeconfig).OkAsync("get", "namespaces", "-o", "name");
             Assert.Contains("namespace/default", ns.Split('\n'));
