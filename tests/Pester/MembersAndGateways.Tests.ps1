@@ -213,9 +213,9 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterNotUpgraded*'
         $err.ErrorDetails.RecommendedAction | Should -Match 'Invoke-KsMemberUpgrade'
 
-        # the member upgrade without -HostCluster leaves the taint: the gateway precondition names it
-        $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 120 `
-            -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
+        # the member upgrade with -SkipHostCheck (no -HostCluster) leaves the taint: the gateway precondition names it
+        $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 120 `
+            -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
         $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1
         $err = $null
         try { Update-KsGateway -Cluster $script:Member -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
@@ -226,7 +226,8 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         $err.ErrorDetails.RecommendedAction | Should -Match 'Remove-KsMemberTaint'
         Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1 | Should -Be $before
 
-        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        # the member's own ks-core release is the evidence that it runs KubeSphere 4 now
+        Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -MemberCluster $script:Member -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null
         $names = (Get-KsGateway -Cluster $script:Member | Where-Object Scope -ne Workspace).Name
         $results = @(Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -Name $names -Chart $script:Chart -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue)
         $results.Count | Should -Be $names.Count
