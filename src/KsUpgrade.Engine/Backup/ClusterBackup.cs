@@ -13,6 +13,12 @@ public sealed record BackupOptions(string Path)
     public int PageSize { get; init; } = KubeList.PageSize;
     /// <summary>Fallback KubeSphere version for the manifest when the cluster has no ClusterConfiguration.</summary>
     public string? KubeSphereVersion { get; init; }
+    /// <summary>
+    /// Write the reminder that the backup holds Secrets in clear text as an Information record (tag KsUpgrade.Backup)
+    /// instead of a Warning: the upgrade's own backup is expected and documented, and a Warning on every successful
+    /// upgrade would teach runbook authors to ignore warnings. Backup-KsCluster keeps the Warning.
+    /// </summary>
+    public bool SecretsNoticeAsInformation { get; init; }
 }
 
 /// <summary>
@@ -21,6 +27,9 @@ public sealed record BackupOptions(string Path)
 /// </summary>
 public sealed class ClusterBackup
 {
+    /// <summary>The tag of the backup's Information records.</summary>
+    public const string BackupTag = "KsUpgrade.Backup";
+
     public const string ManifestFileName = "manifest.json";
     public const string StagingSuffix = ".partial";
     private readonly IKubeApi _api;
@@ -143,7 +152,11 @@ public sealed class ClusterBackup
         Directory.Move(staging, target);
         _log.Progress(2, "Backup", "done", 100, completed: true);
         if (!options.ExcludeSecretData && files.Any(f => f.Sensitive && f.Objects > 0))
-            _log.Warning($"The backup in '{target}' holds Secrets (and user password hashes) in clear text; its files are readable by the owner only. Keep it safe.");
+        {
+            var notice = $"The backup in '{target}' holds Secrets (and user password hashes) in clear text; its files are readable by the owner only. Keep it safe.";
+            if (options.SecretsNoticeAsInformation) _log.Information(notice, BackupTag);
+            else _log.Warning(notice);
+        }
         _log.Verbose($"Backup complete: {result.Files.Length} files, {result.ObjectCount} objects in '{target}'.");
         return result;
     }

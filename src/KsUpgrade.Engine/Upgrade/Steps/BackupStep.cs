@@ -23,6 +23,7 @@ internal sealed class BackupStep : IUpgradeStep
         var result = await new ClusterBackup(c.Api, c.Log).RunAsync(new BackupOptions(c.BackupPath)
         {
             KubeSphereVersion = c.Facts.GetValueOrDefault(UpgradeContext.FactFromVersion),
+            SecretsNoticeAsInformation = true, // expected and documented: not a Warning on every successful upgrade
         }, ct).ConfigureAwait(false);
         return $"{result.Files.Length} files, {result.ObjectCount} objects in {result.Path}"
                + (result.SkippedKinds.Length == 0 ? "" : $"; not served: {string.Join(", ", result.SkippedKinds)}");
