@@ -86,7 +86,7 @@ public sealed class ClusterUpgrade
             _log.Warning($"-Resume: there is no journal {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName} in the cluster; starting from the beginning.");
 
         var previous = existing?.State;
-        var backupPath = previous?.BackupPath ?? (_p.BackupPath is null ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now) : Path.GetFullPath(_p.BackupPath));
+        var backupPath = previous?.BackupPath ?? (_p.BackupPath is null ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, _p.BackupBaseDirectory) : Path.GetFullPath(_p.BackupPath));
         if (previous?.BackupPath is not null && _p.BackupPath is not null && Path.GetFullPath(_p.BackupPath) != previous.BackupPath)
             _log.Warning($"The backup of this upgrade was taken into {previous.BackupPath} by an earlier run; -BackupPath {_p.BackupPath} is not used.");
         var backupOnDisk = previous is not null && !previous.IsDone("Backup") && previous.Step("Backup") is not null

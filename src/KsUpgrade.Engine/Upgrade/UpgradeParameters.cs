@@ -81,5 +81,15 @@ public sealed record UpgradeParameters
 
     private static string FullPath(string p) => string.IsNullOrEmpty(p) ? "" : Path.GetFullPath(p);
 
-    public static string DefaultBackupPath(DateTimeOffset now) => Path.GetFullPath($"backup-{now.ToLocalTime():yyyyMMdd-HHmmss}");
+    /// <summary>
+    /// The folder the default ./backup-yyyyMMdd-HHmmss goes into: the cmdlets pass PowerShell's current location (never
+    /// the process's directory, which may be a repository root or System32); null: the process's current directory.
+    /// </summary>
+    public string? BackupBaseDirectory { get; init; }
+
+    public static string DefaultBackupPath(DateTimeOffset now, string? baseDirectory = null)
+    {
+        var name = $"backup-{now.ToLocalTime():yyyyMMdd-HHmmss}";
+        return Path.GetFullPath(baseDirectory is null ? name : Path.Combine(baseDirectory, name));
+    }
 }

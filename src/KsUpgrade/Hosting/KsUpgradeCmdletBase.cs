@@ -123,6 +123,8 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
             UpgradeImageTag = UpgradeImageTag,
             ExtensionVersion = ExtensionVersion,
             BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
+            // the default backup-<timestamp> folder goes under PowerShell's current location, not the process's
+            BackupBaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
             Timeout = TimeSpan.FromMinutes(Timeout),
             JobTimeout = TimeSpan.FromSeconds(JobTimeout),
             SettleTimeout = SettleTimeout,
