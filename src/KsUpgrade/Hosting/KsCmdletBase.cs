@@ -25,14 +25,31 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs engine work and pumps its records until it finishes. Engine exceptions propagate.</summary>
+    /// <remarks>
+    /// When a record cannot be written (a downstream <c>Select-Object -First</c> or Ctrl+C stops the pipeline, and the
+    /// Write throws), no work is left behind: the engine is cancelled, every pending or later ShouldProcess question is
+    /// answered "no", later records are dropped, and the worker is waited for before the exception goes on.
+    /// </remarks>
     protected T RunEngine<T>(Func<IEngineLog, CancellationToken, Task<T>> work)
     {
         using var queue = new BlockingCollection<Action>();
         var log = new PumpedEngineLog(this, queue);
         var task = Task.Run(() => work(log, Stopping));
         task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in queue.GetConsumingEnumerable())
-            action();
+        try
+        {
+            foreach (var action in queue.GetConsumingEnumerable())
+                action();
+        }
+        catch
+        {
+            _stopping.Cancel();
+            log.Abandon();
+            foreach (var _ in queue.GetConsumingEnumerable()) { } // drop what the worker still writes until it ends
+            try { task.Wait(); }
+            catch (AggregateException) { } // its cancellation or failure: the pipeline's own exception goes on
+            throw;
+        }
         return task.GetAwaiter().GetResult();
     }
 
@@ -66,8 +83,23 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
             _queue = queue;
         }
 
+        private readonly List<TaskCompletionSource<bool>> _questions = new();
+        private volatile bool _abandoned;
+
+        /// <summary>The pipeline stopped: pending and later ShouldProcess questions are answered "no", records dropped.</summary>
+        public void Abandon()
+        {
+            _abandoned = true;
+            lock (_questions)
+            {
+                foreach (var q in _questions) q.TrySetResult(false);
+                _questions.Clear();
+            }
+        }
+
         private void Post(Action a)
         {
+            if (_abandoned) return;
             try { _queue.Add(a); }
             catch (InvalidOperationException) { } // the work already ended
         }
@@ -97,10 +129,16 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
         public Task<bool> ShouldProcessAsync(string target, string action)
         {
             var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_questions)
+            {
+                if (_abandoned) return Task.FromResult(false);
+                _questions.Add(answer);
+            }
             Post(() =>
             {
                 try { answer.TrySetResult(_cmdlet.ShouldProcess(target, action)); }
                 catch (Exception e) { answer.TrySetException(e); throw; }
+                finally { lock (_questions) _questions.Remove(answer); }
             });
             return answer.Task;
         }
