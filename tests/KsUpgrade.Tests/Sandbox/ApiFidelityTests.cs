@@ -37,21 +37,24 @@ public sealed class ApiFidelityTests
         Assert.Matches(@"(?m)^slow\s+example.com/slow\s+Retain\s+WaitForFirstConsumer\s+true\s+\S+", table);
     }
 
+    /// <summary>A Job that completes at once in the sandbox.</summary>
+    private const string QuickJob = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: quick, namespace: apps}
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: busybox}]
+        """;
+
     [Fact]
     public async Task Jobs_print_completions_duration_and_age_as_1_26_does()
     {
         await using var host = await Start();
         var kubectl = new KubectlRunner(host.KubeconfigPath);
-        await kubectl.OkWithInputAsync("""
-            apiVersion: batch/v1
-            kind: Job
-            metadata: {name: quick, namespace: apps}
-            spec:
-              template:
-                spec:
-                  restartPolicy: Never
-                  containers: [{name: c, image: busybox}]
-            """, "apply", "-f", "-");
+        await kubectl.OkWithInputAsync(QuickJob, "apply", "-f", "-");
         await kubectl.OkAsync("wait", "--for=condition=complete", "job/quick", "-n", "apps", "--timeout=20s");
         var table = await kubectl.OkAsync("get", "jobs", "-n", "apps");
         Assert.Matches(@"(?m)^NAME\s+COMPLETIONS\s+DURATION\s+AGE\s*$", table);
@@ -163,16 +166,7 @@ public sealed class ApiFidelityTests
             Clusters = new[] { TestSeed.Build("old"), WithVersion(TestSeed.Build("new"), "v1.31.4") },
         });
         var kubectl = new KubectlRunner(host.KubeconfigPath);
-        const string job = """
-            apiVersion: batch/v1
-            kind: Job
-            metadata: {name: quick, namespace: apps}
-            spec:
-              template:
-                spec:
-                  restartPolicy: Never
-                  containers: [{name: c, image: busybox}]
-            """;
+        const string job = QuickJob;
         await kubectl.OkWithInputAsync(job, "--context", "old", "apply", "-f", "-");
         await kubectl.OkAsync("--context", "old", "wait", "--for=condition=complete", "job/quick", "-n", "apps", "--timeout=20s");
         Assert.Equal("Complete", (await kubectl.OkAsync("--context", "old", "get", "job", "quick", "-n", "apps", "-o", "jsonpath={.status.conditions[*].type}")).Trim());
