@@ -117,7 +117,7 @@ Describe '-ChartSha256 on a ks34-multicluster sandbox' {
         }
 
         It '-WhatIf prints the plan and never downloads the chart' {
-            $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+            $before = Wait-SandboxSettled -Sandbox $script:Sandbox -Cluster host
             $transcript = Join-Path $script:Dir 'gateway-whatif.txt'
             Start-Transcript -Path $transcript | Out-Null
             try {

@@ -174,7 +174,8 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
     It 'refuses a workspace gateway before any change, and -ErrorAction Stop stops on it' {
         $workspace = (Get-KsGateway -Cluster $script:HostCluster | Where-Object Scope -eq Workspace | Select-Object -First 1).Name
         $workspace | Should -Not -BeNullOrEmpty
-        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
+        # the host's cluster controller may still be writing the versions the upgrade changed: compare from a settled state
+        $before = Wait-SandboxSettled -Sandbox $script:Sandbox -Cluster host
         $err = $null
         try { Update-KsGateway -Cluster $script:HostCluster -Name $workspace -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayWorkspaceUnsupported*'
@@ -216,7 +217,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         # the member upgrade with -SkipHostCheck (no -HostCluster) leaves the taint: the gateway precondition names it
         $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 120 `
             -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
-        $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster member1
+        $before = Wait-SandboxSettled -Sandbox $script:Sandbox -Cluster member1
         $err = $null
         try { Update-KsGateway -Cluster $script:Member -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayHostClusterRequired*'

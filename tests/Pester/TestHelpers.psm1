@@ -68,4 +68,22 @@ function Get-SandboxStateText {
     Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" | ConvertTo-Json -Depth 50 -Compress
 }
 
+function Wait-SandboxSettled {
+    <#
+    The state text of one simulated cluster once its simulated controllers have nothing left to write (two reads
+    2.5 s apart are equal; KubeSphere's cluster controller resyncs every second): the baseline for "nothing changed"
+    right after an upgrade. Fails after 60 s.
+    #>
+    param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
+    $deadline = (Get-Date).AddSeconds(60)
+    $last = Get-SandboxStateText -Sandbox $Sandbox -Cluster $Cluster
+    while ((Get-Date) -lt $deadline) {
+        Start-Sleep -Milliseconds 2500
+        $now = Get-SandboxStateText -Sandbox $Sandbox -Cluster $Cluster
+        if ($now -eq $last) { return $now }
+        $last = $now
+    }
+    throw "The sandbox cluster '$Cluster' kept changing for 60 s."
+}
+
 Export-ModuleMember -Function *
