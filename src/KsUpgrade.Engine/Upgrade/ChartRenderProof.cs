@@ -75,9 +75,10 @@ internal sealed class ChartRenderProof
             }
         }
 
-        // 2. The full release, as helm upgrade will render it (client-side first: it needs nothing served).
+        // 2. The full release, as helm upgrade will render it. helm 3 renders server-side (lookups see the cluster) without
+        // building the kinds; helm 4 builds every kind, so it renders client-side first, which needs nothing served.
         var upgrade = HelmUpgradeStep.Request(p, values, ha, redisHa);
-        var releaseCall = new HelmTemplateCall(upgrade.Release, upgrade.Namespace, upgrade.Chart, null, upgrade.ValuesFiles, upgrade.Sets, DryRunServer: false, IsUpgrade: true);
+        var releaseCall = new HelmTemplateCall(upgrade.Release, upgrade.Namespace, upgrade.Chart, null, upgrade.ValuesFiles, upgrade.Sets, DryRunServer: major < 4, IsUpgrade: true);
         IReadOnlyList<ManifestDocument> release;
         try { release = HelmManifest.Split(await helm.TemplateAsync(releaseCall, ct).ConfigureAwait(false), "helm template"); }
         catch (KsUpgradeException e) when (e.ErrorId != ErrorIds.Stopped && e.ErrorId != ErrorIds.HelmNotFound)
@@ -106,8 +107,8 @@ internal sealed class ChartRenderProof
         if (major >= 4 && before.Count > 0)
             notes.Add($"helm {version} builds every kind of the chart even for one template: the {before.Count} CRDs are applied (server-side) before the prepare render, the others at ApplyCrds.");
 
-        // 3. Where nothing has to be served first, the exact server-side renders (lookups see the cluster).
-        if (before.Count == 0 && problems.Count == 0)
+        // 3. helm 4, where nothing has to be served first: the exact server-side render too (lookups see the cluster).
+        if (major >= 4 && before.Count == 0 && problems.Count == 0)
         {
             try { release = HelmManifest.Split(await helm.TemplateAsync(releaseCall with { DryRunServer = true }, ct).ConfigureAwait(false), "helm template"); }
             catch (KsUpgradeException e) when (e.ErrorId != ErrorIds.Stopped && e.ErrorId != ErrorIds.HelmNotFound)
