@@ -24,7 +24,7 @@ public static partial class BackupVerifier
         if (!Directory.Exists(full))
         {
             var partial = Directory.Exists(full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ClusterBackup.StagingSuffix);
-            throw new KsUpgradeException(UpgradeErrorIds.BackupNotFound, KsErrorCategory.ObjectNotFound,
+            throw new KsUpgradeException(ErrorIds.BackupNotFound, KsErrorCategory.ObjectNotFound,
                 File.Exists(full) ? $"'{full}' is a file, not a backup folder."
                 : partial ? $"There is no backup folder '{full}', only '{full}{ClusterBackup.StagingSuffix}': an interrupted backup, not a complete one."
                 : $"There is no backup folder '{full}'.", full)

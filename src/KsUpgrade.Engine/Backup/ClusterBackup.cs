@@ -50,10 +50,10 @@ public sealed class ClusterBackup
     {
         var full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full))
-            throw new KsUpgradeException(UpgradeErrorIds.BackupPathNotEmpty, KsErrorCategory.ResourceExists,
+            throw new KsUpgradeException(ErrorIds.BackupPathNotEmpty, KsErrorCategory.ResourceExists,
                 $"The backup path '{full}' is an existing file; give a new directory.", full);
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
-            throw new KsUpgradeException(UpgradeErrorIds.BackupPathNotEmpty, KsErrorCategory.ResourceExists,
+            throw new KsUpgradeException(ErrorIds.BackupPathNotEmpty, KsErrorCategory.ResourceExists,
                 $"The backup directory '{full}' exists and is not empty; a backup is never overwritten. Give a new directory.", full)
             { Remedy = "Pass -BackupPath with a directory that does not exist yet (or is empty)." };
         return full;

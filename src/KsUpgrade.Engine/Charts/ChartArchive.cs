@@ -122,5 +122,5 @@ internal static class ChartArchive
     public static string Text(byte[] content) => new UTF8Encoding(false).GetString(content).TrimStart('\uFEFF');
 
     public static KsUpgradeException Invalid(string message, string source, KsErrorCategory category, Exception? inner = null) =>
-        new(HelmErrorIds.ChartInvalid, category, message, source, inner);
+        new(ErrorIds.ChartInvalid, category, message, source, inner);
 }

@@ -24,7 +24,7 @@ public static partial class ChartDigest
         if (s.StartsWith("sha256:", StringComparison.Ordinal)) s = s["sha256:".Length..];
         if (Hex64().IsMatch(s)) return s;
         var shown = value.Length <= 80 ? $"'{value}'" : $"of {value.Length} characters";
-        throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+        throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
             $"ChartSha256 {shown} is not a SHA-256 digest: give 64 hexadecimal digits (optionally prefixed 'sha256:').", "ChartSha256")
         {
             Remedy = "Compute it with Get-FileHash -Algorithm SHA256 on the chart .tgz, or copy it from the chart's published checksum.",
@@ -36,7 +36,7 @@ public static partial class ChartDigest
     {
         var want = Normalize(expected);
         if (want is null || string.Equals(actual, want, StringComparison.Ordinal)) return;
-        throw new KsUpgradeException(ChartErrorIds.ChartDigestMismatch, KsErrorCategory.SecurityError,
+        throw new KsUpgradeException(ErrorIds.ChartDigestMismatch, KsErrorCategory.SecurityError,
             $"The chart archive '{origin}' has SHA-256 {actual}, but -ChartSha256 expects {want}. The chart was not used.", origin)
         {
             Remedy = "Download the chart again from a source you trust and compare its published checksum, or correct -ChartSha256.",

@@ -19,7 +19,7 @@ public sealed record ChartMetadata(string Name, string Version, string? AppVersi
         try { root = YamlLoader.Parse(chartYaml, source); }
         catch (KsUpgradeException e)
         {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.InvalidData, e.Message.Replace("YAML", "Chart.yaml YAML"), source, e);
+            throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.InvalidData, e.Message.Replace("YAML", "Chart.yaml YAML"), source, e);
         }
         if (root is not YamlMappingNode map) throw Invalid($"{source} is not a YAML mapping.", source);
         var name = Str(map, "name") ?? throw Invalid($"{source} has no name.", source);
@@ -44,7 +44,7 @@ public sealed record ChartMetadata(string Name, string Version, string? AppVersi
         Get(map, key) is YamlScalarNode s && !string.IsNullOrWhiteSpace(s.Value) ? s.Value : null;
 
     private static KsUpgradeException Invalid(string message, string source) =>
-        new(HelmErrorIds.ChartInvalid, KsErrorCategory.InvalidData, message, source);
+        new(ErrorIds.ChartInvalid, KsErrorCategory.InvalidData, message, source);
 }
 
 /// <summary>One CRD file a chart carries: its path inside the chart (through subcharts and archives) and its YAML.</summary>

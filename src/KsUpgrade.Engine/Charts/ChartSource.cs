@@ -63,7 +63,7 @@ public static class ChartSource
         var file = Path.Combine(chartDirectory, "Chart.yaml");
         if (!File.Exists(file))
         {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
+            throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
                 $"'{chartDirectory}' is not a chart: it has no Chart.yaml.", chartDirectory);
         }
         return ChartMetadata.Parse(File.ReadAllText(file), file);
@@ -86,7 +86,7 @@ public static class ChartSource
         {
             if (!string.IsNullOrWhiteSpace(expectedSha256))
             {
-                throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+                throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                     $"-ChartSha256 checks the bytes of a chart archive, but '{full}' is a directory, which has no single digest.", full)
                 {
                     Remedy = "Pass the chart as a .tgz (helm package <dir>) together with its SHA-256, or leave -ChartSha256 out for a directory you trust.",
@@ -104,7 +104,7 @@ public static class ChartSource
         var length = new FileInfo(archive).Length;
         if (length > MaxDownloadBytes)
         {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded,
+            throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded,
                 $"The chart archive '{origin}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", origin);
         }
         var bytes = File.ReadAllBytes(archive);
@@ -117,7 +117,7 @@ public static class ChartSource
         var top = entries.Select(e => e.Path).Where(p => p.Count(c => c == '/') == 1 && p.EndsWith("/Chart.yaml", StringComparison.Ordinal)).ToList();
         if (top.Count != 1)
         {
-            throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
+            throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
                 top.Count == 0 ? $"'{origin}' holds no chart (no <name>/Chart.yaml at its top)." : $"'{origin}' holds several charts at its top.", origin);
         }
 
@@ -149,7 +149,7 @@ public static class ChartSource
             {
                 if (response.RequestMessage?.RequestUri is { } final && final.Scheme != Uri.UriSchemeHttps)
                 {
-                    throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.SecurityError, $"The chart download from '{shown}' was redirected away from https.", shown);
+                    throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.SecurityError, $"The chart download from '{shown}' was redirected away from https.", shown);
                 }
                 if (!response.IsSuccessStatusCode)
                 {
@@ -157,7 +157,7 @@ public static class ChartSource
                 }
                 if (response.Content.Headers.ContentLength > MaxDownloadBytes)
                 {
-                    throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded, $"The chart '{shown}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", shown);
+                    throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded, $"The chart '{shown}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", shown);
                 }
                 await using var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 await using var target = new FileStream(tempFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write });
@@ -169,7 +169,7 @@ public static class ChartSource
                     total += n;
                     if (total > MaxDownloadBytes)
                     {
-                        throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded, $"The chart '{shown}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", shown);
+                        throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.LimitsExceeded, $"The chart '{shown}' is larger than {MaxDownloadBytes / (1024 * 1024)} MB.", shown);
                     }
                     await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 }
@@ -199,7 +199,7 @@ public static class ChartSource
     {
         if (uri.Scheme == Uri.UriSchemeHttps) return;
         var shown = Redact(uri);
-        throw new KsUpgradeException(HelmErrorIds.ChartInvalid, KsErrorCategory.SecurityError,
+        throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.SecurityError,
             $"Refusing to download the chart over {uri.Scheme}: only https is allowed ('{shown}').", shown)
         {
             Remedy = "Use an https URL, or download the chart yourself and pass the local .tgz.",

@@ -72,7 +72,7 @@ public static class ClusterConnector
         if (s.InCluster)
         {
             if (!KubernetesClientConfiguration.IsInCluster())
-                throw new KsUpgradeException(ErrorIds.InCluster, KsErrorCategory.ResourceUnavailable,
+                throw new KsUpgradeException(ErrorIds.InClusterUnavailable, KsErrorCategory.ResourceUnavailable,
                     "-InCluster was given, but this process does not run in a pod with a service account (no KUBERNETES_SERVICE_HOST or token file).", "in-cluster");
             var ic = KubernetesClientConfiguration.InClusterConfig();
             ic.HttpClientTimeout = s.RequestTimeout;

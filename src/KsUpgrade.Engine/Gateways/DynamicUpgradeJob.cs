@@ -66,7 +66,7 @@ public static class DynamicUpgradeJob
         if (job is not null)
         {
             if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
-                throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
                     $"Job {Namespace}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
                 { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {Namespace} delete job {JobName}." };
             log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
@@ -90,7 +90,7 @@ public static class DynamicUpgradeJob
         while (await TryReadJobAsync(client, log, ct).ConfigureAwait(false) is not null)
         {
             if (DateTime.UtcNow > deadline)
-                throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
                     $"Job {Namespace}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
@@ -177,7 +177,7 @@ public static class DynamicUpgradeJob
                     catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
                     {
                         // the old job was deleted just before; a job of that name on the first attempt is someone else's
-                        throw new KsUpgradeException(GatewayErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                        throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
                             $"Job {Namespace}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
                         { Remedy = $"Check that no other session upgrades a gateway, then run Update-KsGateway again (it waits for or replaces a finished job)." };
                     }
@@ -281,5 +281,5 @@ public static class DynamicUpgradeJob
         job.Status?.Conditions?.Any(c => c.Type == type && c.Status == "True") == true;
 
     private static KsUpgradeException Invalid(string what) =>
-        new(GatewayErrorIds.GatewayJobInvalid, KsErrorCategory.InvalidData, $"Cannot apply the dynamic-upgrade job: {what}.", JobName);
+        new(ErrorIds.GatewayJobInvalid, KsErrorCategory.InvalidData, $"Cannot apply the dynamic-upgrade job: {what}.", JobName);
 }

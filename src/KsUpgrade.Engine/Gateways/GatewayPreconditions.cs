@@ -31,7 +31,7 @@ public static class GatewayPreconditions
         if (role != KsClusterRole.Member)
         {
             if (!await InstallPlanAsync(cluster, ct).ConfigureAwait(false))
-                throw new KsUpgradeException(GatewayErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
+                throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
                     $"The gateway extension is not installed on '{cluster.Context}': no InstallPlan {InstallPlanName} ({InstallPlanGroup}/{InstallPlanVersion}). Its controller installs the v4 gateway the dynamic-upgrade job asks for; without it the job would uninstall the old controller and nothing would replace it.",
                     cluster.Context)
                 { Remedy = "Upgrade the host with the gateway job enabled (jobs.gateway.enabled in the values of Invoke-KsHostUpgrade creates InstallPlan gateway), or install the Gateway extension from the KubeSphere console's Extensions Center; then run Update-KsGateway again." };
@@ -40,24 +40,24 @@ public static class GatewayPreconditions
 
         var charts = await client.CoreV1.ListNamespacedConfigMapAsync(DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
         if (!charts.Items.Any(c => c.Metadata.Name.StartsWith("extension-gateway-", StringComparison.Ordinal) && c.Metadata.Name.EndsWith("-chart", StringComparison.Ordinal)))
-            throw new KsUpgradeException(GatewayErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
+            throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
                 $"The gateway extension's chart is not on member '{cluster.Context}' (no ConfigMap {DynamicUpgradeJob.Namespace}/extension-gateway-<version>-chart): the host's gateway job syncs it to every member.",
                 cluster.Context)
             { Remedy = "Upgrade the host first with the gateway job enabled (Invoke-KsHostUpgrade), then this member (Invoke-KsMemberUpgrade -HostCluster), then run Update-KsGateway -HostCluster again." };
         var host = options.HostCluster
-                   ?? throw new KsUpgradeException(GatewayErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
+                   ?? throw new KsUpgradeException(ErrorIds.GatewayHostClusterRequired, KsErrorCategory.InvalidArgument,
                        $"'{cluster.Context}' is a member cluster: its gateways are upgraded by the gateway extension's agent, which the host schedules onto it only when its Cluster object there has no Schedulable condition. Pass the host (-HostCluster) so that can be checked.",
                        cluster.Context)
                    { Remedy = "Update-KsGateway -Cluster <member> -HostCluster (Connect-KsCluster -Context <host>) [-MemberName <name on the host>]" };
         var memberName = options.MemberName ?? cluster.Context;
         if (!await InstallPlanAsync(host, ct).ConfigureAwait(false))
-            throw new KsUpgradeException(GatewayErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
+            throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
                 $"The gateway extension is not installed on the host '{host.Context}' (no InstallPlan {InstallPlanName}), so no agent runs on member '{memberName}'.",
                 host.Context)
             { Remedy = "Install the Gateway extension on the host (its InstallPlan places it on every cluster), then run Update-KsGateway again." };
         var member = (await MemberClusters.ListAsync(host, memberName, log, ct).ConfigureAwait(false)).Single();
         if (member.Schedulable)
-            throw new KsUpgradeException(GatewayErrorIds.MemberNotSchedulable, KsErrorCategory.InvalidOperation,
+            throw new KsUpgradeException(ErrorIds.GatewayMemberNotSchedulable, KsErrorCategory.InvalidOperation,
                 $"Member '{memberName}' still has the Schedulable condition on the host '{host.Context}' (set while the host was upgraded): the gateway extension's agent is not scheduled onto it, so nothing would install the v4 gateway the job asks for.",
                 memberName)
             { Remedy = $"After the member is upgraded (Invoke-KsMemberUpgrade), remove the condition: Remove-KsMemberTaint -Cluster <host> -Name {memberName} (Invoke-KsMemberUpgrade -HostCluster does it itself); then run Update-KsGateway again." };
@@ -72,7 +72,7 @@ public static class GatewayPreconditions
             throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading the ks-core release", ct);
         }
         if (core?.AppVersion is null || !core.AppVersion.StartsWith("v4.", StringComparison.OrdinalIgnoreCase))
-            throw new KsUpgradeException(GatewayErrorIds.ClusterNotUpgraded, KsErrorCategory.InvalidOperation,
+            throw new KsUpgradeException(ErrorIds.ClusterNotUpgraded, KsErrorCategory.InvalidOperation,
                 $"The ks-core release of '{cluster.Context}' is {(core is null ? "missing" : $"on appVersion {core.AppVersion ?? "?"} (revision {core.Revision}, {core.Status})")}: gateways are upgraded only after the cluster is on KubeSphere 4.",
                 cluster.Context)
             { Remedy = "Upgrade this cluster first: Invoke-KsHostUpgrade (the host) / Invoke-KsMemberUpgrade -HostCluster (a member, after its host); then run Update-KsGateway." };
@@ -86,7 +86,7 @@ public static class GatewayPreconditions
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new KsUpgradeException(GatewayErrorIds.UpgradePvcMissing, KsErrorCategory.ResourceUnavailable,
+            throw new KsUpgradeException(ErrorIds.UpgradePvcMissing, KsErrorCategory.ResourceUnavailable,
                 $"PVC {DynamicUpgradeJob.Namespace}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
                 options.PersistenceVolumeName)
             { Remedy = "The gateway backup is written by the gateway job of the cluster upgrade (jobs.gateway.enabled) into this PVC; without it the gateways cannot be converted. Restore the PVC, or re-create the gateways on v4 by hand." };

@@ -208,7 +208,7 @@ public static class GatewayUpgrade
                 Duration = watch.Elapsed,
                 NewIngresses = changed,
                 JobLog = run.LogLines,
-                ErrorId = run.PhaseSkipped ? ErrorIds.UpgradePhaseSkipped : GatewayErrorIds.GatewayUpgradeFailed,
+                ErrorId = run.PhaseSkipped ? ErrorIds.UpgradePhaseSkipped : ErrorIds.GatewayUpgradeFailed,
                 Detail = $"{run.Summary} Releases now: {now.OldReleases(gateway)}; v2 Gateway {(now.V2Gateway ? "exists" : "absent")}.{Tail(run.LogLines)}",
                 Remedy = now.IngressRelease is null && !now.V2Gateway
                     ? $"The job removed {GatewayNames.IngressReleaseOf(gateway.Name)} and created no v2 Gateway: the gateway has no controller. Fix the cause in the job's log, then run Update-KsGateway -Name {gateway.Name} again (it re-runs the job)."
@@ -304,7 +304,7 @@ public static class GatewayUpgrade
             Gateway = gateway,
             Outcome = KsGatewayUpgradeOutcome.Failed,
             Duration = watch.Elapsed,
-            ErrorId = GatewayErrorIds.WorkspaceGatewayUnsupported,
+            ErrorId = ErrorIds.GatewayWorkspaceUnsupported,
             Detail = $"Not run: '{gateway.Name}' is a workspace gateway. ks-upgrade v4.1.3 treats it as a project gateway and reads namespace '{looked}', which does not exist, so its job would fail after uninstalling {GatewayNames.IngressReleaseOf(gateway.Name)}, leaving the workspace without a gateway. Nothing was changed.",
             Remedy = $"Upgrade it by hand (Get-Help Update-KsGateway -Full, 'Workspace gateways'): after the other gateways, create a gateway for the workspace in the KubeSphere 4 console (Gateway extension) with the old settings, move its Ingresses to the new IngressClass, then helm uninstall {GatewayNames.IngressReleaseOf(gateway.Name)} -n {gateway.ReleaseNamespace}.",
         };
@@ -319,7 +319,7 @@ public static class GatewayUpgrade
         NewIngresses = served,
         UnservedIngresses = unserved,
         JobLog = jobLog,
-        ErrorId = GatewayErrorIds.GatewayNotVerified,
+        ErrorId = ErrorIds.GatewayNotVerified,
         Detail = $"{summary} But after {options.VerifyTimeout.TotalSeconds:0} s the cluster does not show the v4 gateway: {evidence.Missing(gateway)}. Releases: {evidence.OldReleases(gateway)}.",
         Remedy = "The gateway extension's controller installs the v4 release from the v2 Gateway: check InstallPlan gateway (kubectl get installplan gateway -o yaml) and the extension's pods; on a member, that it has no Schedulable condition on the host (Remove-KsMemberTaint). " +
                  $"Then run Update-KsGateway -Name {gateway.Name} again (it does not re-run the job; it waits up to -Timeout and verifies).",

@@ -42,7 +42,7 @@ public static class LegacyGatewayCleanup
         if (v3.Count > 0)
         {
             if (!force)
-                throw new KsUpgradeException(GatewayErrorIds.LegacyGatewaysRemain, KsErrorCategory.InvalidOperation,
+                throw new KsUpgradeException(ErrorIds.LegacyGatewaysRemain, KsErrorCategory.InvalidOperation,
                     $"{v3.Count} gateway(s) on '{cluster.Context}' are still on v3: {string.Join(", ", v3)}. Their Nginx objects are still in use.", v3.ToArray())
                 { Remedy = "Upgrade them first (Get-KsGateway | Update-KsGateway), or use -Force to remove the legacy objects anyway." };
             log.Warning($"-Force: removing the legacy gateway objects although {v3.Count} gateway(s) are still on v3: {string.Join(", ", v3)}.");
@@ -75,7 +75,7 @@ public static class LegacyGatewayCleanup
 
         var left = (await ListAsync(client, version, ct).ConfigureAwait(false)).Where(HasFinalizers).Select(o => $"{Id(o).Ns}/{Id(o).Name}").ToList();
         if (left.Count > 0)
-            throw new KsUpgradeException(GatewayErrorIds.LegacyCleanupFailed, KsErrorCategory.InvalidResult,
+            throw new KsUpgradeException(ErrorIds.LegacyCleanupFailed, KsErrorCategory.InvalidResult,
                 $"Nginx objects still carry finalizers after they were removed (a controller re-adds them?): {string.Join(", ", left)}. The CRD was not deleted.", left.ToArray());
 
         try
@@ -87,7 +87,7 @@ public static class LegacyGatewayCleanup
         while (await TryReadCrdAsync(client, ct).ConfigureAwait(false) is not null)
         {
             if (DateTime.UtcNow > deadline)
-                throw new KsUpgradeException(GatewayErrorIds.LegacyCleanupFailed, KsErrorCategory.OperationTimeout,
+                throw new KsUpgradeException(ErrorIds.LegacyCleanupFailed, KsErrorCategory.OperationTimeout,
                     $"CRD {CrdName} was deleted but is still present after {crdTimeout.TotalSeconds:0} s.", CrdName);
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
         }

@@ -27,7 +27,7 @@ public static class HelmCommandLine
         {
             if (helmVersion < MinimumDryRunServerVersion)
             {
-                throw new KsUpgradeException(HelmErrorIds.HelmVersionUnsupported, KsErrorCategory.NotInstalled,
+                throw new KsUpgradeException(ErrorIds.HelmVersionUnsupported, KsErrorCategory.NotInstalled,
                     $"helm {helmVersion} cannot render with a server-side dry run; helm {MinimumDryRunServerVersion} or later is needed.", helmVersion.ToString())
                 {
                     Remedy = "Install helm 3.13 or later (helm 4 works too) and pass it with -HelmPath.",

@@ -61,7 +61,7 @@ public sealed class HelmKubeAccess
         var port = getEnvironment("KUBERNETES_SERVICE_PORT");
         if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port))
         {
-            throw new KsUpgradeException(ErrorIds.InCluster, KsErrorCategory.ResourceUnavailable,
+            throw new KsUpgradeException(ErrorIds.InClusterUnavailable, KsErrorCategory.ResourceUnavailable,
                 "Not running in a pod: KUBERNETES_SERVICE_HOST/PORT are not set.");
         }
         var server = $"https://{(host.Contains(':') ? $"[{host}]" : host)}:{port}";

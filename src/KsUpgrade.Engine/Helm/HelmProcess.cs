@@ -71,7 +71,7 @@ internal static class HelmProcess
             try { await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); }
             catch (TimeoutException) { }
             cancellationToken.ThrowIfCancellationRequested();
-            throw new KsUpgradeException(HelmErrorIds.HelmTimeout, KsErrorCategory.OperationTimeout,
+            throw new KsUpgradeException(ErrorIds.HelmTimeout, KsErrorCategory.OperationTimeout,
                 $"helm {FirstWord(arguments)} did not finish within {timeout}; it was stopped.", FirstWord(arguments));
         }
 

@@ -192,7 +192,7 @@ public static class HelmReleaseDecoder
         {
             if (output.Length + n > MaxReleaseJsonBytes)
             {
-                throw new KsUpgradeException(HelmErrorIds.HelmReleaseInvalid, KsErrorCategory.LimitsExceeded,
+                throw new KsUpgradeException(ErrorIds.HelmReleaseInvalid, KsErrorCategory.LimitsExceeded,
                     $"A helm release decompresses to more than {MaxReleaseJsonBytes / (1024 * 1024)} MB; refusing to read it.");
             }
             output.Write(buffer, 0, n);
@@ -239,5 +239,5 @@ public static class HelmReleaseDecoder
     }
 
     private static KsUpgradeException Invalid(string message, string? source, Exception? inner) =>
-        new(HelmErrorIds.HelmReleaseInvalid, KsErrorCategory.InvalidData, message, source, inner);
+        new(ErrorIds.HelmReleaseInvalid, KsErrorCategory.InvalidData, message, source, inner);
 }

@@ -69,7 +69,7 @@ public static partial class KsCoreChartValues
         {
             KsClusterRole.Host => "host",
             KsClusterRole.Member => "member",
-            _ => throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+            _ => throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                 $"The upgrade needs the cluster's role (host or member), not {role}.", role),
         };
         var sets = new List<HelmSet>
@@ -95,7 +95,7 @@ public static partial class KsCoreChartValues
         images.Validate();
         if (string.IsNullOrEmpty(gatewayName) || !GatewayNameRegex().IsMatch(gatewayName))
         {
-            throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument, $"'{gatewayName}' is not a valid gateway name.", gatewayName);
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument, $"'{gatewayName}' is not a valid gateway name.", gatewayName);
         }
         return new List<HelmSet>
         {
@@ -113,7 +113,7 @@ public static partial class KsCoreChartValues
     {
         if (string.IsNullOrEmpty(registry) || registry.Length > 255 || !RegistryRegex().IsMatch(registry))
         {
-            throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                 $"{parameter} '{registry}' is not an image registry (host[:port][/path], e.g. registry.example.com:5000/mirror).", registry);
         }
     }
@@ -122,7 +122,7 @@ public static partial class KsCoreChartValues
     {
         if (string.IsNullOrEmpty(tag) || !TagRegex().IsMatch(tag))
         {
-            throw new KsUpgradeException(HelmErrorIds.InvalidParameter, KsErrorCategory.InvalidArgument,
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                 $"{parameter} '{tag}' is not an image tag (letters, digits, '_', '.', '-'; at most 128).", tag);
         }
     }

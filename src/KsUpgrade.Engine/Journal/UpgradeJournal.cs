@@ -133,7 +133,7 @@ public sealed class UpgradeJournal
                 if (current is null) { _resourceVersion = null; continue; }
                 var theirs = Decode(current);
                 if (theirs.ParametersHash != State.ParametersHash)
-                    throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.ResourceBusy,
+                    throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.ResourceBusy,
                         $"The journal {Namespace}/{ConfigMapName} was rewritten by another run with different parameters; stopping.", ConfigMapName);
                 State = theirs;
                 _resourceVersion = current.ResourceVersion();
@@ -196,7 +196,7 @@ public sealed class UpgradeJournal
         }
         catch (JsonException e)
         {
-            throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
+            throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
                 $"The journal {Namespace}/{ConfigMapName} cannot be read ({e.Message}); delete it to start over.", ConfigMapName, e);
         }
     }

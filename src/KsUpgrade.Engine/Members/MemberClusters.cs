@@ -130,7 +130,7 @@ public static class MemberClusters
             result = await GetAsync(host, client, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, all);
         }
         if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0)
-            throw new KsUpgradeException(MemberErrorIds.TaintNotRemoved, KsErrorCategory.InvalidResult,
+            throw new KsUpgradeException(ErrorIds.TaintNotRemoved, KsErrorCategory.InvalidResult,
                 $"The API server accepted the patch but member '{name}' still has a Schedulable condition (a controller may have re-added it).", name)
             { Remedy = "Check that the member is upgraded (its ks-core release deployed on v4) and run Remove-KsMemberTaint again." };
         log.Information($"Removed the Schedulable condition of member '{name}'.", "KsUpgrade.Step");
@@ -175,7 +175,7 @@ public static class MemberClusters
             log.Warning($"Member '{name}' is not shown on KubeSphere 4 ({evidence}); removing its Schedulable condition anyway because of -Force: {risk}.");
             return;
         }
-        throw new KsUpgradeException(MemberErrorIds.MemberNotUpgraded, KsErrorCategory.InvalidOperation,
+        throw new KsUpgradeException(ErrorIds.MemberNotUpgraded, KsErrorCategory.InvalidOperation,
             $"Member '{name}' is not upgraded yet: {evidence}, and {risk}. Nothing was changed.", name)
         {
             Remedy = $"Upgrade it first: Invoke-KsMemberUpgrade -HostCluster <host> removes the condition itself once the member runs v4. " +
@@ -219,7 +219,7 @@ public static class MemberClusters
                 throw ApiErrors.Map(e, host.Context, host.Server, $"patching cluster '{name}'", ct);
             }
         }
-        throw new KsUpgradeException(MemberErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
+        throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
             $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; nothing was removed.", name)
         { Remedy = "Run Remove-KsMemberTaint again once the cluster controller has settled." };
     }
@@ -312,7 +312,7 @@ public static class MemberClusters
     }
 
     private static KsUpgradeException HostRefused(KsCluster host, string name) =>
-        new(MemberErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
+        new(ErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
             $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
         { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
 

@@ -18,7 +18,7 @@ internal static class ChartCrds
             try { docs = YamlJson.ReadDocuments(file.Yaml); }
             catch (YamlDotNet.Core.YamlException e)
             {
-                throw new KsUpgradeException(UpgradeErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
+                throw new KsUpgradeException(ErrorIds.ChartInvalid, KsErrorCategory.InvalidData,
                     $"CRD file {file.Source} of the chart is not valid YAML (line {e.Start.Line}, column {e.Start.Column}).", file.Source, e);
             }
             crds.AddRange(docs.Where(d => d.Str("kind") == "CustomResourceDefinition"));

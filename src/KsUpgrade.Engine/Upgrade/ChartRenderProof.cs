@@ -54,7 +54,7 @@ internal sealed class ChartRenderProof
         // 1. The chart's CRDs: which kinds/versions they serve, and whether the API server accepts them as updates.
         IReadOnlyList<JsonObject> crds;
         try { crds = ChartCrds.Read(chart); }
-        catch (KsUpgradeException e) when (e.ErrorId == UpgradeErrorIds.ChartInvalid)
+        catch (KsUpgradeException e) when (e.ErrorId == ErrorIds.ChartInvalid)
         {
             problems.Add(e.Message);
             crds = Array.Empty<JsonObject>();

@@ -69,7 +69,7 @@ public sealed class ClusterUpgrade
                     && (existing.State.Parameters.GetValueOrDefault(JournalInputs.ValuesKey) != parameters[JournalInputs.ValuesKey]
                         || existing.State.Parameters.GetValueOrDefault(JournalInputs.ChartKey) != parameters[JournalInputs.ChartKey]);
                 var backup = existing.State.BackupPath is null ? "" : $" (its backup is in {existing.State.BackupPath})";
-                throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidArgument,
+                throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.InvalidArgument,
                     $"An earlier upgrade run (journal {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
                     UpgradeJournal.ConfigMapName)
                 {

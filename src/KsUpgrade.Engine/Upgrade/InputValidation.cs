@@ -65,5 +65,5 @@ internal static partial class InputValidation
     }
 
     private static KsUpgradeException Invalid(string message, string target) =>
-        new(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument, message, target);
+        new(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument, message, target);
 }

@@ -87,7 +87,7 @@ internal sealed class UpgradeContext
         {
             var path = Path.GetFullPath(Parameters.ValuesPath);
             if (ValuesDigest is not null && JournalInputs.FileDigest(path) is var now && now != ValuesDigest)
-                throw new KsUpgradeException(UpgradeErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
+                throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
                     $"The values file '{path}' changed while the upgrade was running (content {ValuesDigest[..Math.Min(30, ValuesDigest.Length)]}… when it started, now {now[..Math.Min(30, now.Length)]}…); the steps so far used the content it had then.",
                     path)
                 {

@@ -33,7 +33,7 @@ public static class UpgradeRun
         var p = request.Parameters;
         if (request.Report is { } report) CheckReport(report, p);
         if (p.Role == KsClusterRole.Member && request.Host is null && !request.SkipHostCheck)
-            throw new KsUpgradeException(UpgradeErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
+            throw new KsUpgradeException(ErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
                 $"A member is upgraded after its host, and without -HostCluster nothing checks that the host of '{request.Cluster.Context}' already runs KubeSphere 4. Nothing was changed.",
                 request.Cluster.Context)
             {
@@ -41,7 +41,7 @@ public static class UpgradeRun
                          "Only if the host is known to be on v4 and cannot be reached from here, pass -SkipHostCheck, then remove the condition with Remove-KsMemberTaint -MemberCluster.",
             };
         if (request.Host is not null && request.SkipHostCheck && p.Role == KsClusterRole.Member)
-            throw new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                 "-HostCluster and -SkipHostCheck contradict each other: give the host to have it checked, or -SkipHostCheck alone.", request.Cluster.Context)
             { Remedy = "Drop -SkipHostCheck (recommended) or -HostCluster." };
         if (request.Host is { } host && p.Role == KsClusterRole.Member)

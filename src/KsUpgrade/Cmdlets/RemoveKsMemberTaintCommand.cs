@@ -61,7 +61,7 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             {
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
                 {
-                    Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    Fail(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                         $"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too.", InputObject.Name)
                     { Remedy = "Pipe one member per call with -MemberCluster, or leave -MemberCluster out (the host's view of each member is then the evidence)." });
                 }
@@ -73,11 +73,11 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             if (!All && given is null)
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Name (one or more member clusters), -MemberCluster or -All."),
-                    "KsUpgrade.MemberNameRequired", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.MemberNameRequired, ErrorCategory.InvalidArgument, null));
             }
             if (MemberCluster is not null && (All || given!.Length != 1))
             {
-                Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                Fail(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                     "-MemberCluster is one member's connection: it cannot stand for -All or several names.", MemberCluster.Context)
                 { Remedy = "Give -MemberCluster with one -Name (or none: its context name is used), once per member." });
             }

@@ -115,7 +115,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
             }
             if (!All && (Name is null || Name.Length == 0))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Name (one or more gateways) or -All."),
-                    "KsUpgrade.GatewayNameRequired", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.GatewayNameRequired, ErrorCategory.InvalidArgument, null));
             var target = ResolveCluster();
             var names = All ? RunEngine((_, ct) => GatewayCatalog.NamesAsync(target, ct)).ToArray() : Name!;
             foreach (var name in names) _queue.Add((target, name));

@@ -206,7 +206,7 @@ public sealed class BackupVerifierTests : IDisposable
     public void A_path_that_is_not_a_folder_is_BackupNotFound_and_an_interrupted_one_says_so()
     {
         var e = Assert.Throws<KsUpgradeException>(() => BackupVerifier.Verify(Backup));
-        Assert.Equal(UpgradeErrorIds.BackupNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.BackupNotFound, e.ErrorId);
         Directory.CreateDirectory(Backup + ClusterBackup.StagingSuffix);
         var partial = Assert.Throws<KsUpgradeException>(() => BackupVerifier.Verify(Backup));
         Assert.Contains("interrupted", partial.Message);

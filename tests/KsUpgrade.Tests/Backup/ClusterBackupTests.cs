@@ -218,7 +218,7 @@ public sealed class ClusterBackupTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "keep.txt"), "mine");
         var api = Cluster();
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => new ClusterBackup(api, NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None));
-        Assert.Equal(UpgradeErrorIds.BackupPathNotEmpty, e.ErrorId);
+        Assert.Equal(ErrorIds.BackupPathNotEmpty, e.ErrorId);
         Assert.Equal(new[] { "keep.txt" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
         Assert.Empty(api.Calls);
     }

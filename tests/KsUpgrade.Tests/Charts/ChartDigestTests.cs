@@ -72,7 +72,7 @@ public class ChartDigestTests
 
         var wrong = Sha([1, 2, 3]);
         var e = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tgz, wrong));
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartDigestMismatch, e.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, e.Category);
         Assert.Contains(Sha(bytes), e.Message);
         Assert.Contains(wrong, e.Message);
@@ -85,8 +85,8 @@ public class ChartDigestTests
         using var tmp = new TempDir();
         var junk = tmp.File("junk.tgz");
         File.WriteAllBytes(junk, [1, 2, 3, 4]);
-        Assert.Equal(HelmErrorIds.ChartInvalid, Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(junk)).ErrorId);
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch, Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(junk, new string('0', 64))).ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(junk)).ErrorId);
+        Assert.Equal(ErrorIds.ChartDigestMismatch, Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(junk, new string('0', 64))).ErrorId);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public class ChartDigestTests
 
         using var wrong = DeferredChart.Create("https://charts.example.invalid/ks-core-1.1.5.tgz", new string('0', 64), http);
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => wrong.GetAsync(CancellationToken.None));
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartDigestMismatch, e.ErrorId);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public class ChartDigestTests
         var server = new CountingServer([]);
         using var http = new HttpClient(server);
         var insecure = Assert.Throws<KsUpgradeException>(() => DeferredChart.Create("http://charts.example.invalid/ks-core.tgz", null, http));
-        Assert.Equal(HelmErrorIds.ChartInvalid, insecure.ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, insecure.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, insecure.Category);
         var format = Assert.Throws<KsUpgradeException>(() => DeferredChart.Create("https://charts.example.invalid/ks-core.tgz", "not-a-digest", http));
         Assert.Equal("KsUpgrade.ParameterInvalid", format.ErrorId);
@@ -150,7 +150,7 @@ public class ChartDigestTests
         var (tgz, bytes) = PackedChart(tmp);
         using (var chart = DeferredChart.Create(tgz, Sha(bytes)))
             Assert.False(chart.IsPending);
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch,
+        Assert.Equal(ErrorIds.ChartDigestMismatch,
             Assert.Throws<KsUpgradeException>(() => DeferredChart.Create(tgz, new string('f', 64))).ErrorId);
     }
 }

@@ -148,7 +148,7 @@ public class ChartSourceTests
         Assert.False(Directory.Exists(path));
 
         var e = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tgz, new string('0', 64)));
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartDigestMismatch, e.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, e.Category);
         Assert.Contains(sha, e.Message);
     }
@@ -172,7 +172,7 @@ public class ChartSourceTests
         File.WriteAllBytes(tgz, Tgz(entries));
         var before = Directory.GetDirectories(Path.GetTempPath(), "ksupgrade-chart-*").Length;
         var e = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tgz));
-        Assert.Equal(HelmErrorIds.ChartInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, e.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, e.Category);
         Assert.Contains(reason, e.Message);
         Assert.False(File.Exists(Path.Combine(tmp.Path, "..", "evil.txt")));
@@ -187,7 +187,7 @@ public class ChartSourceTests
         var dir = HelmTestSupport.CreateChart(tmp.Path);
         Directory.CreateDirectory(Path.Combine(dir, "charts"));
         File.WriteAllBytes(Path.Combine(dir, "charts", "bad-1.0.0.tgz"), Tgz(new E("bad/Chart.yaml", "name: bad\nversion: 1\n"), new E("bad/../../x", "y")));
-        Assert.Equal(HelmErrorIds.ChartInvalid, Assert.Throws<KsUpgradeException>(() => ChartSource.ReadCrds(dir)).ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, Assert.Throws<KsUpgradeException>(() => ChartSource.ReadCrds(dir)).ErrorId);
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public class ChartSourceTests
             _ => Tgz(new E("demo/Chart.yaml", "apiVersion: v2\nname: demo\n")),
         });
         var e = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tgz));
-        Assert.Equal(HelmErrorIds.ChartInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, e.ErrorId);
         Assert.Equal(category, e.Category);
     }
 
@@ -233,7 +233,7 @@ public class ChartSourceTests
         Assert.Contains("nope", missing.Message);
 
         var notChart = Assert.Throws<KsUpgradeException>(() => ChartSource.Resolve(tmp.Path));
-        Assert.Equal(HelmErrorIds.ChartInvalid, notChart.ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, notChart.ErrorId);
         Assert.Contains("Chart.yaml", notChart.Message);
 
         var dir = HelmTestSupport.CreateChart(tmp.Path);
@@ -245,7 +245,7 @@ public class ChartSourceTests
     public async Task Plain_http_is_refused()
     {
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => ChartSource.ResolveAsync("http://charts.example.invalid/ks-core-1.1.5.tgz"));
-        Assert.Equal(HelmErrorIds.ChartInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.ChartInvalid, e.ErrorId);
         Assert.Equal(KsErrorCategory.SecurityError, e.Category);
     }
 
@@ -284,7 +284,7 @@ public class ChartSourceTests
         using var wrong = new HttpClient(new FakeServer(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(bytes) }));
         var bad = await Assert.ThrowsAsync<KsUpgradeException>(() => ChartSource.ResolveAsync("https://charts.example.invalid/x.tgz", new string('1', 64), wrong));
         Assert.Equal(KsErrorCategory.SecurityError, bad.Category);
-        Assert.Equal(ChartErrorIds.ChartDigestMismatch, bad.ErrorId);
+        Assert.Equal(ErrorIds.ChartDigestMismatch, bad.ErrorId);
     }
 
     [Fact]

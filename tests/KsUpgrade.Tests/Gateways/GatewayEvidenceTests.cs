@@ -121,7 +121,7 @@ public class GatewayEvidenceTests
         await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(hostUpgraded: false, pvc: false), "host", new SimulatedGatewayJob());
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
             GatewayUpgrade.UpdateOneAsync(s.Cluster, Project, Options("/unused"), new RecordingEngineLog(), CancellationToken.None));
-        Assert.Equal(GatewayErrorIds.ClusterNotUpgraded, e.ErrorId);
+        Assert.Equal(ErrorIds.ClusterNotUpgraded, e.ErrorId);
         Assert.Contains("Invoke-KsHostUpgrade", e.Remedy);
         Assert.DoesNotContain(s.Recorder.Snapshot(), Mutated);
     }

@@ -81,7 +81,7 @@ public class GatewayGuideFlowTests
 
         // Before the host upgrade: refused, nothing started.
         var early = await Assert.ThrowsAsync<KsUpgradeException>(() => GatewayUpgrade.UpdateAsync(s.Cluster, new[] { "kubesphere-router-demo-project" }, options, log, CancellationToken.None));
-        Assert.Equal(GatewayErrorIds.ClusterNotUpgraded, early.ErrorId);
+        Assert.Equal(ErrorIds.ClusterNotUpgraded, early.ErrorId);
 
         await RunJobAsync(s, KsUpgradeJobBehaviourTests.Job("ks-core-pre-upgrade", "pre-upgrade", "ks-core-upgrade-config", "ks-upgrade"));
         SetKsCore(s, "pending-upgrade");
@@ -101,7 +101,7 @@ public class GatewayGuideFlowTests
         Assert.Equal(new[] { "demo-project/productpage" }, byName[project].NewIngresses);
         Assert.True(byName[project].Gateway.Upgraded);
         // the workspace gateway: refused before any change (v4.1.3 would uninstall its controller, then fail)
-        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, byName[workspace].ErrorId);
+        Assert.Equal(ErrorIds.GatewayWorkspaceUnsupported, byName[workspace].ErrorId);
         Assert.Contains(s.View.List("v1", "secrets", "kubesphere-controls-system"), o => o.Str("metadata", "labels", "name") == workspace + "-ingress");
         Assert.Null(s.View.Get("gateway.kubesphere.io/v2alpha1", "gateways", "kubesphere-controls-system", workspace));
         // the cluster gateway waits for it
@@ -120,7 +120,7 @@ public class GatewayGuideFlowTests
 
         var again = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
         Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, again.Single(r => r.Gateway.Name == project).Outcome);
-        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, again.Single(r => r.Gateway.Name == workspace).ErrorId);
+        Assert.Equal(ErrorIds.GatewayWorkspaceUnsupported, again.Single(r => r.Gateway.Name == workspace).ErrorId);
 
         Assert.NotEmpty(s.View.List("gateway.kubesphere.io/v1alpha1", "nginxes"));
         var cleanup = await LegacyGatewayCleanup.RemoveAsync(s.Cluster, true, log, CancellationToken.None);

@@ -85,13 +85,13 @@ public class GatewaySandboxTests
         {
             var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
                 GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], Options("/unused"), new RecordingEngineLog(), CancellationToken.None));
-            Assert.Equal(GatewayErrorIds.UpgradePvcMissing, e.ErrorId);
+            Assert.Equal(ErrorIds.UpgradePvcMissing, e.ErrorId);
         }
         await using (var s = await SandboxSession.StartAsync(GatewaySeed.Host(hostUpgraded: false), "host"))
         {
             var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
                 GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], Options("/unused"), new RecordingEngineLog(), CancellationToken.None));
-            Assert.Equal(GatewayErrorIds.ClusterNotUpgraded, e.ErrorId);
+            Assert.Equal(ErrorIds.ClusterNotUpgraded, e.ErrorId);
             Assert.Contains("v3.3.2", e.Message);
         }
     }
@@ -164,12 +164,12 @@ public class GatewaySandboxTests
         var results = await GatewayUpgrade.UpdateAsync(s.Cluster, SeedGateways, Options(chart), log, CancellationToken.None);
 
         Assert.Equal(KsGatewayUpgradeOutcome.Failed, results[0].Outcome);
-        Assert.Equal(GatewayErrorIds.GatewayUpgradeFailed, results[0].ErrorId);
+        Assert.Equal(ErrorIds.GatewayUpgradeFailed, results[0].ErrorId);
         Assert.Contains(results[0].JobLog, l => l.Contains("simulated failure"));
         Assert.Contains("simulated failure", results[0].Detail);
         // the workspace gateway does not wait for the project gateway (it is refused on its own grounds); the cluster
         // gateway waits for both, and says so
-        Assert.Equal(GatewayErrorIds.WorkspaceGatewayUnsupported, results[1].ErrorId);
+        Assert.Equal(ErrorIds.GatewayWorkspaceUnsupported, results[1].ErrorId);
         Assert.Equal(KsGatewayUpgradeOutcome.NotRun, results[2].Outcome);
         Assert.Contains("kubesphere-router-demo-project", results[2].Detail);
         Assert.Null(results[2].ErrorId);
@@ -219,7 +219,7 @@ public class GatewaySandboxTests
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() =>
             GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], options, new RecordingEngineLog(), CancellationToken.None));
 
-        Assert.Equal(GatewayErrorIds.GatewayJobBusy, e.ErrorId);
+        Assert.Equal(ErrorIds.GatewayJobBusy, e.ErrorId);
         Assert.NotNull(s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "DELETE" && r.Path.Contains("/jobs/"));
     }

@@ -36,7 +36,7 @@ public class LegacyGatewayCleanupTests
 
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => LegacyGatewayCleanup.RemoveAsync(s.Cluster, false, log, CancellationToken.None));
 
-        Assert.Equal(GatewayErrorIds.LegacyGatewaysRemain, e.ErrorId);
+        Assert.Equal(ErrorIds.LegacyGatewaysRemain, e.ErrorId);
         Assert.Contains("kubesphere-router-demo-project", e.Message);
         Assert.Contains("kubesphere-router-workspace-shop-ws", e.Message);
         Assert.NotNull(s.View.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, LegacyGatewayCleanup.CrdName));

@@ -165,7 +165,7 @@ public class HelmClientTests
         var script = HelmTestSupport.CreateScript(tmp.Path, $"echo $$ > '{pidFile}'\nexec sleep 60");
         var client = new HelmClient(script) { DefaultTimeout = TimeSpan.FromMilliseconds(700) };
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => client.ShowCrdsAsync("chart"));
-        Assert.Equal(HelmErrorIds.HelmTimeout, e.ErrorId);
+        Assert.Equal(ErrorIds.HelmTimeout, e.ErrorId);
         Assert.Equal(KsErrorCategory.OperationTimeout, e.Category);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim());
         for (var i = 0; i < 50 && HelmTestSupport.ProcessAlive(pid); i++) await Task.Delay(100);

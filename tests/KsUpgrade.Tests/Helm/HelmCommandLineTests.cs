@@ -39,7 +39,7 @@ public class HelmCommandLineTests
     public void Server_dry_run_on_old_helm_is_refused()
     {
         var e = Assert.Throws<KsUpgradeException>(() => HelmCommandLine.Template(Prepare, KsVersion.Parse("v3.12.3")));
-        Assert.Equal(HelmErrorIds.HelmVersionUnsupported, e.ErrorId);
+        Assert.Equal(ErrorIds.HelmVersionUnsupported, e.ErrorId);
         Assert.Contains("3.13", e.Message);
         var clientSide = HelmCommandLine.Template(Prepare with { DryRunServer = false, IsUpgrade = true, Kube = null }, KsVersion.Parse("v3.12.3"));
         Assert.DoesNotContain("--dry-run=server", clientSide);
@@ -228,7 +228,7 @@ public class HelmKubeAccessTests
         Assert.Contains("https://10.0.0.1:443", text);
         Assert.Contains("/var/run/secrets/kubernetes.io/serviceaccount/token", text);
         var e = Assert.Throws<KsUpgradeException>(() => HelmKubeAccess.InCluster(_ => null));
-        Assert.Equal(ErrorIds.InCluster, e.ErrorId);
+        Assert.Equal(ErrorIds.InClusterUnavailable, e.ErrorId);
     }
 
     [Fact]

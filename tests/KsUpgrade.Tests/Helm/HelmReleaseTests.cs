@@ -85,7 +85,7 @@ public class HelmReleaseDecoderTests
     public void Corrupt_data_is_HelmReleaseInvalid_without_echoing_the_data(string data)
     {
         var e = Assert.Throws<KsUpgradeException>(() => HelmReleaseDecoder.Decode(Encoding.ASCII.GetBytes(data), "ns/sh.helm.release.v1.x.v1"));
-        Assert.Equal(HelmErrorIds.HelmReleaseInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.HelmReleaseInvalid, e.ErrorId);
         Assert.Contains("ns/sh.helm.release.v1.x.v1", e.Message);
         Assert.DoesNotContain(data, e.Message);
     }
@@ -94,7 +94,7 @@ public class HelmReleaseDecoderTests
     public void A_secret_without_release_data_is_refused()
     {
         var secret = new V1Secret { Metadata = new V1ObjectMeta { Name = "s", NamespaceProperty = "n" }, Data = new Dictionary<string, byte[]>() };
-        Assert.Equal(HelmErrorIds.HelmReleaseInvalid, Assert.Throws<KsUpgradeException>(() => HelmReleaseDecoder.DecodeSecret(secret)).ErrorId);
+        Assert.Equal(ErrorIds.HelmReleaseInvalid, Assert.Throws<KsUpgradeException>(() => HelmReleaseDecoder.DecodeSecret(secret)).ErrorId);
     }
 
     [Theory]
@@ -235,7 +235,7 @@ public class HelmReleaseReaderTests
         Assert.Equal(("ns", "sh.helm.release.v1.broken.v1"), (error.Namespace, error.SecretName));
 
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => HelmReleaseReader.ListAsync(client, "ns", (string?)null));
-        Assert.Equal(HelmErrorIds.HelmReleaseInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.HelmReleaseInvalid, e.ErrorId);
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public class KsCoreChartValuesTests
             "upgrade.config.jobs.gateway.dynamicOptions.gatewayName=kubesphere-router-kubesphere-system",
             "global.imageRegistry=registry.local:5000/mirror", "global.tag=v4.1.3", "upgrade.image.tag=v4.1.3",
         }, KsCoreChartValues.DynamicSets(Images, "kubesphere-router-kubesphere-system").Select(s => s.ToArgument()));
-        Assert.Equal(HelmErrorIds.InvalidParameter, Assert.Throws<KsUpgradeException>(() => KsCoreChartValues.DynamicSets(Images, "Bad Name,x=y")).ErrorId);
+        Assert.Equal(ErrorIds.ParameterInvalid, Assert.Throws<KsUpgradeException>(() => KsCoreChartValues.DynamicSets(Images, "Bad Name,x=y")).ErrorId);
     }
 
     [Theory]
@@ -59,7 +59,7 @@ public class KsCoreChartValuesTests
     public void Bad_registries_and_tags_are_refused_before_anything_runs(string registry, string tag)
     {
         var e = Assert.Throws<KsUpgradeException>(() => KsCoreChartValues.PrepareSets(new KsCoreImageSettings { ImageRegistry = registry, Tag = tag }));
-        Assert.Equal(HelmErrorIds.InvalidParameter, e.ErrorId);
+        Assert.Equal(ErrorIds.ParameterInvalid, e.ErrorId);
         Assert.Equal(KsErrorCategory.InvalidArgument, e.Category);
     }
 

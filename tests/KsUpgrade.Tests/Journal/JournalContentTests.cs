@@ -42,7 +42,7 @@ public sealed class JournalContentTests
         File.AppendAllText(h.ValuesPath, "# edited after the failed run\nglobal:\n  imageRegistry: reg.local\n");
         var mutations = h.Api.Mutations.Count;
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(first));
-        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.JournalMismatch, e.ErrorId);
         Assert.Contains(h.ValuesPath, e.Message);
         Assert.Contains("changed since the first run", e.Message);
         Assert.Contains("ks-upgrade-journal", e.Remedy);
@@ -57,7 +57,7 @@ public sealed class JournalContentTests
         // the prepare job is rendered with the values as they were; then someone edits the file
         h.Helm.OnTemplate = _ => File.AppendAllText(h.ValuesPath, "global:\n  imageRegistry: reg.local\n");
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
-        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.JournalMismatch, e.ErrorId);
         Assert.Contains(h.ValuesPath, e.Message);
         Assert.Contains("changed while the upgrade was running", e.Message);
         Assert.Empty(h.Helm.Upgrades);
@@ -86,7 +86,7 @@ public sealed class JournalContentTests
         using var h = FailedAtHelm(out var first);
         File.WriteAllText(Path.Combine(first.Chart, "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n");
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(first));
-        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.JournalMismatch, e.ErrorId);
         Assert.Contains(first.Chart, e.Message);
         Assert.Contains("changed since the first run", e.Message);
         Assert.Single(h.Helm.Upgrades);

@@ -116,7 +116,7 @@ public class MemberClustersSandboxTests
         await using var s = await SandboxSession.StartAsync(TaintedHost(), "host");
         var log = new RecordingEngineLog();
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "host", log, CancellationToken.None));
-        Assert.Equal(MemberErrorIds.HostClusterRefused, e.ErrorId);
+        Assert.Equal(ErrorIds.HostClusterRefused, e.ErrorId);
         var n = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "member9", log, CancellationToken.None));
         Assert.Equal(ErrorIds.MemberNotFound, n.ErrorId);
         Assert.Contains("host, member1, member2", n.Message);
@@ -205,7 +205,7 @@ public class MemberClustersSandboxTests
             return Task.CompletedTask;
         }
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, Shift, CancellationToken.None));
-        Assert.Equal(MemberErrorIds.TaintConflict, e.ErrorId);
+        Assert.Equal(ErrorIds.TaintConflict, e.ErrorId);
         var after = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
         Assert.Contains("Schedulable", after);
         Assert.Contains("Ready", after);

@@ -70,7 +70,7 @@ public sealed class EngineFixRegressionTests
         var options = new GatewayUpgradeOptions { Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"), HelmPath = HelmTool.Path, PollInterval = TimeSpan.FromMilliseconds(100) };
         var busy = await Assert.ThrowsAsync<KsUpgradeException>(() =>
             GatewayUpgrade.UpdateOneAsync(cluster, "kubesphere-router-kubesphere-system", options, new RecordingEngineLog(), CancellationToken.None));
-        Assert.Equal(GatewayErrorIds.GatewayJobBusy, busy.ErrorId);
+        Assert.Equal(ErrorIds.GatewayJobBusy, busy.ErrorId);
 
         var log2 = new RecordingEngineLog();
         var run2 = await sandbox.RunGatewayUpdateAsync(cluster, log2, CancellationToken.None);

@@ -20,7 +20,7 @@ public abstract class FaultMatrixBase
     protected FaultMatrixBase(ITestOutputHelper output) => _output = output;
 
     /// <summary>Every ErrorId the engine declares: a stop must carry one of these.</summary>
-    internal static readonly HashSet<string> KnownErrorIds = new[] { typeof(ErrorIds), typeof(UpgradeErrorIds), typeof(MemberErrorIds), typeof(GatewayErrorIds) }
+    internal static readonly HashSet<string> KnownErrorIds = new[] { typeof(ErrorIds) }
         .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.NonPublic))
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
 

@@ -180,7 +180,7 @@ public sealed class ClusterUpgradeTests
         using var h = new UpgradeHarness(role: "member");
         var host = Scenario.Ks34("host");
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters(KsClusterRole.Member), host));
-        Assert.Equal(UpgradeErrorIds.HostNotUpgraded, e.ErrorId);
+        Assert.Equal(ErrorIds.HostNotUpgraded, e.ErrorId);
         Assert.Empty(h.Api.Mutations);
 
         Scenario.AddRelease(host, "ks-core", 2, "deployed", "v4.1.3", "1.1.5", "");
@@ -292,7 +292,7 @@ public sealed class ClusterUpgradeTests
         await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
         var mutations = h.Api.Mutations.Count;
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { Tag = "v4.1.2" }));
-        Assert.Equal(UpgradeErrorIds.JournalMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.JournalMismatch, e.ErrorId);
         Assert.Contains("Tag was 'v4.1.3', now 'v4.1.2'", e.Message);
         Assert.Contains("UpgradeImageTag was 'v4.1.3', now 'v4.1.2'", e.Message);
         Assert.Equal(mutations, h.Api.Mutations.Count);
@@ -349,7 +349,7 @@ public sealed class ClusterUpgradeTests
         Directory.CreateDirectory(h.BackupPath);
         File.WriteAllText(Path.Combine(h.BackupPath, "x"), "x");
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
-        Assert.Equal(UpgradeErrorIds.BackupPathNotEmpty, e.ErrorId);
+        Assert.Equal(ErrorIds.BackupPathNotEmpty, e.ErrorId);
         Assert.Empty(h.Api.Mutations);
     }
 
@@ -359,7 +359,7 @@ public sealed class ClusterUpgradeTests
         using var h = new UpgradeHarness();
         h.Checks.Post = new CheckOutcome(true, new[] { "PodsHealthy: ks-apiserver CrashLoopBackOff" });
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { SettleTimeout = TimeSpan.FromMilliseconds(300) }));
-        Assert.Equal(UpgradeErrorIds.PostCheckFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.PostCheckFailed, e.ErrorId);
         Assert.True(h.Checks.PostRuns > 1, "the post-check is repeated while the cluster settles");
         Assert.Contains("-SettleTimeout", e.Remedy);
         var result = (KsUpgradeResult)h.Log.Outputs.Single();

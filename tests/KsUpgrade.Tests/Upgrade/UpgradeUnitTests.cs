@@ -107,7 +107,7 @@ public sealed class UpgradeUnitTests
     {
         using var h = new UpgradeHarness();
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { ImageRegistry = registry, ExtensionImageRegistry = extension }));
-        Assert.Equal(UpgradeErrorIds.ParameterInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.ParameterInvalid, e.ErrorId);
         Assert.Empty(h.Api.Calls);
     }
 

@@ -35,7 +35,7 @@ internal sealed class PostCheckStep : IUpgradeStep
             }
             var left = settle - clock.Elapsed;
             if (left <= TimeSpan.Zero)
-                throw new KsUpgradeException(UpgradeErrorIds.PostCheckFailed, KsErrorCategory.InvalidResult,
+                throw new KsUpgradeException(ErrorIds.PostCheckFailed, KsErrorCategory.InvalidResult,
                     $"The upgrade ran, but the post-upgrade checks failed{(runs == 1 ? "" : $" for {Describe(clock.Elapsed)} ({runs} runs)")}: {string.Join("; ", outcome.Messages)}",
                     c.Api.Context)
                 {

@@ -88,7 +88,7 @@ internal sealed class PreflightStep : IUpgradeStep
         {
             var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
             if (host?.AppVersion is null || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
-                throw new KsUpgradeException(UpgradeErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
+                throw new KsUpgradeException(ErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
                     $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {host?.AppVersion ?? "none"}); members are upgraded after the host.",
                     c.HostApi.Context) { Remedy = "Run Invoke-KsHostUpgrade on the host first." };
             notes.Add($"host {c.HostApi.Context} on {host.AppVersion}");
