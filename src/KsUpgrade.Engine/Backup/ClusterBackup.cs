@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Kube;
-using KsUpgrade.Engine.Upgrade;
 
 namespace KsUpgrade.Engine.Backup;
 

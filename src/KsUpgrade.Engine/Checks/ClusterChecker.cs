@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using KsUpgrade.Engine.Inventory;
 
 namespace KsUpgrade.Engine.Checks;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
-using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Diagnostics;
 
 namespace KsUpgrade.Engine.Journal;
 

@@ -1,3 +1,4 @@
+using KsUpgrade.Engine.Kube;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;

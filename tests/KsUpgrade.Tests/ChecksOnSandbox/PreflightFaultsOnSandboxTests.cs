@@ -1,3 +1,4 @@
+using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Checks;
 
 namespace KsUpgrade.Tests.ChecksOnSandbox;

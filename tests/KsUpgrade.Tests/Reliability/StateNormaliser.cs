@@ -1,3 +1,4 @@
+using KsUpgrade.Engine.Kube;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KsUpgrade.Engine.Journal;

@@ -1,9 +1,8 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using KsUpgrade.Engine.Kube;
 
-namespace KsUpgrade.Engine.Upgrade;
+namespace KsUpgrade.Engine.Kube;
 
 /// <summary>A helm release revision read from its Secret.</summary>
 public sealed record ReleaseRevision(string Name, int Revision, string Status, string SecretName, string? AppVersion, string? ChartVersion, string? Manifest);

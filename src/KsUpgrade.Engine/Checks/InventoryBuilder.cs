@@ -1,6 +1,5 @@
-using KsUpgrade.Engine.Checks;
 
-namespace KsUpgrade.Engine.Inventory;
+namespace KsUpgrade.Engine.Checks;
 
 /// <summary>Builds the inventory (pre-check.sh's information part) from the run's shared reads plus one count per kind.</summary>
 public static class InventoryBuilder
