@@ -1,23 +1,17 @@
 namespace KsUpgrade.Engine.Checks.PostUpgrade;
 
 /// <summary>On a host: members still carrying `Schedulable=False` (the upgrade's taint) need Remove-KsMemberTaint once upgraded.</summary>
-public sealed class MembersSchedulableCheck : ClusterCheck
+public sealed class MembersSchedulableCheck : MemberClustersCheck
 {
     public override string Id => "MembersSchedulable";
     public override string Title => "Member clusters are schedulable";
     public override KsCheckPhase[] Phases => PostUpgradeOnly;
 
-    public override async Task<KsCheckResult> RunAsync(CheckContext ctx, CancellationToken ct)
+    /// <summary>After the upgrade a host may show no role (None): its clusters list still says whether it has members.</summary>
+    protected override bool AppliesTo(KsClusterRole role) => role is KsClusterRole.Host or KsClusterRole.None;
+
+    protected override KsCheckResult Judge(IReadOnlyList<KsClusterInfo> members)
     {
-        var role = await ctx.Role.ConfigureAwait(false);
-        if (role is not (KsClusterRole.Host or KsClusterRole.None))
-            return Skipped($"Not a host cluster (role {role}).");
-        var clusters = await ctx.KubeSphereClusters.ConfigureAwait(false);
-        if (!clusters.IsOk)
-            return CannotRead(clusters, KsCheckStatus.Skipped); // no clusters kind: nothing to check
-        var members = clusters.Value.Where(c => !c.IsHost).ToList();
-        if (members.Count == 0)
-            return Passed("The host has no member clusters.");
         var tainted = members.Where(m => !m.Schedulable).ToList();
         if (tainted.Count == 0)
             return Passed($"All {members.Count} member clusters are schedulable.");

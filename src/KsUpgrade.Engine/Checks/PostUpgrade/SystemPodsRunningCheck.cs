@@ -1,5 +1,3 @@
-using KsUpgrade.Engine.Checks.Preflight;
-
 namespace KsUpgrade.Engine.Checks.PostUpgrade;
 
 /// <summary>
@@ -7,22 +5,15 @@ namespace KsUpgrade.Engine.Checks.PostUpgrade;
 /// the cluster's old problems: pods whose workload was already failing at the upgrade's pre-flight (the baseline the
 /// upgrade journal keeps) are a Warning; only new failures fail.
 /// </summary>
-public sealed class SystemPodsRunningCheck : ClusterCheck
+public sealed class SystemPodsRunningCheck : SystemPodsCheck
 {
     public const string AlreadyFailing = "already failing before the upgrade";
 
     public override string Id => "SystemPodsRunning";
-    public override string Title => "System-workspace pods are Running or Completed";
     public override KsCheckPhase[] Phases => PostUpgradeOnly;
 
-    public override async Task<KsCheckResult> RunAsync(CheckContext ctx, CancellationToken ct)
+    protected override async Task<KsCheckResult> JudgeAsync(CheckContext ctx, IReadOnlyList<KsPodInfo> bad)
     {
-        var (error, bad, namespaces) = await SystemPods.FindUnhealthyAsync(ctx).ConfigureAwait(false);
-        if (error is not null)
-            return CannotRead(error);
-        if (bad.Count == 0)
-            return Passed($"Every pod in the {namespaces} system-workspace namespaces is Running or Completed.");
-
         var journal = await ctx.UpgradeJournal.ConfigureAwait(false);
         var before = journal.IsOk && journal.Value is { } j ? j.FailingSystemPodsBefore() : new HashSet<string>();
         var old = bad.Where(p => before.Contains(p.OwnerKey)).ToList();
@@ -36,6 +27,4 @@ public sealed class SystemPodsRunningCheck : ClusterCheck
             "Inspect them (kubectl describe pod, kubectl logs); image pulls and pending PVCs are the usual causes after an upgrade.",
             bad.Cast<object>().ToArray());
     }
-
-    private static string Describe(KsPodInfo p) => $"{p.Namespace}/{p.Name} ({p.Status})";
 }

@@ -1,7 +1,7 @@
 namespace KsUpgrade.Engine.Checks.Preflight;
 
 /// <summary>Kubernetes within the range KubeSphere 4.1.3 is tested on (Warning outside it).</summary>
-public sealed class KubernetesVersionSupportedCheck : ClusterCheck
+public sealed class KubernetesVersionSupportedCheck : ServerVersionCheck
 {
     // KubeSphere v4.1 docs, installation requirements ("环境要求" / Kubernetes 版本要求): "KubeSphere v4.1.3 经测试支持的
     // Kubernetes 版本为 v1.21~v1.30，未经测试的版本不做兼容保证" (tested on v1.21-v1.30; no guarantee for others).
@@ -14,22 +14,20 @@ public sealed class KubernetesVersionSupportedCheck : ClusterCheck
     public override string Title => "Kubernetes is in the range KubeSphere 4.1.3 supports (v1.21-v1.30)";
     public override KsCheckPhase[] Phases => PreflightOnly;
 
-    public override async Task<KsCheckResult> RunAsync(CheckContext ctx, CancellationToken ct)
+    protected override KsCheckResult Unreadable(string gitVersion) =>
+        Skipped($"The server version '{gitVersion}' cannot be read (see KubernetesVersion).");
+
+    protected override KsCheckResult Judge(string gitVersion, LooseVersion v)
     {
-        var version = await ctx.ServerVersion.ConfigureAwait(false);
-        if (!version.IsOk)
-            return CannotRead(version);
-        if (!LooseVersion.TryParse(version.Value, out var v))
-            return Skipped($"The server version '{version.Value}' cannot be read (see KubernetesVersion).");
         if (v < KubernetesVersionCheck.Minimum)
-            return Skipped($"Kubernetes {version.Value} is below the minimum (see KubernetesVersion).");
+            return Skipped($"Kubernetes {gitVersion} is below the minimum (see KubernetesVersion).");
         if (v.Major == 1 && v.Minor >= Lowest.Minor && v.Minor <= Highest.Minor)
         {
             var note = v.Minor > 26 ? " KubeSphere 3.4 itself is documented for v1.21-v1.26 only." : "";
-            return Passed($"Kubernetes {version.Value} is within {Lowest.Text}-{Highest.Text}.{note}");
+            return Passed($"Kubernetes {gitVersion} is within {Lowest.Text}-{Highest.Text}.{note}");
         }
-        return Warning($"Kubernetes {version.Value} is outside the range KubeSphere 4.1.3 is tested on ({Lowest.Text}-{Highest.Text}).",
+        return Warning($"Kubernetes {gitVersion} is outside the range KubeSphere 4.1.3 is tested on ({Lowest.Text}-{Highest.Text}).",
             "Expect untested behaviour; rehearse the upgrade on a staging cluster with the same Kubernetes minor first.",
-            version.Value);
+            gitVersion);
     }
 }

@@ -6,23 +6,16 @@ namespace KsUpgrade.Engine.Checks.Preflight;
 /// ConfigMaps), so an unreachable member makes it fail or half-succeed (issue 18's MembersReachable: the same check,
 /// kept under its Id MembersReady).
 /// </summary>
-public sealed class MembersReadyCheck : ClusterCheck
+public sealed class MembersReadyCheck : MemberClustersCheck
 {
     public override string Id => "MembersReady";
     public override string Title => "Member clusters are Ready";
     public override KsCheckPhase[] Phases => PreflightOnly;
 
-    public override async Task<KsCheckResult> RunAsync(CheckContext ctx, CancellationToken ct)
+    protected override bool AppliesTo(KsClusterRole role) => role == KsClusterRole.Host;
+
+    protected override KsCheckResult Judge(IReadOnlyList<KsClusterInfo> members)
     {
-        var role = await ctx.Role.ConfigureAwait(false);
-        if (role != KsClusterRole.Host)
-            return Skipped($"Not a host cluster (role {role}).");
-        var clusters = await ctx.KubeSphereClusters.ConfigureAwait(false);
-        if (!clusters.IsOk)
-            return CannotRead(clusters, KsCheckStatus.Skipped); // no clusters kind: nothing to check
-        var members = clusters.Value.Where(c => !c.IsHost).ToList();
-        if (members.Count == 0)
-            return Passed("The host has no member clusters.");
         var notReady = members.Where(m => !m.Ready).ToList();
         if (notReady.Count == 0)
             return Passed($"All {members.Count} member clusters are Ready: {NameList(members.Select(m => m.Name))}.");
