@@ -7,10 +7,23 @@ using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
 
-/// <summary>How one run of Job dynamic-upgrade ended.</summary>
-public sealed record DynamicJobRun(bool Completed, bool Failed, bool TimedOut, bool PhaseSkipped, IReadOnlyList<string> LogLines, string Summary)
+/// <summary>How one run of Job dynamic-upgrade ended: exactly one of these.</summary>
+public enum DynamicJobOutcome
 {
-    public bool Succeeded => Completed && !Failed && !TimedOut && !PhaseSkipped;
+    /// <summary>The job completed and ks-upgrade ran the phase.</summary>
+    Completed,
+    /// <summary>The job failed.</summary>
+    Failed,
+    /// <summary>The job did not finish in time.</summary>
+    TimedOut,
+    /// <summary>ks-upgrade logged that it skipped the phase (whether the job then completed, failed or ran out of time): a failure.</summary>
+    PhaseSkipped,
+}
+
+/// <summary>How one run of Job dynamic-upgrade ended.</summary>
+public sealed record DynamicJobRun(DynamicJobOutcome Outcome, IReadOnlyList<string> LogLines, string Summary)
+{
+    public bool Succeeded => Outcome == DynamicJobOutcome.Completed;
 }
 
 /// <summary>
@@ -203,7 +216,7 @@ public static class DynamicUpgradeJob
             if (job is not null && IsFinished(job)) break;
             if (DateTime.UtcNow > deadline)
             {
-                return new DynamicJobRun(false, false, true, Upgrade.SkippedPhase.Find(lines) is not null, lines,
+                return new DynamicJobRun(Upgrade.SkippedPhase.Find(lines) is not null ? DynamicJobOutcome.PhaseSkipped : DynamicJobOutcome.TimedOut, lines,
                     $"Job {Namespace}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
             }
             await Task.Delay(poll, ct).ConfigureAwait(false);
@@ -216,7 +229,8 @@ public static class DynamicUpgradeJob
             : skipped
                 ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
                 : $"Job {Namespace}/{JobName} completed.";
-        return new DynamicJobRun(!failed, failed, false, skipped, lines, summary);
+        var outcome = skipped ? DynamicJobOutcome.PhaseSkipped : failed ? DynamicJobOutcome.Failed : DynamicJobOutcome.Completed;
+        return new DynamicJobRun(outcome, lines, summary);
     }
 
     private static async Task CollectLogAsync(IKubernetes client, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)

@@ -70,7 +70,7 @@ public static class GatewayCatalog
         var own = releases.FirstOrDefault(r => r.Name == name);
         var ingress = releases.FirstOrDefault(r => r.Name == GatewayNames.IngressReleaseOf(name));
         var primary = own ?? ingress ?? releases[0];
-        var pending = releases.FirstOrDefault(r => IsPending(r.Status));
+        var pending = releases.FirstOrDefault(r => Helm.HelmReleaseStatus.IsPending(r.Status));
         var failed = releases.FirstOrDefault(r => r.Status == "failed");
         return new KsGateway
         {
@@ -86,8 +86,6 @@ public static class GatewayCatalog
         };
     }
 
-    /// <summary>True for pending-install, pending-upgrade, pending-rollback.</summary>
-    public static bool IsPending(string? status) => status is not null && status.StartsWith("pending-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The v4 gateway chart: kubesphere-nginx-ingress, or an ingress-nginx chart 4.12+ / controller 1.12+ (what the gateway

@@ -26,7 +26,7 @@ public sealed record GatewayEvidence
 
     public bool ReleaseOnV4 => Release is { Status: "deployed" } r && GatewayCatalog.IsV4Chart(r);
     /// <summary>helm is working on the release (pending-install/upgrade/rollback): in progress, not failed.</summary>
-    public bool ReleasePending => GatewayCatalog.IsPending(Release?.Status);
+    public bool ReleasePending => Helm.HelmReleaseStatus.IsPending(Release?.Status);
     public bool Complete => V2Gateway && ReleaseOnV4 && ControllerAvailable && IngressClassExists;
 
     /// <summary>The evidence that is missing, as one sentence part ("" when complete).</summary>

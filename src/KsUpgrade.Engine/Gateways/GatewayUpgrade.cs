@@ -149,7 +149,7 @@ public static class GatewayUpgrade
                 : NotVerified(refreshed, watch, waited, options, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), "The dynamic-upgrade job ran earlier (the v2 Gateway exists).");
         }
 
-        var pending = gateway.Releases.FirstOrDefault(r => GatewayCatalog.IsPending(r.Status));
+        var pending = gateway.Releases.FirstOrDefault(r => Helm.HelmReleaseStatus.IsPending(r.Status));
         if (pending is not null)
             return await PendingResultAsync(client, store, gateway, pending, watch, ct).ConfigureAwait(false);
 
@@ -208,7 +208,7 @@ public static class GatewayUpgrade
                 Duration = watch.Elapsed,
                 NewIngresses = changed,
                 JobLog = run.LogLines,
-                ErrorId = run.PhaseSkipped ? ErrorIds.UpgradePhaseSkipped : ErrorIds.GatewayUpgradeFailed,
+                ErrorId = run.Outcome == DynamicJobOutcome.PhaseSkipped ? ErrorIds.UpgradePhaseSkipped : ErrorIds.GatewayUpgradeFailed,
                 Detail = $"{run.Summary} Releases now: {now.OldReleases(gateway)}; v2 Gateway {(now.V2Gateway ? "exists" : "absent")}.{Tail(run.LogLines)}",
                 Remedy = now.IngressRelease is null && !now.V2Gateway
                     ? $"The job removed {GatewayNames.IngressReleaseOf(gateway.Name)} and created no v2 Gateway: the gateway has no controller. Fix the cause in the job's log, then run Update-KsGateway -Name {gateway.Name} again (it re-runs the job)."

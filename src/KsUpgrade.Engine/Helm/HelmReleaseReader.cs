@@ -16,8 +16,6 @@ public static class HelmReleaseReader
     /// <summary>Secrets per LIST page. Release secrets can be large (the chart travels with each revision), so pages stay small.</summary>
     public const int DefaultPageSize = 100;
 
-    /// <summary>True for pending-install, pending-upgrade and pending-rollback.</summary>
-    public static bool IsPending(string? status) => HelmReleaseStatus.IsPending(status);
 
     /// <summary>
     /// The latest revision of every release (any status, like <c>helm ls -a</c>), in <paramref name="namespace"/> or all

@@ -54,9 +54,11 @@ public sealed class JournalState
     public JournalStepRecord? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
 
     public bool IsDone(string step) => Step(step) is { } s && JournalStatus.IsDone(s.Status);
+    public JournalStepRecord? Step(UpgradeStepId step) => Step(step.ToString());
+    public bool IsDone(UpgradeStepId step) => IsDone(step.ToString());
 
     /// <summary>The upgrade's last step (PostCheck) is done: nothing is left to resume.</summary>
-    public bool Finished => IsDone("PostCheck");
+    public bool Finished => IsDone(UpgradeStepId.PostCheck);
 
     /// <summary>Where an unfinished upgrade stopped: its last step not done, else its last step recorded (null: none).</summary>
     public JournalStepRecord? StoppedAt =>

@@ -8,7 +8,7 @@ using KsUpgrade.Engine.Upgrade.Steps;
 namespace KsUpgrade.Engine.Upgrade;
 
 /// <summary>
-/// The host/member upgrade (Invoke-KsHostUpgrade, Invoke-KsMemberUpgrade): validates the input, reads the journal
+/// Link 3 of 4 (UpgradeRun → UpgradeWiring → ClusterUpgrade → StepExecutor): the host/member upgrade (Invoke-KsHostUpgrade, Invoke-KsMemberUpgrade): validates the input, reads the journal
 /// (resume or refuse on a parameters mismatch), then runs the ten steps in order. Each step plans first, asks
 /// ShouldProcess with its plan (mutating steps), and is journaled before and after. The result is written with
 /// log.Output and returned; when a step failed, its KsUpgradeException is thrown after the result was written.
@@ -89,11 +89,11 @@ public sealed class ClusterUpgrade
         var backupPath = previous?.BackupPath ?? (_p.BackupPath is null ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, _p.BackupBaseDirectory) : Path.GetFullPath(_p.BackupPath));
         if (previous?.BackupPath is not null && _p.BackupPath is not null && Path.GetFullPath(_p.BackupPath) != previous.BackupPath)
             _log.Warning($"The backup of this upgrade was taken into {previous.BackupPath} by an earlier run; -BackupPath {_p.BackupPath} is not used.");
-        var backupOnDisk = previous is not null && !previous.IsDone("Backup") && previous.Step("Backup") is not null
+        var backupOnDisk = previous is not null && !previous.IsDone(UpgradeStepId.Backup) && previous.Step(UpgradeStepId.Backup) is not null
                            && File.Exists(Path.Combine(backupPath, ClusterBackup.ManifestFileName));
         if (backupOnDisk)
             _log.Warning($"The journal does not record the end of the backup, but {backupPath} holds a complete one (manifest.json): it is kept, not retaken.");
-        else if (previous is null || !previous.IsDone("Backup")) ClusterBackup.CheckTarget(backupPath);
+        else if (previous is null || !previous.IsDone(UpgradeStepId.Backup)) ClusterBackup.CheckTarget(backupPath);
 
         var journal = existing ?? UpgradeJournal.New(_api, parameters, sources);
         var c = new UpgradeContext
@@ -112,14 +112,14 @@ public sealed class ClusterUpgrade
             failure = await executor.RunAsync(i, records[i], ct).ConfigureAwait(false);
         _log.Progress(ProgressId, $"KubeSphere {_p.RoleName} upgrade to {_p.Tag}", "done", 100, completed: true);
 
-        var helmDone = records.Any(r => r.Name == "HelmUpgrade"
-            && (r.Status == KsUpgradeStepStatus.Succeeded || r.Status == KsUpgradeStepStatus.Skipped && previous?.IsDone("HelmUpgrade") == true));
+        var helmDone = records.Any(r => r.Name == nameof(UpgradeStepId.HelmUpgrade)
+            && (r.Status == KsUpgradeStepStatus.Succeeded || r.Status == KsUpgradeStepStatus.Skipped && previous?.IsDone(UpgradeStepId.HelmUpgrade) == true));
         var result = new KsUpgradeResult
         {
             Cluster = _api.Context,
             Role = _p.Role,
             Steps = records,
-            BackupPath = journal.State.BackupPath ?? (records.Any(r => r.Name == StepExecutor.Backup && r.Status == KsUpgradeStepStatus.Succeeded) ? c.BackupPath : null),
+            BackupPath = journal.State.BackupPath ?? (records.Any(r => r.Name == nameof(UpgradeStepId.Backup) && r.Status == KsUpgradeStepStatus.Succeeded) ? c.BackupPath : null),
             FromVersion = c.Facts.GetValueOrDefault(UpgradeContext.FactFromVersion),
             HelmRevision = c.HelmRevision ?? HelmRevisionFrom(previous),
             Succeeded = failure is null && records.All(r => r.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped),

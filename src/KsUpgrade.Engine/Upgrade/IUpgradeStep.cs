@@ -14,7 +14,9 @@ internal sealed record StepPlan(string Target, IReadOnlyList<string> Actions, st
 /// <summary>One upgrade step: plans first (read-only, also under -WhatIf), then runs the plan.</summary>
 internal interface IUpgradeStep
 {
-    string Name { get; }
+    Journal.UpgradeStepId Id { get; }
+    /// <summary>The step's name as the journal and KsUpgradeStep.Name show it.</summary>
+    string Name => Id.ToString();
     /// <summary>Mutating steps ask ShouldProcess and are journaled before and after.</summary>
     bool Mutating { get; }
     Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct);

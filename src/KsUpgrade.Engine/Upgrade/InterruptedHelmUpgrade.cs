@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade;
 
 /// <summary>
@@ -33,7 +35,7 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
     public static InterruptedHelmUpgrade? Find(UpgradeContext c, ReleaseRevision? latest, string? chartVersion)
     {
         if (latest is null || latest.Status != "pending-upgrade") return null;
-        var step = c.Previous?.Step("HelmUpgrade");
+        var step = c.Previous?.Step(UpgradeStepId.HelmUpgrade);
         if (step is null || Journal.JournalStatus.IsDone(step.Status)) return null;
         if (c.Previous!.Facts.TryGetValue(FactRevisionBefore, out var before) != true
             || !int.TryParse(before, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) || latest.Revision != b + 1)

@@ -6,13 +6,12 @@ using KsUpgrade.Engine.Kube;
 namespace KsUpgrade.Engine.Upgrade;
 
 /// <summary>
-/// Runs one step at a time: skip what the journal says is done, plan, ask ShouldProcess (mutating steps), journal
+/// Link 4 of 4 (UpgradeRun → UpgradeWiring → ClusterUpgrade → StepExecutor): runs one step at a time: skip what the journal says is done, plan, ask ShouldProcess (mutating steps), journal
 /// "running" before and the outcome after. The journal is only written once a mutating step was approved in this
 /// run, so -WhatIf writes nothing.
 /// </summary>
 internal sealed class StepExecutor
 {
-    public const string Backup = "Backup";
     private readonly UpgradeContext _c;
     private readonly UpgradeJournal _journal;
     private readonly IReadOnlyList<IUpgradeStep> _steps;
@@ -68,14 +67,14 @@ internal sealed class StepExecutor
             Skip(record, $"done by an earlier run ({done.Finished:u}): {done.Detail}");
             return;
         }
-        if (step.Name == Backup && BackupOnDisk)
+        if (step.Id == UpgradeStepId.Backup && BackupOnDisk)
         {
             Skip(record, $"complete backup found in {_c.BackupPath} (the run that took it stopped before recording it)");
             RecordInMemory(step.Name, record.Detail); // written with the next journal update
             _journal.State.BackupPath = _c.BackupPath;
             return;
         }
-        if (step.Name == Backup && previous is not null && _steps.Skip(index + 1).Any(s => s.Mutating && previous.Step(s.Name) is not null))
+        if (step.Id == UpgradeStepId.Backup && previous is not null && _steps.Skip(index + 1).Any(s => s.Mutating && previous.Step(s.Name) is not null))
         {
             Skip(record, "not retaken: later steps of this upgrade already changed the cluster");
             _c.Log.Warning("The journal shows steps after the backup already ran; the backup is not retaken over a half-upgraded cluster.");
@@ -118,14 +117,14 @@ internal sealed class StepExecutor
         await _journal.StepStartedAsync(step.Name, ct, s =>
         {
             SyncFacts(s); // facts found while planning (e.g. the helm revision before the upgrade) survive a killed run
-            if (step.Name == Backup) s.BackupPath = _c.BackupPath; // so a run killed mid-backup finds it again
+            if (step.Id == UpgradeStepId.Backup) s.BackupPath = _c.BackupPath; // so a run killed mid-backup finds it again
         }).ConfigureAwait(false);
         record.Detail = await step.RunAsync(_c, plan, ct).ConfigureAwait(false);
         record.Status = KsUpgradeStepStatus.Succeeded;
         await _journal.StepFinishedAsync(step.Name, JournalStatus.Succeeded, record.Detail, s =>
         {
             SyncFacts(s);
-            if (step.Name == Backup) s.BackupPath = _c.BackupPath;
+            if (step.Id == UpgradeStepId.Backup) s.BackupPath = _c.BackupPath;
         }).ConfigureAwait(false);
     }
 

@@ -106,7 +106,7 @@ public class HelmReleaseDecoderTests
     [InlineData(null, false)]
     public void Pending_statuses(string? status, bool pending)
     {
-        Assert.Equal(pending, HelmReleaseReader.IsPending(status));
+        Assert.Equal(pending, HelmReleaseStatus.IsPending(status));
     }
 }
 

@@ -1,3 +1,5 @@
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Checks.Preflight;
 
 /// <summary>Release ks-core is not stuck in pending-install/pending-upgrade/pending-rollback (read from the release secrets).</summary>
@@ -53,7 +55,7 @@ public sealed class KsCoreReleaseNotPendingCheck : ClusterCheck
     /// </summary>
     private static int? OwnRevision(Journal.JournalState journal)
     {
-        var step = journal.Step("HelmUpgrade");
+        var step = journal.Step(UpgradeStepId.HelmUpgrade);
         if (step is null || Journal.JournalStatus.IsDone(step.Status)) return null;
         return journal.Facts.TryGetValue(Upgrade.InterruptedHelmUpgrade.FactRevisionBefore, out var before)
                && int.TryParse(before, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var b)

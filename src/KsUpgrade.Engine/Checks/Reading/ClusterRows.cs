@@ -59,7 +59,7 @@ public sealed record HelmReleaseRow(
     string? AppVersion)
 {
     public string SecretName => $"sh.helm.release.v1.{Name}.v{Revision}";
-    public bool IsPending => Status.StartsWith("pending-", StringComparison.Ordinal);
+    public bool IsPending => Helm.HelmReleaseStatus.IsPending(Status);
 }
 
 /// <summary>Which helm releases to read: one namespace (null = all), one exact name or a name prefix.</summary>

@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>Step 8: apply the chart's CRDs (crds/ folders, subcharts included) with server-side apply, force (<see cref="ChartCrds"/>).</summary>
 internal sealed class ApplyCrdsStep : IUpgradeStep
 {
-    public string Name => "ApplyCrds";
+    public UpgradeStepId Id => UpgradeStepId.ApplyCrds;
     public bool Mutating => true;
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)

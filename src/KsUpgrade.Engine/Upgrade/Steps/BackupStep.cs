@@ -1,11 +1,13 @@
 using KsUpgrade.Engine.Backup;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>Step 2: the backup of everything upgrade.sh backs up.</summary>
 internal sealed class BackupStep : IUpgradeStep
 {
-    public string Name => "Backup";
+    public UpgradeStepId Id => UpgradeStepId.Backup;
     public bool Mutating => true;
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)

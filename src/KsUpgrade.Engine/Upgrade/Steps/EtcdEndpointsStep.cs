@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>Step 4: fill cc spec.etcd.endpointIps from endpoints kube-system/etcd when empty or localhost (JSON patch).</summary>
 internal sealed class EtcdEndpointsStep : IUpgradeStep
 {
-    public string Name => "EtcdEndpoints";
+    public UpgradeStepId Id => UpgradeStepId.EtcdEndpoints;
     public bool Mutating => true;
 
     private sealed record Patch(string Body, string Ips);

@@ -1,5 +1,7 @@
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace KsUpgrade.Engine.Upgrade.Steps;
 internal sealed class HelmUpgradeStep : IUpgradeStep
 {
     public static readonly string[] HookJobs = { "ks-core-pre-upgrade", "ks-core-post-upgrade" };
-    public string Name => "HelmUpgrade";
+    public UpgradeStepId Id => UpgradeStepId.HelmUpgrade;
     public bool Mutating => true;
 
     public static HelmUpgradeCall Request(UpgradeContext c) =>

@@ -1,3 +1,5 @@
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace KsUpgrade.Engine.Upgrade.Steps;
 /// </summary>
 internal sealed class PostCheckStep : IUpgradeStep
 {
-    public string Name => "PostCheck";
+    public UpgradeStepId Id => UpgradeStepId.PostCheck;
     public bool Mutating => false;
 
     public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>

@@ -1,6 +1,8 @@
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace KsUpgrade.Engine.Upgrade.Steps;
 /// </summary>
 internal sealed class PreflightStep : IUpgradeStep
 {
-    public string Name => "Preflight";
+    public UpgradeStepId Id => UpgradeStepId.Preflight;
     public bool Mutating => false;
 
     public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>
@@ -19,7 +21,7 @@ internal sealed class PreflightStep : IUpgradeStep
     internal static async Task<ReleaseRevision?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
     {
         var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
-        if (latest is not null && latest.Status.StartsWith("pending-", StringComparison.Ordinal))
+        if (latest is not null && Helm.HelmReleaseStatus.IsPending(latest.Status))
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
                 $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
             {

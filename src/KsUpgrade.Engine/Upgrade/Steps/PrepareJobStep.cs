@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
 {
     public const string JobName = "prepare-upgrade";
     public const string Template = "templates/prepare-upgrade-job.yaml";
-    public string Name => "PrepareJob";
+    public UpgradeStepId Id => UpgradeStepId.PrepareJob;
     public bool Mutating => true;
 
     /// <summary>

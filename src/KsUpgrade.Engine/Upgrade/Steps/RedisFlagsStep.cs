@@ -1,11 +1,13 @@
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>Step 6: ha.enabled when cc status.redis.status == enabled; redisHA.enabled when cc spec.common.redis.enableHA.</summary>
 internal sealed class RedisFlagsStep : IUpgradeStep
 {
-    public string Name => "RedisFlags";
+    public UpgradeStepId Id => UpgradeStepId.RedisFlags;
     public bool Mutating => false;
 
     public Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct) =>

@@ -1,5 +1,7 @@
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed class RemoveOldRedisStep : IUpgradeStep
     public const string OldRelease = "ks-redis";
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
 
-    public string Name => "RemoveOldRedis";
+    public UpgradeStepId Id => UpgradeStepId.RemoveOldRedis;
     public bool Mutating => true;
 
     internal sealed record Deletion(ResourceKind Kind, string? Namespace, string Name, string Why)

@@ -1,12 +1,14 @@
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Journal;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>Step 3: scale deployment kubesphere-system/ks-installer to 0 if it exists.</summary>
 internal sealed class StopInstallerStep : IUpgradeStep
 {
     public const string Deployment = "ks-installer";
-    public string Name => "StopInstaller";
+    public UpgradeStepId Id => UpgradeStepId.StopInstaller;
     public bool Mutating => true;
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
