@@ -54,3 +54,17 @@ public sealed class RecordingEngineLog : IEngineLog
         return Task.FromResult(Approve);
     }
 }
+
+/// <summary>A log that passes everything to another: the base of decorators, which override only what they change.</summary>
+public abstract class ForwardingEngineLog(IEngineLog inner) : IEngineLog
+{
+    protected IEngineLog Inner { get; } = inner;
+    public virtual void Verbose(string message) => Inner.Verbose(message);
+    public virtual void Debug(string message) => Inner.Debug(message);
+    public virtual void Warning(string message) => Inner.Warning(message);
+    public virtual void Information(string message, params string[] tags) => Inner.Information(message, tags);
+    public virtual void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
+        Inner.Progress(activityId, activity, status, percent, completed, parentId);
+    public virtual void Output(object result) => Inner.Output(result);
+    public virtual Task<bool> ShouldProcessAsync(string target, string action) => Inner.ShouldProcessAsync(target, action);
+}

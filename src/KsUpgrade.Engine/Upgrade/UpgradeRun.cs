@@ -25,7 +25,10 @@ public sealed record UpgradeRunRequest
     public string? HelmPath { get; init; }
 }
 
-/// <summary>The cmdlets' entry into the upgrade: refuses bad reports and roles, makes the chart local, wires helm and checks, runs the steps.</summary>
+/// <summary>
+/// The upgrade's entry point (link 1 of 4: UpgradeRun → UpgradeWiring → ClusterUpgrade → StepExecutor), the only one the
+/// cmdlets call: refuses bad reports, roles and a member without its host, then hands over to <see cref="Wiring.UpgradeWiring"/>.
+/// </summary>
 public static class UpgradeRun
 {
     public static async Task<KsUpgradeResult> RunAsync(UpgradeRunRequest request, IEngineLog log, CancellationToken ct)
@@ -91,20 +94,12 @@ public static class UpgradeRun
     }
 
     /// <summary>Sets the result's Name (the member's name on the host) as it passes to the output.</summary>
-    private sealed class NamingLog(IEngineLog inner, UpgradeRunRequest request) : IEngineLog
+    private sealed class NamingLog(IEngineLog inner, UpgradeRunRequest request) : ForwardingEngineLog(inner)
     {
-        public void Verbose(string message) => inner.Verbose(message);
-        public void Debug(string message) => inner.Debug(message);
-        public void Warning(string message) => inner.Warning(message);
-        public void Information(string message, params string[] tags) => inner.Information(message, tags);
-        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
-            inner.Progress(activityId, activity, status, percent, completed, parentId);
-        public Task<bool> ShouldProcessAsync(string target, string action) => inner.ShouldProcessAsync(target, action);
-
-        public void Output(object result)
+        public override void Output(object result)
         {
             if (result is KsUpgradeResult r && string.IsNullOrEmpty(r.Name)) r.Name = request.MemberName ?? request.Cluster.Context;
-            inner.Output(result);
+            Inner.Output(result);
         }
     }
 }

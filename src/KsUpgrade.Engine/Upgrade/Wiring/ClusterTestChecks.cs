@@ -55,15 +55,8 @@ public sealed class ClusterTestChecks : IUpgradeChecks
         FailingPods = SystemPods.FailingOwners(report["SystemPodsHealthy"]),
     };
 
-    private sealed class WarningsAsVerbose(IEngineLog inner) : IEngineLog
+    private sealed class WarningsAsVerbose(IEngineLog inner) : ForwardingEngineLog(inner)
     {
-        public void Verbose(string message) => inner.Verbose(message);
-        public void Debug(string message) => inner.Debug(message);
-        public void Warning(string message) => inner.Verbose(message);
-        public void Information(string message, params string[] tags) => inner.Information(message, tags);
-        public void Progress(int activityId, string activity, string status, int percent = -1, bool completed = false, int parentId = -1) =>
-            inner.Progress(activityId, activity, status, percent, completed, parentId);
-        public Task<bool> ShouldProcessAsync(string target, string action) => inner.ShouldProcessAsync(target, action);
-        public void Output(object result) => inner.Output(result);
+        public override void Warning(string message) => Inner.Verbose(message);
     }
 }

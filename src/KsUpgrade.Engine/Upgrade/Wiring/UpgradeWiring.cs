@@ -4,6 +4,7 @@ using KsUpgrade.Engine.Diagnostics;
 namespace KsUpgrade.Engine.Upgrade.Wiring;
 
 /// <summary>
+/// Link 2 of 4 (UpgradeRun → UpgradeWiring → ClusterUpgrade → StepExecutor), called by <see cref="UpgradeRun"/> only.
 /// Invoke-KsHostUpgrade / Invoke-KsMemberUpgrade with the real parts: the chart resolved by ChartSource (a URL is
 /// downloaded to a temporary copy; the journal keys it on the archive's SHA-256 and shows the URL; -ChartSha256 is verified before anything else runs), helm through HelmClient, checks through ClusterTest.
 /// </summary>
