@@ -29,5 +29,6 @@ public static class ErrorIds
     public const string GatewayNotFound = "KsUpgrade.GatewayNotFound";
     public const string MemberNotFound = "KsUpgrade.MemberNotFound";
     public const string SandboxFailed = "KsUpgrade.SandboxFailed";
+    public const string SandboxScaleInvalid = "KsUpgrade.SandboxScaleInvalid";
     public const string Stopped = "KsUpgrade.Stopped";
 }
