@@ -11,6 +11,7 @@ public sealed class GetKsSandboxCommand : PSCmdlet
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SeedCompleter))]
+    [SupportsWildcards]
     public string? Seed { get; set; }
 
     protected override void ProcessRecord()
