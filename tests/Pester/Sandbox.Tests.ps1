@@ -91,7 +91,7 @@ Describe 'Get-KsSandbox / Stop-KsSandbox -All' {
             $listed = @(Get-KsSandbox)
             $listed.ProcessId | Should -Be @($a.ProcessId, $b.ProcessId)
             $listed | ForEach-Object { $_ | Should -BeOfType ([KsUpgrade.KsSandbox]) }
-            (Get-KsSandbox -Seed '*member').ProcessId | Should -Be $b.ProcessId
+            (Get-KsSandbox | Where-Object Seed -eq 'ks34-member').ProcessId | Should -Be $b.ProcessId
 
             $a | Stop-KsSandbox -Confirm:$false
             (Get-KsSandbox).ProcessId | Should -Be $b.ProcessId

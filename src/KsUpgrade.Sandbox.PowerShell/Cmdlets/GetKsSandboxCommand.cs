@@ -7,19 +7,8 @@ namespace KsUpgrade.Sandbox.PowerShell.Cmdlets;
 [OutputType(typeof(KsSandbox))]
 public sealed class GetKsSandboxCommand : PSCmdlet
 {
-    /// <summary>Only the sandboxes started from this seed (wildcards allowed).</summary>
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(SeedCompleter))]
-    [SupportsWildcards]
-    public string? Seed { get; set; }
-
     protected override void ProcessRecord()
     {
-        var pattern = Seed is null ? null : new WildcardPattern(Seed, WildcardOptions.IgnoreCase);
-        foreach (var sandbox in SandboxProcess.List())
-        {
-            if (pattern is null || pattern.IsMatch(sandbox.Seed)) WriteObject(sandbox);
-        }
+        foreach (var sandbox in SandboxProcess.List()) WriteObject(sandbox);
     }
 }
