@@ -12,8 +12,6 @@
     FormatsToProcess     = @('KsUpgrade.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-KsCluster'
-        'Start-KsSandbox'
-        'Stop-KsSandbox'
         'Test-KsCluster'
         'Backup-KsCluster'
         'Test-KsBackup'
@@ -30,9 +28,11 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('KubeSphere', 'Kubernetes', 'Upgrade', 'Helm', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ProjectUri = ''
-            LicenseUri = ''
+            # Only the platforms CI runs the suite on (Linux, PowerShell 7 on .NET).
+            Tags         = @('KubeSphere', 'Kubernetes', 'Upgrade', 'Helm', 'PSEdition_Core', 'Linux')
+            ProjectUri   = 'https://github.com/ksupgrade/ksupgrade'
+            LicenseUri   = 'https://github.com/ksupgrade/ksupgrade/blob/main/LICENSE'
+            ReleaseNotes = 'The sandbox (Start-KsSandbox, Stop-KsSandbox) moved to its own module, KsUpgrade.Sandbox; this module no longer ships it. The Azure Automation zip is KsUpgrade.zip.'
         }
     }
 }

@@ -4,12 +4,14 @@
     Builds, tests, documents, benchmarks and packages KsUpgrade.
 .DESCRIPTION
     ./build.ps1 <task> [options]
-      build    lay out the loadable module in out/KsUpgrade (manifest, assemblies, dependencies/, sandbox/, help)
+      build    lay out the loadable modules: out/KsUpgrade (the product: manifest, assemblies, dependencies/, help) and
+               out/KsUpgrade.Sandbox (the rehearsal kit: its cmdlets, the sandbox server in server/, the rehearsal
+               chart and values file in rehearsal/, help)
       test     build, then run the xunit and Pester suites; ends with one line "N passed, N failed, N skipped"
       demo     start the ks34-multicluster sandbox and walk through the upgrade on it
       docs     build the external help (MAML) from docs/en-US into the built module
       bench    run the benchmarks, write out/bench.json
-      package  make out/KsUpgrade-<version>.zip and a .nupkg
+      package  make out/KsUpgrade.zip and out/KsUpgrade.Sandbox.zip (Azure Automation) and a .nupkg of each in out/feed
       tools    fetch helm 3 and 4 into the tool cache and verify their SHA-256 (every other task does this too)
     Works from any current directory; safe to re-run. Tools (helm) are fetched once into a cache outside the
     repository ($env:KSUPGRADE_TOOLS, default ~/.cache/ksupgrade/tools).
@@ -32,6 +34,8 @@ Set-StrictMode -Version 3.0
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'KsUpgrade'
+$SandboxModuleOut = Join-Path $Out 'KsUpgrade.Sandbox'
+$SandboxManifestPath = Join-Path $Root 'src/KsUpgrade.Sandbox.PowerShell/KsUpgrade.Sandbox.psd1'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'KsUpgrade.psd1')
 $Version = $Manifest.ModuleVersion
 $ToolCache = if ($env:KSUPGRADE_TOOLS) { $env:KSUPGRADE_TOOLS } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.cache/ksupgrade/tools' }
@@ -102,10 +106,10 @@ function Install-Helm {
 function Invoke-Build {
     Invoke-Native dotnet @('build', (Join-Path $Root 'KsUpgrade.sln'), '-c', $Configuration, "-p:Version=$Version", '-nologo', '-v:q', '-clp:ErrorsOnly')
 
+    # The product module: no sandbox in it.
     if (Test-Path $ModuleOut) { Remove-Item -Recurse -Force $ModuleOut }
     $deps = Join-Path $ModuleOut 'dependencies'
-    $sandbox = Join-Path $ModuleOut 'sandbox'
-    New-Item -ItemType Directory -Force -Path $ModuleOut, $deps, $sandbox | Out-Null
+    New-Item -ItemType Directory -Force -Path $ModuleOut, $deps | Out-Null
 
     $cmdletBin = Join-Path $Root "src/KsUpgrade/bin/$Configuration/net8.0"
     $engineBin = Join-Path $Root "src/KsUpgrade.Engine/bin/$Configuration/net8.0"
@@ -114,12 +118,33 @@ function Invoke-Build {
     Get-ChildItem $engineBin -File | Where-Object { $_.Extension -in '.dll', '.json' -and $_.Name -notin 'KsUpgrade.Model.dll' } |
         Copy-Item -Destination $deps
     Get-ChildItem $engineBin -Directory | Copy-Item -Destination $deps -Recurse
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/KsUpgrade.Sandbox/KsUpgrade.Sandbox.csproj'), '-c', $Configuration, '--no-build', '-o', $sandbox, '-nologo', '-v:q')
-
-    Copy-Item (Join-Path $Root 'KsUpgrade.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'KsUpgrade.psd1'), (Join-Path $Root 'LICENSE') $ModuleOut
     foreach ($format in @($Manifest.FormatsToProcess)) { if ($format) { Copy-Item (Join-Path $Root "src/KsUpgrade/$format") $ModuleOut } }
+    Remove-KsBuildLeftovers $ModuleOut
+
+    # The sandbox module: its cmdlets, the sandbox server (server/), the rehearsal chart and values file (rehearsal/).
+    if (Test-Path $SandboxModuleOut) { Remove-Item -Recurse -Force $SandboxModuleOut }
+    $server = Join-Path $SandboxModuleOut 'server'
+    $rehearsal = Join-Path $SandboxModuleOut 'rehearsal'
+    New-Item -ItemType Directory -Force -Path $SandboxModuleOut, $server, $rehearsal | Out-Null
+    $sandboxManifest = Import-PowerShellDataFile $SandboxManifestPath
+    $sandboxCmdletBin = Join-Path $Root "src/KsUpgrade.Sandbox.PowerShell/bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $sandboxCmdletBin 'KsUpgrade.Sandbox.PowerShell.dll'), $SandboxManifestPath, (Join-Path $Root 'LICENSE') $SandboxModuleOut
+    foreach ($format in @($sandboxManifest.FormatsToProcess)) { if ($format) { Copy-Item (Join-Path $Root "src/KsUpgrade.Sandbox.PowerShell/$format") $SandboxModuleOut } }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/KsUpgrade.Sandbox/KsUpgrade.Sandbox.csproj'), '-c', $Configuration, '--no-build', '-o', $server, '-nologo', '-v:q')
+    # The rehearsal chart is the fixture chart of the suite, copied at build time (one copy in the tree).
+    Copy-Item -Recurse (Join-Path $Root 'tests/fixtures/ks-core') (Join-Path $rehearsal 'ks-core')
+    Copy-Item (Join-Path $Root 'tests/fixtures/ks-core-values.yaml') (Join-Path $rehearsal 'ks-core-values.yaml')
+    Remove-KsBuildLeftovers $SandboxModuleOut
+
     if (Test-Path (Join-Path $Root 'docs/en-US')) { Invoke-Docs -Quiet }
-    Write-Host "Module laid out in $ModuleOut (version $Version)"
+    Write-Host "Modules laid out in $ModuleOut (version $Version) and $SandboxModuleOut (version $($sandboxManifest.ModuleVersion))"
+}
+
+function Remove-KsBuildLeftovers {
+    <# Debug symbols and the IIS web.config that dotnet publish writes for a web project: not part of a module. #>
+    param([Parameter(Mandatory)] [string] $Path)
+    Get-ChildItem $Path -Recurse -File | Where-Object { $_.Extension -eq '.pdb' -or $_.Name -eq 'web.config' } | Remove-Item -Force
 }
 
 # --- docs --------------------------------------------------------------------------------------------------
@@ -128,16 +153,23 @@ function Invoke-Docs {
     param([switch] $Quiet)
     $converter = Join-Path $Root 'docs/tools/Convert-MarkdownHelp.ps1'
     if (-not (Test-Path $converter)) { if (-not $Quiet) { Write-Warning 'No help converter yet.' }; return }
-    $helpOut = Join-Path $ModuleOut 'en-US'
-    New-Item -ItemType Directory -Force -Path $helpOut | Out-Null
-    if (Get-Module -ListAvailable -Name platyPS) {
-        Import-Module platyPS
-        New-ExternalHelp -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut -Force | Out-Null
-    }
-    else {
-        # PlatyPS is not obtainable from our package registries: our own converter reads the same markdown schema.
-        $files = & $converter -Path (Join-Path $Root 'docs/en-US') -OutputPath $helpOut
-        if (-not $Quiet) { $files | ForEach-Object { Write-Host "Help: $($_.FullName)" } }
+    # Each module's help from its own folder: docs/en-US (KsUpgrade) and docs/sandbox/en-US (KsUpgrade.Sandbox).
+    $sets = @(
+        @{ Source = Join-Path $Root 'docs/en-US'; Target = Join-Path $ModuleOut 'en-US' }
+        @{ Source = Join-Path $Root 'docs/sandbox/en-US'; Target = Join-Path $SandboxModuleOut 'en-US' }
+    )
+    foreach ($set in $sets) {
+        if (-not (Test-Path $set.Source) -or -not (Test-Path (Split-Path $set.Target))) { continue }
+        New-Item -ItemType Directory -Force -Path $set.Target | Out-Null
+        if (Get-Module -ListAvailable -Name platyPS) {
+            Import-Module platyPS
+            New-ExternalHelp -Path $set.Source -OutputPath $set.Target -Force | Out-Null
+        }
+        else {
+            # PlatyPS is not obtainable from our package registries: our own converter reads the same markdown schema.
+            $files = & $converter -Path $set.Source -OutputPath $set.Target
+            if (-not $Quiet) { $files | ForEach-Object { Write-Host "Help: $($_.FullName)" } }
+        }
     }
 }
 
@@ -200,6 +232,7 @@ $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
     ConvertTo-Json | Set-Content -Path '$(Join-Path $results 'pester.json')'
 "@
     $env:KSUPGRADE_MODULE = Join-Path $ModuleOut 'KsUpgrade.psd1'
+    $env:KSUPGRADE_SANDBOX_MODULE = Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1'
     $env:KSUPGRADE_ROOT = $Root
     & (Get-PwshPath) @(Get-PwshPrefixArgs) -NoProfile -NonInteractive -Command $pesterScript
     $p = @{ Passed = 0; Failed = 1; Skipped = 0 }
@@ -233,22 +266,24 @@ function Get-PwshPrefixArgs {
 function Invoke-Demo {
     Install-Helm
     Invoke-Build
-    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1')
+    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1')
     if (-not $?) { exit 1 }
 }
 
 function Invoke-Bench {
     Install-Helm
     Invoke-Build
-    & (Join-Path $Root 'tests/bench/Bench.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -OutputPath (Join-Path $Out 'bench.json')
+    & (Join-Path $Root 'tests/bench/Bench.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -OutputPath (Join-Path $Out 'bench.json')
 }
 
 function Invoke-Package {
     Invoke-Build
-    $zip = New-KsAutomationZip -ModulePath $ModuleOut -OutputPath $Out
-    $nupkg = New-KsNupkg -ModulePath $ModuleOut -FeedPath (Join-Path $Out 'feed')
-    Write-Host "Azure Automation zip: $zip (import it as KsUpgrade.zip; the sandbox folder is left out)"
-    Write-Host "NuGet package: $nupkg (Register-PSResourceRepository -Uri $(Split-Path $nupkg))"
+    foreach ($module in $ModuleOut, $SandboxModuleOut) {
+        $zip = New-KsAutomationZip -ModulePath $module -OutputPath $Out
+        $nupkg = New-KsNupkg -ModulePath $module -FeedPath (Join-Path $Out 'feed')
+        Write-Host "Azure Automation zip: $zip"
+        Write-Host "NuGet package: $nupkg (Register-PSResourceRepository -Uri $(Split-Path $nupkg))"
+    }
 }
 
 # The packaging helpers take the laid-out module folder and read everything (name, version, cmdlets) from its
@@ -256,12 +291,12 @@ function Invoke-Package {
 
 function Get-KsPackageFiles {
     <# The module's files as @{ Path; Entry } (entry = path relative to the module folder, with '/'), sorted. #>
-    param([Parameter(Mandatory)] [string] $ModulePath, [string[]] $ExcludeFolder = @())
+    param([Parameter(Mandatory)] [string] $ModulePath)
     $base = (Resolve-Path $ModulePath).Path.TrimEnd('/', '\')
     Get-ChildItem -Path $base -Recurse -File | ForEach-Object {
         $entry = $_.FullName.Substring($base.Length + 1).Replace('\', '/')
         if ($entry -notmatch '^[A-Za-z0-9._/+-]+$') { throw "Cannot package '$entry': only letters, digits and . _ - + are allowed in file names." }
-        if (($entry -split '/')[0] -in $ExcludeFolder) { return }
+        if ($entry -match '(^|/)web\.config$|\.pdb$') { throw "Cannot package '$entry': debug symbols and web.config are not part of a module (the build removes them)." }
         [pscustomobject]@{ Path = $_.FullName; Entry = $entry }
     } | Sort-Object Entry
 }
@@ -297,20 +332,20 @@ function Get-KsPackageVersion {
 
 function New-KsAutomationZip {
     <#
-    Azure Automation's module import: a zip holding a folder named like the module (manifest, assemblies,
-    dependencies/, format file, en-US help). The sandbox folder is left out: Automation's cloud sandbox cannot
-    start child processes and has no ASP.NET Core runtime, so Start-KsSandbox could not work there.
+    Azure Automation's module import: <name>.zip holding one folder named like the module (Automation wants the zip,
+    its folder and the manifest to share one name; the version is in the manifest), with every file of the module.
     #>
     param([Parameter(Mandatory)] [string] $ModulePath, [Parameter(Mandatory)] [string] $OutputPath)
     Add-Type -AssemblyName System.IO.Compression
     $name = Split-Path (Resolve-Path $ModulePath).Path -Leaf
     $manifest = Import-PowerShellDataFile (Join-Path $ModulePath "$name.psd1")
     New-Item -ItemType Directory -Force -Path $OutputPath | Out-Null
-    $zipPath = Join-Path (Resolve-Path $OutputPath).Path "$name-$(Get-KsPackageVersion $manifest).zip"
+    if (-not $manifest.ModuleVersion) { throw "$name.psd1 has no ModuleVersion." }
+    $zipPath = Join-Path (Resolve-Path $OutputPath).Path "$name.zip"
     if (Test-Path $zipPath) { Remove-Item -Force $zipPath }
     $zip = [System.IO.Compression.ZipFile]::Open($zipPath, [System.IO.Compression.ZipArchiveMode]::Create)
     try {
-        foreach ($f in Get-KsPackageFiles -ModulePath $ModulePath -ExcludeFolder 'sandbox') { Add-KsZipFile -Zip $zip -Entry "$name/$($f.Entry)" -Path $f.Path }
+        foreach ($f in Get-KsPackageFiles -ModulePath $ModulePath) { Add-KsZipFile -Zip $zip -Entry "$name/$($f.Entry)" -Path $f.Path }
     }
     finally { $zip.Dispose() }
     $zipPath
@@ -318,7 +353,7 @@ function New-KsAutomationZip {
 
 function New-KsNuspec {
     <# The .nuspec of the module, with the PowerShell Gallery's tags: PSModule, PSIncludes_Cmdlet, PSCmdlet_/PSCommand_<name>. #>
-    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Manifest)
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Manifest, [string] $LicenseFile)
     $cmdlets = @($Manifest.CmdletsToExport | Where-Object { $_ -and $_ -ne '*' })
     $tags = [Collections.Generic.List[string]]::new()
     $tags.Add('PSModule')
@@ -342,7 +377,14 @@ function New-KsNuspec {
     }
     if ($psData['ProjectUri']) { $fields.projectUrl = $psData['ProjectUri'] }
     if ($psData['LicenseUri']) { $fields.licenseUrl = $psData['LicenseUri'] }
+    if ($psData['ReleaseNotes']) { $fields.releaseNotes = $psData['ReleaseNotes'] }
     foreach ($k in $fields.Keys) { if ($fields[$k]) { $metadata.AppendChild($x.CreateElement($k, $nsUri)).InnerText = $fields[$k] } }
+    if ($LicenseFile) {
+        # The licence travels in the package: the LICENSE file at the package root.
+        $license = $metadata.AppendChild($x.CreateElement('license', $nsUri))
+        $license.SetAttribute('type', 'file')
+        $license.InnerText = $LicenseFile
+    }
     '<?xml version="1.0" encoding="utf-8"?>' + [Environment]::NewLine + $x.OuterXml
 }
 
@@ -375,7 +417,8 @@ function New-KsNupkg {
     $zip = [System.IO.Compression.ZipFile]::Open($nupkgPath, [System.IO.Compression.ZipArchiveMode]::Create)
     try {
         Add-KsZipFile -Zip $zip -Entry '_rels/.rels' -Text $rels
-        Add-KsZipFile -Zip $zip -Entry "$name.nuspec" -Text (New-KsNuspec -Name $name -Manifest $manifest)
+        $license = if ($files.Entry -contains 'LICENSE') { 'LICENSE' } else { $null }
+        Add-KsZipFile -Zip $zip -Entry "$name.nuspec" -Text (New-KsNuspec -Name $name -Manifest $manifest -LicenseFile $license)
         foreach ($f in $files) { Add-KsZipFile -Zip $zip -Entry $f.Entry -Path $f.Path }
         Add-KsZipFile -Zip $zip -Entry '[Content_Types].xml' -Text $types.ToString()
     }

@@ -429,7 +429,10 @@ function New-MarkdownHelpPage {
     $sb = [System.Text.StringBuilder]::new()
     $line = { param($t) [void] $sb.Append($t).Append("`n") }
     & $line '---'
-    & $line "external help file: $moduleName.dll-Help.xml"
+    # PowerShell finds a binary cmdlet's help in <its assembly's file name>-Help.xml (KsUpgrade.Sandbox's cmdlets live in
+    # KsUpgrade.Sandbox.PowerShell.dll).
+    $helpFile = if ($Command -is [System.Management.Automation.CmdletInfo] -and $Command.DLL) { [IO.Path]::GetFileName($Command.DLL) + '-Help.xml' } else { "$moduleName.dll-Help.xml" }
+    & $line "external help file: $helpFile"
     & $line "Module Name: $moduleName"
     & $line 'online version:'
     & $line 'schema: 2.0.0'

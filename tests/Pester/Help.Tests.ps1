@@ -1,9 +1,12 @@
-# Help: every exported cmdlet has a PlatyPS-schema markdown page that agrees with the cmdlet, and Get-Help shows it.
+# Help: every exported cmdlet of both modules has a PlatyPS-schema markdown page that agrees with the cmdlet, and
+# Get-Help shows it. KsUpgrade's pages are docs/en-US, KsUpgrade.Sandbox's docs/sandbox/en-US.
 
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    $manifest = Import-PowerShellDataFile (Get-KsModulePath)
-    $cmdlets = @($manifest.CmdletsToExport | ForEach-Object { @{ Name = $_ } })
+    $cmdlets = @(
+        (Import-PowerShellDataFile (Get-KsModulePath)).CmdletsToExport | ForEach-Object { @{ Name = $_; Module = 'KsUpgrade'; DocsFolder = 'docs/en-US' } }
+        (Import-PowerShellDataFile (Get-KsSandboxModulePath)).CmdletsToExport | ForEach-Object { @{ Name = $_; Module = 'KsUpgrade.Sandbox'; DocsFolder = 'docs/sandbox/en-US' } }
+    )
 }
 
 BeforeAll {
@@ -12,6 +15,8 @@ BeforeAll {
     Import-Module $script:ModulePath -Force
     $script:Root = if ($env:KSUPGRADE_ROOT) { $env:KSUPGRADE_ROOT } else { Join-Path $PSScriptRoot '../..' }
     $script:Docs = Join-Path $script:Root 'docs/en-US'
+    $script:SandboxDocs = Join-Path $script:Root 'docs/sandbox/en-US'
+    $script:SandboxModulePath = Get-KsSandboxModulePath
     Import-Module (Join-Path $script:Root 'docs/tools/MarkdownHelp.psm1') -Force
 
     function Compress-Space([string] $Text) { ($Text -replace '\s+', ' ').Trim() }
@@ -21,8 +26,9 @@ BeforeAll {
     $script:Rendered = @{}
     $r = Invoke-CleanPwsh @"
 Import-Module '$script:ModulePath'
+Import-Module '$script:SandboxModulePath'
 `$out = @{}
-foreach (`$c in Get-Command -Module KsUpgrade -CommandType Cmdlet) {
+foreach (`$c in Get-Command -Module KsUpgrade, KsUpgrade.Sandbox -CommandType Cmdlet) {
     `$out[`$c.Name] = @{
         Full = Get-Help `$c.Name -Full | Out-String -Width 4000
         Examples = Get-Help `$c.Name -Examples | Out-String -Width 4000
@@ -38,12 +44,13 @@ foreach (`$c in Get-Command -Module KsUpgrade -CommandType Cmdlet) {
 
 Describe 'Help of <Name>' -ForEach $cmdlets {
     BeforeAll {
-        $command = Get-Command -Name $Name -Module KsUpgrade
-        $page = Join-Path $script:Docs "$Name.md"
+        $command = Get-Command -Name $Name -Module $Module
+        $docs = Join-Path $script:Root $DocsFolder
+        $page = Join-Path $docs "$Name.md"
         $help = if (Test-Path $page) { Read-MarkdownHelp -Path $page } else { $null }
     }
 
-    It 'has a markdown page docs/en-US/<Name>.md' {
+    It 'has a markdown page <DocsFolder>/<Name>.md' {
         $page | Should -Exist
     }
 
@@ -58,7 +65,7 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
     }
 
     It 'agrees with Get-Command in both directions (syntax, parameters, sets, Required, Position, pipeline input, OutputType)' {
-        Test-MarkdownHelp -Command $command -DocsPath $script:Docs | Should -BeNullOrEmpty
+        Test-MarkdownHelp -Command $command -DocsPath $docs | Should -BeNullOrEmpty
     }
 
     It 'Get-Help shows the authored synopsis, description, parameter descriptions and examples (clean pwsh)' {
@@ -80,24 +87,32 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
 }
 
 Describe 'The help pages' {
-    It 'document only exported cmdlets (no orphan command page)' {
-        $exported = (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name
-        $pages = Get-ChildItem $script:Docs -Filter '*.md' | Where-Object Name -notlike 'about_*'
-        $pages.BaseName | Where-Object { $_ -notin $exported } | Should -BeNullOrEmpty
+    It 'document only exported cmdlets of their own module (no orphan command page)' {
+        foreach ($set in @{ Docs = $script:Docs; Module = 'KsUpgrade' }, @{ Docs = $script:SandboxDocs; Module = 'KsUpgrade.Sandbox' }) {
+            $exported = (Get-Command -Module $set.Module -CommandType Cmdlet).Name
+            $pages = Get-ChildItem $set.Docs -Filter '*.md' | Where-Object Name -notlike 'about_*'
+            $pages.BaseName | Where-Object { $_ -notin $exported } | Should -BeNullOrEmpty -Because "$($set.Docs) documents $($set.Module)"
+        }
     }
 
-    It 'include the about topics, built into about_*.help.txt in the module' {
-        foreach ($topic in 'about_KsUpgrade', 'about_KsUpgrade_Sandbox') {
-            Join-Path $script:Docs "$topic.md" | Should -Exist
-            $txt = Join-Path (Split-Path $script:ModulePath) "en-US/$topic.help.txt"
+    It 'include the about topics, built into about_*.help.txt in their module' {
+        foreach ($t in @{ Topic = 'about_KsUpgrade'; Docs = $script:Docs; Module = $script:ModulePath },
+            @{ Topic = 'about_KsUpgrade_Sandbox'; Docs = $script:SandboxDocs; Module = $script:SandboxModulePath }) {
+            Join-Path $t.Docs "$($t.Topic).md" | Should -Exist
+            $txt = Join-Path (Split-Path $t.Module) "en-US/$($t.Topic).help.txt"
             $txt | Should -Exist
-            (Get-Content $txt -Raw) | Should -Match "TOPIC\s+$topic"
+            (Get-Content $txt -Raw) | Should -Match "TOPIC\s+$($t.Topic)"
         }
     }
 
     It 'name every exported cmdlet in the about topics' {
-        $about = (Get-Content (Join-Path $script:Docs 'about_KsUpgrade.md') -Raw) + (Get-Content (Join-Path $script:Docs 'about_KsUpgrade_Sandbox.md') -Raw)
-        (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name | Where-Object { $about -notmatch "\b$([regex]::Escape($_))\b" } | Should -BeNullOrEmpty
+        $about = (Get-Content (Join-Path $script:Docs 'about_KsUpgrade.md') -Raw) + (Get-Content (Join-Path $script:SandboxDocs 'about_KsUpgrade_Sandbox.md') -Raw)
+        (Get-Command -Module KsUpgrade, KsUpgrade.Sandbox -CommandType Cmdlet).Name | Where-Object { $about -notmatch "\b$([regex]::Escape($_))\b" } | Should -BeNullOrEmpty
+    }
+
+    It 'Get-Help about_KsUpgrade_Sandbox finds the sandbox topic in a clean pwsh with the sandbox module' {
+        $r = Invoke-CleanPwsh "Import-Module '$script:SandboxModulePath'; Get-Help about_KsUpgrade_Sandbox | Out-String -Width 200"
+        ($r.Output -join "`n") | Should -Match 'Start-KsSandbox'
     }
 
     It 'Get-Help about_KsUpgrade finds the runbook topic in a clean pwsh' {
@@ -197,8 +212,8 @@ Describe 'New-MarkdownHelpPage (skeletons for new cmdlets)' {
         $dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-skel-" + [guid]::NewGuid())
         New-Item -ItemType Directory -Path $dir | Out-Null
         try {
-            foreach ($name in (Get-Command -Module KsUpgrade -CommandType Cmdlet).Name) {
-                $command = Get-Command $name -Module KsUpgrade
+            foreach ($command in Get-Command -Module KsUpgrade, KsUpgrade.Sandbox -CommandType Cmdlet) {
+                $name = $command.Name
                 Set-Content -Path (Join-Path $dir "$name.md") -Value (New-MarkdownHelpPage -Command $command)
                 $problems = @(Test-MarkdownHelp -Command $command -DocsPath $dir)
                 $problems | Should -Not -BeNullOrEmpty

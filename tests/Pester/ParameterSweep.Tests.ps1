@@ -24,7 +24,7 @@ BeforeDiscovery {
         'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-    $script:Parameters = foreach ($command in Get-Command -Module KsUpgrade -CommandType Cmdlet | Sort-Object Name) {
+    $script:Parameters = foreach ($command in Get-Command -Module KsUpgrade, KsUpgrade.Sandbox -CommandType Cmdlet | Sort-Object Name) {
         foreach ($p in $command.Parameters.Values | Where-Object { $_.Name -notin $common } | Sort-Object Name) {
             $kind = if ($p.SwitchParameter) { 'Switch' } elseif ($script:Kinds.ContainsKey("$($command.Name):$($p.Name)")) { $script:Kinds["$($command.Name):$($p.Name)"] } else { $script:Kinds[$p.Name] }
             @{ Cmdlet = $command.Name; Parameter = $p.Name; Kind = $kind }

@@ -5,6 +5,24 @@ function Get-KsModulePath {
     Join-Path $PSScriptRoot '../../out/KsUpgrade/KsUpgrade.psd1'
 }
 
+function Get-KsSandboxModulePath {
+    <# The sandbox module (KsUpgrade.Sandbox: Start-, Stop-, Get-KsSandbox), laid out beside the product module. #>
+    if ($env:KSUPGRADE_SANDBOX_MODULE) { return $env:KSUPGRADE_SANDBOX_MODULE }
+    Join-Path (Split-Path (Split-Path (Get-KsModulePath))) 'KsUpgrade.Sandbox/KsUpgrade.Sandbox.psd1'
+}
+
+# Every Pester file imports this module first, then the product module: make the sandbox cmdlets available to it
+# (imported globally, once), and to the clean pwsh processes the tests start (by module auto-loading: the folder
+# holding the built modules goes first on PSModulePath).
+& {
+    $sandboxModule = Get-KsSandboxModulePath
+    $modulesFolder = Split-Path (Split-Path $sandboxModule)
+    if ((Test-Path $modulesFolder) -and ($env:PSModulePath -split [IO.Path]::PathSeparator) -notcontains $modulesFolder) {
+        $env:PSModulePath = $modulesFolder + [IO.Path]::PathSeparator + $env:PSModulePath
+    }
+    if (-not (Get-Module -Name KsUpgrade.Sandbox)) { Import-Module $sandboxModule -Global -ErrorAction Stop }
+}
+
 function Invoke-CleanPwsh {
     <# Runs a script in a new pwsh process (same pwsh as this one) and returns its stdout lines. #>
     param([Parameter(Mandatory)] [string] $Script)

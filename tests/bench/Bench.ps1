@@ -17,6 +17,8 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $OutputPath,
+    # The sandbox module (KsUpgrade.Sandbox); default: beside the product module.
+    [string] $SandboxModulePath,
     [int] $Nodes = 500,
     [int] $Namespaces = 2000,
     [int] $PodsPerNode = 40,
@@ -28,8 +30,10 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
+$env:KSUPGRADE_MODULE = $ModulePath
+if ($SandboxModulePath) { $env:KSUPGRADE_SANDBOX_MODULE = (Resolve-Path $SandboxModulePath).Path }
 Import-Module $ModulePath -Force
-Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Force   # also imports the sandbox module
 Import-Module (Join-Path $PSScriptRoot 'BenchHelpers.psm1') -Force
 $work = Join-Path ([IO.Path]::GetTempPath()) "ksupgrade-bench-$PID"
 New-Item -ItemType Directory -Path $work -Force | Out-Null

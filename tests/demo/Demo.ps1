@@ -1,18 +1,19 @@
 <#
 .SYNOPSIS
     The demo behind `./build.ps1 demo`: the seed upgrade guide, end to end, on a fresh ks34-multicluster sandbox,
-    with the fixture ks-core chart and real helm. Every step is the pipeline a user would type.
+    with the rehearsal ks-core chart and values file the KsUpgrade.Sandbox module ships and real helm. Every step is the
+    pipeline a user would type.
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory)] [string] $ModulePath
+    [Parameter(Mandatory)] [string] $ModulePath,
+    # The sandbox module (KsUpgrade.Sandbox); default: beside the product module.
+    [string] $SandboxModulePath = (Join-Path (Split-Path (Split-Path $ModulePath)) 'KsUpgrade.Sandbox/KsUpgrade.Sandbox.psd1')
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+Import-Module $SandboxModulePath -Force
 if (-not $env:KSUPGRADE_HELM -and $env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
-$fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
-$chart = Join-Path $fixtures 'ks-core'
-$values = Join-Path $fixtures 'ks-core-values.yaml'
 $work = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-demo-" + (Get-Date -Format 'yyyyMMdd-HHmmss'))
 New-Item -ItemType Directory -Path $work | Out-Null
 
@@ -20,6 +21,8 @@ function Show([string] $title) { Write-Host "`n== $title ==" -ForegroundColor Cy
 
 Show 'Start a sandbox: a KubeSphere 3.4 host with two members (Start-KsSandbox -Seed ks34-multicluster)'
 $sandbox = Start-KsSandbox -Seed ks34-multicluster
+$chart = $sandbox.ChartPath     # the rehearsal chart and values file the sandbox module ships
+$values = $sandbox.ValuesPath
 $verdict = $false
 try {
     $sandbox.Clusters | Format-Table Context, Server, KubernetesVersion, KubeSphereVersion, Role -AutoSize | Out-Host

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Management.Automation;
 using System.Text.Json;
-using KsUpgrade.Engine.Connection;
-using KsUpgrade.Engine.Diagnostics;
 
-namespace KsUpgrade.Engine.Sandbox;
+namespace KsUpgrade.Sandbox.PowerShell;
 
 /// <summary>What Start-KsSandbox asks for.</summary>
 public sealed record SandboxStartRequest
@@ -14,34 +13,46 @@ public sealed record SandboxStartRequest
     public IReadOnlyDictionary<string, int>? Scale { get; init; }
     /// <summary>Where to write the kubeconfig; default a new file in the temp folder.</summary>
     public string? KubeconfigPath { get; init; }
-    /// <summary>Folder holding KsUpgrade.Sandbox.dll.</summary>
+    /// <summary>Folder holding KsUpgrade.Sandbox.dll (the module's server/ folder).</summary>
     public required string SandboxDirectory { get; init; }
+    /// <summary>The rehearsal chart folder and values file the module ships (returned as ChartPath and ValuesPath).</summary>
+    public required string ChartPath { get; init; }
+    public required string ValuesPath { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
-/// Starts and stops sandbox processes. Each one is told this process's id and exits when this process exits;
+/// Starts, lists and stops sandbox processes. Each one is told this process's id and exits when this process exits;
 /// every sandbox still running is also killed when this process shuts down normally.
 /// </summary>
 public static class SandboxProcess
 {
-    private static readonly ConcurrentDictionary<int, Process> Running = new();
+    private static readonly ConcurrentDictionary<int, (Process Process, KsSandbox? Sandbox)> Running = new();
 
     static SandboxProcess()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
     }
 
-    public static async Task<KsSandbox> StartAsync(SandboxStartRequest request, IEngineLog log, CancellationToken ct)
+    public static async Task<KsSandbox> StartAsync(SandboxStartRequest request, Action<string> verbose, CancellationToken ct)
     {
         var dll = Path.Combine(request.SandboxDirectory, "KsUpgrade.Sandbox.dll");
         if (!File.Exists(dll))
-            throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.NotInstalled,
-                $"The sandbox is not installed: '{dll}' not found. Build the module with ./build.ps1 build.", dll);
+            throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.NotInstalled,
+                $"The sandbox server is not installed: '{dll}' not found.", dll,
+                "Reinstall the KsUpgrade.Sandbox module (or build it with ./build.ps1 build), then run Start-KsSandbox again.");
+        foreach (var (path, what) in new[] { (Path.Combine(request.ChartPath, "Chart.yaml"), "rehearsal chart"), (request.ValuesPath, "rehearsal values file") })
+        {
+            if (!File.Exists(path))
+                throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.NotInstalled,
+                    $"The sandbox module's {what} is missing: '{path}' not found.", path,
+                    "Reinstall the KsUpgrade.Sandbox module (or build it with ./build.ps1 build), then run Start-KsSandbox again.");
+        }
         var kubeconfig = request.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"ksupgrade-sandbox-{Guid.NewGuid():N}.kubeconfig");
         if (Path.GetDirectoryName(Path.GetFullPath(kubeconfig)) is { } dir && !Directory.Exists(dir))
-            throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.ObjectNotFound,
-                $"The folder for the kubeconfig does not exist: '{dir}'.", kubeconfig);
+            throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.ObjectNotFound,
+                $"The folder for the kubeconfig does not exist: '{dir}'.", kubeconfig,
+                "Create the folder, or leave out -KubeconfigPath to write the kubeconfig to the temp folder.");
 
         var psi = new ProcessStartInfo(DotnetHost())
         {
@@ -63,9 +74,9 @@ public static class SandboxProcess
             psi.ArgumentList.Add("--scale");
             psi.ArgumentList.Add(string.Join(",", request.Scale.Select(kv => $"{kv.Key}={kv.Value}")));
         }
-        log.Verbose($"Starting the sandbox (seed {request.Seed}) from {request.SandboxDirectory}.");
-        var process = Process.Start(psi) ?? throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.OpenError, "The sandbox process did not start.", dll);
-        Running[process.Id] = process;
+        verbose($"Starting the sandbox (seed {request.Seed}) from {request.SandboxDirectory}.");
+        var process = Process.Start(psi) ?? throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.OpenError, "The sandbox process did not start.", dll);
+        Running[process.Id] = (process, null);
         var stderr = new ConcurrentQueue<string>();
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { stderr.Enqueue(e.Data); while (stderr.Count > 40) stderr.TryDequeue(out string? _); } };
         process.BeginErrorReadLine();
@@ -80,17 +91,17 @@ public static class SandboxProcess
                 try { line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.OperationTimeout,
+                    throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.OperationTimeout,
                         $"The sandbox did not report ready within {request.StartTimeout.TotalSeconds:0} s.{Tail(stderr)}", request.Seed);
                 }
                 if (line is null)
-                    throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.OpenError,
+                    throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.OpenError,
                         $"The sandbox exited before it was ready (seed {request.Seed}).{Tail(stderr)}", request.Seed);
                 line = line.Trim();
-                if (!line.StartsWith('{')) { log.Debug("sandbox: " + line); continue; }
+                if (!line.StartsWith('{')) continue;
                 ready = JsonSerializer.Deserialize<SandboxReady>(line, new JsonSerializerOptions { PropertyNameCaseInsensitive = true });
                 if (ready is { Ready: false })
-                    throw new KsUpgradeException(ErrorIds.SandboxFailed, KsErrorCategory.InvalidArgument,
+                    throw new SandboxException(SandboxErrorIds.SandboxFailed, ErrorCategory.InvalidArgument,
                         $"The sandbox could not start: {ready.Error}", request.Seed);
             }
             // Keep draining stdout so the sandbox never blocks on a full pipe.
@@ -103,20 +114,18 @@ public static class SandboxProcess
                 ProcessId = process.Id,
                 Port = ready.Port,
                 ControlUrl = ready.ControlUrl ?? "",
+                ChartPath = request.ChartPath,
+                ValuesPath = request.ValuesPath,
+                StartTime = DateTimeOffset.Now,
                 HasExited = () => { try { return process.HasExited; } catch (InvalidOperationException) { return true; } },
             };
-            var clusters = new List<KsCluster>();
-            foreach (var context in sandbox.Contexts)
-            {
-                var settings = new KsConnectionSettings { KubeconfigPaths = new[] { sandbox.Kubeconfig }, Context = context };
-                clusters.Add(await ClusterConnector.ConnectAsync(settings, log.Warning, ct).ConfigureAwait(false));
-            }
-            sandbox.Clusters = clusters.ToArray();
-            log.Verbose($"Sandbox ready on port {sandbox.Port} with contexts {string.Join(", ", sandbox.Contexts)}; kubeconfig {sandbox.Kubeconfig}.");
+            Running[process.Id] = (process, sandbox);
+            verbose($"Sandbox ready on port {sandbox.Port} with contexts {string.Join(", ", sandbox.Contexts)}; kubeconfig {sandbox.Kubeconfig}.");
             return sandbox;
         }
         catch
         {
+            Running.TryRemove(process.Id, out _);
             Kill(process);
             throw;
         }
@@ -126,7 +135,17 @@ public static class SandboxProcess
     public static bool Stop(int processId)
     {
         // Only ever stop sandboxes this process started.
-        return Running.TryRemove(processId, out var process) && Kill(process);
+        return Running.TryRemove(processId, out var entry) && Kill(entry.Process);
+    }
+
+    /// <summary>The sandboxes this process started that are still running, oldest first.</summary>
+    public static IReadOnlyList<KsSandbox> List()
+    {
+        foreach (var (id, entry) in Running.ToArray())
+        {
+            if (entry.Sandbox is { Running: false }) Stop(id); // exited on its own: forget it
+        }
+        return Running.Values.Select(e => e.Sandbox).OfType<KsSandbox>().Where(s => s.Running).OrderBy(s => s.StartTime).ToList();
     }
 
     public static void StopAll()

@@ -1,6 +1,9 @@
 namespace KsUpgrade;
 
-/// <summary>A running sandbox: a simulated Kubernetes API serving KubeSphere clusters on loopback.</summary>
+/// <summary>
+/// A running sandbox: a simulated Kubernetes API serving KubeSphere clusters on loopback, with the rehearsal chart and
+/// values file the KsUpgrade.Sandbox module ships.
+/// </summary>
 public sealed class KsSandbox
 {
     /// <summary>The seed it started from (ks34-host, ks34-member, ks34-multicluster or a seed file).</summary>
@@ -18,11 +21,23 @@ public sealed class KsSandbox
     /// <summary>The loopback port it serves HTTPS on.</summary>
     public int Port { get; init; }
 
-    /// <summary>One connected cluster per context, ready to pipe into the other cmdlets.</summary>
-    public KsCluster[] Clusters { get; set; } = Array.Empty<KsCluster>();
+    /// <summary>
+    /// One connected cluster (a KsUpgrade.KsCluster from Connect-KsCluster) per context, ready to pipe into the
+    /// KsUpgrade cmdlets; empty when the KsUpgrade module is not available.
+    /// </summary>
+    public object[] Clusters { get; set; } = Array.Empty<object>();
+
+    /// <summary>The rehearsal chart folder the module ships (a ks-core chart shaped like the real one, version 1.1.5).</summary>
+    public string ChartPath { get; init; } = "";
+
+    /// <summary>The rehearsal values file the module ships (the upgrade guide's ks-core-values.yaml).</summary>
+    public string ValuesPath { get; init; } = "";
 
     /// <summary>Base URL of the sandbox's control endpoint (fault plan, request counts); needs the kubeconfig's token.</summary>
     public string ControlUrl { get; init; } = "";
+
+    /// <summary>When it reported ready.</summary>
+    public DateTimeOffset StartTime { get; init; }
 
     /// <summary>Whether the process is still running.</summary>
     public bool Running => !HasExited();

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 
-namespace KsUpgrade.Completion;
+namespace KsUpgrade.Sandbox.PowerShell;
 
 /// <summary>Completes -Seed with the named seeds.</summary>
 public sealed class SeedCompleter : IArgumentCompleter
