@@ -270,4 +270,59 @@ public sealed class ToolJobTests
         Assert.Contains("forbidden", log);
         Assert.Contains("system:serviceaccount:apps:default", log);
     }
+
+    /// <summary>The shape of the chart's post-install hooks: a bash script in a kubectl image, piping kubectl into kubectl.</summary>
+    private const string ScriptHook = """
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: hook, namespace: kubesphere-system}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: hook-admin}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+        subjects: [{kind: ServiceAccount, name: hook, namespace: kubesphere-system}]
+        ---
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: patch-namespaces, namespace: kubesphere-system}
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              serviceAccountName: hook
+              containers:
+              - name: patch
+                image: kubesphere/kubectl:v1.27.16
+                command:
+                - /bin/bash
+                - -c
+                - |
+                  set -euo pipefail
+                  kubectl create namespace kubesphere-controls-system --dry-run=client -o yaml | kubectl apply -f -
+                  for each in kubesphere-system kubesphere-controls-system default; do
+                    kubectl label ns "$each" kubesphere.io/managed=true --overwrite
+                  done
+                  echo "done in $(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace) as $(kubectl auth whoami -o jsonpath='{.status.userInfo.username}' 2>/dev/null || echo unknown)"
+        """;
+
+    [Fact]
+    public async Task A_bash_script_in_a_kubectl_image_runs_its_kubectl_pipeline_in_the_pods_namespace()
+    {
+        await using var host = await Start();
+        var kubectl = new KubectlRunner(host.KubeconfigPath);
+        await kubectl.OkAsync("create", "namespace", "kubesphere-system");
+        await kubectl.OkWithInputAsync(ScriptHook, "apply", "-f", "-");
+
+        await kubectl.OkAsync("wait", "--for=condition=complete", "job/patch-namespaces", "-n", "kubesphere-system", "--timeout=60s");
+        foreach (var ns in new[] { "kubesphere-system", "kubesphere-controls-system", "default" })
+        {
+            var o = JsonNode.Parse(await kubectl.OkAsync("get", "ns", ns, "-o", "json"))!;
+            Assert.Equal("true", o["metadata"]!["labels"]?["kubesphere.io/managed"]?.GetValue<string>());
+        }
+        var log = await kubectl.OkAsync("logs", "job/patch-namespaces", "-n", "kubesphere-system");
+        Assert.Contains("namespace/kubesphere-controls-system created", log);
+        // The ServiceAccount mount's namespace file is the pod's; a 1.26 server has no whoami (the script says unknown).
+        Assert.Contains("done in kubesphere-system as unknown", log);
+    }
 }
