@@ -63,5 +63,7 @@ public static class BuiltinResources
         T("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false) with { Virtual = true },
         // authentication.k8s.io/v1 SelfSubjectReview is GA (served by default) from 1.28; a 1.26 server has none.
         T("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false) with { Virtual = true, SinceMinor = 28 },
+        // TokenReview (who does this token belong to?), served by every version we seed.
+        T("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false) with { Virtual = true },
     };
 }

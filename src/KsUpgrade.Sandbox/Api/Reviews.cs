@@ -11,9 +11,18 @@ namespace KsUpgrade.Sandbox.Api;
 /// </summary>
 internal static class Reviews
 {
-    public static async Task HandleAsync(HttpContext ctx, SimulatedCluster cluster, ResourceType t, SandboxIdentity caller)
+    public static async Task HandleAsync(HttpContext ctx, SimulatedCluster cluster, ResourceType t, SandboxIdentity caller,
+        Func<string, SandboxIdentity?>? authenticate = null)
     {
         JsonObject review;
+        if (t.Kind == "TokenReview")
+        {
+            if ((ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+                throw new ApiException(415, "UnsupportedMediaType", "the sandbox reads TokenReview bodies as JSON only");
+            review = await HttpIo.ReadObjectAsync(ctx);
+            await HttpIo.WriteJsonAsync(ctx, 201, TokenReview(t, review, authenticate ?? (_ => null)));
+            return;
+        }
         if ((ctx.Request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
         {
             // Typed Go clients may send reviews as protobuf. For the admin the answer does not depend on the question;
@@ -75,6 +84,32 @@ internal static class Reviews
             default:
                 throw ApiException.BadRequest($"{t.Kind} is not a review kind");
         }
+        return review;
+    }
+
+    /// <summary>The API server's default audience (what a token review answers when the request names none).</summary>
+    public const string DefaultAudience = "https://kubernetes.default.svc.cluster.local";
+
+    /// <summary>
+    /// TokenReview: the token's user and groups as the sandbox's authenticator knows them (the admin, a minted identity,
+    /// a ServiceAccount token); an unknown token is not authenticated, with the API server's error text. Audiences are
+    /// not checked: the answer echoes the requested ones (else the API server's default).
+    /// </summary>
+    private static JsonObject TokenReview(ResourceType t, JsonObject review, Func<string, SandboxIdentity?> authenticate)
+    {
+        Envelope(t, review);
+        var spec = review["spec"] as JsonObject ?? new JsonObject();
+        var token = ObjectMeta.Str(spec, "token") ?? "";
+        var audiences = spec["audiences"] is JsonArray a && a.Count > 0 ? (JsonArray)a.DeepClone() : new JsonArray(DefaultAudience);
+        var who = token.Length == 0 ? null : authenticate(token);
+        review["status"] = who is null
+            ? new JsonObject { ["user"] = new JsonObject(), ["error"] = "[invalid bearer token, token lookup failed]" }
+            : new JsonObject
+            {
+                ["authenticated"] = true,
+                ["user"] = new JsonObject { ["username"] = who.User, ["groups"] = Strings(who.Groups) },
+                ["audiences"] = audiences,
+            };
         return review;
     }
 

@@ -82,6 +82,17 @@ public sealed partial class IdentityStore
         return token;
     }
 
+    /// <summary>Revokes a token issued by <see cref="IssueServiceAccountToken"/> (e.g. when the pod it was given to ends).</summary>
+    public void RevokeToken(string token)
+    {
+        lock (_gate)
+        {
+            var hash = Hash(token);
+            if (_byTokenHash.TryGetValue(hash, out var identity) && !identity.IsAdmin && !_minted.ContainsKey(identity.Name))
+                _byTokenHash.Remove(hash);
+        }
+    }
+
     /// <summary>Revokes a minted identity (its token stops working); false when there is none of that name.</summary>
     public bool Remove(string name)
     {

@@ -39,6 +39,12 @@ internal sealed partial class ControllerManager
     private void ScheduleJobFinish(string ns, string jobName, string podName, string podUid)
     {
         if (!_jobFinishScheduled.Add(podUid)) return;
+        // A kubectl/helm Job runs for real (unless the fault plan fails it, as it fails any named Job).
+        if (_c.Read(Pods, ns, podName) is { } pod && ToolImageOf(pod) is { } image && !_host.Faults.JobShouldFail(_c.ClusterName, ns, jobName))
+        {
+            StartToolJob(ns, jobName, pod, image);
+            return;
+        }
         After(_c.Seed.JobRunSeconds, () => FinishJob(ns, jobName, podName, podUid));
     }
 
@@ -73,10 +79,22 @@ internal sealed partial class ControllerManager
             }
         }
         outcome ??= new JobOutcome(true, Array.Empty<string>());
-        if (outcome.LogLines.Count > 0) _c.SetPodLog(ns, podName, outcome.LogLines);
+        CompleteJob(ns, jobName, podName, podUid, outcome, outcome.Succeeded ? 0 : 1, null);
+    }
 
+    /// <summary>
+    /// The pod ended with this exit code and the Job with it: pod Succeeded or Failed (container terminated with the
+    /// code), Job Complete or Failed (BackoffLimitExceeded unless <paramref name="failure"/> names the reason).
+    /// </summary>
+    private void CompleteJob(string ns, string jobName, string podName, string podUid, JobOutcome outcome, int exitCode,
+        (string Reason, string Message)? failure)
+    {
+        _jobFinishScheduled.Remove(podUid);
+        var jt = T("batch", "jobs");
+        if (outcome.LogLines.Count > 0) _c.SetPodLog(ns, podName, outcome.LogLines);
         var now = ObjectMeta.Now();
-        pod = _c.Read(Pods, ns, podName);
+        var pod = _c.Read(Pods, ns, podName);
+        if (pod is not null && ObjectMeta.Uid(pod) != podUid) pod = null;
         if (pod is not null)
         {
             var podStatus = pod["status"]?.DeepClone() as JsonObject ?? new JsonObject();
@@ -94,7 +112,7 @@ internal sealed partial class ControllerManager
                     {
                         ["terminated"] = new JsonObject
                         {
-                            ["exitCode"] = outcome.Succeeded ? 0 : 1, ["reason"] = outcome.Succeeded ? "Completed" : "Error",
+                            ["exitCode"] = exitCode, ["reason"] = outcome.Succeeded ? "Completed" : "Error",
                             ["startedAt"] = ObjectMeta.Str(pod, "status", "startTime") ?? now, ["finishedAt"] = now,
                         },
                     },
@@ -103,7 +121,7 @@ internal sealed partial class ControllerManager
             SetStatus(Pods, pod, podStatus);
         }
 
-        job = _c.Read(jt, ns, jobName);
+        var job = _c.Read(jt, ns, jobName);
         if (job is null || JobFinished(job)) return;
         var status = job["status"]?.DeepClone() as JsonObject ?? new JsonObject();
         status["active"] = 0;
@@ -124,9 +142,10 @@ internal sealed partial class ControllerManager
         {
             status["failed"] = (ObjectMeta.Long(status, "failed") ?? 0) + 1;
             // From 1.31 FailureTarget comes before Failed for every failure; before, Failed alone.
-            var failed = JobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now);
+            var (reason, message) = failure ?? ("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            var failed = JobCondition("Failed", reason, message, now);
             status["conditions"] = _c.Seed.KubernetesMinor >= 31
-                ? new JsonArray(JobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now), failed)
+                ? new JsonArray(JobCondition("FailureTarget", reason, message, now), failed)
                 : new JsonArray(failed);
         }
         SetStatus(jt, job, status);

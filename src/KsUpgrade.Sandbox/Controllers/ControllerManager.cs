@@ -95,6 +95,7 @@ internal sealed partial class ControllerManager : IAsyncDisposable
             try
             {
                 while (reader.TryRead(out var ev)) Guard(() => OnEvent(ev));
+                while (_posted.TryDequeue(out var posted)) Guard(posted);
                 var now = DateTime.UtcNow;
                 while (_timers.TryPeek(out _, out var due) && due <= now)
                 {
@@ -113,7 +114,15 @@ internal sealed partial class ControllerManager : IAsyncDisposable
                 if (wait > TimeSpan.FromSeconds(5)) wait = TimeSpan.FromSeconds(5);
                 using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 waitCts.CancelAfter(wait);
-                try { await reader.WaitToReadAsync(waitCts.Token); }
+                try
+                {
+                    // Store events, or work posted from another thread (a tool Job's process ended).
+                    if (!_posted.IsEmpty) continue;
+                    var woken = _wake.WaitAsync(waitCts.Token);
+                    await Task.WhenAny(reader.WaitToReadAsync(waitCts.Token).AsTask(), woken);
+                    waitCts.Cancel();
+                    try { await woken; } catch (OperationCanceledException) { }
+                }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
             }
             catch (OperationCanceledException) { break; }
@@ -156,6 +165,7 @@ internal sealed partial class ControllerManager : IAsyncDisposable
             case "jobs.batch": if (ev.Type != "DELETED") _dirty.Add(("Job", ev.Namespace, ev.Name)); break;
             case "pods":
                 if (ev.Type == "ADDED") _dirty.Add(("Pod", ev.Namespace, ev.Name));
+                if (ev.Type == "DELETED") KillToolRun(ObjectMeta.Uid(o), "sandbox: killed: the pod was deleted");
                 MarkOwner(o);
                 break;
             case "persistentvolumeclaims":
@@ -218,6 +228,8 @@ internal sealed partial class ControllerManager : IAsyncDisposable
         {
             try { await _loop; } catch (OperationCanceledException) { }
         }
+        KillAllToolRuns();
         _stop.Dispose();
+        _wake.Dispose();
     }
 }

@@ -56,6 +56,15 @@ public sealed class SandboxHost : IAsyncDisposable
 
     internal SimulatedCluster FirstCluster => _ordered[0];
 
+    /// <summary>The kubectl and helm that Jobs with those images run (null: PATH, then helm's tool cache).</summary>
+    internal string? KubectlPath { get; private set; }
+    internal string? HelmPath { get; private set; }
+    /// <summary>Jobs with kubectl/helm images are simulated like any other (no real process).</summary>
+    internal bool SimulateToolJobs { get; private set; }
+
+    /// <summary>The processes of kubectl/helm Jobs running now, in every cluster.</summary>
+    public IReadOnlyList<ToolJobProcess> RunningToolJobs => _controllers.ToList().SelectMany(c => c.RunningToolJobs).ToList();
+
     private SandboxHost()
     {
         Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
@@ -110,6 +119,9 @@ public sealed class SandboxHost : IAsyncDisposable
             _clusters[seed.Name] = cluster;
             _ordered.Add(cluster);
         }
+        KubectlPath = options.KubectlPath;
+        HelmPath = options.HelmPath;
+        SimulateToolJobs = options.SimulateToolJobs;
         foreach (var f in options.Faults ?? Array.Empty<FaultRule>()) Faults.Add(f);
         foreach (var j in options.FailingJobs ?? Array.Empty<string>()) Faults.FailJob(j);
         Behaviours.AddRange(options.Behaviours ?? Array.Empty<IWorkloadBehaviour>());

@@ -24,4 +24,19 @@ public sealed class SandboxOptions
 
     /// <summary>Leave out the simulated ks-upgrade jobs (tests that want plain Jobs).</summary>
     public bool WithoutKubeSphereBehaviour { get; init; }
+
+    /// <summary>
+    /// The kubectl binary a Job with a kubectl image runs; default: <c>kubectl</c> on PATH. A path that does not exist makes
+    /// such Jobs fail with a pod log saying so.
+    /// </summary>
+    public string? KubectlPath { get; init; }
+
+    /// <summary>
+    /// The helm binary a Job with a helm image runs; default: <c>helm</c> on PATH, else the tool cache
+    /// (<c>$KSUPGRADE_TOOLS</c> or <c>~/.cache/ksupgrade/tools</c>, <c>helm-v&lt;tag&gt;/helm</c> or the newest <c>helm-v3.*</c>).
+    /// </summary>
+    public string? HelmPath { get; init; }
+
+    /// <summary>Simulate Jobs with kubectl/helm images too (they complete without effect), as before real tool runs.</summary>
+    public bool SimulateToolJobs { get; init; }
 }

@@ -141,7 +141,7 @@ internal sealed class SandboxRouter
         if (info is not null && cluster.Registry.Find(info.Group, info.Version, info.Resource) is { Virtual: true } review && info.Verb == "create")
         {
             // Access and rules reviews are answered for the caller's identity.
-            await Reviews.HandleAsync(ctx, cluster, review, identity);
+            await Reviews.HandleAsync(ctx, cluster, review, identity, _host.Identities.Authenticate);
             return;
         }
         if (info is not null)

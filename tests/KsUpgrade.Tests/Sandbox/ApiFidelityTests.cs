@@ -239,4 +239,34 @@ public sealed class ApiFidelityTests
         var sa = await kubectl.OkAsync("--context", "new", "auth", "whoami", "--as", "system:serviceaccount:ops:robot");
         Assert.Contains("system:serviceaccounts:ops", sa);
     }
+
+    private static string TokenReview(string token) =>
+        $"{{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"spec\":{{\"token\":\"{token}\"}}}}";
+
+    [Fact]
+    public async Task Token_reviews_name_the_user_of_a_service_account_token_and_refuse_an_unknown_one()
+    {
+        await using var host = await Start();
+        var kubectl = new KubectlRunner(host.KubeconfigPath);
+        Assert.Contains("tokenreviews", await kubectl.OkAsync("api-resources", "--api-group=authentication.k8s.io", "-o", "name"));
+        await kubectl.OkAsync("create", "serviceaccount", "robot", "-n", "apps");
+        var token = (await kubectl.OkAsync("create", "token", "robot", "-n", "apps")).Trim();
+
+        var review = JsonNode.Parse(await kubectl.OkWithInputAsync(TokenReview(token), "create", "-f", "-", "-o", "json"))!;
+        Assert.True(review["status"]!["authenticated"]!.GetValue<bool>());
+        Assert.Equal("system:serviceaccount:apps:robot", review["status"]!["user"]!["username"]!.GetValue<string>());
+        var groups = review["status"]!["user"]!["groups"]!.AsArray().Select(g => g!.GetValue<string>()).ToList();
+        Assert.Contains("system:serviceaccounts:apps", groups);
+        Assert.Contains("system:authenticated", groups);
+        Assert.DoesNotContain(token, review["status"]!.ToJsonString());
+
+        var unknown = JsonNode.Parse(await kubectl.OkWithInputAsync(TokenReview("not-a-token"), "create", "-f", "-", "-o", "json"))!;
+        Assert.Null(unknown["status"]!["authenticated"]);
+        Assert.Contains("invalid bearer token", unknown["status"]!["error"]!.GetValue<string>());
+
+        // Creating a review needs RBAC (system:auth-delegator's create on tokenreviews): the robot has none.
+        var denied = await kubectl.RunWithInputAsync(TokenReview(token), "create", "-f", "-", "--token", token);
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\"", denied.StdErr);
+    }
 }
