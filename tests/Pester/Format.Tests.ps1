@@ -107,12 +107,13 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
         ($result | Format-List | Out-String) | Should -Match 'BackupPath\s+:\s+\./backup-host'
     }
 
-    It 'KsMemberCluster (the model type): Name, Role, Ready, Schedulable, KubernetesVersion, KubeSphereVersion; list adds Conditions' {
+    It 'KsMemberCluster (the model type): Name, Role, Ready, Tainted, AgentsSchedulable, KubernetesVersion, KubeSphereVersion; list adds Conditions' {
         $condition = [KsUpgrade.KsClusterCondition]@{ Type = 'Schedulable'; Status = 'False'; Reason = 'Upgrading' }
-        $m = [KsUpgrade.KsMemberCluster]@{ Name = 'member1'; Role = 'Member'; Ready = $true; Schedulable = $true; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = [KsUpgrade.KsClusterCondition[]] @($condition) }
-        $m | Get-Headers | Should -Be @('Name', 'Role', 'Ready', 'Schedulable', 'KubernetesVersion', 'KubeSphereVersion')
-        ($m | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'member1\s+Member\s+True\s+True\s+v1\.26\.15\s+v4\.1\.3'
+        $m = [KsUpgrade.KsMemberCluster]@{ Name = 'member1'; Role = 'Member'; Ready = $true; Tainted = $true; AgentsSchedulable = $false; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = [KsUpgrade.KsClusterCondition[]] @($condition) }
+        $m | Get-Headers | Should -Be @('Name', 'Role', 'Ready', 'Tainted', 'AgentsSchedulable', 'KubernetesVersion', 'KubeSphereVersion')
+        ($m | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'member1\s+Member\s+True\s+True\s+False\s+v1\.26\.15\s+v4\.1\.3'
         ($m | Format-List | Out-String -Width 400) | Should -Match 'Conditions\s+:\s+Schedulable=False'
+        $m.PSObject.Properties.Name | Should -Not -Contain 'Schedulable' # the old name read backwards: True meant not schedulable
     }
 
     It 'KsGateway (the model type): Name, Scope, Namespace, Status, ChartVersion, Upgraded; list adds the releases' {

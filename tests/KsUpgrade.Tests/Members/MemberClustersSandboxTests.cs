@@ -41,9 +41,9 @@ public class MemberClustersSandboxTests
         Assert.Equal(new[] { "host", "member1", "member2" }, all.Select(m => m.Name));
         Assert.Equal(KsClusterRole.Host, all[0].Role);
         Assert.All(all.Skip(1), m => Assert.Equal(KsClusterRole.Member, m.Role));
-        Assert.True(all[1].Schedulable);
+        Assert.True(all[1].Tainted);
         Assert.False(all[1].AgentsSchedulable);
-        Assert.False(all[2].Schedulable);
+        Assert.False(all[2].Tainted);
         Assert.All(all, m => Assert.True(m.Ready));
 
         var members = await MemberClusters.ListAsync(s.Cluster, "member*", log, CancellationToken.None);
@@ -64,7 +64,7 @@ public class MemberClustersSandboxTests
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
         Assert.NotNull(result);
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal("member1", result.Name);
         var after = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
         Assert.Equal(before.Where(t => t != "Schedulable"), after);
@@ -83,7 +83,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", new TaintRemovalOptions { Force = true }, log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal(before.Where(t => t != "Schedulable"), ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         Assert.Single(log.Asked);
         var warning = Assert.Single(log.Records, r => r.Stream == "Warning");
@@ -103,7 +103,7 @@ public class MemberClustersSandboxTests
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member2", log, CancellationToken.None);
 
         Assert.NotNull(result);
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Empty(log.Asked);
         Assert.Contains(log.Records, r => r.Message.Contains("unchanged"));
         Assert.Equal(rv, (string?)s.View.Get(Api, "clusters", null, "member2")!["metadata"]!["resourceVersion"]);
@@ -134,7 +134,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(piped, log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal("v4.1.3", result.KubeSphereVersion);
         Assert.DoesNotContain(log.Records, r => r.Stream == "Warning");
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
@@ -220,7 +220,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1/status"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
@@ -235,7 +235,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         var patches = s.Recorder.Snapshot().Where(r => r.Method == "PATCH").Select(r => r.Path).ToList();
         Assert.Equal(2, patches.Count);
