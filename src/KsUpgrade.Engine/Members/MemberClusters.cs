@@ -34,17 +34,17 @@ public static class MemberClusters
     /// <summary>
     /// Lists the Cluster objects on <paramref name="host"/> whose name matches <paramref name="namePattern"/> (wildcards;
     /// null = all), ordered by name. A plain name that matches nothing throws MemberNotFound listing the known clusters.
-    /// No Cluster kind served (not a multicluster host) gives an empty list, or MemberNotFound for a plain name.
+    /// A cluster that is not a multicluster host (no Cluster kind served, no Cluster object, or connected as a member)
+    /// throws NotHostCluster.
     /// </summary>
     public static async Task<IReadOnlyList<KsMemberCluster>> ListAsync(KsCluster host, string? namePattern, IEngineLog log, CancellationToken ct)
     {
         var client = ClusterConnector.Client(host);
         var objects = await ListObjectsAsync(host, client, ct).ConfigureAwait(false);
-        if (objects is null)
-        {
-            log.Verbose($"Context '{host.Context}' serves no {ClusterObject.CrdName}: it is not a KubeSphere multicluster host.");
-            objects = new List<JsonObject>();
-        }
+        if (objects is null || objects.Count == 0 || host.Role == KsClusterRole.Member)
+            throw NotHost(host, objects is null ? $"it serves no {ClusterObject.CrdName}"
+                : objects.Count == 0 ? $"it holds no {ClusterObject.CrdName} object"
+                : "it is a member cluster (role Member)");
         var result = ClusterObject.ParseAll(objects, host).Where(m => Wildcard.IsMatch(m.Name, namePattern)).ToList();
         if (result.Count == 0 && !string.IsNullOrEmpty(namePattern) && !Wildcard.HasWildcard(namePattern))
             throw NotFound(host, namePattern, objects);
@@ -294,6 +294,11 @@ public static class MemberClusters
         if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
         if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host, name);
     }
+
+    private static KsUpgradeException NotHost(KsCluster cluster, string why) =>
+        new(ErrorIds.NotHostCluster, KsErrorCategory.InvalidOperation,
+            $"Context '{cluster.Context}' is not a KubeSphere multicluster host: {why}. Only the host keeps the list of clusters.", cluster.Context)
+        { Remedy = "Run it against the host: Get-KsMemberCluster -Cluster (Connect-KsCluster -Context <host context>)." };
 
     private static KsUpgradeException HostRefused(KsCluster host, string name) =>
         new(MemberErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,

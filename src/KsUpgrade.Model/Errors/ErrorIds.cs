@@ -28,6 +28,8 @@ public static class ErrorIds
     public const string ReleasePending = "KsUpgrade.ReleasePending";
     public const string GatewayNotFound = "KsUpgrade.GatewayNotFound";
     public const string MemberNotFound = "KsUpgrade.MemberNotFound";
+    /// <summary>Get-KsMemberCluster (or -All, -HostCluster) on a cluster that is not a KubeSphere multicluster host: it has no cluster list.</summary>
+    public const string NotHostCluster = "KsUpgrade.NotHostCluster";
     public const string SandboxFailed = "KsUpgrade.SandboxFailed";
     public const string Stopped = "KsUpgrade.Stopped";
 }

@@ -141,11 +141,14 @@ public class MemberClustersSandboxTests
     }
 
     [Fact]
-    public async Task A_member_cluster_itself_lists_no_clusters()
+    public async Task A_member_cluster_itself_is_not_a_host_it_says_so_instead_of_listing_nothing()
     {
         await using var s = await SandboxSession.StartAsync(SandboxSession.Seed("ks34-member", "member1"), "member1");
         var log = new RecordingEngineLog();
-        Assert.Empty(await MemberClusters.ListAsync(s.Cluster, null, log, CancellationToken.None));
+        var notHost = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.ListAsync(s.Cluster, null, log, CancellationToken.None));
+        Assert.Equal(ErrorIds.NotHostCluster, notHost.ErrorId);
+        Assert.Contains("is not a KubeSphere multicluster host", notHost.Message);
+        Assert.Contains("Connect-KsCluster", notHost.Remedy);
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None));
         Assert.Equal(ErrorIds.MemberNotFound, e.ErrorId);
         Assert.Contains("(none)", e.Message);
