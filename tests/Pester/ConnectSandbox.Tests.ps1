@@ -107,6 +107,25 @@ Describe 'Tab completion' {
         $r.CompletionMatches.CompletionText | Should -Be @('member1', 'member2')
     }
 
+    It 'does not offer the host for -Name of Remove-KsMemberTaint (it refuses the host); Get-KsMemberCluster still offers it' {
+        $line = "Remove-KsMemberTaint -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name "
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('member1', 'member2')
+        $line = "Get-KsMemberCluster -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name "
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @('host', 'member1', 'member2')
+    }
+
+    It 'Get-KsMemberCluster against a member says it is not a host (KsUpgrade.NotHostCluster), not an empty list' {
+        $member = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context member1
+        $err = $null
+        $out = @(Get-KsMemberCluster -Cluster $member -ErrorVariable err -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.NotHostCluster,*'
+        $err[0].Exception.Message | Should -Match "'member1' is not a KubeSphere multicluster host"
+    }
+
     It 'completes -Name of Update-KsGateway from the cluster' {
         $line = "Update-KsGateway -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name kubesphere-router-k"
         $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length

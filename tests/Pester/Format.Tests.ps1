@@ -107,12 +107,43 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
         ($result | Format-List | Out-String) | Should -Match 'BackupPath\s+:\s+\./backup-host'
     }
 
-    It 'KsMemberCluster (the model type): Name, Role, Ready, Schedulable, KubernetesVersion, KubeSphereVersion; list adds Conditions' {
+    It 'KsMemberCluster (the model type): Name, Role, Ready, Tainted, AgentsSchedulable, KubernetesVersion, KubeSphereVersion; list adds Conditions' {
         $condition = [KsUpgrade.KsClusterCondition]@{ Type = 'Schedulable'; Status = 'False'; Reason = 'Upgrading' }
-        $m = [KsUpgrade.KsMemberCluster]@{ Name = 'member1'; Role = 'Member'; Ready = $true; Schedulable = $true; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = [KsUpgrade.KsClusterCondition[]] @($condition) }
-        $m | Get-Headers | Should -Be @('Name', 'Role', 'Ready', 'Schedulable', 'KubernetesVersion', 'KubeSphereVersion')
-        ($m | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'member1\s+Member\s+True\s+True\s+v1\.26\.15\s+v4\.1\.3'
+        $m = [KsUpgrade.KsMemberCluster]@{ Name = 'member1'; Role = 'Member'; Ready = $true; Tainted = $true; AgentsSchedulable = $false; KubernetesVersion = 'v1.26.15'; KubeSphereVersion = 'v4.1.3'; Conditions = [KsUpgrade.KsClusterCondition[]] @($condition) }
+        $m | Get-Headers | Should -Be @('Name', 'Role', 'Ready', 'Tainted', 'AgentsSchedulable', 'KubernetesVersion', 'KubeSphereVersion')
+        ($m | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'member1\s+Member\s+True\s+True\s+False\s+v1\.26\.15\s+v4\.1\.3'
         ($m | Format-List | Out-String -Width 400) | Should -Match 'Conditions\s+:\s+Schedulable=False'
+        $m.PSObject.Properties.Name | Should -Not -Contain 'Schedulable' # the old name read backwards: True meant not schedulable
+    }
+
+    It 'KsBackupResult (the model type): Cluster, Path, Files, Objects, Duration, SecretDataExcluded; list adds each file' {
+        $files = [KsUpgrade.KsBackupFile[]] @(
+            [KsUpgrade.KsBackupFile]@{ Name = 'backup-secrets.yaml'; Objects = 12; Sha256 = 'ab'; Sensitive = $true }
+            [KsUpgrade.KsBackupFile]@{ Name = 'backup-configmaps.yaml'; Objects = 30; Sha256 = 'cd' })
+        $b = [KsUpgrade.KsBackupResult]@{ Cluster = 'prod-host'; Path = '/backups/bk-1'; Duration = [timespan]::FromSeconds(2); KubeSphereVersion = 'v3.4.1'; Files = $files }
+        $b | Get-Headers | Should -Be @('Cluster', 'Path', 'Files', 'Objects', 'Duration', 'SecretDataExcluded')
+        ($b | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'prod-host\s+/backups/bk-1\s+2\s+42\s+00:00:02\s+False'
+        $list = $b | Format-List | Out-String -Width 400
+        $list | Should -Match 'KubeSphereVersion\s+:\s+v3\.4\.1'
+        $list | Should -Match 'Files\s+:\s+backup-secrets\.yaml \(12 objects, Secret data\)'
+        $list | Should -Not -Match 'KsUpgrade\.KsBackupFile'
+    }
+
+    It 'KsInventory (the model type): a list of counts, nodes, unhealthy pods and KubeSphere clusters, not type names' {
+        $inv = [KsUpgrade.KsInventory]@{
+            ObjectCounts = [KsUpgrade.KsObjectCount[]] @([KsUpgrade.KsObjectCount]::new('Deployments', 12, $null), [KsUpgrade.KsObjectCount]::new('Ingresses', $null, 'not permitted'))
+            Nodes = [KsUpgrade.KsNodeInfo[]] @([KsUpgrade.KsNodeInfo]::new('master1', 'Ready', [string[]] @('control-plane'), 'v1.26.15', 'Ubuntu', 'containerd://1.7', 9))
+            UnhealthyPods = [KsUpgrade.KsPodInfo[]] @([KsUpgrade.KsPodInfo]::new('demo', 'web-0', 'CrashLoopBackOff', 'master1', $null))
+            KubeSphereClusters = [KsUpgrade.KsClusterInfo[]] @([KsUpgrade.KsClusterInfo]::new('member1', $false, $true, $true, $false, $null, 'v1.26.15', 'v3.4.1'))
+            Gaps = [string[]] @('ingresses: not permitted')
+        }
+        $inv | Get-ListLabels | Should -Be @('Nodes', 'ObjectCounts', 'UnhealthyPods', 'ComponentStatuses', 'KubeSphereClusters', 'Gaps')
+        $list = $inv | Format-List | Out-String -Width 400
+        $list | Should -Match 'Nodes\s+:\s+1 \(1 control plane, 0 workers\)'
+        $list | Should -Match 'ObjectCounts\s+:\s+Deployments=12, Ingresses=\?'
+        $list | Should -Match 'UnhealthyPods\s+:\s+demo/web-0 CrashLoopBackOff'
+        $list | Should -Match 'KubeSphereClusters\s+:\s+member1 \(Member, Ready, Tainted\)'
+        $list | Should -Not -Match 'KsUpgrade\.Ks'
     }
 
     It 'KsGateway (the model type): Name, Scope, Namespace, Status, ChartVersion, Upgraded; list adds the releases' {

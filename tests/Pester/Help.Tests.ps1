@@ -64,6 +64,11 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
         $help.Examples.Code | Should -Not -Contain ''
     }
 
+    It 'has a synopsis of one short line (under 100 characters; the detail is in the description)' {
+        $help.Synopsis | Should -Not -Match '\r?\n'
+        $help.Synopsis.Length | Should -BeLessThan 100 -Because "the synopsis of $Name is '$($help.Synopsis)'"
+    }
+
     It 'agrees with Get-Command in both directions (syntax, parameters, sets, Required, Position, pipeline input, OutputType)' {
         Test-MarkdownHelp -Command $command -DocsPath $docs | Should -BeNullOrEmpty
     }

@@ -70,7 +70,7 @@ Describe 'Member clusters on the host' {
         $before | Should -Contain 'Schedulable'
         $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Force -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
         $result.Name | Should -Be 'member1'
-        $result.Schedulable | Should -BeFalse
+        $result.Tainted | Should -BeFalse
         @($warnings).Count | Should -Be 1
         "$($warnings[0])" | Should -Match 'v3\.4\.1'
         $after = Get-ConditionTypes member1
@@ -81,7 +81,7 @@ Describe 'Member clusters on the host' {
     It 'is idempotent: a member without the condition is reported unchanged, not an error' {
         $result = Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -Confirm:$false -ErrorVariable errs
         $errs | Should -BeNullOrEmpty
-        $result.Schedulable | Should -BeFalse
+        $result.Tainted | Should -BeFalse
     }
 
     It 'changes nothing under -WhatIf' {
@@ -208,7 +208,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
     It 'refuses a member still tainted on the host, then upgrades its gateway once the member is upgraded and untainted' {
         # the host's upgrade tainted member1 (Schedulable=False): no extension agent is scheduled there yet
         $member = Get-KsMemberCluster -Cluster $script:HostCluster -Name member1
-        $member.Schedulable | Should -BeTrue
+        $member.Tainted | Should -BeTrue
         $err = $null
         try { Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -All -Chart $script:Chart -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterNotUpgraded*'

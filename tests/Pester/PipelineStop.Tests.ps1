@@ -1,25 +1,163 @@
-# No engine work outlives its cmdlet: when a downstream Select-Object -First stops the pipeline, the engine is
-# cancelled, pending ShouldProcess questions are answered "no" and the worker is waited for, so the next call in the
-# same process (which takes the same per-cluster gateway gate) returns.
+# No engine work outlives its cmdlet, and a stop is the same in every cmdlet:
+# - a downstream Select-Object -First 1 on every cmdlet that emits several objects stops it, and the same cmdlet runs
+#   again in that runspace;
+# - [powershell]::Stop() from another thread during each long cmdlet ends it as a stopped pipeline (never an ordinary
+#   ErrorRecord), no engine work goes on once Stop returns (the sandbox receives no further request), and the next call
+#   works.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
     if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
     $script:Fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
     $script:Chart = Join-Path $script:Fixtures 'ks-core'
+    $script:Values = Join-Path $script:Fixtures 'ks-core-values.yaml'
     $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-stop-" + [guid]::NewGuid())
     New-Item -ItemType Directory -Path $script:Dir | Out-Null
     $script:Sandbox = Start-KsSandbox -Seed ks34-host
     $script:HostCluster = $script:Sandbox.Clusters[0]
-    $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart $script:Chart `
-        -BackupPath (Join-Path $script:Dir 'bk') -JobTimeout 120 -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue | Out-Null
+
+    function Get-RequestTotal { [long] (Invoke-SandboxControl -Sandbox $script:Sandbox -Path requests).total }
+    function Get-RequestCount([string] $Verb, [string] $Resource) {
+        $c = @((Invoke-SandboxControl -Sandbox $script:Sandbox -Path requests).counts | Where-Object { $_.verb -eq $Verb -and $_.resource -eq $Resource })
+        [long] (($c | Measure-Object -Property count -Sum).Sum)
+    }
+
+    function Invoke-StopDuring {
+        <#
+        Runs $Script in a runspace of this process; once the sandbox has received a $Verb $Resource request (held there by
+        a delay rule, so the cmdlet is in the middle of its work), stops it with [powershell]::Stop() from this thread.
+        Returns what the stopped pipeline left: its state, its error records, and whether any request reached the
+        sandbox in the 3 s after Stop returned.
+        #>
+        param([scriptblock] $Script, [object[]] $Arguments, [string] $Verb, [string] $Resource, [int] $DelayMs = 20000)
+        $before = Get-RequestCount $Verb $Resource
+        $rule = Invoke-SandboxControl -Sandbox $script:Sandbox -Path faults -Method POST -Body @{ verb = $Verb; resource = $Resource; delayMs = $DelayMs; times = 1 }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($Module) Import-Module $Module').AddArgument((Get-KsModulePath)).AddStatement()
+            $null = $ps.AddScript($Script)
+            foreach ($a in $Arguments) { $null = $ps.AddArgument($a) }
+            $handle = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(120)
+            while ((Get-RequestCount $Verb $Resource) -le $before) {
+                if ($handle.IsCompleted) { throw "The cmdlet ended before it sent $Verb $Resource : $(@($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }) -join '; ')" }
+                if ((Get-Date) -gt $deadline) { throw "No $Verb $Resource request within 120 s." }
+                Start-Sleep -Milliseconds 100
+            }
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()   # returns once the pipeline has stopped
+            $stopSeconds = $sw.Elapsed.TotalSeconds
+            $atStop = Get-RequestTotal
+            Start-Sleep -Seconds 3
+            $later = (Get-RequestTotal) - $atStop   # the control API is not counted
+            [pscustomobject]@{
+                State          = "$($ps.InvocationStateInfo.State)"
+                Reason         = $ps.InvocationStateInfo.Reason
+                # the stop itself may be recorded by PowerShell (PipelineStopped); an ErrorRecord of ours is a stop mapped wrongly
+                Errors         = @($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" } | Where-Object { $_ -like 'KsUpgrade.*' })
+                AllErrors      = @($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId) [$($_.Exception.GetType().Name)]: $($_.Exception.Message)" })
+                StopSeconds    = $stopSeconds
+                RequestsAfter  = $later
+            }
+        }
+        finally {
+            $ps.Dispose()
+            Invoke-SandboxControl -Sandbox $script:Sandbox -Path faults -Method DELETE | Out-Null
+        }
+    }
 }
 AfterAll {
     $script:Sandbox | Stop-KsSandbox -Confirm:$false
     Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue
 }
 
-Describe 'A downstream stop' {
+Describe 'A stop from another thread during a long cmdlet' {
+    It 'Test-KsCluster: stopped, no request after Stop returns, and the next Test-KsCluster works' {
+        $stopped = Invoke-StopDuring -Verb list -Resource nodes -Arguments $script:HostCluster -Script {
+            param($Cluster) $Cluster | Test-KsCluster -WarningAction SilentlyContinue
+        }
+        Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
+        $stopped.RequestsAfter | Should -Be 0
+        $stopped.State | Should -Be 'Stopped'
+        $stopped.Errors | Should -BeNullOrEmpty
+        ($script:HostCluster | Test-KsCluster -WarningAction SilentlyContinue).Checks.Count | Should -BeGreaterThan 5
+    }
+
+    It 'Backup-KsCluster: stopped, no request after Stop returns, and the next backup works' {
+        $stopped = Invoke-StopDuring -Verb list -Resource secrets -Arguments $script:HostCluster, (Join-Path $script:Dir 'bk-stopped') -Script {
+            param($Cluster, $Path) Backup-KsCluster -Cluster $Cluster -Path $Path -Confirm:$false
+        }
+        Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
+        $stopped.RequestsAfter | Should -Be 0
+        $stopped.State | Should -Be 'Stopped'
+        $stopped.Errors | Should -BeNullOrEmpty
+        $backup = Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'bk-next') -Confirm:$false
+        (Test-KsBackup -Path $backup.Path -Quiet) | Should -BeTrue
+    }
+
+    It 'Remove-KsMemberTaint -All | Select-Object -First 1, then again in the same runspace' {
+        # before the host upgrade the members carry no taint: each is returned unchanged, one object per member
+        @(Remove-KsMemberTaint -Cluster $script:HostCluster -All -Confirm:$false -InformationAction SilentlyContinue).Count | Should -Be 2
+        @(Remove-KsMemberTaint -Cluster $script:HostCluster -All -Confirm:$false -InformationAction SilentlyContinue | Select-Object -First 1).Count | Should -Be 1
+        @(Remove-KsMemberTaint -Cluster $script:HostCluster -All -Confirm:$false -InformationAction SilentlyContinue).Count | Should -Be 2
+    }
+
+    It 'Invoke-KsHostUpgrade: stopped in the middle of a step, no request after Stop returns, and the same call again resumes and succeeds' {
+        $stopped = Invoke-StopDuring -Verb create -Resource jobs -Arguments $script:HostCluster, $script:Values, $script:Chart, (Join-Path $script:Dir 'bk') -Script {
+            param($Cluster, $Values, $Chart, $Backup)
+            $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 120 -Confirm:$false -InformationAction SilentlyContinue
+        }
+        Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
+        $stopped.RequestsAfter | Should -Be 0
+        $stopped.State | Should -Be 'Stopped'
+        $stopped.Errors | Should -BeNullOrEmpty
+        # the same call again, in a runspace whose Progress records are kept (issue 17 point 9 is checked on them below)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Cluster, $Values, $Chart, $Backup)
+                Import-Module $Module
+                $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 120 -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+            }).AddArgument((Get-KsModulePath)).AddArgument($script:HostCluster).AddArgument($script:Values).AddArgument($script:Chart).AddArgument((Join-Path $script:Dir 'bk'))
+            $result = @($ps.Invoke())
+            $script:UpgradeProgress = @($ps.Streams.Progress)
+            $result.Count | Should -Be 1
+            $result[0].Succeeded | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'the Test-KsCluster bar inside the upgrade is a child of the upgrade''s bar and never moves back (100% then 0%)' {
+        $script:UpgradeProgress | Should -Not -BeNullOrEmpty
+        $upgradeBar = @($script:UpgradeProgress | Where-Object { $_.Activity -like 'KubeSphere host upgrade*' })[0].ActivityId
+        $nested = @($script:UpgradeProgress | Where-Object { $_.Activity -like 'Test-KsCluster*' })
+        $nested.Count | Should -BeGreaterThan 2
+        $nested | ForEach-Object { $_.ParentActivityId | Should -Be $upgradeBar }
+        foreach ($bar in ($nested | Group-Object ActivityId)) {
+            $last = -1
+            foreach ($r in $bar.Group) {
+                $r.PercentComplete | Should -BeGreaterOrEqual $last -Because "bar $($bar.Name) went from $last% to $($r.PercentComplete)% ($($r.StatusDescription))"
+                $last = $r.PercentComplete
+            }
+        }
+    }
+
+    It 'Update-KsGateway: stopped while its job is created, no request after Stop returns, and the next Update-KsGateway works' {
+        $name = @($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace)[0].Name
+        $stopped = Invoke-StopDuring -Verb create -Resource jobs -Arguments $script:HostCluster, $name, $script:Chart -Script {
+            param($Cluster, $Name, $Chart)
+            Update-KsGateway -Cluster $Cluster -Name $Name -Chart $Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue
+        }
+        Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
+        $stopped.RequestsAfter | Should -Be 0
+        $stopped.State | Should -Be 'Stopped'
+        $stopped.Errors | Should -BeNullOrEmpty
+        $again = Update-KsGateway -Cluster $script:HostCluster -Name $name -Chart $script:Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+        "$($again.Outcome)" | Should -BeIn @('Upgraded', 'AlreadyUpgraded')
+    }
+}
+
+Describe 'A downstream Select-Object -First 1 on every cmdlet that emits several objects' {
     It 'Update-KsGateway | Select-Object -First 1 leaves no worker behind: the next Update-KsGateway returns' {
         $names = @($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace).Name
         $names.Count | Should -BeGreaterThan 1
@@ -43,10 +181,34 @@ Describe 'A downstream stop' {
             $results | ForEach-Object { "$($_.Outcome)" | Should -BeIn @('Upgraded', 'AlreadyUpgraded') }
         }
         finally { $ps.Dispose() }
+        # and in this runspace
+        @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue | Select-Object -First 1).Count | Should -Be 1
+        @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -Confirm:$false -WarningAction SilentlyContinue).Count | Should -Be $names.Count
     }
 
     It 'Get-KsGateway | Select-Object -First 1, then Get-KsGateway again in the same runspace' {
         @($script:HostCluster | Get-KsGateway | Select-Object -First 1).Count | Should -Be 1
         @($script:HostCluster | Get-KsGateway).Count | Should -BeGreaterThan 1
+    }
+
+    It 'Get-KsMemberCluster | Select-Object -First 1, then Get-KsMemberCluster again' {
+        @($script:HostCluster | Get-KsMemberCluster | Select-Object -First 1).Count | Should -Be 1
+        @($script:HostCluster | Get-KsMemberCluster).Count | Should -Be 3
+    }
+
+    It 'Test-KsCluster on two clusters | Select-Object -First 1, then Test-KsCluster again' {
+        @($script:HostCluster, $script:HostCluster | Test-KsCluster -WarningAction SilentlyContinue | Select-Object -First 1).Count | Should -Be 1
+        @($script:HostCluster, $script:HostCluster | Test-KsCluster -WarningAction SilentlyContinue).Count | Should -Be 2
+    }
+
+    It 'Connect-KsCluster on two clusters | Select-Object -First 1, then Connect-KsCluster again' {
+        @($script:HostCluster, $script:HostCluster | Connect-KsCluster | Select-Object -First 1).Count | Should -Be 1
+        @($script:HostCluster, $script:HostCluster | Connect-KsCluster).Count | Should -Be 2
+    }
+
+    It 'Test-KsBackup on two folders | Select-Object -First 1, then Test-KsBackup again' {
+        $bk = Join-Path $script:Dir 'bk'
+        @(Test-KsBackup -Path $bk, $bk | Select-Object -First 1).Count | Should -Be 1
+        @(Test-KsBackup -Path $bk, $bk).Count | Should -Be 2
     }
 }

@@ -94,7 +94,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
         $warnings | Should -BeNullOrEmpty
         $info | Where-Object { $_.Tags -contains 'KsUpgrade.Backup' -and "$_" -match 'holds Secrets' } | Should -Not -BeNullOrEmpty
         $result.Name | Should -Be 'member1'
-        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member1).Schedulable | Should -BeFalse
+        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member1).Tainted | Should -BeFalse
     }
 
     It 'pipes a member upgrade result into Remove-KsMemberTaint on the host' {
@@ -105,11 +105,11 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
         $warnings | Should -BeNullOrEmpty
         # With -SkipHostCheck the taint stays until removed: the result carries the member's name to the host, and the
         # member's own connection is the evidence that it runs v4 (the host may not show it yet).
-        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member2).Schedulable | Should -BeTrue
+        (Get-KsMemberCluster -Cluster $script:HostCluster -Name member2).Tainted | Should -BeTrue
         $untainted = $result | Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster $member2 -Confirm:$false -WarningVariable warnings
         $warnings | Should -BeNullOrEmpty
         $untainted.Name | Should -Be 'member2'
-        $untainted.Schedulable | Should -BeFalse
+        $untainted.Tainted | Should -BeFalse
     }
 
     It 'shows the host and every upgraded member on v4.1.3, agents schedulable (KubeSphere''s cluster controller, one resync later)' {
@@ -122,7 +122,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
         $clusters.Name | Should -Be @('host', 'member1', 'member2')
         $clusters | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3' -Because "$($_.Name) is upgraded" }
         $clusters | Where-Object Role -eq 'Member' | ForEach-Object {
-            $_.Schedulable | Should -BeFalse
+            $_.Tainted | Should -BeFalse
             $_.AgentsSchedulable | Should -BeTrue
         }
     }

@@ -45,7 +45,7 @@ try {
     }
     $memberResults | Format-Table Cluster, Role, FromVersion, ToVersion, Succeeded, BackupPath -AutoSize | Out-Host
     Write-Host 'The host''s view right away: no taint left; a version the host''s cluster controller has not resynced yet still shows v3.4.x.'
-    $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Schedulable, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
+    $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Tainted, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
 
     Show 'Gateways: $hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -Confirm:$false'
     $hostCluster | Get-KsGateway | Format-Table Name, Scope, Namespace, Status, ChartVersion, Upgraded -AutoSize | Out-Host
@@ -97,9 +97,9 @@ try {
     # KubeSphere's cluster controller on the host has refreshed each cluster's version by now (it resyncs every second
     # in the sandbox); what is shown is what the host's Cluster objects say.
     $clusters = @($hostCluster | Get-KsMemberCluster)
-    $clusters | Format-Table Name, Role, Ready, Schedulable, AgentsSchedulable, KubernetesVersion, KubeSphereVersion -AutoSize | Out-Host
+    $clusters | Format-Table Name, Role, Ready, Tainted, AgentsSchedulable, KubernetesVersion, KubeSphereVersion -AutoSize | Out-Host
     $clustersUpgraded = $clusters.Count -eq ($members.Count + 1) -and -not ($clusters | Where-Object { $_.KubeSphereVersion -ne 'v4.1.3' }) -and
-        -not ($clusters | Where-Object { $_.Role -eq 'Member' -and ($_.Schedulable -or -not $_.AgentsSchedulable) })
+        -not ($clusters | Where-Object { $_.Role -eq 'Member' -and ($_.Tainted -or -not $_.AgentsSchedulable) })
     if (-not $clustersUpgraded) { Write-Host 'Not every cluster is shown on v4.1.3 with its agents schedulable.' -ForegroundColor Red }
     # The happy path has no Warning (the backup's notice about Secrets in clear text is an Information record).
     $upgradeWarnings = @($upgradeWarnings)

@@ -36,7 +36,14 @@ public static class ChartSource
         expectedSha256 = ChartDigest.Normalize(expectedSha256);
         if (!string.IsNullOrWhiteSpace(chart) && TryGetUri(chart, out var uri) && !uri.IsFile)
         {
-            return await DownloadAsync(uri, expectedSha256, http, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await DownloadAsync(uri, expectedSha256, http, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KsUpgradeException e) when (e.ErrorId == ErrorIds.ChartNotFound && chart == KsCoreChartLocation.DefaultUrl)
+            {
+                throw KsCoreChartLocation.DefaultDownloadFailed(e);
+            }
         }
         return Resolve(chart, expectedSha256);
     }

@@ -79,7 +79,7 @@ public sealed class CheckContext
     public Task<ReadResult<IReadOnlyList<KsClusterInfo>>> KubeSphereClusters => Shared("clusters.cluster.kubesphere.io", async ct =>
     {
         var items = await Reader.ListCustomObjectsAsync(CustomKind.KubeSphereCluster, null, ct).ConfigureAwait(false);
-        return (IReadOnlyList<KsClusterInfo>)items.Select(KubeSphereClusterParser.Parse).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        return (IReadOnlyList<KsClusterInfo>)Members.ClusterObject.ParseAll(items, null).Select(Members.ClusterObject.ToInfo).ToList();
     });
 
     public Task<ReadResult<EndpointsRow?>> EtcdEndpoints =>

@@ -46,5 +46,6 @@ public sealed class CheckRequest
 /// <summary>Progress of a run: Activity says what is happening; Result is set when a check has just finished.</summary>
 public sealed record CheckProgress(string Activity, int Completed, int Total, KsCheckResult? Result = null)
 {
-    public int PercentComplete => Total == 0 ? 100 : (int)(100.0 * Completed / Total);
+    /// <summary>0 until the checks are counted (reading the cluster comes first: never 100% before 0%).</summary>
+    public int PercentComplete => Total == 0 ? 0 : (int)(100.0 * Completed / Total);
 }

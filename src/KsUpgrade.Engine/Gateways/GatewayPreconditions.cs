@@ -56,9 +56,9 @@ public static class GatewayPreconditions
                 host.Context)
             { Remedy = "Install the Gateway extension on the host (its InstallPlan places it on every cluster), then run Update-KsGateway again." };
         var member = (await MemberClusters.ListAsync(host, memberName, log, ct).ConfigureAwait(false)).Single();
-        if (member.Schedulable)
+        if (member.Tainted)
             throw new KsUpgradeException(ErrorIds.GatewayMemberNotSchedulable, KsErrorCategory.InvalidOperation,
-                $"Member '{memberName}' still has the Schedulable condition on the host '{host.Context}' (set while the host was upgraded): the gateway extension's agent is not scheduled onto it, so nothing would install the v4 gateway the job asks for.",
+                $"Member '{memberName}' is still tainted on the host '{host.Context}' (its Schedulable condition, set while the host was upgraded, is present): the gateway extension's agent is not scheduled onto it, so nothing would install the v4 gateway the job asks for.",
                 memberName)
             { Remedy = $"After the member is upgraded (Invoke-KsMemberUpgrade), remove the condition: Remove-KsMemberTaint -Cluster <host> -Name {memberName} (Invoke-KsMemberUpgrade -HostCluster does it itself); then run Update-KsGateway again." };
     }

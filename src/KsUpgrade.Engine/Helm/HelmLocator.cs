@@ -18,24 +18,42 @@ public static class HelmLocator
         getEnvironment ??= Environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(explicitPath))
         {
-            return Resolve(explicitPath) ?? throw NotFound($"helm was not found at '{explicitPath}' (-HelmPath).", explicitPath);
+            return Resolve(explicitPath) ?? throw Unusable(explicitPath, "-HelmPath");
         }
 
         var fromEnv = getEnvironment(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv))
         {
-            return Resolve(fromEnv) ?? throw NotFound($"helm was not found at '{fromEnv}' (environment variable {EnvironmentVariable}).", fromEnv);
+            return Resolve(fromEnv) ?? throw Unusable(fromEnv, $"environment variable {EnvironmentVariable}");
         }
 
         var path = getEnvironment("PATH") ?? "";
+        string? notExecutable = null;
         foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var candidate = Path.Combine(dir, ExecutableName);
             if (IsExecutableFile(candidate)) return Path.GetFullPath(candidate);
+            if (notExecutable is null && File.Exists(candidate)) notExecutable = Path.GetFullPath(candidate);
         }
 
-        throw NotFound("helm was not found on PATH. Install helm 3.13 or later, or pass -HelmPath.", null);
+        if (notExecutable is not null) throw NotExecutable(notExecutable, "PATH");
+        throw NotFound("helm was not found on PATH. Install helm 3.13 or later (helm 4 works too), or pass -HelmPath.", null);
     }
+
+    /// <summary>An explicit helm that cannot be used: not executable when the file is there, else not found.</summary>
+    private static KsUpgradeException Unusable(string given, string source)
+    {
+        var full = Expand(given);
+        var file = Directory.Exists(full) ? Path.Combine(full, ExecutableName) : full;
+        return File.Exists(file) ? NotExecutable(file, source) : NotFound($"helm was not found at '{given}' ({source}).", given);
+    }
+
+    private static KsUpgradeException NotExecutable(string file, string source) =>
+        new(ErrorIds.HelmNotFound, KsErrorCategory.PermissionDenied,
+            $"helm was found at '{file}' ({source}) but is not executable (no execute permission).", file)
+        {
+            Remedy = $"Make it executable (chmod +x '{file}'), or pass -HelmPath with a helm 3.13 or later (helm 4 works too) that is.",
+        };
 
     /// <summary>Like <see cref="Find"/> but returns null instead of throwing (for checks that report a missing helm).</summary>
     public static string? TryFind(string? explicitPath = null, Func<string, string?>? getEnvironment = null)
@@ -46,14 +64,19 @@ public static class HelmLocator
 
     private static string? Resolve(string path)
     {
+        var full = Expand(path);
+        if (Directory.Exists(full)) full = Path.Combine(full, ExecutableName);
+        return IsExecutableFile(full) ? full : null;
+    }
+
+    private static string Expand(string path)
+    {
         var text = Environment.ExpandEnvironmentVariables(path.Trim());
         if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal) || text.StartsWith("~\\", StringComparison.Ordinal))
         {
             text = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), text.Length > 2 ? text[2..] : "");
         }
-        var full = Path.GetFullPath(text);
-        if (Directory.Exists(full)) full = Path.Combine(full, ExecutableName);
-        return IsExecutableFile(full) ? full : null;
+        return Path.GetFullPath(text);
     }
 
     private static bool IsExecutableFile(string path)
@@ -67,6 +90,6 @@ public static class HelmLocator
     private static KsUpgradeException NotFound(string message, string? target) =>
         new(ErrorIds.HelmNotFound, KsErrorCategory.NotInstalled, message, target)
         {
-            Remedy = "Install helm 3.13 or later and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>.",
+            Remedy = "Install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>.",
         };
 }

@@ -3,14 +3,20 @@ using System.Text.Json.Nodes;
 
 namespace KsUpgrade.Engine.Members;
 
-/// <summary>Reads a <c>clusters.cluster.kubesphere.io</c> object (JSON) into a <see cref="KsMemberCluster"/>.</summary>
+/// <summary>
+/// The one reader of <c>clusters.cluster.kubesphere.io</c> objects (JSON): Get-KsMemberCluster, Remove-KsMemberTaint, the
+/// gateway preconditions, the checks and the inventory all read Cluster objects here, so "host", "Tainted" and
+/// "AgentsSchedulable" mean the same everywhere.
+/// </summary>
 internal static class ClusterObject
 {
     public const string Group = "cluster.kubesphere.io";
     public const string Version = "v1alpha1";
     public const string Plural = "clusters";
     public const string CrdName = Plural + "." + Group;
-    public const string HostLabel = "cluster-role.kubesphere.io/host";
+    public const string HostLabel = Checks.KsNames.HostClusterLabel;
+    /// <summary>KubeSphere's default hostClusterName: the host's object when no object carries <see cref="HostLabel"/>.</summary>
+    public const string DefaultHostName = "host";
     public const string SchedulableCondition = "Schedulable";
 
     public static string NameOf(JsonObject obj) => obj["metadata"]?["name"]?.GetValue<string>() ?? "";
@@ -32,6 +38,32 @@ internal static class ClusterObject
         return -1;
     }
 
+    /// <summary>
+    /// Names of the host's own Cluster object(s) in a list: those labelled cluster-role.kubesphere.io/host; when none carries
+    /// the label, a cluster named "host" (the default hostClusterName).
+    /// </summary>
+    public static HashSet<string> HostNames(IReadOnlyList<JsonObject> objects)
+    {
+        var labelled = objects.Where(IsHost).Select(NameOf).ToHashSet(StringComparer.Ordinal);
+        if (labelled.Count == 0 && objects.Any(o => NameOf(o) == DefaultHostName)) labelled.Add(DefaultHostName);
+        return labelled;
+    }
+
+    /// <summary>Every object of a LIST, the host recognised over the whole list (<see cref="HostNames"/>), ordered by name.</summary>
+    public static IReadOnlyList<KsMemberCluster> ParseAll(IReadOnlyList<JsonObject> objects, KsCluster? host)
+    {
+        var hostNames = HostNames(objects);
+        return objects.OrderBy(NameOf, StringComparer.Ordinal).Select(o => ToMember(o, hostNames.Contains(NameOf(o)), host)).ToList();
+    }
+
+    /// <summary>The inventory's row of a parsed Cluster object (the Ready condition's reason, else its message, explains a not-Ready one).</summary>
+    public static KsClusterInfo ToInfo(KsMemberCluster m)
+    {
+        var ready = m.Conditions.FirstOrDefault(c => c.Type == "Ready");
+        return new KsClusterInfo(m.Name, m.Role == KsClusterRole.Host, m.Ready, m.Tainted, m.AgentsSchedulable,
+            ready?.Reason ?? ready?.Message, m.KubernetesVersion, m.KubeSphereVersion);
+    }
+
     public static KsMemberCluster ToMember(JsonObject obj, bool isHost, KsCluster? host)
     {
         var conditions = Conditions(obj).OfType<JsonObject>().Select(ToCondition).ToList();
@@ -42,7 +74,7 @@ internal static class ClusterObject
             Name = NameOf(obj),
             Role = isHost ? KsClusterRole.Host : KsClusterRole.Member,
             Ready = ready,
-            Schedulable = schedulable is not null,
+            Tainted = schedulable is not null,
             AgentsSchedulable = ready && schedulable?.Status != "False",
             KubernetesVersion = Str(obj["status"]?["kubernetesVersion"]),
             KubeSphereVersion = Str(obj["status"]?["kubeSphereVersion"]),

@@ -33,23 +33,18 @@ public static class MemberClusters
     /// <summary>
     /// Lists the Cluster objects on <paramref name="host"/> whose name matches <paramref name="namePattern"/> (wildcards;
     /// null = all), ordered by name. A plain name that matches nothing throws MemberNotFound listing the known clusters.
-    /// No Cluster kind served (not a multicluster host) gives an empty list, or MemberNotFound for a plain name.
+    /// A cluster that is not a multicluster host (no Cluster kind served, no Cluster object, or connected as a member)
+    /// throws NotHostCluster.
     /// </summary>
     public static async Task<IReadOnlyList<KsMemberCluster>> ListAsync(KsCluster host, string? namePattern, IEngineLog log, CancellationToken ct)
     {
         var client = ClusterConnector.Client(host);
         var objects = await ListObjectsAsync(host, client, ct).ConfigureAwait(false);
-        if (objects is null)
-        {
-            log.Verbose($"Context '{host.Context}' serves no {ClusterObject.CrdName}: it is not a KubeSphere multicluster host.");
-            objects = new List<JsonObject>();
-        }
-        var hostNames = HostNames(objects);
-        var result = objects
-            .Where(o => Wildcard.IsMatch(ClusterObject.NameOf(o), namePattern))
-            .OrderBy(ClusterObject.NameOf, StringComparer.Ordinal)
-            .Select(o => ClusterObject.ToMember(o, hostNames.Contains(ClusterObject.NameOf(o)), host))
-            .ToList();
+        if (objects is null || objects.Count == 0 || host.Role == KsClusterRole.Member)
+            throw NotHost(host, objects is null ? $"it serves no {ClusterObject.CrdName}"
+                : objects.Count == 0 ? $"it holds no {ClusterObject.CrdName} object"
+                : "it is a member cluster (role Member)");
+        var result = ClusterObject.ParseAll(objects, host).Where(m => Wildcard.IsMatch(m.Name, namePattern)).ToList();
         if (result.Count == 0 && !string.IsNullOrEmpty(namePattern) && !Wildcard.HasWildcard(namePattern))
             throw NotFound(host, namePattern, objects);
         return result;
@@ -93,7 +88,7 @@ public static class MemberClusters
             throw new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.InvalidArgument, "A member cluster name is required.", name);
         var client = ClusterConnector.Client(host);
         var all = await ListObjectsAsync(host, client, ct).ConfigureAwait(false) ?? new List<JsonObject>();
-        var hostNames = HostNames(all);
+        var hostNames = ClusterObject.HostNames(all);
         var current = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host, name, all);
         if (hostNames.Contains(name)) throw HostRefused(host, name);
 
@@ -288,17 +283,6 @@ public static class MemberClusters
     }
 
     /// <summary>
-    /// Names of the host's own Cluster object(s): those labelled cluster-role.kubesphere.io/host; when none carries the
-    /// label, a cluster named "host" (the default hostClusterName).
-    /// </summary>
-    internal static HashSet<string> HostNames(IReadOnlyList<JsonObject> objects)
-    {
-        var labelled = objects.Where(ClusterObject.IsHost).Select(ClusterObject.NameOf).ToHashSet(StringComparer.Ordinal);
-        if (labelled.Count == 0 && objects.Any(o => ClusterObject.NameOf(o) == "host")) labelled.Add("host");
-        return labelled;
-    }
-
-    /// <summary>
     /// Checks that <paramref name="name"/> is a member cluster on <paramref name="host"/> (read-only): Invoke-KsMemberUpgrade
     /// -HostCluster runs it before changing anything, so a wrong -MemberName stops the upgrade instead of failing the taint
     /// removal at its end. Throws MemberNotFound (listing the known clusters) or HostClusterRefused.
@@ -307,8 +291,13 @@ public static class MemberClusters
     {
         var all = await ListObjectsAsync(host, ClusterConnector.Client(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
         if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
-        if (HostNames(all).Contains(name)) throw HostRefused(host, name);
+        if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host, name);
     }
+
+    private static KsUpgradeException NotHost(KsCluster cluster, string why) =>
+        new(ErrorIds.NotHostCluster, KsErrorCategory.InvalidOperation,
+            $"Context '{cluster.Context}' is not a KubeSphere multicluster host: {why}. Only the host keeps the list of clusters.", cluster.Context)
+        { Remedy = "Run it against the host: Get-KsMemberCluster -Cluster (Connect-KsCluster -Context <host context>)." };
 
     private static KsUpgradeException HostRefused(KsCluster host, string name) =>
         new(ErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,

@@ -86,11 +86,13 @@ public static class UpgradeRun
                 $"The piped report is a {report.Phase} report; the upgrade needs a Preflight report.", report.Cluster?.Context);
         // UpgradeInProgress is the upgrade's own business: it resumes from its journal, or refuses different parameters
         var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
-        if (failed.Count > 0 && !p.Force)
+        // the upgrade runs helm: no override carries it past a failed HelmVersion check
+        var helmProblem = failed.Any(f => f.Id == "HelmVersion");
+        if (failed.Count > 0 && (!p.Force || helmProblem))
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
                 $"The pre-flight report of {report.Cluster?.Context} has failed checks: {string.Join("; ", failed.Select(f => $"{f.Id}: {f.Message}"))}",
                 report.Cluster?.Context)
-            { Remedy = string.Join(" ", failed.Where(f => !string.IsNullOrEmpty(f.Remedy)).Select(f => f.Remedy)) + " Or pass -Force to upgrade anyway." };
+            { Remedy = string.Join(" ", failed.Where(f => !string.IsNullOrEmpty(f.Remedy)).Select(f => f.Remedy)) + (helmProblem ? "" : " Or pass -Force to upgrade anyway.") };
     }
 
     /// <summary>Sets the result's Name (the member's name on the host) as it passes to the output.</summary>

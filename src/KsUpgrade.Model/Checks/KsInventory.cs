@@ -54,7 +54,8 @@ public sealed record KsPodInfo(string Namespace, string Name, string Status, str
 public sealed record KsComponentStatus(string Component, string? Status, string? Version);
 
 /// <summary>
-/// A KubeSphere Cluster object (clusters.cluster.kubesphere.io). Ready: condition Ready=True. Schedulable: false when a
-/// `Schedulable` condition with status False is present (the upgrade's "taint"; Remove-KsMemberTaint removes it).
+/// A KubeSphere Cluster object (clusters.cluster.kubesphere.io), read as Get-KsMemberCluster reads it. Ready: condition
+/// Ready=True. Tainted: its `Schedulable` condition is present (the upgrade's taint; Remove-KsMemberTaint removes it).
+/// AgentsSchedulable: Ready and no Schedulable=False, so KubeSphere schedules extension agents onto it.
 /// </summary>
-public sealed record KsClusterInfo(string Name, bool IsHost, bool Ready, bool Schedulable, string? ReadyReason, string? KubernetesVersion, string? KubeSphereVersion);
+public sealed record KsClusterInfo(string Name, bool IsHost, bool Ready, bool Tainted, bool AgentsSchedulable, string? ReadyReason, string? KubernetesVersion, string? KubeSphereVersion);

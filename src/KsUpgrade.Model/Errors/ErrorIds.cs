@@ -89,6 +89,8 @@ public static class ErrorIds
     // Members
     /// <summary>No member cluster of that name on the host.</summary>
     public const string MemberNotFound = "KsUpgrade.MemberNotFound";
+    /// <summary>Get-KsMemberCluster (or -All, -HostCluster) on a cluster that is not a KubeSphere multicluster host: it has no cluster list.</summary>
+    public const string NotHostCluster = "KsUpgrade.NotHostCluster";
     /// <summary>Remove-KsMemberTaint without a member name (-Name or a piped member).</summary>
     public const string MemberNameRequired = "KsUpgrade.MemberNameRequired";
     /// <summary>Remove-KsMemberTaint was asked to act on the host's own Cluster object.</summary>

@@ -29,13 +29,13 @@ public sealed class KsMemberCluster
     public bool Ready { get; init; }
 
     /// <summary>
-    /// A <c>Schedulable</c> condition is present (the "taint" ks-upgrade sets as Schedulable=False/Upgrading during the host
-    /// upgrade). Remove-KsMemberTaint removes it; afterwards this is false.
+    /// The cluster is tainted: its <c>Schedulable</c> condition is present (ks-upgrade sets it, Schedulable=False reason
+    /// Upgrading, on every member while the host is upgraded). Remove-KsMemberTaint removes it; afterwards this is false.
     /// </summary>
-    public bool Schedulable { get; init; }
+    public bool Tainted { get; init; }
 
     /// <summary>
-    /// Whether KubeSphere would schedule extension agents onto the cluster: Ready and no Schedulable condition with status False
+    /// Whether KubeSphere schedules extension agents onto the cluster: Ready and no Schedulable condition with status False
     /// (KubeSphere's IsClusterSchedulable, ignoring deletion).
     /// </summary>
     public bool AgentsSchedulable { get; init; }

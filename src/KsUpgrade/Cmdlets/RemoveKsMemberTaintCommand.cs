@@ -24,7 +24,7 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
     [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(MemberNameCompleter))]
+    [ArgumentCompleter(typeof(TaintableMemberNameCompleter))]
     [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 

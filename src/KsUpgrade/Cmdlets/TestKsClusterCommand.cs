@@ -58,7 +58,6 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            if (e.ErrorId == ErrorIds.Stopped) throw new PipelineStoppedException();
             Report(e);
             if (Quiet) WriteObject(false);
         }

@@ -63,6 +63,14 @@ public sealed class MemberNameCompleter : ClusterNameCompleter
         (await MemberClusters.ListAsync(cluster, null, NullEngineLog.Instance, ct).ConfigureAwait(false)).Select(m => m.Name).ToList();
 }
 
+/// <summary>Completes the names of member clusters only (Remove-KsMemberTaint refuses the host's own Cluster object).</summary>
+public sealed class TaintableMemberNameCompleter : ClusterNameCompleter
+{
+    protected override async Task<IReadOnlyList<string>> NamesAsync(KsCluster cluster, CancellationToken ct) =>
+        (await MemberClusters.ListAsync(cluster, null, NullEngineLog.Instance, ct).ConfigureAwait(false))
+            .Where(m => m.Role == KsClusterRole.Member).Select(m => m.Name).ToList();
+}
+
 /// <summary>Completes gateway names.</summary>
 public sealed class GatewayNameCompleter : ClusterNameCompleter
 {

@@ -26,6 +26,10 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
 
     /// <summary>Runs engine work and pumps its records until it finishes. Engine exceptions propagate.</summary>
     /// <remarks>
+    /// A stop is mapped here, the same way for every cmdlet: work that ended because the pipeline was stopped (Ctrl+C,
+    /// <c>[powershell]::Stop()</c>, a stopped runbook) ends the cmdlet with <see cref="PipelineStoppedException"/>, never
+    /// with an ordinary ErrorRecord (KsUpgrade.Stopped is the engine's word for it, which no cmdlet reports).
+    ///
     /// When a record cannot be written (a downstream <c>Select-Object -First</c> or Ctrl+C stops the pipeline, and the
     /// Write throws), no work is left behind: the engine is cancelled, every pending or later ShouldProcess question is
     /// answered "no", later records are dropped, and the worker is waited for before the exception goes on.
@@ -50,8 +54,19 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
             catch (AggregateException) { } // its cancellation or failure: the pipeline's own exception goes on
             throw;
         }
-        return task.GetAwaiter().GetResult();
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (Stopping.IsCancellationRequested && IsStop(e))
+        {
+            throw new PipelineStoppedException();
+        }
     }
+
+    /// <summary>The engine's ways of saying it stopped because it was asked to.</summary>
+    private static bool IsStop(Exception e) =>
+        e is OperationCanceledException || e is KsUpgradeException { ErrorId: ErrorIds.Stopped };
 
     protected void RunEngine(Func<IEngineLog, CancellationToken, Task> work) =>
         RunEngine<bool>(async (log, ct) => { await work(log, ct).ConfigureAwait(false); return true; });

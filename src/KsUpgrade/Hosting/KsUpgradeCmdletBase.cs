@@ -148,7 +148,6 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            if (e.ErrorId == ErrorIds.Stopped) throw new PipelineStoppedException();
             Report(e);
         }
     }

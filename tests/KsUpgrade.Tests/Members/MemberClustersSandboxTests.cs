@@ -41,9 +41,9 @@ public class MemberClustersSandboxTests
         Assert.Equal(new[] { "host", "member1", "member2" }, all.Select(m => m.Name));
         Assert.Equal(KsClusterRole.Host, all[0].Role);
         Assert.All(all.Skip(1), m => Assert.Equal(KsClusterRole.Member, m.Role));
-        Assert.True(all[1].Schedulable);
+        Assert.True(all[1].Tainted);
         Assert.False(all[1].AgentsSchedulable);
-        Assert.False(all[2].Schedulable);
+        Assert.False(all[2].Tainted);
         Assert.All(all, m => Assert.True(m.Ready));
 
         var members = await MemberClusters.ListAsync(s.Cluster, "member*", log, CancellationToken.None);
@@ -64,7 +64,7 @@ public class MemberClustersSandboxTests
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
         Assert.NotNull(result);
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal("member1", result.Name);
         var after = ConditionTypes(s.View.Get(Api, "clusters", null, "member1"));
         Assert.Equal(before.Where(t => t != "Schedulable"), after);
@@ -83,7 +83,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", new TaintRemovalOptions { Force = true }, log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal(before.Where(t => t != "Schedulable"), ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         Assert.Single(log.Asked);
         var warning = Assert.Single(log.Records, r => r.Stream == "Warning");
@@ -103,7 +103,7 @@ public class MemberClustersSandboxTests
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member2", log, CancellationToken.None);
 
         Assert.NotNull(result);
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Empty(log.Asked);
         Assert.Contains(log.Records, r => r.Message.Contains("unchanged"));
         Assert.Equal(rv, (string?)s.View.Get(Api, "clusters", null, "member2")!["metadata"]!["resourceVersion"]);
@@ -134,18 +134,21 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(piped, log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.Equal("v4.1.3", result.KubeSphereVersion);
         Assert.DoesNotContain(log.Records, r => r.Stream == "Warning");
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
     }
 
     [Fact]
-    public async Task A_member_cluster_itself_lists_no_clusters()
+    public async Task A_member_cluster_itself_is_not_a_host_it_says_so_instead_of_listing_nothing()
     {
         await using var s = await SandboxSession.StartAsync(SandboxSession.Seed("ks34-member", "member1"), "member1");
         var log = new RecordingEngineLog();
-        Assert.Empty(await MemberClusters.ListAsync(s.Cluster, null, log, CancellationToken.None));
+        var notHost = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.ListAsync(s.Cluster, null, log, CancellationToken.None));
+        Assert.Equal(ErrorIds.NotHostCluster, notHost.ErrorId);
+        Assert.Contains("is not a KubeSphere multicluster host", notHost.Message);
+        Assert.Contains("Connect-KsCluster", notHost.Remedy);
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None));
         Assert.Equal(ErrorIds.MemberNotFound, e.ErrorId);
         Assert.Contains("(none)", e.Message);
@@ -220,7 +223,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         Assert.Contains(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1/status"));
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Method == "PATCH" && r.Path.EndsWith("/clusters/member1"));
@@ -235,7 +238,7 @@ public class MemberClustersSandboxTests
 
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", log, CancellationToken.None);
 
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
         var patches = s.Recorder.Snapshot().Where(r => r.Method == "PATCH").Select(r => r.Path).ToList();
         Assert.Equal(2, patches.Count);

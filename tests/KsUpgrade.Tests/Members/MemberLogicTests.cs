@@ -37,12 +37,12 @@ public class MemberLogicTests
         var host = SeedCatalog.Load("ks34-host")[0];
         var clusters = host.Objects.Where(o => (string?)o["kind"] == "Cluster" && ((string?)o["apiVersion"])!.StartsWith("cluster.kubesphere.io/")).ToList();
         Assert.Equal(3, clusters.Count);
-        var hostNames = MemberClusters.HostNames(clusters);
+        var hostNames = ClusterObject.HostNames(clusters);
         Assert.Equal(new[] { "host" }, hostNames);
         var member = ClusterObject.ToMember(clusters.Single(c => ClusterObject.NameOf(c) == "member1"), false, null);
         Assert.Equal(KsClusterRole.Member, member.Role);
         Assert.True(member.Ready);
-        Assert.False(member.Schedulable);
+        Assert.False(member.Tainted);
         Assert.True(member.AgentsSchedulable);
         Assert.Equal("v1.26.15", member.KubernetesVersion);
         Assert.Equal("v3.4.1", member.KubeSphereVersion);
@@ -58,7 +58,7 @@ public class MemberLogicTests
             """)!.AsObject();
         Assert.Equal(1, ClusterObject.IndexOfCondition(obj, "Schedulable"));
         var m = ClusterObject.ToMember(obj, false, null);
-        Assert.True(m.Schedulable);
+        Assert.True(m.Tainted);
         Assert.False(m.AgentsSchedulable);
     }
 
@@ -66,6 +66,6 @@ public class MemberLogicTests
     public void Without_the_label_a_cluster_named_host_is_the_host()
     {
         var objs = new[] { "host", "m1" }.Select(n => new JsonObject { ["metadata"] = new JsonObject { ["name"] = n } }).ToList();
-        Assert.Equal(new[] { "host" }, MemberClusters.HostNames(objs));
+        Assert.Equal(new[] { "host" }, ClusterObject.HostNames(objs));
     }
 }

@@ -101,7 +101,7 @@ public class MemberUpgradeGuardTests
         s.View.Upsert(obj);
         DeployKsCore41(s.Host.Cluster("member1"));
         var result = await MemberClusters.RemoveTaintAsync(s.Cluster, "member1", new TaintRemovalOptions { Member = member1 }, log, CancellationToken.None);
-        Assert.False(result!.Schedulable);
+        Assert.False(result!.Tainted);
         Assert.DoesNotContain(log.Records, r => r.Stream == "Warning");
         Assert.DoesNotContain("Schedulable", ConditionTypes(s.View.Get(Api, "clusters", null, "member1")));
     }

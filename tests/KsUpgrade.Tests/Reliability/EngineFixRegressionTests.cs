@@ -36,7 +36,7 @@ public sealed class EngineFixRegressionTests
         // member1 is still on 3.4 in this start state: -Force (the retry is what is tested)
         var member = await MemberClusters.RemoveTaintAsync(host, "member1", new TaintRemovalOptions { Force = true }, new RecordingEngineLog(), CancellationToken.None);
 
-        Assert.False(member!.Schedulable);
+        Assert.False(member!.Tainted);
         Assert.DoesNotContain(sandbox.Host.Faults.Rules, r => r.Id == rule.Id); // both failures were met and retried
     }
 

@@ -109,5 +109,5 @@ internal static class UpgradeCells
     }
 
     private static async Task<bool> SchedulableOnHostAsync(KsCluster host, string member) =>
-        (await MemberClusters.ListAsync(host, member, new RecordingEngineLog(), CancellationToken.None)).Single().Schedulable;
+        (await MemberClusters.ListAsync(host, member, new RecordingEngineLog(), CancellationToken.None)).Single().Tainted;
 }

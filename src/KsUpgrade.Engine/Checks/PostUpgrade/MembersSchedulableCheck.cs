@@ -1,6 +1,9 @@
 namespace KsUpgrade.Engine.Checks.PostUpgrade;
 
-/// <summary>On a host: members still carrying `Schedulable=False` (the upgrade's taint) need Remove-KsMemberTaint once upgraded.</summary>
+/// <summary>
+/// On a host: members still tainted (their Schedulable condition, which the host upgrade sets, is present) get no extension
+/// agents; each needs Remove-KsMemberTaint once it is upgraded.
+/// </summary>
 public sealed class MembersSchedulableCheck : MemberClustersCheck
 {
     public override string Id => "MembersSchedulable";
@@ -12,10 +15,10 @@ public sealed class MembersSchedulableCheck : MemberClustersCheck
 
     protected override KsCheckResult Judge(IReadOnlyList<KsClusterInfo> members)
     {
-        var tainted = members.Where(m => !m.Schedulable).ToList();
+        var tainted = members.Where(m => m.Tainted).ToList();
         if (tainted.Count == 0)
-            return Passed($"All {members.Count} member clusters are schedulable.");
-        return Warning($"{tainted.Count} member clusters still have Schedulable=False (extension agents are not installed there): {NameList(tainted.Select(m => m.Name))}.",
+            return Passed($"None of the {members.Count} member clusters is tainted (no Schedulable condition).");
+        return Warning($"{tainted.Count} member clusters are still tainted (their Schedulable condition is present, so extension agents are not scheduled there): {NameList(tainted.Select(m => m.Name))}.",
             $"Upgrade each member (Invoke-KsMemberUpgrade), then on the host: Remove-KsMemberTaint -Name {string.Join(",", tainted.Select(t => t.Name))}.",
             tainted.Cast<object>().ToArray());
     }

@@ -57,6 +57,11 @@ internal sealed class PreflightStep : IUpgradeStep
             if (outcome.Failed)
             {
                 var text = string.Join("; ", outcome.Messages);
+                // the upgrade runs helm: no override carries it past a helm that is missing, unusable or too old
+                if (outcome.Messages.Any(m => m.StartsWith("HelmVersion failed", StringComparison.Ordinal)))
+                    throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
+                        $"The preflight checks failed: {text}", c.Api.Context)
+                    { Remedy = "The upgrade runs helm: install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>; then run the same command again." };
                 if (!c.Parameters.Force)
                     throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
                         $"The preflight checks failed: {text}", c.Api.Context) { Remedy = "Fix the failed checks (Test-KsCluster shows them), or pass -Force to upgrade anyway." };

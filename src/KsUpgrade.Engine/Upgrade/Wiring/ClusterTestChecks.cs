@@ -12,6 +12,12 @@ public sealed class ClusterTestChecks : IUpgradeChecks
     private readonly string? _helmPath;
     private readonly IEngineLog _log;
 
+    /// <summary>The post-upgrade checks' bar: its own activity, so the pre-flight's finished bar is not re-used.</summary>
+    public const int PostUpgradeProgressActivityId = ClusterTest.ProgressActivityId + 1;
+
+    private NestedProgress? _preflightProgress;
+    private NestedProgress? _postUpgradeProgress;
+
     public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log)
     {
         _cluster = cluster;
@@ -29,7 +35,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             ChartRender = render, // rendered by the upgrade itself, with its own --sets: not rendered twice
             RunByUpgrade = true,
-        }, _log, ct).ConfigureAwait(false));
+        }, _preflightProgress ??= new NestedProgress(_log, ClusterTest.ProgressActivityId), ct).ConfigureAwait(false));
 
     /// <summary>
     /// The PostUpgrade checks. The post-check step may run them several times while the cluster settles, so what a run
@@ -42,7 +48,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             Chart = _parameters.Chart, // the chart and app version expected deployed are this chart's
             RunByUpgrade = true,
-        }, new WarningsAsVerbose(_log), ct).ConfigureAwait(false));
+        }, new WarningsAsVerbose(_postUpgradeProgress ??= new NestedProgress(_log, PostUpgradeProgressActivityId)), ct).ConfigureAwait(false));
 
     /// <summary>
     /// Failed when any check failed; the messages name each failed check (and warnings); FailingPods: the owners of the
@@ -54,6 +60,27 @@ public sealed class ClusterTestChecks : IUpgradeChecks
     {
         FailingPods = SystemPods.FailingOwners(report["SystemPodsHealthy"]),
     };
+
+    /// <summary>
+    /// Test-KsCluster's bar inside an upgrade: a child of the upgrade's bar (ParentActivityId), under its own activity id,
+    /// and never moving back: the post-check runs the checks again while the cluster settles, and a later run continues
+    /// from where the bar stands instead of restarting at 0%.
+    /// </summary>
+    private sealed class NestedProgress(IEngineLog inner, int activityId) : ForwardingEngineLog(inner)
+    {
+        private int _max = -1;
+
+        public override void Progress(int id, string activity, string status, int percent = -1, bool completed = false, int parentId = -1)
+        {
+            if (id != ClusterTest.ProgressActivityId)
+            {
+                Inner.Progress(id, activity, status, percent, completed, parentId);
+                return;
+            }
+            _max = Math.Max(_max, percent);
+            Inner.Progress(activityId, activity, status, _max, completed, ClusterUpgrade.ProgressId);
+        }
+    }
 
     private sealed class WarningsAsVerbose(IEngineLog inner) : ForwardingEngineLog(inner)
     {
