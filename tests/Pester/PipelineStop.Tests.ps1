@@ -12,7 +12,7 @@ BeforeAll {
     $script:Sandbox = Start-KsSandbox -Seed ks34-host
     $script:HostCluster = $script:Sandbox.Clusters[0]
     $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart $script:Chart `
-        -BackupPath (Join-Path $script:Dir 'bk') -JobTimeout 120 -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue | Out-Null
+        -BackupPath (Join-Path $script:Dir 'bk') -JobTimeout 2m -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue | Out-Null
 }
 AfterAll {
     $script:Sandbox | Stop-KsSandbox -Confirm:$false
@@ -24,7 +24,7 @@ Describe 'A downstream stop' {
         $names = @($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace).Name
         $names.Count | Should -BeGreaterThan 1
         # -Confirm asks before each gateway: the questions after the first output are answered "no" once the pipeline stopped
-        $first = @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -JobTimeout 120 -Timeout 60 -Confirm:$false `
+        $first = @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -JobTimeout 2m -Timeout 60s -Confirm:$false `
             -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Select-Object -First 1)
         $first.Count | Should -Be 1
 
@@ -34,7 +34,7 @@ Describe 'A downstream stop' {
             $null = $ps.AddScript({
                 param($Module, $Cluster, $Names, $Chart)
                 Import-Module $Module
-                Update-KsGateway -Cluster $Cluster -Name $Names -Chart $Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+                Update-KsGateway -Cluster $Cluster -Name $Names -Chart $Chart -JobTimeout 2m -Timeout 60s -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
             }).AddArgument((Get-KsModulePath)).AddArgument($script:HostCluster).AddArgument($names).AddArgument($script:Chart)
             $handle = $ps.BeginInvoke()
             $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(180)) | Should -BeTrue -Because 'a stopped Update-KsGateway must not hold the gateway gate'

@@ -61,11 +61,12 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             {
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
                 {
-                    Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                         $"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too.", InputObject.Name)
                     { Remedy = "Pipe one member per call with -MemberCluster, or leave -MemberCluster out (the host's view of each member is then the evidence)." });
                 }
                 _memberClusterFor = InputObject!.Name;
+                if (InputObject.HostCluster is { } from) WriteTarget(from, "the host");
                 Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(InputObject!, options, log, ct)));
                 return;
             }
@@ -77,11 +78,12 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             }
             if (MemberCluster is not null && (All || given!.Length != 1))
             {
-                Fail(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                     "-MemberCluster is one member's connection: it cannot stand for -All or several names.", MemberCluster.Context)
                 { Remedy = "Give -MemberCluster with one -Name (or none: its context name is used), once per member." });
             }
             var host = ResolveCluster();
+            WriteTarget(host, "the host");
             var names = All
                 ? RunEngine((log, ct) => MemberClusters.ListAsync(host, null, log, ct)).Where(m => m.Role == KsClusterRole.Member).Select(m => m.Name).ToArray()
                 : given!;
@@ -93,13 +95,13 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
                 }
                 catch (KsUpgradeException e)
                 {
-                    Report(e);
+                    WriteError(e);
                 }
             }
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 

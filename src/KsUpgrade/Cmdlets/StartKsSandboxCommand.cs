@@ -50,7 +50,7 @@ public sealed class StartKsSandboxCommand : KsCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Fail(e);
+            ThrowTerminatingError(e);
         }
     }
 
@@ -65,10 +65,10 @@ public sealed class StartKsSandboxCommand : KsCmdletBase
             var key = entry.Key?.ToString() ?? "";
             var known = ScaleKeys.FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase));
             if (known is null)
-                Fail(new KsUpgradeException("KsUpgrade.SandboxScaleInvalid", KsErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new KsUpgradeException("KsUpgrade.SandboxScaleInvalid", KsErrorCategory.InvalidArgument,
                     $"Unknown -Scale key '{key}'. Known keys: {string.Join(", ", ScaleKeys)}.", key));
             if (!int.TryParse(entry.Value?.ToString(), out var n) || n < 0 || n > 1_000_000)
-                Fail(new KsUpgradeException("KsUpgrade.SandboxScaleInvalid", KsErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new KsUpgradeException("KsUpgrade.SandboxScaleInvalid", KsErrorCategory.InvalidArgument,
                     $"-Scale {key} must be a whole number from 0 to 1000000.", key));
             result[known!] = n;
         }
