@@ -213,4 +213,19 @@ Describe 'The session connection' {
         $token = (Select-String -Path $script:Multi.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
         ($records | ForEach-Object { "$($_.MessageData)" }) -join "`n" | Should -Not -Match ([regex]::Escape($token))
     }
+
+    It '-Name and -All of <Cmdlet> are declared once, for every parameter set; with piped objects they are refused' -ForEach @(
+        @{ Cmdlet = 'Update-KsGateway'; Pipe = { Get-KsGateway -Kubeconfig $script:Multi.Kubeconfig -Context host | Select-Object -First 1 } }
+        @{ Cmdlet = 'Remove-KsMemberTaint'; Pipe = { Get-KsMemberCluster -Kubeconfig $script:Multi.Kubeconfig -Context host -Name member1 } }
+    ) {
+        foreach ($p in 'Name', 'All') {
+            (Get-Command $Cmdlet).Parameters[$p].ParameterSets.Keys | Should -Be '__AllParameterSets'
+        }
+        $before = Get-SandboxStateText -Sandbox $script:Multi -Cluster host
+        $err = $null
+        try { & $Pipe | & $Cmdlet -All -WhatIf -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ParameterInvalid*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Pipe'
+        Get-SandboxStateText -Sandbox $script:Multi -Cluster host | Should -Be $before
+    }
 }

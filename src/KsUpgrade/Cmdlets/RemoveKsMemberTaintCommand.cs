@@ -18,22 +18,14 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     public const string MemberSet = "Member";
 
     /// <summary>The member cluster names (bound by property name from the pipeline, e.g. from Invoke-KsMemberUpgrade).</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigContentSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(MemberNameCompleter))]
     [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every member that still carries the taint.</summary>
-    [Parameter(ParameterSetName = KubeconfigSet)]
-    [Parameter(ParameterSetName = KubeconfigContentSet)]
-    [Parameter(ParameterSetName = InClusterSet)]
-    [Parameter(ParameterSetName = TokenSet)]
-    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter]
     public SwitchParameter All { get; set; }
 
     /// <summary>A member from Get-KsMemberCluster: it carries the host connection it was read through.</summary>
@@ -59,6 +51,11 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             var options = new TaintRemovalOptions { Member = MemberCluster, Force = Force };
             if (ParameterSetName == MemberSet)
             {
+                // -Name and -All are declared for every set; with piped members they would contradict the pipeline
+                if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
+                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        "Members came down the pipeline: they are the members to untaint, so -Name and -All cannot be given too.", InputObject!.Name)
+                    { Remedy = "Pipe the members (Get-KsMemberCluster | Remove-KsMemberTaint), or give -Name / -All without piping members." });
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
                 {
                     ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,

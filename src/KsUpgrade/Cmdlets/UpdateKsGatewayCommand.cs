@@ -3,6 +3,7 @@ using KsUpgrade.Validation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Hosting;
 
 namespace KsUpgrade.Cmdlets;
@@ -21,22 +22,14 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     private readonly List<(KsCluster Cluster, string Name)> _queue = new();
 
     /// <summary>Gateway names (e.g. kubesphere-router-kubesphere-system).</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigContentSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GatewayNameCompleter))]
     [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every gateway of the cluster.</summary>
-    [Parameter(ParameterSetName = KubeconfigSet)]
-    [Parameter(ParameterSetName = KubeconfigContentSet)]
-    [Parameter(ParameterSetName = InClusterSet)]
-    [Parameter(ParameterSetName = TokenSet)]
-    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter]
     public SwitchParameter All { get; set; }
 
     /// <summary>A gateway from Get-KsGateway: it carries the cluster it was read from.</summary>
@@ -111,6 +104,11 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
         {
             if (ParameterSetName == GatewaySet)
             {
+                // -Name and -All are declared for every set; with piped gateways they would contradict the pipeline
+                if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
+                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        "Gateways came down the pipeline: they are the gateways to upgrade, so -Name and -All cannot be given too.", InputObject!.Name)
+                    { Remedy = "Pipe the gateways (Get-KsGateway | Update-KsGateway), or give -Name / -All without piping gateways." });
                 var cluster = InputObject!.Cluster ?? ResolveCluster();
                 _queue.Add((cluster, InputObject.Name));
                 return;
