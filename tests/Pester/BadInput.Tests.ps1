@@ -415,15 +415,15 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
 
     Context 'Bad input: timeouts' {
         It '<Cmdlet> -<Parameter> <Value>: PowerShell parameter validation' -ForEach @(
-            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = -5 }
-            @{ Cmdlet = 'Test-KsCluster'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Backup-KsCluster'; Parameter = 'RequestTimeout'; Value = -1 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'JobTimeout'; Value = 0 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'Timeout'; Value = -1 }
-            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'JobTimeout'; Value = -1 }
-            @{ Cmdlet = 'Remove-KsMemberTaint'; Parameter = 'RequestTimeout'; Value = 0 }
+            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = '0s' }
+            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = '2h' }
+            @{ Cmdlet = 'Test-KsCluster'; Parameter = 'RequestTimeout'; Value = '500ms' }
+            @{ Cmdlet = 'Backup-KsCluster'; Parameter = 'RequestTimeout'; Value = '-00:00:01' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'RequestTimeout'; Value = '0s' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'JobTimeout'; Value = '5s' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'Timeout'; Value = '30s' }
+            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'JobTimeout'; Value = '25h' }
+            @{ Cmdlet = 'Remove-KsMemberTaint'; Parameter = 'RequestTimeout'; Value = '0s' }
         ) {
             $a = @{ $Parameter = $Value }
             switch ($Cmdlet) {
@@ -437,6 +437,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             $err = Invoke-Failing { & $Cmdlet @a }
             Assert-CleanError $err 'ParameterArgumentValidationError'
             "$err" | Should -Match $Parameter
+            "$err" | Should -Match 'from \d'   # the range is named, in helm's notation
             Assert-NoMutation
         }
     }
