@@ -12,6 +12,8 @@
     FormatsToProcess     = @('KsUpgrade.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-KsCluster'
+        'Get-KsCluster'
+        'Disconnect-KsCluster'
         'Test-KsCluster'
         'Backup-KsCluster'
         'Test-KsBackup'

@@ -76,7 +76,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
         function Get-UpgradeArgs([string] $Role = 'Host') {
             $cluster = if ($Role -eq 'Host') { $script:HostCluster } else { $script:Member1 }
             @{ Cluster = $cluster; ValuesPath = $script:Values; Chart = $script:Chart; BackupPath = (Join-Path $script:Dir ("backup-" + [guid]::NewGuid()));
-                JobTimeout = 30; Confirm = $false; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue' }
+                JobTimeout = '30s'; Confirm = $false; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue' }
         }
         function Invoke-Upgrade([string] $Role = 'Host', [hashtable] $Override = @{}) {
             $a = Get-UpgradeArgs $Role
@@ -347,9 +347,9 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             (Get-Content $script:Sandbox.Kubeconfig -Raw) -replace '(https://127\.0\.0\.1:\d+)"', '$1/not-kubernetes"' | Set-Content $kc
             (Get-Content $kc -Raw) | Should -Match '/not-kubernetes"'
             $err = switch ($Cmdlet) {
-                'Connect-KsCluster' { Invoke-Failing { Connect-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5 } }
-                'Test-KsCluster' { Invoke-Failing { Test-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5 } }
-                'Invoke-KsHostUpgrade' { Invoke-Failing { Invoke-KsHostUpgrade -Kubeconfig $kc -Context host -RequestTimeout 5 -ValuesPath $script:Values -Chart $script:Chart -Confirm:$false } }
+                'Connect-KsCluster' { Invoke-Failing { Connect-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5s } }
+                'Test-KsCluster' { Invoke-Failing { Test-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5s } }
+                'Invoke-KsHostUpgrade' { Invoke-Failing { Invoke-KsHostUpgrade -Kubeconfig $kc -Context host -RequestTimeout 5s -ValuesPath $script:Values -Chart $script:Chart -Confirm:$false } }
             }
             Assert-CleanError $err 'KsUpgrade.NotKubernetes' -Secret $script:Token
             Assert-NoMutation
@@ -371,7 +371,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             $text | Set-Content $kc
             $text | Should -Match 'exec:'
             $all = & {
-                $err = Invoke-Failing { Connect-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5 -Verbose -InformationAction Continue }
+                $err = Invoke-Failing { Connect-KsCluster -Kubeconfig $kc -Context host -RequestTimeout 5s -Verbose -InformationAction Continue }
                 $err
             } *>&1
             $err = $all | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | Select-Object -Last 1
@@ -415,15 +415,15 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
 
     Context 'Bad input: timeouts' {
         It '<Cmdlet> -<Parameter> <Value>: PowerShell parameter validation' -ForEach @(
-            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = -5 }
-            @{ Cmdlet = 'Test-KsCluster'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Backup-KsCluster'; Parameter = 'RequestTimeout'; Value = -1 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'RequestTimeout'; Value = 0 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'JobTimeout'; Value = 0 }
-            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'Timeout'; Value = -1 }
-            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'JobTimeout'; Value = -1 }
-            @{ Cmdlet = 'Remove-KsMemberTaint'; Parameter = 'RequestTimeout'; Value = 0 }
+            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = '0s' }
+            @{ Cmdlet = 'Connect-KsCluster'; Parameter = 'RequestTimeout'; Value = '2h' }
+            @{ Cmdlet = 'Test-KsCluster'; Parameter = 'RequestTimeout'; Value = '500ms' }
+            @{ Cmdlet = 'Backup-KsCluster'; Parameter = 'RequestTimeout'; Value = '-00:00:01' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'RequestTimeout'; Value = '0s' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'JobTimeout'; Value = '5s' }
+            @{ Cmdlet = 'Invoke-KsHostUpgrade'; Parameter = 'Timeout'; Value = '30s' }
+            @{ Cmdlet = 'Update-KsGateway'; Parameter = 'JobTimeout'; Value = '25h' }
+            @{ Cmdlet = 'Remove-KsMemberTaint'; Parameter = 'RequestTimeout'; Value = '0s' }
         ) {
             $a = @{ $Parameter = $Value }
             switch ($Cmdlet) {
@@ -437,6 +437,7 @@ Describe 'Bad input on a shared ks34-multicluster sandbox' {
             $err = Invoke-Failing { & $Cmdlet @a }
             Assert-CleanError $err 'ParameterArgumentValidationError'
             "$err" | Should -Match $Parameter
+            "$err" | Should -Match 'from \d'   # the range is named, in helm's notation
             Assert-NoMutation
         }
     }

@@ -45,8 +45,8 @@ Describe '-ChartSha256 on a ks34-multicluster sandbox' {
             $backup = Join-Path $script:Dir ("backup-" + [guid]::NewGuid())
             $a = @{ Chart = $Chart; ChartSha256 = $Sha; Confirm = $false; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue' } + $More
             $err = switch ($Cmdlet) {
-                'Invoke-KsHostUpgrade' { Invoke-Failing { Invoke-KsHostUpgrade -Cluster $script:HostCluster -ValuesPath $script:Values -BackupPath $backup -JobTimeout 120 @a } }
-                'Invoke-KsMemberUpgrade' { Invoke-Failing { Invoke-KsMemberUpgrade -Cluster $script:Member1 -SkipHostCheck -ValuesPath $script:Values -BackupPath $backup -JobTimeout 120 @a } }
+                'Invoke-KsHostUpgrade' { Invoke-Failing { Invoke-KsHostUpgrade -Cluster $script:HostCluster -ValuesPath $script:Values -BackupPath $backup -JobTimeout 2m @a } }
+                'Invoke-KsMemberUpgrade' { Invoke-Failing { Invoke-KsMemberUpgrade -Cluster $script:Member1 -SkipHostCheck -ValuesPath $script:Values -BackupPath $backup -JobTimeout 2m @a } }
                 'Update-KsGateway' { Invoke-Failing { Update-KsGateway -Cluster $script:HostCluster -All @a } }
             }
             [pscustomobject]@{ Error = $err; BackupCreated = (Test-Path -LiteralPath $backup) }
@@ -100,7 +100,7 @@ Describe '-ChartSha256 on a ks34-multicluster sandbox' {
 
         $backup = Join-Path $script:Dir 'host-backup'
         $result = Invoke-KsHostUpgrade -Cluster $script:HostCluster -ValuesPath $script:Values -Chart $script:Tgz -ChartSha256 $script:Sha `
-            -BackupPath $backup -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+            -BackupPath $backup -JobTimeout 2m -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue
         $result.Succeeded | Should -BeTrue
         $result.ToVersion | Should -Be 'v4.1.3'
         (Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host).KubeSphereVersion | Should -Be 'v4.1.3'

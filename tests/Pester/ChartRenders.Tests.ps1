@@ -53,7 +53,7 @@ Describe 'The render proof with <Name>' -ForEach @(
         $whatIf.Exception.Message | Should -Match 'Widget widgets\.example\.io/v1'
 
         $err = $null
-        try { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Broken -HelmPath $script:Helm -BackupPath $backup -Force -Confirm:$false -ErrorAction Stop | Out-Null }
+        try { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Broken -HelmPath $script:Helm -BackupPath $backup -IgnoreCheck ChartAdoption, NodesReady -Confirm:$false -ErrorAction Stop | Out-Null }
         catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ChartRenderFailed*'
         $err.CategoryInfo.Category | Should -Be 'InvalidResult'

@@ -32,7 +32,7 @@ Describe 'Connect-KsCluster against the sandbox' {
         $cert = $req.CreateSelfSigned([DateTimeOffset]::Now.AddDays(-1), [DateTimeOffset]::Now.AddDays(1))
         Set-Content -Path $otherCa -Value ("-----BEGIN CERTIFICATE-----`n" + [Convert]::ToBase64String($cert.RawData, 'InsertLineBreaks') + "`n-----END CERTIFICATE-----")
         $err = $null
-        try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -CertificateAuthority $otherCa -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+        try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -CertificateAuthority $otherCa -RequestTimeout 5s -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterUnreachable*'
         $err.CategoryInfo.Category | Should -Be 'SecurityError'
     }
@@ -44,12 +44,12 @@ Describe 'Connect-KsCluster against the sandbox' {
         $err = $null
         $requestsBefore = (Invoke-SandboxControl -Sandbox $script:Sandbox -Path 'requests').total
         if ($How -like '-Server*') {
-            try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+            try { Connect-KsCluster -Server $script:Server -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 5s -ErrorAction Stop } catch { $err = $_ }
         }
         else {
             $content = (Get-Content -Raw $script:Sandbox.Kubeconfig) -replace '(?m)^\s*certificate-authority-data:.*\r?\n', ''
             $content | Should -Not -Match 'certificate-authority-data'
-            try { Connect-KsCluster -KubeconfigContent $content -Context host -RequestTimeout 5 -ErrorAction Stop } catch { $err = $_ }
+            try { Connect-KsCluster -KubeconfigContent $content -Context host -RequestTimeout 5s -ErrorAction Stop } catch { $err = $_ }
         }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.ClusterUnreachable*'
         $err.CategoryInfo.Category | Should -Be 'SecurityError'

@@ -11,7 +11,7 @@ Describe 'Connect-KsCluster errors' {
         $port = Get-FreeTcpPort
         $kc = New-TestKubeconfig -Path (Join-Path $script:Dir 'closed.yaml') -Server "https://127.0.0.1:$port" -Token 'marker-token-closedport-123'
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        { Connect-KsCluster -Kubeconfig $kc -RequestTimeout 3 -ErrorAction Stop } | Should -Throw -ErrorId 'KsUpgrade.ClusterUnreachable*'
+        { Connect-KsCluster -Kubeconfig $kc -RequestTimeout 3s -ErrorAction Stop } | Should -Throw -ErrorId 'KsUpgrade.ClusterUnreachable*'
         $sw.Elapsed.TotalSeconds | Should -BeLessThan 15
     }
 
@@ -45,7 +45,7 @@ Describe 'Connect-KsCluster errors' {
         $port = Get-FreeTcpPort
         $kc = New-TestKubeconfig -Path (Join-Path $script:Dir 'streams.yaml') -Server "https://127.0.0.1:$port" -Token $token -Insecure
         $all = & {
-            try { Connect-KsCluster -Kubeconfig $kc -RequestTimeout 2 -Verbose -Debug -InformationAction Continue -WarningAction Continue -ErrorAction Stop }
+            try { Connect-KsCluster -Kubeconfig $kc -RequestTimeout 2s -Verbose -Debug -InformationAction Continue -WarningAction Continue -ErrorAction Stop }
             catch { $_; $_.Exception.ToString() }
         } *>&1 | Out-String
         $all | Should -Match 'insecure-skip-tls-verify'   # the Warning record was written

@@ -162,7 +162,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         $script:Values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
         $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksgw-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path $script:Dir | Out-Null
-        $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'host') -JobTimeout 120 `
+        $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'host') -JobTimeout 2m `
             -Confirm:$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
         $script:ProjectGateway = 'kubesphere-router-demo-project'
     }
@@ -194,13 +194,13 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         Invoke-SandboxControl -Sandbox $script:Sandbox -Path actions/fail-job -Method POST -Body @{ name = 'dynamic-upgrade'; cluster = 'host'; namespace = 'kubesphere-system' } | Out-Null
         $err = $null
         $out = $null
-        try { $out = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
+        try { $out = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 1m -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.GatewayUpgradeFailed*'
         "$err" | Should -Match ([regex]::Escape($script:ProjectGateway))
         $err.ErrorDetails.RecommendedAction | Should -Match 'Update-KsGateway -Name'
 
         Invoke-SandboxControl -Sandbox $script:Sandbox -Path faults -Method DELETE | Out-Null
-        $result = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 60 -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+        $result = Update-KsGateway -Cluster $script:HostCluster -Name $script:ProjectGateway -Chart $script:Chart -JobTimeout 1m -Timeout 60s -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
         "$($result.Outcome)" | Should -Be 'Upgraded'
         $result.ErrorId | Should -BeNullOrEmpty
     }
@@ -215,7 +215,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         $err.ErrorDetails.RecommendedAction | Should -Match 'Invoke-KsMemberUpgrade'
 
         # the member upgrade with -SkipHostCheck (no -HostCluster) leaves the taint: the gateway precondition names it
-        $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 120 `
+        $script:Member | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck -BackupPath (Join-Path $script:Dir 'member1') -JobTimeout 2m `
             -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue -InformationAction SilentlyContinue | Out-Null
         $before = Wait-SandboxSettled -Sandbox $script:Sandbox -Cluster member1
         $err = $null
@@ -230,7 +230,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         # the member's own ks-core release is the evidence that it runs KubeSphere 4 now
         Remove-KsMemberTaint -Cluster $script:HostCluster -Name member1 -MemberCluster $script:Member -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null
         $names = (Get-KsGateway -Cluster $script:Member | Where-Object Scope -ne Workspace).Name
-        $results = @(Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -Name $names -Chart $script:Chart -Timeout 60 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue)
+        $results = @(Update-KsGateway -Cluster $script:Member -HostCluster $script:HostCluster -Name $names -Chart $script:Chart -Timeout 60s -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue)
         $results.Count | Should -Be $names.Count
         $results | ForEach-Object { "$($_.Outcome)" | Should -Be 'Upgraded' }
         (Get-KsGateway -Cluster $script:Member | Where-Object Scope -ne Workspace) | ForEach-Object { $_.Upgraded | Should -BeTrue }

@@ -35,7 +35,7 @@ Describe 'The built module' {
     It 'loads the engine and KubernetesClient into its own load context' {
         $r = Invoke-CleanPwsh @"
 Import-Module '$script:ModulePath'
-try { Connect-KsCluster -Server https://127.0.0.1:1 -Token (ConvertTo-SecureString x -AsPlainText -Force) -RequestTimeout 1 -ErrorAction Stop } catch { }
+try { Connect-KsCluster -Server https://127.0.0.1:1 -Token (ConvertTo-SecureString x -AsPlainText -Force) -RequestTimeout 1s -ErrorAction Stop } catch { }
 `$alc = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'KsUpgrade'
 (`$alc.Assemblies.GetName().Name | Sort-Object) -join ','
 "@

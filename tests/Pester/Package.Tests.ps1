@@ -239,7 +239,7 @@ try {
     "modules: `$((Get-Module KsUpgrade, KsUpgrade.Sandbox | Sort-Object Name).ModuleBase -join '|')"
     "listed: `$(@(Get-KsSandbox).ProcessId -join ',') of `$(`$s.ProcessId)"
     `$hostCluster = `$s.Clusters | Where-Object Context -eq 'host'
-    `$result = `$hostCluster | Invoke-KsHostUpgrade -Chart `$s.ChartPath -ValuesPath `$s.ValuesPath -JobTimeout 120 -Confirm:`$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+    `$result = `$hostCluster | Invoke-KsHostUpgrade -Chart `$s.ChartPath -ValuesPath `$s.ValuesPath -JobTimeout 2m -Confirm:`$false -WarningAction SilentlyContinue -InformationAction SilentlyContinue
     "result: `$(`$result.FromVersion) -> `$(`$result.ToVersion)"
     "cluster: `$((Connect-KsCluster -Kubeconfig `$s.Kubeconfig -Context host).KubeSphereVersion)"
 }

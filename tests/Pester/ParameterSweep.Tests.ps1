@@ -20,7 +20,8 @@ BeforeDiscovery {
         'Tag' = 'ImageSetting'; 'ImageRegistry' = 'ImageSetting'; 'ExtensionImageRegistry' = 'ImageSetting'; 'UpgradeImageTag' = 'ImageSetting'
         'ExtensionVersion' = 'ImageSetting'; 'ChartSha256' = 'Digest'
         'Context' = 'Context'; 'KubeconfigContent' = 'KubeconfigContent'; 'Server' = 'Server'; 'Token' = 'Token'
-        'RequestTimeout' = 'Seconds'; 'Timeout' = 'Seconds'; 'JobTimeout' = 'Seconds'; 'SettleTimeout' = 'Duration'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
+        'RequestTimeout' = 'Duration'; 'Timeout' = 'Duration'; 'JobTimeout' = 'Duration'; 'SettleTimeout' = 'Duration'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
+        'IgnoreCheck' = 'CheckId'; 'ExcludeCheck' = 'CheckId'
         'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -46,8 +47,8 @@ BeforeDiscovery {
         KubeconfigContent = [ordered]@{ empty = ''; garbage = 'clusters: [ {'; noContexts = "apiVersion: v1`nkind: Config`n"; huge = $huge }
         Server            = [ordered]@{ empty = ''; word = 'not a url'; ftp = 'ftp://127.0.0.1/'; huge = $huge }
         Token             = [ordered]@{ emptySecure = '<empty-secure>'; plainText = 'plain-text-token' }
-        Seconds           = [ordered]@{ negative = -1; zero = 0; max = [int]::MaxValue; text = 'soon' }
-        Duration          = [ordered]@{ negative = '-00:00:01'; max = [timespan]::MaxValue; tooLong = '7.00:00:00'; text = 'soon' }
+        Duration          = [ordered]@{ negative = '-00:00:01'; max = [timespan]::MaxValue; tooLong = '7.00:00:00'; text = 'soon'; bare = 30; bareText = '600'; negativeHelm = '-5m'; huge = $huge }
+        CheckId           = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; renderProof = 'ChartRenders'; newline = "NodesReady`nx"; huge = $huge }
         Phase             = [ordered]@{ empty = ''; unknown = 'Sideways' }
         Scale             = [ordered]@{ negative = @{ Nodes = -1 }; unknownKey = @{ Planets = 3 }; text = @{ Nodes = 'many' }; absurd = @{ Nodes = [int]::MaxValue } }
         Seed              = [ordered]@{ empty = ''; unknown = 'no-such-seed'; newline = "ks34-host`nx"; huge = $huge; traversal = '../../../../etc/passwd' }
@@ -117,7 +118,7 @@ BeforeAll {
             'Backup-KsCluster' { $a.Path = Join-Path $script:Dir ("backup-" + [guid]::NewGuid()) }
             { $_ -in 'Invoke-KsHostUpgrade', 'Invoke-KsMemberUpgrade' } {
                 $a.ValuesPath = $script:ValuesFile; $a.Chart = $script:Chart; $a.BackupPath = Join-Path $script:Dir ("backup-" + [guid]::NewGuid())
-                $a.JobTimeout = 30; $a.Confirm = $false
+                $a.JobTimeout = '30s'; $a.Confirm = $false
                 # with the host given, a wrong -MemberName must stop the member upgrade before it changes anything
                 if ($Cmdlet -eq 'Invoke-KsMemberUpgrade' -and $Parameter -ne 'HostCluster') { $a.HostCluster = $script:HostCluster }
             }

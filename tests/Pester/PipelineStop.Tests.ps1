@@ -105,7 +105,7 @@ Describe 'A stop from another thread during a long cmdlet' {
     It 'Invoke-KsHostUpgrade: stopped in the middle of a step, no request after Stop returns, and the same call again resumes and succeeds' {
         $stopped = Invoke-StopDuring -Verb create -Resource jobs -Arguments $script:HostCluster, $script:Values, $script:Chart, (Join-Path $script:Dir 'bk') -Script {
             param($Cluster, $Values, $Chart, $Backup)
-            $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 120 -Confirm:$false -InformationAction SilentlyContinue
+            $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 2m -Confirm:$false -InformationAction SilentlyContinue
         }
         Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
         $stopped.RequestsAfter | Should -Be 0
@@ -117,7 +117,7 @@ Describe 'A stop from another thread during a long cmdlet' {
             $null = $ps.AddScript({
                 param($Module, $Cluster, $Values, $Chart, $Backup)
                 Import-Module $Module
-                $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 120 -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue -WarningAction SilentlyContinue
+                $Cluster | Invoke-KsHostUpgrade -ValuesPath $Values -Chart $Chart -BackupPath $Backup -JobTimeout 2m -Confirm:$false -ErrorAction Stop -InformationAction SilentlyContinue -WarningAction SilentlyContinue
             }).AddArgument((Get-KsModulePath)).AddArgument($script:HostCluster).AddArgument($script:Values).AddArgument($script:Chart).AddArgument((Join-Path $script:Dir 'bk'))
             $result = @($ps.Invoke())
             $script:UpgradeProgress = @($ps.Streams.Progress)
@@ -146,13 +146,13 @@ Describe 'A stop from another thread during a long cmdlet' {
         $name = @($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace)[0].Name
         $stopped = Invoke-StopDuring -Verb create -Resource jobs -Arguments $script:HostCluster, $name, $script:Chart -Script {
             param($Cluster, $Name, $Chart)
-            Update-KsGateway -Cluster $Cluster -Name $Name -Chart $Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue
+            Update-KsGateway -Cluster $Cluster -Name $Name -Chart $Chart -JobTimeout 2m -Timeout 60s -Confirm:$false -WarningAction SilentlyContinue
         }
         Write-Host "stop took $($stopped.StopSeconds) s; errors: $($stopped.AllErrors -join ' | ')"
         $stopped.RequestsAfter | Should -Be 0
         $stopped.State | Should -Be 'Stopped'
         $stopped.Errors | Should -BeNullOrEmpty
-        $again = Update-KsGateway -Cluster $script:HostCluster -Name $name -Chart $script:Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+        $again = Update-KsGateway -Cluster $script:HostCluster -Name $name -Chart $script:Chart -JobTimeout 2m -Timeout 60s -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         "$($again.Outcome)" | Should -BeIn @('Upgraded', 'AlreadyUpgraded')
     }
 }
@@ -162,7 +162,7 @@ Describe 'A downstream Select-Object -First 1 on every cmdlet that emits several
         $names = @($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace).Name
         $names.Count | Should -BeGreaterThan 1
         # -Confirm asks before each gateway: the questions after the first output are answered "no" once the pipeline stopped
-        $first = @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -JobTimeout 120 -Timeout 60 -Confirm:$false `
+        $first = @(Update-KsGateway -Cluster $script:HostCluster -Name $names -Chart $script:Chart -JobTimeout 2m -Timeout 60s -Confirm:$false `
             -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Select-Object -First 1)
         $first.Count | Should -Be 1
 
@@ -172,7 +172,7 @@ Describe 'A downstream Select-Object -First 1 on every cmdlet that emits several
             $null = $ps.AddScript({
                 param($Module, $Cluster, $Names, $Chart)
                 Import-Module $Module
-                Update-KsGateway -Cluster $Cluster -Name $Names -Chart $Chart -JobTimeout 120 -Timeout 60 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+                Update-KsGateway -Cluster $Cluster -Name $Names -Chart $Chart -JobTimeout 2m -Timeout 60s -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
             }).AddArgument((Get-KsModulePath)).AddArgument($script:HostCluster).AddArgument($names).AddArgument($script:Chart)
             $handle = $ps.BeginInvoke()
             $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(180)) | Should -BeTrue -Because 'a stopped Update-KsGateway must not hold the gateway gate'

@@ -39,13 +39,16 @@ Describe 'No secret in any stream' {
     It 'keeps the token and Secret data out of every stream of <Name>' -ForEach @(
         @{ Name = 'Connect-KsCluster (kubeconfig)'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host } }
         @{ Name = 'Connect-KsCluster (content)'; Run = { Connect-KsCluster -KubeconfigContent (Get-Content -Raw $script:Sandbox.Kubeconfig) -Context host } }
-        @{ Name = 'Connect-KsCluster (token, wrong server)'; Fails = $true; Run = { Connect-KsCluster -Server 'https://127.0.0.1:1' -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 2 } }
+        @{ Name = 'Connect-KsCluster (token, wrong server)'; Fails = $true; Run = { Connect-KsCluster -Server 'https://127.0.0.1:1' -Token (ConvertTo-SecureString $script:Token -AsPlainText -Force) -RequestTimeout 2s } }
+        @{ Name = 'Get-KsCluster'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host -Verbose | Out-Null; Get-KsCluster -All -Verbose; Get-KsCluster -Verbose | Format-List * | Out-String } }
+        @{ Name = 'Test-KsCluster (session connection, -ExcludeCheck)'; Run = { Test-KsCluster -ExcludeCheck HelmVersion -Verbose } }
+        @{ Name = 'Disconnect-KsCluster'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host | Out-Null; Disconnect-KsCluster -Verbose; Disconnect-KsCluster -All -Verbose; 'disconnected' } }
         @{ Name = 'Test-KsCluster'; Run = { $script:HostCluster | Test-KsCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') } }
         @{ Name = 'Backup-KsCluster'; Run = { Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'backup') -Confirm:$false } }
         @{ Name = 'Test-KsBackup'; Run = { $r = Test-KsBackup -Path (Join-Path $script:Dir 'backup'); if (-not $r.Intact) { throw ($r.Problems -join '; ') }; $r; $r.Files } }
         @{ Name = 'Invoke-KsHostUpgrade -WhatIf'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf } }
-        @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 120 -Confirm:$false } }
-        @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 120 -Confirm:$false } }
+        @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 2m -Confirm:$false } }
+        @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 2m -Confirm:$false } }
         @{ Name = 'Get-KsMemberCluster'; Run = { $script:HostCluster | Get-KsMemberCluster } }
         @{ Name = 'Remove-KsMemberTaint -MemberCluster'; Run = {
                 # the condition back on the upgraded member1, so its own ks-core release (a Secret) is read as the evidence
@@ -54,7 +57,7 @@ Describe 'No secret in any stream' {
                 Remove-KsMemberTaint -Cluster $script:HostCluster -MemberCluster ($script:Sandbox.Clusters | Where-Object Context -eq 'member1') -Confirm:$false -Verbose } }
         @{ Name = 'Get-KsGateway'; Run = { $script:HostCluster | Get-KsGateway } }
         # the workspace gateway is left out: Update-KsGateway refuses it (ks-upgrade v4.1.3 cannot convert it), so it stays on v3
-        @{ Name = 'Update-KsGateway'; Run = { Update-KsGateway -Cluster $script:HostCluster -Name (Get-KsGateway -Cluster $script:HostCluster | Where-Object Scope -ne Workspace).Name -Chart (Join-Path $script:Fixtures 'ks-core') -JobTimeout 120 -Confirm:$false } }
+        @{ Name = 'Update-KsGateway'; Run = { Update-KsGateway -Cluster $script:HostCluster -Name (Get-KsGateway -Cluster $script:HostCluster | Where-Object Scope -ne Workspace).Name -Chart (Join-Path $script:Fixtures 'ks-core') -JobTimeout 2m -Confirm:$false } }
         @{ Name = 'Remove-KsLegacyGateway'; Run = { Remove-KsLegacyGateway -Cluster $script:HostCluster -Force -Confirm:$false } }
     ) {
         $text = Invoke-AllStreams $Run

@@ -74,7 +74,7 @@ Describe 'Test-KsCluster with faults, one at a time' {
         ($warnings -join "`n") | Should -Match 'NodesReady'
         $script:Host1 | Test-KsCluster -Quiet -WarningAction SilentlyContinue | Should -BeExactly $false
 
-        # A failed report stops the upgrade before anything changes; -Force lets it through (previewed here).
+        # A failed report stops the upgrade before anything changes; -IgnoreCheck NodesReady waives that one check (previewed here).
         $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $script:Host1.Context
         $values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
         $chart = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core'
@@ -82,7 +82,7 @@ Describe 'Test-KsCluster with faults, one at a time' {
         try { $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.PreflightFailed*'
         "$err" | Should -Match 'NodesReady'
-        $preview = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -Force -WhatIf -BackupPath (Join-Path $script:Dir 'forced') -WarningAction SilentlyContinue
+        $preview = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -IgnoreCheck NodesReady -WhatIf -BackupPath (Join-Path $script:Dir 'forced') -WarningAction SilentlyContinue
         ($preview.Steps | Where-Object Name -eq 'Preflight').Status | Should -Not -Be 'Failed'
         Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $script:Host1.Context | Should -Be $before
     }

@@ -68,7 +68,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
     It 'upgrades the host from its pre-flight report, with a backup, and the result says so' {
         $backup = Join-Path $script:Dir 'host-backup'
         $result = $script:HostCluster | Test-KsCluster -ValuesPath $script:Values |
-            Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -JobTimeout 120 -Confirm:$false
+            Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath $backup -JobTimeout 2m -Confirm:$false
         $result | Should -BeOfType ([KsUpgrade.KsUpgradeResult])
         $result.Succeeded | Should -BeTrue
         $result.Role | Should -Be 'Host'
@@ -87,7 +87,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
 
     It 'upgrades a member with -HostCluster and removes its taint on the host' {
         $result = $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -HostCluster $script:HostCluster `
-            -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 120 -Confirm:$false -WarningVariable warnings -InformationVariable info
+            -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 2m -Confirm:$false -WarningVariable warnings -InformationVariable info
         $result.Succeeded | Should -BeTrue
         # the member was just upgraded: its own release says so, whatever the host shows yet. The happy path has no
         # Warning at all; the backup's notice about Secrets in clear text is an Information record tagged KsUpgrade.Backup.
@@ -100,7 +100,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
     It 'pipes a member upgrade result into Remove-KsMemberTaint on the host' {
         $member2 = $script:Sandbox.Clusters | Where-Object Context -eq 'member2'
         $result = $member2 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -SkipHostCheck `
-            -BackupPath (Join-Path $script:Dir 'member2-backup') -JobTimeout 120 -Confirm:$false -WarningVariable warnings
+            -BackupPath (Join-Path $script:Dir 'member2-backup') -JobTimeout 2m -Confirm:$false -WarningVariable warnings
         $result.Succeeded | Should -BeTrue
         $warnings | Should -BeNullOrEmpty
         # With -SkipHostCheck the taint stays until removed: the result carries the member's name to the host, and the
@@ -134,7 +134,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
     }
 
     It 'upgrades the project and cluster gateways, one at a time, refuses the workspace gateway, and a second run reports them already upgraded' {
-        $results = @($script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $results = @($script:HostCluster | Get-KsGateway | Update-KsGateway -Chart $script:Chart -JobTimeout 2m -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue)
         $results.Count | Should -Be 3
         # ks-upgrade v4.1.3 cannot convert a workspace gateway: refused before any change, and the cluster gateway waits for it
         ($results | Where-Object { $_.Gateway.Scope -eq 'Workspace' }).ErrorId | Should -Be 'KsUpgrade.GatewayWorkspaceUnsupported'
@@ -142,7 +142,7 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
         @($errs).Count | Should -Be 1
         ($results | Where-Object { $_.Gateway.Scope -eq 'Project' }).Succeeded | Should -BeTrue
 
-        $results = @(Update-KsGateway -Cluster $script:HostCluster -Name kubesphere-router-kubesphere-system -Chart $script:Chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop)
+        $results = @(Update-KsGateway -Cluster $script:HostCluster -Name kubesphere-router-kubesphere-system -Chart $script:Chart -JobTimeout 2m -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop)
         $results[0].Succeeded | Should -BeTrue
         ($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace) | ForEach-Object { $_.Upgraded | Should -BeTrue }
         $names = ($script:HostCluster | Get-KsGateway | Where-Object Scope -ne Workspace).Name

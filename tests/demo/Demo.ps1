@@ -35,13 +35,13 @@ try {
 
     Show 'Upgrade the host: $report | Invoke-KsHostUpgrade -ValuesPath ... -Chart ... -Confirm:$false'
     $upgradeWarnings = [System.Collections.Generic.List[object]]::new()
-    $hostResult = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -BackupPath (Join-Path $work 'backup-host') -JobTimeout 120 -Confirm:$false -WarningVariable +upgradeWarnings
+    $hostResult = $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -BackupPath (Join-Path $work 'backup-host') -JobTimeout 2m -Confirm:$false -WarningVariable +upgradeWarnings
     $hostResult.Steps | Format-Table Name, Status, Duration, Detail -AutoSize -Wrap | Out-Host
 
     Show 'Upgrade each member with -HostCluster (the host is checked first; the member''s taint is removed on the host)'
     $memberResults = foreach ($member in $members) {
         $member | Invoke-KsMemberUpgrade -ValuesPath $values -Chart $chart -HostCluster $hostCluster `
-            -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 120 -Confirm:$false -WarningVariable +upgradeWarnings
+            -BackupPath (Join-Path $work "backup-$($member.Context)") -JobTimeout 2m -Confirm:$false -WarningVariable +upgradeWarnings
     }
     $memberResults | Format-Table Cluster, Role, FromVersion, ToVersion, Succeeded, BackupPath -AutoSize | Out-Host
     Write-Host 'The host''s view right away: no taint left; a version the host''s cluster controller has not resynced yet still shows v3.4.x.'
@@ -56,7 +56,7 @@ try {
         Write-Host "$($w.Name): $($refused[0].FullyQualifiedErrorId.Split(',')[0]) - left for the manual path (Get-Help Update-KsGateway -Full)" -ForegroundColor Yellow
     }
     $gatewayResults = $hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace |
-        Update-KsGateway -Chart $chart -JobTimeout 120 -Confirm:$false -WarningAction SilentlyContinue
+        Update-KsGateway -Chart $chart -JobTimeout 2m -Confirm:$false -WarningAction SilentlyContinue
     $gatewayResults | Format-Table @{ n = 'Gateway'; e = { $_.Gateway.Name } }, Outcome, Succeeded, Duration, UnservedIngresses -AutoSize | Out-Host
 
     # v4.1.3 gives the cluster gateway's Ingresses the class kubesphere-router-cluster, which no IngressClass has: the

@@ -39,6 +39,12 @@ public sealed class CheckRequest
     /// </summary>
     public bool RunByUpgrade { get; init; }
 
+    /// <summary>
+    /// Check Ids not to run (Test-KsCluster -ExcludeCheck, as <see cref="CheckIds.ForExclude"/> spells them): each is in the
+    /// report as Skipped, saying so, and listed in <see cref="KsClusterReport.ExcludedChecks"/>.
+    /// </summary>
+    public IReadOnlyCollection<string> ExcludedChecks { get; init; } = Array.Empty<string>();
+
     /// <summary>Skip the inventory's object counts (saves one small LIST per counted kind).</summary>
     public bool SkipObjectCounts { get; init; }
 }

@@ -39,7 +39,14 @@ public sealed class ClusterChecker
         progress?.Report(new CheckProgress($"Running {total} {ctx.Phase} checks", 0, total));
         var running = checks.Select(async check =>
         {
-            var result = await RunOneAsync(check, ctx, ct).ConfigureAwait(false);
+            var result = req.ExcludedChecks.Contains(check.Id)
+                ? new KsCheckResult
+                {
+                    Id = check.Id, Title = check.Title, Status = KsCheckStatus.Skipped,
+                    Message = "Not run: excluded by -ExcludeCheck.",
+                    Remedy = "Run Test-KsCluster without -ExcludeCheck to have it checked.",
+                }
+                : await RunOneAsync(check, ctx, ct).ConfigureAwait(false);
             var done = Interlocked.Increment(ref completed);
             progress?.Report(new CheckProgress($"{check.Id}: {result.Status}", done, total, result));
             return result;
@@ -61,6 +68,7 @@ public sealed class ClusterChecker
             Cluster = req.Cluster,
             Phase = ctx.Phase,
             Checks = results,
+            ExcludedChecks = checks.Select(c => c.Id).Where(req.ExcludedChecks.Contains).ToArray(),
             Inventory = inventory,
             ClusterRole = role,
             KubernetesVersion = detected.KubernetesVersion,

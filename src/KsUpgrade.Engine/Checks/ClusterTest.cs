@@ -17,6 +17,8 @@ public sealed record ClusterTestOptions
     public ChartRenderFindings? ChartRender { get; init; }
     /// <summary>Renders the local chart (its path is passed) as the upgrade would, against this cluster; null: ChartRenders and ChartAdoption are skipped.</summary>
     public Func<string, CancellationToken, Task<ChartRenderFindings>>? RenderChart { get; init; }
+    /// <summary>Check Ids not to run (-ExcludeCheck): reported as Skipped; an unknown Id is KsUpgrade.CheckIdUnknown.</summary>
+    public IReadOnlyList<string>? ExcludedChecks { get; init; }
     /// <summary>Run by the upgrade's Preflight/PostCheck steps (<see cref="CheckRequest.RunByUpgrade"/>).</summary>
     public bool RunByUpgrade { get; init; }
 }
@@ -28,6 +30,7 @@ public static class ClusterTest
 
     public static async Task<KsClusterReport> RunAsync(KsCluster cluster, ClusterTestOptions options, IEngineLog log, CancellationToken ct)
     {
+        var excluded = CheckIds.ForExclude(options.ExcludedChecks);
         var client = ClusterConnector.Client(cluster);
         var values = options.ValuesPath is null ? null : LocalValuesInspector.Inspect(options.ValuesPath);
         var (render, skipped, target) = options.Chart is null ? (null, null, null) : await RenderChartAsync(options, ct).ConfigureAwait(false);
@@ -45,6 +48,7 @@ public static class ClusterTest
             TargetChartVersion = target?.Version ?? defaults.TargetChartVersion,
             TargetAppVersion = target?.AppVersion ?? defaults.TargetAppVersion,
             RunByUpgrade = options.RunByUpgrade,
+            ExcludedChecks = excluded,
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>

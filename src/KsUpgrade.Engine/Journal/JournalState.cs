@@ -20,6 +20,12 @@ public static class JournalFacts
     /// Deployment): a JSON array. The post-check reports these as already failing, not as caused by the upgrade.
     /// </summary>
     public const string FailingSystemPodsBefore = "failingSystemPodsBefore";
+
+    /// <summary>
+    /// The failed pre-flight checks -IgnoreCheck waived: a JSON array of "Id: message". Written by the Preflight step,
+    /// before the first change.
+    /// </summary>
+    public const string WaivedChecks = "waivedChecks";
 }
 
 /// <summary>One step as the journal records it.</summary>

@@ -10,6 +10,11 @@ public sealed record CheckOutcome(bool Failed, IReadOnlyList<string> Messages)
     /// keeps so the post-check can tell the upgrade's failures from the cluster's old ones.
     /// </summary>
     public IReadOnlyList<string> FailingPods { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The checks that failed, by Id: what -IgnoreCheck may waive by name. A Failed outcome without them cannot be waived.
+    /// </summary>
+    public IReadOnlyList<KsCheckResult> FailedChecks { get; init; } = Array.Empty<KsCheckResult>();
 }
 
 /// <summary>The Test-KsCluster checks the upgrade runs; the lead wires ClusterChecker behind it.</summary>

@@ -47,8 +47,13 @@ public sealed record UpgradeParameters
     public IReadOnlyList<string>? PreflightFailingPods { get; init; }
     /// <summary>Resume from the journal (implied when the journal's parameters match).</summary>
     public bool Resume { get; init; }
-    /// <summary>Continue although preflight checks failed.</summary>
-    public bool Force { get; init; }
+    /// <summary>
+    /// -IgnoreCheck: the pre-flight checks whose failure is waived, by Id (<see cref="Checks.CheckIds.ForIgnore"/>); each
+    /// waived failure is a Warning and is recorded in the journal. Never ChartRenders; there is no "all".
+    /// </summary>
+    public IReadOnlyList<string> IgnoredChecks { get; init; } = Array.Empty<string>();
+    /// <summary>The failed checks of the pre-flight report piped in (<see cref="SkipPreflightChecks"/>): the Preflight step waives or refuses them.</summary>
+    public IReadOnlyList<KsCheckResult>? PreflightReportFailedChecks { get; init; }
     /// <summary>The Test-KsCluster checks already ran (a report was piped in): skip them in Preflight.</summary>
     public bool SkipPreflightChecks { get; init; }
 

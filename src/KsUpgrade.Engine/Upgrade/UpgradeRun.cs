@@ -33,7 +33,7 @@ public static class UpgradeRun
 {
     public static async Task<KsUpgradeResult> RunAsync(UpgradeRunRequest request, IEngineLog log, CancellationToken ct)
     {
-        var p = request.Parameters;
+        var p = request.Parameters with { IgnoredChecks = CheckIds.ForIgnore(request.Parameters.IgnoredChecks) };
         if (request.Report is { } report) CheckReport(report, p);
         if (p.Role == KsClusterRole.Member && request.Host is null && !request.SkipHostCheck)
             throw new KsUpgradeException(ErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
@@ -60,6 +60,7 @@ public static class UpgradeRun
             {
                 SkipPreflightChecks = request.Report is not null,
                 PreflightFailingPods = request.Report is { } r ? SystemPods.FailingOwners(r["SystemPodsHealthy"]) : p.PreflightFailingPods,
+                PreflightReportFailedChecks = request.Report is { } fr ? ReportFailures(fr) : p.PreflightReportFailedChecks,
             },
             new NamingLog(log, request), request.HelmPath, request.Host, ct).ConfigureAwait(false);
         if (result.Succeeded && p.Role == KsClusterRole.Member && request.Host is not null)
@@ -72,7 +73,10 @@ public static class UpgradeRun
         return result;
     }
 
-    /// <summary>A piped report: refused when it has Failed checks (unless -Force) and, always, when its role is not the cmdlet's.</summary>
+    /// <summary>
+    /// A piped report: refused when it has Failed checks not named in -IgnoreCheck, when it did not run every check
+    /// (-ExcludeCheck), and, always, when its role is not the cmdlet's.
+    /// </summary>
     public static void CheckReport(KsClusterReport report, UpgradeParameters p)
     {
         var reportRole = report.ClusterRole is KsClusterRole.None or KsClusterRole.Unknown ? KsClusterRole.Host : report.ClusterRole;
@@ -84,16 +88,20 @@ public static class UpgradeRun
         if (report.Phase != KsCheckPhase.Preflight)
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidArgument,
                 $"The piped report is a {report.Phase} report; the upgrade needs a Preflight report.", report.Cluster?.Context);
-        // UpgradeInProgress is the upgrade's own business: it resumes from its journal, or refuses different parameters
-        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
-        // the upgrade runs helm: no override carries it past a failed HelmVersion check
-        var helmProblem = failed.Any(f => f.Id == "HelmVersion");
-        if (failed.Count > 0 && (!p.Force || helmProblem))
-            throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
-                $"The pre-flight report of {report.Cluster?.Context} has failed checks: {string.Join("; ", failed.Select(f => $"{f.Id}: {f.Message}"))}",
+        if (report.ExcludedChecks.Length > 0)
+            throw new KsUpgradeException(ErrorIds.ReportIncomplete, KsErrorCategory.InvalidArgument,
+                $"The piped report of {report.Cluster?.Context} did not run {string.Join(", ", report.ExcludedChecks)} (Test-KsCluster -ExcludeCheck): it cannot stand for the upgrade's pre-flight. Nothing was changed.",
                 report.Cluster?.Context)
-            { Remedy = string.Join(" ", failed.Where(f => !string.IsNullOrEmpty(f.Remedy)).Select(f => f.Remedy)) + (helmProblem ? "" : " Or pass -Force to upgrade anyway.") };
+            { Remedy = "Run the upgrade without piping that report (it runs every pre-flight check itself), or pipe a report of Test-KsCluster without -ExcludeCheck; waive a failed check by name with -IgnoreCheck." };
+        var failed = ReportFailures(report);
+        if (failed.Count > 0)
+            CheckWaivers.WaiveOrRefuse(new CheckOutcome(true, failed.Select(f => $"{f.Id} failed: {f.Message}").ToList()) { FailedChecks = failed },
+                p.IgnoredChecks, report.Cluster?.Context ?? "");
     }
+
+    /// <summary>The report's Failed checks the upgrade judges (UpgradeInProgress is its own business: it resumes from its journal, or refuses different parameters).</summary>
+    private static IReadOnlyList<KsCheckResult> ReportFailures(KsClusterReport report) =>
+        report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
 
     /// <summary>Sets the result's Name (the member's name on the host) as it passes to the output.</summary>
     private sealed class NamingLog(IEngineLog inner, UpgradeRunRequest request) : ForwardingEngineLog(inner)

@@ -30,6 +30,9 @@ public sealed class KsClusterReport
     /// <summary>KubeSphere version: cc label version on v3, the ks-core release appVersion on v4.</summary>
     public string? KubeSphereVersion { get; init; }
 
+    /// <summary>The check Ids Test-KsCluster was told not to run (-ExcludeCheck); they are in <see cref="Checks"/> as Skipped.</summary>
+    public string[] ExcludedChecks { get; init; } = Array.Empty<string>();
+
     /// <summary>The checks that Failed.</summary>
     public KsCheckResult[] FailedChecks => Checks.Where(c => c.Status == KsCheckStatus.Failed).ToArray();
 

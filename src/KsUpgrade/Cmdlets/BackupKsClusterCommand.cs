@@ -36,7 +36,7 @@ public sealed class BackupKsClusterCommand : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 }

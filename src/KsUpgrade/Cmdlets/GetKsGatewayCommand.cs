@@ -31,7 +31,7 @@ public sealed class GetKsGatewayCommand : KsClusterCmdletBase
             }
             catch (KsUpgradeException e)
             {
-                Report(e);
+                WriteError(e);
             }
         }
     }

@@ -31,7 +31,7 @@ public sealed class GetKsMemberClusterCommand : KsClusterCmdletBase
             }
             catch (KsUpgradeException e)
             {
-                Report(e);
+                WriteError(e);
             }
         }
     }

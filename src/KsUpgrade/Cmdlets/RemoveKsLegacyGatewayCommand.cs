@@ -19,6 +19,7 @@ public sealed class RemoveKsLegacyGatewayCommand : KsClusterCmdletBase
     protected override void ProcessRecord()
     {
         var cluster = ResolveCluster();
+        WriteTarget(cluster);
         try
         {
             var result = RunEngine((log, ct) => LegacyGatewayCleanup.RemoveAsync(cluster, Force, log, ct));
@@ -26,7 +27,7 @@ public sealed class RemoveKsLegacyGatewayCommand : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 }

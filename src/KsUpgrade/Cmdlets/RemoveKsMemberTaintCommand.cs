@@ -18,22 +18,14 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     public const string MemberSet = "Member";
 
     /// <summary>The member cluster names (bound by property name from the pipeline, e.g. from Invoke-KsMemberUpgrade).</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigContentSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(TaintableMemberNameCompleter))]
     [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every member that still carries the taint.</summary>
-    [Parameter(ParameterSetName = KubeconfigSet)]
-    [Parameter(ParameterSetName = KubeconfigContentSet)]
-    [Parameter(ParameterSetName = InClusterSet)]
-    [Parameter(ParameterSetName = TokenSet)]
-    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter]
     public SwitchParameter All { get; set; }
 
     /// <summary>A member from Get-KsMemberCluster: it carries the host connection it was read through.</summary>
@@ -59,13 +51,19 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             var options = new TaintRemovalOptions { Member = MemberCluster, Force = Force };
             if (ParameterSetName == MemberSet)
             {
+                // -Name and -All are declared for every set; with piped members they would contradict the pipeline
+                if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
+                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        "Members came down the pipeline: they are the members to untaint, so -Name and -All cannot be given too.", InputObject!.Name)
+                    { Remedy = "Pipe the members (Get-KsMemberCluster | Remove-KsMemberTaint), or give -Name / -All without piping members." });
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)
                 {
-                    Fail(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    ThrowTerminatingError(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                         $"-MemberCluster is one member's connection ('{_memberClusterFor}'); '{InputObject.Name}' came down the pipeline too.", InputObject.Name)
                     { Remedy = "Pipe one member per call with -MemberCluster, or leave -MemberCluster out (the host's view of each member is then the evidence)." });
                 }
                 _memberClusterFor = InputObject!.Name;
+                if (InputObject.HostCluster is { } from) WriteTarget(from, "the host");
                 Emit(RunEngine((log, ct) => MemberClusters.RemoveTaintAsync(InputObject!, options, log, ct)));
                 return;
             }
@@ -77,11 +75,12 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             }
             if (MemberCluster is not null && (All || given!.Length != 1))
             {
-                Fail(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                     "-MemberCluster is one member's connection: it cannot stand for -All or several names.", MemberCluster.Context)
                 { Remedy = "Give -MemberCluster with one -Name (or none: its context name is used), once per member." });
             }
             var host = ResolveCluster();
+            WriteTarget(host, "the host");
             var names = All
                 ? RunEngine((log, ct) => MemberClusters.ListAsync(host, null, log, ct)).Where(m => m.Role == KsClusterRole.Member).Select(m => m.Name).ToArray()
                 : given!;
@@ -93,13 +92,13 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
                 }
                 catch (KsUpgradeException e)
                 {
-                    Report(e);
+                    WriteError(e);
                 }
             }
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 

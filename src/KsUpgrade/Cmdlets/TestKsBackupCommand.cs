@@ -37,7 +37,7 @@ public sealed class TestKsBackupCommand : KsCmdletBase
             }
             catch (KsUpgradeException e)
             {
-                Report(e);
+                WriteError(e);
             }
         }
     }

@@ -35,15 +35,29 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     [ValidatePath]
     public string? HelmPath { get; set; }
 
+    /// <summary>
+    /// Check Ids not to run (as the report names them): each is reported Skipped, the report lists them in ExcludedChecks,
+    /// and -Quiet judges the others. An upgrade refuses such a report when it is piped in.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateCount(1, 64)]
+    [ValidateLength(1, 128)]
+    public string[]? ExcludeCheck { get; set; }
+
     /// <summary>Return only $true (no check failed) or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
     protected override void ProcessRecord()
     {
+        IReadOnlyList<string> excluded;
+        try { excluded = CheckIds.ForExclude(ExcludeCheck); } // bad input before any connection
+        catch (KsUpgradeException e) { ThrowTerminatingError(e); return; }
         var cluster = ResolveCluster();
         var options = new ClusterTestOptions
         {
+            ExcludedChecks = excluded,
             Phase = Phase,
             ValuesPath = ValuesPath is null ? null : GetUnresolvedProviderPathFromPSPath(ValuesPath),
             Chart = Chart is null ? null : GetUnresolvedProviderPathFromPSPath(Chart),
@@ -58,7 +72,7 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
             if (Quiet) WriteObject(false);
         }
     }

@@ -3,6 +3,7 @@ using KsUpgrade.Validation;
 using KsUpgrade.Completion;
 using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Hosting;
 
 namespace KsUpgrade.Cmdlets;
@@ -21,22 +22,14 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     private readonly List<(KsCluster Cluster, string Name)> _queue = new();
 
     /// <summary>Gateway names (e.g. kubesphere-router-kubesphere-system).</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeconfigContentSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ClusterSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GatewayNameCompleter))]
     [ValidateLength(1, 253)]
     public string[]? Name { get; set; }
 
     /// <summary>Every gateway of the cluster.</summary>
-    [Parameter(ParameterSetName = KubeconfigSet)]
-    [Parameter(ParameterSetName = KubeconfigContentSet)]
-    [Parameter(ParameterSetName = InClusterSet)]
-    [Parameter(ParameterSetName = TokenSet)]
-    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter]
     public SwitchParameter All { get; set; }
 
     /// <summary>A gateway from Get-KsGateway: it carries the cluster it was read from.</summary>
@@ -76,15 +69,17 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [ValidatePath]
     public string? HelmPath { get; set; }
 
-    /// <summary>Seconds to wait for each dynamic-upgrade job.</summary>
+    /// <summary>How long to wait for each dynamic-upgrade job (default 10m).</summary>
     [Parameter]
-    [ValidateRange(10, 86400)]
-    public int JobTimeout { get; set; } = 600;
+    [DurationTransformation]
+    [ValidateDuration("10s", "24h")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Seconds to wait, after each job, for the cluster to show the v4 gateway (the extension's controller installs it).</summary>
+    /// <summary>How long to wait, after each job, for the cluster to show the v4 gateway (default 5m; the extension's controller installs it).</summary>
     [Parameter]
-    [ValidateRange(1, 86400)]
-    public int Timeout { get; set; } = 300;
+    [DurationTransformation]
+    [ValidateDuration("1s", "24h")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>For a member cluster: the host, where the member's Schedulable condition and InstallPlan gateway are checked.</summary>
     [Parameter]
@@ -100,7 +95,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     protected override void BeginProcessing()
     {
         try { ChartDigest.Normalize(ChartSha256); }
-        catch (KsUpgradeException e) { Fail(e); }
+        catch (KsUpgradeException e) { ThrowTerminatingError(e); }
     }
 
     protected override void ProcessRecord()
@@ -109,6 +104,11 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
         {
             if (ParameterSetName == GatewaySet)
             {
+                // -Name and -All are declared for every set; with piped gateways they would contradict the pipeline
+                if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
+                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                        "Gateways came down the pipeline: they are the gateways to upgrade, so -Name and -All cannot be given too.", InputObject!.Name)
+                    { Remedy = "Pipe the gateways (Get-KsGateway | Update-KsGateway), or give -Name / -All without piping gateways." });
                 var cluster = InputObject!.Cluster ?? ResolveCluster();
                 _queue.Add((cluster, InputObject.Name));
                 return;
@@ -122,7 +122,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
         // upgrade is confirmed (the renderer asks for it after ShouldProcess), so -WhatIf never touches the network.
         DeferredChart chart;
         try { chart = DeferredChart.Create(reference, ChartSha256); }
-        catch (KsUpgradeException e) { Report(e); return; }
+        catch (KsUpgradeException e) { WriteError(e); return; }
         using (chart)
         {
             WriteWarning("Upgrading a gateway restarts its ingress controller: traffic through it is interrupted while it restarts.");
@@ -144,6 +144,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
             foreach (var group in _queue.GroupBy(q => q.Cluster))
             {
                 var names = group.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
+                WriteTarget(group.Key);
                 try
                 {
                     var results = RunEngine((log, ct) => GatewayUpgrade.UpdateAsync(group.Key, names, new GatewayUpgradeOptions
@@ -154,17 +155,17 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
                         ImageRegistry = ImageRegistry,
                         UpgradeImageTag = UpgradeImageTag,
                         HelmPath = HelmPath,
-                        JobTimeout = TimeSpan.FromSeconds(JobTimeout),
-                        VerifyTimeout = TimeSpan.FromSeconds(Timeout),
+                        JobTimeout = JobTimeout,
+                        VerifyTimeout = Timeout,
                         HostCluster = HostCluster,
                         MemberName = MemberName,
                     }, log, ct));
                     // every gateway that failed or is not verified is an ErrorRecord (after the run: the others were still attempted)
-                    foreach (var r in results.Where(r => r.ErrorId is not null)) Report(ErrorOf(r));
+                    foreach (var r in results.Where(r => r.ErrorId is not null)) WriteError(ErrorOf(r));
                 }
                 catch (KsUpgradeException e)
                 {
-                    Report(e);
+                    WriteError(e);
                 }
             }
         }

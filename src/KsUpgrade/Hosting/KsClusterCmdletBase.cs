@@ -57,10 +57,11 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
     [ValidatePath]
     public string? CertificateAuthority { get; set; }
 
-    /// <summary>Seconds one API request may take.</summary>
+    /// <summary>How long one API request may take (30s, 2m; default 30 seconds).</summary>
     [Parameter]
-    [ValidateRange(1, 3600)]
-    public int RequestTimeout { get; set; } = 30;
+    [DurationTransformation]
+    [ValidateDuration("1s", "1h")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The connection settings the parameters describe.</summary>
     protected KsConnectionSettings BuildSettings() => new()
@@ -72,13 +73,17 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
         Server = Server,
         Token = Token,
         CertificateAuthority = CertificateAuthority is null ? null : GetUnresolvedProviderPathFromPSPath(CertificateAuthority),
-        RequestTimeout = TimeSpan.FromSeconds(RequestTimeout),
+        RequestTimeout = RequestTimeout,
     };
 
     /// <summary>
     /// The cluster to work on: the -Cluster given (reusing its live connection), or a new connection from the
     /// other parameters (made once per cmdlet invocation). Connection failures are terminating errors.
     /// </summary>
+    /// <remarks>
+    /// Given no -Cluster and no connection parameter, the session's connection (the last Connect-KsCluster in this
+    /// runspace) is the cluster; without one, the kubeconfig's current context.
+    /// </remarks>
     protected KsCluster ResolveCluster()
     {
         if (ParameterSetName == ClusterSet && Cluster is not null)
@@ -86,7 +91,43 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
             if (Cluster.Connection is not null) return Cluster;
             return _connected = Connect(Cluster.Settings);
         }
+        if (_connected is null && UsesSessionConnection && !ConnectionParameterGiven() && SessionConnections.Current?.Default is { } session)
+        {
+            WriteVerbose($"Using this session's connection to context '{session.Context}' ({ServerForDisplay(session.Server)}), made by Connect-KsCluster; give -Cluster or -Context for another cluster.");
+            return _connected = session.Connection is not null ? session : Connect(session.Settings);
+        }
         return _connected ??= Connect(BuildSettings());
+    }
+
+    /// <summary>Whether a cmdlet given no connection parameter works on the session's connection (Connect-KsCluster itself does not).</summary>
+    protected virtual bool UsesSessionConnection => true;
+
+    private static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
+
+    private bool ConnectionParameterGiven() => ConnectionParameters.Any(MyInvocation.BoundParameters.ContainsKey);
+
+    private readonly HashSet<KsCluster> _announced = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Before a cmdlet's first change to a cluster: one Information record (tag KsUpgrade.Target) naming the context and
+    /// the server it is about to change, so a transcript shows which cluster a runbook changed. Once per cluster and call.
+    /// </summary>
+    protected void WriteTarget(KsCluster cluster, string? role = null)
+    {
+        if (!_announced.Add(cluster)) return;
+        var message = $"Target{(role is null ? "" : $" ({role})")}: context '{cluster.Context}' at {ServerForDisplay(cluster.Server)}.";
+        WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name) { Tags = { TargetTag } });
+    }
+
+    /// <summary>The tag of the Information record naming the cluster a cmdlet changes.</summary>
+    public const string TargetTag = "KsUpgrade.Target";
+
+    /// <summary>A server URL without user info or query (never a credential).</summary>
+    private static string ServerForDisplay(string server)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var u)) return server;
+        if (u.UserInfo.Length == 0 && u.Query.Length == 0 && u.Fragment.Length == 0) return server;
+        return new UriBuilder(u) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
     }
 
     private KsCluster Connect(KsConnectionSettings settings)
@@ -97,7 +138,7 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Fail(e);
+            ThrowTerminatingError(e);
             throw; // not reached
         }
     }

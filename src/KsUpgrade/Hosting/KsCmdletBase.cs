@@ -81,11 +81,11 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
         return record;
     }
 
-    /// <summary>Stops the cmdlet with the engine error as a terminating error.</summary>
-    protected void Fail(KsUpgradeException e) => ThrowTerminatingError(ToErrorRecord(e));
+    /// <summary>Throws the engine error as a terminating error: the cmdlet stops.</summary>
+    protected void ThrowTerminatingError(KsUpgradeException e) => ThrowTerminatingError(ToErrorRecord(e));
 
-    /// <summary>Reports the engine error and goes on with the next pipeline input.</summary>
-    protected void Report(KsUpgradeException e) => WriteError(ToErrorRecord(e));
+    /// <summary>Writes the engine error as a non-terminating error; the cmdlet goes on with the next pipeline input.</summary>
+    protected void WriteError(KsUpgradeException e) => WriteError(ToErrorRecord(e));
 
     private sealed class PumpedEngineLog : IEngineLog
     {

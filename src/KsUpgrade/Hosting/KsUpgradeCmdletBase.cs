@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using KsUpgrade.Validation;
 using KsUpgrade.Engine.Charts;
+using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Upgrade;
 
 namespace KsUpgrade.Hosting;
@@ -72,30 +73,40 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidatePath]
     public string? HelmPath { get; set; }
 
-    /// <summary>Minutes helm upgrade --wait may take.</summary>
+    /// <summary>How long helm upgrade --wait may take (default 30m).</summary>
     [Parameter]
-    [ValidateRange(1, 1440)]
-    public int Timeout { get; set; } = 30;
+    [DurationTransformation]
+    [ValidateDuration("1m", "24h")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Seconds each ks-upgrade job may take.</summary>
+    /// <summary>How long each ks-upgrade job may take (default 10m).</summary>
     [Parameter]
-    [ValidateRange(10, 86400)]
-    public int JobTimeout { get; set; } = 600;
+    [DurationTransformation]
+    [ValidateDuration("10s", "24h")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// How long the post-check waits for the cluster to settle after helm (checks again until they pass; default 5
     /// minutes; 0 = check once). Pods already failing before the upgrade are a Warning and never waited for.
     /// </summary>
     [Parameter]
+    [DurationTransformation]
+    [ValidateDuration("0s", "6h")]
     public TimeSpan SettleTimeout { get; set; } = UpgradeParameters.DefaultSettleTimeout;
 
     /// <summary>Resume a run the journal recorded (implied when the journal's parameters match).</summary>
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
-    /// <summary>Upgrade even though pre-flight checks failed.</summary>
+    /// <summary>
+    /// Pre-flight checks whose failure is waived, by Id (as Test-KsCluster reports them): each waived failure is a Warning
+    /// and is written to the journal. Only the named checks; 'all' is not accepted; ChartRenders cannot be waived.
+    /// </summary>
     [Parameter]
-    public SwitchParameter Force { get; set; }
+    [ValidateNotNullOrEmpty]
+    [ValidateCount(1, 64)]
+    [ValidateLength(1, 128)]
+    public string[]? IgnoreCheck { get; set; }
 
     protected abstract KsClusterRole Role { get; }
 
@@ -108,9 +119,16 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     protected override void ProcessRecord()
     {
         string? chartSha256;
-        try { chartSha256 = ChartDigest.Normalize(ChartSha256); }
-        catch (KsUpgradeException e) { Fail(e); return; }
+        IReadOnlyList<string> ignored;
+        try
+        {
+            chartSha256 = ChartDigest.Normalize(ChartSha256);
+            ignored = CheckIds.ForIgnore(IgnoreCheck); // bad input before any connection
+        }
+        catch (KsUpgradeException e) { ThrowTerminatingError(e); return; }
         var cluster = Report?.Cluster is { } fromReport && ParameterSetName == ClusterSet && Cluster is null ? fromReport : ResolveCluster();
+        WriteTarget(cluster);
+        if (HostForMember is { } host) WriteTarget(host, "the host, where the member's Schedulable condition is removed");
         var parameters = new UpgradeParameters
         {
             Role = Role,
@@ -125,11 +143,11 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
             BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
             // the default backup-<timestamp> folder goes under PowerShell's current location, not the process's
             BackupBaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-            Timeout = TimeSpan.FromMinutes(Timeout),
-            JobTimeout = TimeSpan.FromSeconds(JobTimeout),
+            Timeout = Timeout,
+            JobTimeout = JobTimeout,
             SettleTimeout = SettleTimeout,
             Resume = Resume,
-            Force = Force,
+            IgnoredChecks = ignored,
         };
         var request = new UpgradeRunRequest
         {
@@ -148,7 +166,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
         }
         catch (KsUpgradeException e)
         {
-            Report(e);
+            WriteError(e);
         }
     }
 

@@ -1,4 +1,5 @@
 using KsUpgrade.Engine.Connection;
+using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
@@ -36,10 +37,12 @@ internal sealed class PreflightStep : IUpgradeStep
         // Before anything changes: render the chart exactly as the upgrade will, and check it against the cluster.
         var proof = (await c.ProofAsync(ct).ConfigureAwait(false)).Findings;
         foreach (var w in proof.Warnings) c.Log.Warning(w);
-        CheckOutcome? checks = null;
+        CheckOutcome checks;
         if (c.Parameters.SkipPreflightChecks)
         {
             notes.Add("checks: from the piped report");
+            var failed = c.Parameters.PreflightReportFailedChecks ?? Array.Empty<KsCheckResult>();
+            checks = new CheckOutcome(failed.Count > 0, failed.Select(f => $"{f.Id} failed: {f.Message}").ToList()) { FailedChecks = failed };
             c.KeepPreflightBaseline(c.Parameters.PreflightFailingPods);
         }
         else
@@ -51,25 +54,16 @@ internal sealed class PreflightStep : IUpgradeStep
             throw new KsUpgradeException(ErrorIds.ChartRenderFailed, KsErrorCategory.InvalidResult,
                 $"Nothing was changed: the upgrade cannot finish. {proof.Describe()}", c.Parameters.Chart)
                 { Remedy = proof.Remedy };
-        if (checks is not null)
+        if (checks.Failed)
         {
-            var outcome = checks;
-            if (outcome.Failed)
-            {
-                var text = string.Join("; ", outcome.Messages);
-                // the upgrade runs helm: no override carries it past a helm that is missing, unusable or too old
-                if (outcome.Messages.Any(m => m.StartsWith("HelmVersion failed", StringComparison.Ordinal)))
-                    throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
-                        $"The preflight checks failed: {text}", c.Api.Context)
-                    { Remedy = "The upgrade runs helm: install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>; then run the same command again." };
-                if (!c.Parameters.Force)
-                    throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
-                        $"The preflight checks failed: {text}", c.Api.Context) { Remedy = "Fix the failed checks (Test-KsCluster shows them), or pass -Force to upgrade anyway." };
-                c.Log.Warning($"Preflight checks failed, continuing because of -Force: {text}");
-                notes.Add("checks failed (-Force)");
-            }
-            else notes.Add("checks passed");
+            // only the failed checks named in -IgnoreCheck are waived; each is a Warning and is written to the journal
+            var waived = CheckWaivers.WaiveOrRefuse(checks, c.Parameters.IgnoredChecks, c.Api.Context);
+            foreach (var w in waived)
+                c.Log.Warning($"Pre-flight check {w.Id} failed on {c.Api.Context} and is waived by -IgnoreCheck {w.Id}: {w.Message}");
+            c.Facts[JournalFacts.WaivedChecks] = System.Text.Json.JsonSerializer.Serialize(waived.Select(w => $"{w.Id}: {w.Message}").ToArray());
+            notes.Add($"checks failed, waived by -IgnoreCheck: {string.Join(", ", waived.Select(w => w.Id))}");
         }
+        else if (!c.Parameters.SkipPreflightChecks) notes.Add("checks passed");
         notes.Add($"chart renders (helm {proof.HelmVersion}: {proof.PrepareObjects} prepare, {proof.ReleaseObjects} release objects"
                   + (proof.CrdsBeforePrepare.Count > 0 ? $"; {proof.CrdsBeforePrepare.Count} CRDs before the prepare render" : "") + ")");
 

@@ -59,6 +59,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             .Select(c => $"{c.Id} {c.Status.ToString().ToLowerInvariant()}: {c.Message}").ToList())
     {
         FailingPods = SystemPods.FailingOwners(report["SystemPodsHealthy"]),
+        FailedChecks = report.FailedChecks,
     };
 
     /// <summary>
