@@ -12,8 +12,9 @@ public static class CheckWaivers
     public static IReadOnlyList<KsCheckResult> WaiveOrRefuse(CheckOutcome outcome, IReadOnlyCollection<string> ignored, string context)
     {
         if (!outcome.Failed) return Array.Empty<KsCheckResult>();
-        var waived = outcome.FailedChecks.Where(f => ignored.Contains(f.Id, StringComparer.OrdinalIgnoreCase)).ToList();
-        var refused = outcome.FailedChecks.Where(f => !ignored.Contains(f.Id, StringComparer.OrdinalIgnoreCase)).ToList();
+        bool Waived(KsCheckResult f) => ignored.Contains(f.Id, StringComparer.OrdinalIgnoreCase) && !CheckIds.NotWaivable.Contains(f.Id);
+        var waived = outcome.FailedChecks.Where(Waived).ToList();
+        var refused = outcome.FailedChecks.Where(f => !Waived(f)).ToList();
         if (refused.Count == 0 && outcome.FailedChecks.Count > 0) return waived;
         var text = refused.Count > 0 ? string.Join("; ", refused.Select(f => $"{f.Id}: {f.Message}")) : string.Join("; ", outcome.Messages);
         var remedies = string.Join(" ", refused.Where(f => !string.IsNullOrEmpty(f.Remedy)).Select(f => f.Remedy).Distinct());

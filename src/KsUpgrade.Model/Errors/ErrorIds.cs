@@ -141,7 +141,7 @@ public static class ErrorIds
     public const string Stopped = "KsUpgrade.Stopped";
     /// <summary>-IgnoreCheck or -ExcludeCheck names a check Id that does not exist (or 'all', which is not accepted).</summary>
     public const string CheckIdUnknown = "KsUpgrade.CheckIdUnknown";
-    /// <summary>-IgnoreCheck names a check that cannot be waived (ChartRenders: the render proof).</summary>
+    /// <summary>-IgnoreCheck names a check that is never waived (ChartRenders, the render proof; HelmVersion, the helm the upgrade runs).</summary>
     public const string CheckNotWaivable = "KsUpgrade.CheckNotWaivable";
     /// <summary>A piped pre-flight report did not run every check (Test-KsCluster -ExcludeCheck): it cannot stand for the upgrade's pre-flight.</summary>
     public const string ReportIncomplete = "KsUpgrade.ReportIncomplete";

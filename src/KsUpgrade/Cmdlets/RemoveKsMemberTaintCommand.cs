@@ -53,7 +53,7 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
             {
                 // -Name and -All are declared for every set; with piped members they would contradict the pipeline
                 if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
-                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    ThrowTerminatingError(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                         "Members came down the pipeline: they are the members to untaint, so -Name and -All cannot be given too.", InputObject!.Name)
                     { Remedy = "Pipe the members (Get-KsMemberCluster | Remove-KsMemberTaint), or give -Name / -All without piping members." });
                 if (MemberCluster is not null && _memberClusterFor is not null && _memberClusterFor != InputObject!.Name)

@@ -106,7 +106,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
             {
                 // -Name and -All are declared for every set; with piped gateways they would contradict the pipeline
                 if (All || Name is { Length: > 0 } && !(Name.Length == 1 && Name[0] == InputObject!.Name))
-                    ThrowTerminatingError(new KsUpgradeException(UpgradeErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    ThrowTerminatingError(new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
                         "Gateways came down the pipeline: they are the gateways to upgrade, so -Name and -All cannot be given too.", InputObject!.Name)
                     { Remedy = "Pipe the gateways (Get-KsGateway | Update-KsGateway), or give -Name / -All without piping gateways." });
                 var cluster = InputObject!.Cluster ?? ResolveCluster();

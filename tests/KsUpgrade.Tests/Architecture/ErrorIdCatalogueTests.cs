@@ -13,7 +13,7 @@ public class ErrorIdCatalogueTests
     private static readonly HashSet<string> NotErrorIds = new(StringComparer.Ordinal)
     {
         "KsUpgrade.Engine", "KsUpgrade.Model", "KsUpgrade.Sandbox", "KsUpgrade.Tests",
-        "KsUpgrade.Step", "KsUpgrade.Unchanged", "KsUpgrade.Backup",
+        "KsUpgrade.Step", "KsUpgrade.Unchanged", "KsUpgrade.Backup", "KsUpgrade.Target",
     };
 
     private static readonly Regex Literal = new("\"(KsUpgrade\\.[A-Z][A-Za-z0-9]*)\"|\\$\"(KsUpgrade\\.)\\{", RegexOptions.Compiled);

@@ -69,14 +69,20 @@ public class MessagesThatPointTheRightWayTests
     public async Task A_helm_problem_at_the_preflight_is_not_answered_with_pass_Force()
     {
         using var h = new UpgradeHarness();
-        h.Checks.Preflight = new CheckOutcome(true, new[] { "HelmVersion failed: helm v3.12.0 at /usr/bin/helm is older than 3.13.0." });
+        var helm = new KsCheckResult
+        {
+            Id = "HelmVersion", Status = KsCheckStatus.Failed, Message = "helm v3.12.0 at /usr/bin/helm is older than 3.13.0.",
+            Remedy = "Install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>.",
+        };
+        h.Checks.Preflight = new CheckOutcome(true, new[] { "HelmVersion failed: " + helm.Message }) { FailedChecks = new[] { helm } };
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync());
         Assert.Equal(ErrorIds.PreflightFailed, e.ErrorId);
         Assert.DoesNotContain("-Force", e.Remedy);
+        Assert.DoesNotContain("-IgnoreCheck", e.Remedy);
         Assert.Contains("-HelmPath", e.Remedy);
-        // -Force cannot carry an upgrade that runs helm past a helm that cannot run it
-        var forced = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { Force = true }));
-        Assert.Equal(ErrorIds.PreflightFailed, forced.ErrorId);
+        // no waiver carries an upgrade that runs helm past a helm that cannot run it, even one that reached the engine
+        var waived = await Assert.ThrowsAsync<KsUpgradeException>(() => h.RunAsync(h.Parameters() with { IgnoredChecks = new[] { "HelmVersion" } }));
+        Assert.Equal(ErrorIds.PreflightFailed, waived.ErrorId);
         Assert.Empty(h.Api.Mutations);
     }
 
