@@ -20,7 +20,7 @@ public static class CheckIds
         : "nothing is changed until the chart renders as the upgrade will render it and every rendered kind will be served";
 
     private static string RemedyNotWaivable(string id) => id == new HelmVersionCheck().Id
-        ? "Remove HelmVersion from -IgnoreCheck; install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>."
+        ? "Remove HelmVersion from -IgnoreCheck; install helm 3.13 or later (helm 4 works too) and put it on PATH, set KSUPGRADE_HELM, or pass -HelmPath <path to helm>; Test-KsCluster shows the HelmVersion check."
         : $"Remove {id} from -IgnoreCheck and fix what Test-KsCluster -Chart -ValuesPath reports for it (the chart, the values or the helm version).";
 
     /// <summary>Every check Id, in report order.</summary>
