@@ -8,7 +8,7 @@
                out/KsUpgrade.Sandbox (the rehearsal kit: its cmdlets, the sandbox server in server/, the rehearsal
                chart and values file in rehearsal/, help)
       test     build, then run the xunit and Pester suites; ends with one line "N passed, N failed, N skipped"
-      demo     start the ks34-multicluster sandbox and walk through the upgrade on it
+      demo     start the ks34-multicluster sandbox and walk through the upgrade on it (-HelmMajor 3 or 4, default 3)
       docs     build the external help (MAML) from docs/en-US into the built module
       bench    run the benchmarks, write out/bench.json
       package  make out/KsUpgrade.zip and out/KsUpgrade.Sandbox.zip (Azure Automation) and a .nupkg of each in out/feed
@@ -26,7 +26,11 @@ param(
     [string] $Configuration = 'Release',
 
     # Run only the tests whose name matches (xunit FullyQualifiedName filter / Pester -FullName pattern).
-    [string] $Filter
+    [string] $Filter,
+
+    # demo: the helm the upgrade runs, helm 3 (v3.17.3) or helm 4 (v4.1.4), both from the tool cache.
+    [ValidateSet(3, 4)]
+    [int] $HelmMajor = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -266,7 +270,7 @@ function Get-PwshPrefixArgs {
 function Invoke-Demo {
     Install-Helm
     Invoke-Build
-    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1')
+    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -HelmMajor $HelmMajor
     if (-not $?) { exit 1 }
 }
 

@@ -8,18 +8,24 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     # The sandbox module (KsUpgrade.Sandbox); default: beside the product module.
-    [string] $SandboxModulePath = (Join-Path (Split-Path (Split-Path $ModulePath)) 'KsUpgrade.Sandbox/KsUpgrade.Sandbox.psd1')
+    [string] $SandboxModulePath = (Join-Path (Split-Path (Split-Path $ModulePath)) 'KsUpgrade.Sandbox/KsUpgrade.Sandbox.psd1'),
+    # helm 3 or helm 4: build.ps1 puts both in the tool cache ($env:KSUPGRADE_HELM3 / KSUPGRADE_HELM4)
+    [ValidateSet(3, 4)] [int] $HelmMajor = 3
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
 Import-Module $SandboxModulePath -Force
-if (-not $env:KSUPGRADE_HELM -and $env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+$helmVariable = "KSUPGRADE_HELM$HelmMajor"
+$env:KSUPGRADE_HELM = [Environment]::GetEnvironmentVariable($helmVariable)
+if (-not $env:KSUPGRADE_HELM) { throw "$helmVariable is not set: run the demo through ./build.ps1 demo -HelmMajor $HelmMajor (it fetches helm)." }
+$helmVersion = (& $env:KSUPGRADE_HELM version --short) -join ''
+if ($helmVersion -notlike "v$HelmMajor.*") { throw "$helmVariable is $helmVersion, not helm $HelmMajor." }
 $work = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-demo-" + (Get-Date -Format 'yyyyMMdd-HHmmss'))
 New-Item -ItemType Directory -Path $work | Out-Null
 
 function Show([string] $title) { Write-Host "`n== $title ==" -ForegroundColor Cyan }
 
-Show 'Start a sandbox: a KubeSphere 3.4 host with two members (Start-KsSandbox -Seed ks34-multicluster)'
+Show "Start a sandbox: a KubeSphere 3.4 host with two members (Start-KsSandbox -Seed ks34-multicluster); the upgrades run helm $helmVersion"
 $sandbox = Start-KsSandbox -Seed ks34-multicluster
 $chart = $sandbox.ChartPath     # the rehearsal chart and values file the sandbox module ships
 $values = $sandbox.ValuesPath
@@ -112,7 +118,7 @@ finally {
     $sandbox | Stop-KsSandbox -Confirm:$false
 }
 if ($verdict) {
-    Write-Host "`nVerdict: host, $($members.Count) members and the project and cluster gateways upgraded to KubeSphere v4.1.3; every post-upgrade check passed. Left by hand: $(if ($workspaceGateways) { ($workspaceGateways.Name -join ', ') + ', then Remove-KsLegacyGateway' } else { 'nothing' })." -ForegroundColor Green
+    Write-Host "`nVerdict (helm $helmVersion): host, $($members.Count) members and the project and cluster gateways upgraded to KubeSphere v4.1.3; every post-upgrade check passed. Left by hand: $(if ($workspaceGateways) { ($workspaceGateways.Name -join ', ') + ', then Remove-KsLegacyGateway' } else { 'nothing' })." -ForegroundColor Green
 }
 else {
     Write-Host "`nVerdict: the upgrade did NOT complete; see the tables above." -ForegroundColor Red

@@ -85,6 +85,13 @@ internal sealed class StepExecutor
         if (plan.NothingToDo)
         {
             Skip(record, plan.Describe());
+            // an earlier run started this step and was stopped or failed after its change landed: the cluster shows it
+            // done, so the journal says so (else a finished upgrade's journal kept the step "stopped" for good)
+            if (previous?.Step(step.Name) is { } unfinished && !JournalStatus.IsDone(unfinished.Status))
+            {
+                if (_live) await _journal.StepFinishedAsync(step.Name, JournalStatus.Succeeded, record.Detail, SyncFacts).ConfigureAwait(false);
+                else RecordInMemory(step.Name, record.Detail);
+            }
             return;
         }
         if (!step.Mutating && _declined)

@@ -1,5 +1,8 @@
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Engine.Members;
 using KsUpgrade.Sandbox.Faults;
 using KsUpgrade.Tests.Seeds;
@@ -79,5 +82,35 @@ public sealed class EngineFixRegressionTests
         Assert.Contains(log2.Records, r => r.Stream == "Warning" && r.Message.Contains("of an earlier run is still upgrading gateway 'kubesphere-router-demo-project'"));
         // a job was created for the other gateway only (the scenario leaves the workspace gateway out: it is refused)
         Assert.Equal(1, log2.Records.Count(r => r.Stream == "Verbose" && r.Message.StartsWith("Created Job ", StringComparison.Ordinal)));
+    }
+
+    // Before: a run stopped while StopInstaller's patch was in flight, whose patch still landed, left the journal at
+    // StopInstaller "stopped" for good: the resumed run found nothing left to do there, skipped the step and never
+    // recorded it, so the journal of a finished upgrade did not say the step succeeded (seen in the fault matrix,
+    // StoppedMidStep@StopInstaller). Now a step an earlier run started and left unfinished is recorded succeeded
+    // when a later run finds it done.
+    [HelmFact]
+    public async Task A_step_left_unfinished_whose_change_landed_is_recorded_succeeded_when_the_rerun_finds_it_done()
+    {
+        await using var sandbox = await UpgradeSandbox.StartAsync();
+        var cluster = await sandbox.ConnectHostAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var tap = sandbox.Host.AddFault(new FaultRule { Cluster = "host", Verb = "patch", Resource = "deployments", Name = "ks-installer" });
+        sandbox.Host.Faults.Matched += m => { if (m.Rule.Id == tap.Id) cts.Cancel(); };
+        var run1 = await sandbox.RunHostUpgradeAsync(cluster, new RecordingEngineLog(), cts.Token);
+        Assert.Equal(ErrorIds.Stopped, Assert.IsType<KsUpgradeException>(run1.Error).ErrorId);
+        sandbox.Host.ClearFaults();
+        // the in-flight patch landed: ks-installer is at 0 replicas (made certain here, whatever the race gave)
+        var view = sandbox.Host.Cluster("host");
+        var installer = view.Get("apps/v1", "deployments", "kubesphere-system", "ks-installer")!;
+        installer["spec"]!["replicas"] = 0;
+        view.Upsert(installer);
+        var api = KubeApi.For(cluster);
+        Assert.NotEqual(JournalStatus.Succeeded, (await UpgradeJournal.ReadAsync(api, CancellationToken.None))!.State.Step("StopInstaller")?.Status);
+
+        var run2 = await sandbox.RunHostUpgradeAsync(cluster, new RecordingEngineLog(), CancellationToken.None);
+        Assert.True(run2.Succeeded, run2.Error?.Message + " " + run2.StepsText);
+        var journal = (await UpgradeJournal.ReadAsync(api, CancellationToken.None))!.State;
+        Assert.All(ClusterUpgrade.StepNames, n => Assert.Equal((n, JournalStatus.Succeeded), (n, journal.Step(n)?.Status)));
     }
 }

@@ -10,7 +10,8 @@ namespace KsUpgrade.Tests.Reliability;
 /// Turns a sandbox cluster state (SandboxHost.StateOf) into a sorted list of object texts that two runs reaching the
 /// same end can be compared by: without resourceVersion, uid (and every value equal to a uid), creationTimestamp,
 /// managedFields, generation/observedGeneration, times inside status, generated name suffixes, helm's deploy times,
-/// and the journal ConfigMap (its own times and details; it is checked separately).
+/// the journal ConfigMap (its own times and details; it is checked separately), and the values the chart generates
+/// on each render, in the objects and in helm's stored manifests: the paths declared in <see cref="GeneratedValues"/>, no others.
 /// </summary>
 public static class StateNormaliser
 {
@@ -72,9 +73,7 @@ public static class StateNormaliser
             if (o["kind"]?.GetValue<string>() == "Secret" && o["type"]?.GetValue<string>() == "helm.sh/release.v1"
                 && o["data"]?["release"]?.GetValue<string>() is { } rel)
                 o["data"]!["release"] = NormaliseRelease(rel);
-            else if (o["kind"]?.GetValue<string>() == "Secret" && meta["labels"]?["app.kubernetes.io/managed-by"]?.GetValue<string>() == "Helm"
-                     && o["data"] is JsonObject data)
-                foreach (var k in data.Select(p => p.Key).ToList()) data[k] = "<rendered by helm, may be random>";
+            else GeneratedValues.MaskObject(o);
             ReplaceUids(o, uids);
             texts.Add(Sorted(o)!.ToJsonString());
         }
@@ -131,9 +130,12 @@ public static class StateNormaliser
         var release = data.StartsWith('{') ? JsonNode.Parse(data) : ReleaseSecrets.Decode(data);
         if (release?["info"] is JsonObject info)
             foreach (var k in new[] { "first_deployed", "last_deployed", "deleted" }) info.Remove(k);
-        // the manifest holds values the chart renders at random (randAlphaNum); the objects themselves are compared
+        // the manifests are compared object by object, with the values the chart generates on each render masked (GeneratedValues)
         if (release?["manifest"]?.GetValue<string>() is { } manifest)
-            release["manifest"] = string.Join("\n", manifest.Split('\n').Where(l => l.StartsWith("# Source:", StringComparison.Ordinal) || l.StartsWith("kind:", StringComparison.Ordinal)));
+            release["manifest"] = GeneratedValues.MaskManifest(manifest);
+        if (release?["hooks"] is JsonArray hooks)
+            foreach (var hook in hooks.OfType<JsonObject>())
+                if (hook["manifest"]?.GetValue<string>() is { } hm) hook["manifest"] = GeneratedValues.MaskManifest(hm);
         return release;
     }
 

@@ -137,26 +137,98 @@ public class KsCoreFixtureChartTests
     }
 
     [HelmFact]
-    public void Show_crds_yields_the_v4_crds_with_a_cluster_crd_without_status_subresource()
+    public void Show_crds_yields_the_39_v4_crds_with_their_version_changes()
     {
         var crds = Render("show", "crds", "{fixtures}/ks-core");
-        Assert.Equal(new[]
-            {
-                "builtinroles.iam.kubesphere.io", "clusters.cluster.kubesphere.io", "extensions.kubesphere.io", "extensionversions.kubesphere.io",
-                "globalrolebindings.iam.kubesphere.io", "globalroles.iam.kubesphere.io", "installplans.kubesphere.io", "repositories.kubesphere.io",
-                "roletemplates.iam.kubesphere.io", "workspacetemplates.tenant.kubesphere.io",
-            },
-            crds.Select(c => c.Name()).OrderBy(n => n, StringComparer.Ordinal));
-        // like the public chart: kinds 3.4 serves at v1alpha2 gain v1beta1 as their storage version, v1alpha2 still served
-        foreach (var name in new[] { "globalroles.iam.kubesphere.io", "globalrolebindings.iam.kubesphere.io", "workspacetemplates.tenant.kubesphere.io" })
-        {
-            var versions = crds.Single(c => c.Name() == name)["spec"]!["versions"]!.AsArray();
-            Assert.Equal(new[] { ("v1alpha2", true, false), ("v1beta1", true, true) },
-                versions.Select(v => (v!["name"]!.GetValue<string>(), v["served"]!.GetValue<bool>(), v["storage"]!.GetValue<bool>())));
-        }
+        Assert.Equal(39, crds.Count);
+        Assert.Equal(39, crds.Select(c => c.Name()).Distinct().Count());
+        (string, bool, bool)[] Versions(string name) => crds.Single(c => c.Name() == name)["spec"]!["versions"]!.AsArray()
+            .Select(v => (v!["name"]!.GetValue<string>(), v["served"]!.GetValue<bool>(), v["storage"]!.GetValue<bool>())).ToArray();
+        // like the public chart: the iam and tenant kinds 3.4 stores at v1alpha2 gain v1beta1 as their storage version,
+        // v1alpha2 still served
+        foreach (var name in new[]
+                 {
+                     "globalroles.iam.kubesphere.io", "globalrolebindings.iam.kubesphere.io", "users.iam.kubesphere.io", "groups.iam.kubesphere.io",
+                     "groupbindings.iam.kubesphere.io", "loginrecords.iam.kubesphere.io", "workspaceroles.iam.kubesphere.io",
+                     "workspacerolebindings.iam.kubesphere.io", "workspacetemplates.tenant.kubesphere.io",
+                 })
+            Assert.Equal(new[] { ("v1alpha2", true, false), ("v1beta1", true, true) }, Versions(name));
+        // Workspaces: v1alpha1 (3.4's storage version) still served, v1beta1 stored, v1alpha2 dropped
+        Assert.Equal(new[] { ("v1alpha1", true, false), ("v1beta1", true, true) }, Versions("workspaces.tenant.kubesphere.io"));
+        // kinds that share a name with a core or another group's kind
+        Assert.Equal("Namespaced", crds.Single(c => c.Name() == "serviceaccounts.kubesphere.io").Str("spec", "scope"));
+        Assert.Equal(3, crds.Count(c => c.Str("spec", "names", "kind") == "Category"));
         var cluster = crds.Single(c => c.Name() == "clusters.cluster.kubesphere.io");
         Assert.Equal("Cluster", cluster.Str("spec", "scope"));
         Assert.Empty(cluster["spec"]!["versions"]![0]!["subresources"]!.AsObject());
+    }
+
+    private static List<JsonObject> RenderFull(string role, params string[] sets)
+    {
+        var args = new List<string> { "template", "ks-core", "{fixtures}/ks-core", "-n", "kubesphere-system", "-f", "ks-core-values.yaml", "--set", "multicluster.role=" + role };
+        foreach (var s in sets) args.AddRange(new[] { "--set", s });
+        return Render(args.ToArray());
+    }
+
+    [HelmFact]
+    public void Webhooks_get_a_ca_generated_on_every_render_and_signed_by_it()
+    {
+        var host = RenderFull("host");
+        var again = RenderFull("host");
+        var member = RenderFull("member");
+        static List<JsonObject> Hooks(List<JsonObject> docs) => docs.Where(d => d.Kind() is "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration").ToList();
+        Assert.Equal(12, Hooks(host).Count);
+        Assert.Equal(6, Hooks(member).Count);
+        var ca = host.Single(d => d.Kind() == "Secret" && d.Name() == "ks-controller-manager-webhook-cert").Str("data", "ca.crt");
+        Assert.All(Hooks(host), h => Assert.Equal(ca, h["webhooks"]![0].Str("clientConfig", "caBundle")));
+        var caAgain = again.Single(d => d.Kind() == "Secret" && d.Name() == "ks-controller-manager-webhook-cert").Str("data", "ca.crt");
+        Assert.NotEqual(ca, caAgain);
+        // the serving certificate is signed by that CA for the ks-controller-manager Service
+        var secret = host.Single(d => d.Name() == "ks-controller-manager-webhook-cert");
+        var caCert = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Encoding(ca!));
+        var cert = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Encoding(secret.Str("data", "tls.crt")!));
+        Assert.Equal(caCert.Subject, cert.Issuer);
+        Assert.Contains("ks-controller-manager.kubesphere-system.svc", cert.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.DnsName, false) + " " +
+            string.Join(" ", cert.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames())));
+    }
+
+    private static string Encoding(string b64) => System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(b64));
+
+    [HelmFact]
+    public void Redis_ha_subchart_renders_only_with_redisHA_enabled_and_the_cache_uses_its_haproxy_port()
+    {
+        var plain = RenderFull("host", "ha.enabled=true");
+        Assert.DoesNotContain(plain, d => d.Name()!.Contains("redisha"));
+        Assert.Contains(plain, d => d.Kind() == "Deployment" && d.Name() == "redis");
+        var ha = RenderFull("host", "ha.enabled=true", "redisHA.enabled=true", "redisHA.haproxy.servicePort=16379");
+        Assert.DoesNotContain(ha, d => d.Kind() == "Deployment" && d.Name() == "redis");
+        Assert.Equal(3L, ha.Single(d => d.Kind() == "StatefulSet" && d.Name() == "ks-core-redisha-server")["spec"]!["replicas"]!.GetValue<long>());
+        Assert.Contains(ha, d => d.Kind() == "Deployment" && d.Name() == "ks-core-redisha-haproxy");
+        Assert.Equal(new[] { "ks-core-redisha-announce-0", "ks-core-redisha-announce-1", "ks-core-redisha-announce-2" },
+            ha.Where(d => d.Kind() == "Service" && d.Name()!.Contains("announce")).Select(d => d.Name()));
+        Assert.Contains(ha, d => d.Kind() == "Secret" && d.Name() == "ks-core-redisha");
+        Assert.Contains("port: 16379", ha.Single(d => d.Name() == "kubesphere-config").Str("data", "kubesphere.yaml"));
+    }
+
+    [HelmFact]
+    public void Kubectl_hook_jobs_run_after_install_and_upgrade_and_are_deleted_whatever_their_outcome()
+    {
+        var host = RenderFull("host", "global.imageRegistry=registry.example.local");
+        foreach (var (name, weight) in new[] { ("ks-core-post-patch-system-ns", "-5"), ("ks-core-post-patch-user", "-4") })
+        {
+            var job = host.Single(d => d.Kind() == "Job" && d.Name() == name);
+            Assert.Equal("post-install,post-upgrade", job.Str("metadata", "annotations", "helm.sh/hook"));
+            Assert.Equal(weight, job.Str("metadata", "annotations", "helm.sh/hook-weight"));
+            Assert.Equal("before-hook-creation,hook-succeeded,hook-failed", job.Str("metadata", "annotations", "helm.sh/hook-delete-policy"));
+            Assert.Equal("registry.example.local/kubesphere/kubectl:v1.27.16", Container(job).Str("image"));
+            Assert.Contains("kubectl ", Container(job)["command"]!.AsArray().Last()!.GetValue<string>());
+        }
+        // custom resources of the re-versioned and the new kinds; lookups are empty without a cluster
+        Assert.Equal("iam.kubesphere.io/v1beta1", host.Single(d => d.Kind() == "User" && d.Name() == "admin").Str("apiVersion"));
+        Assert.Equal(5, host.Count(d => d.Kind() == "Category" && d.Str("apiVersion") == "kubesphere.io/v1alpha1"));
+        Assert.Equal(3, host.Count(d => d.Kind() == "Category" && d.Str("apiVersion") == "iam.kubesphere.io/v1beta1"));
+        Assert.Contains(host, d => d.Kind() == "ServiceAccount" && d.Str("apiVersion") == "kubesphere.io/v1alpha1");
+        Assert.Contains("enabled: true", host.Single(d => d.Name() == "io.kubesphere.config.platformconfig.telemetry").Str("stringData", "configuration.yaml"));
     }
 
     [HelmFact]

@@ -180,6 +180,8 @@ public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
         Assert.True(KubeJson.HasCondition(view.Get("batch/v1", "jobs", Ns, "prepare-upgrade")!, "Complete"));
         Assert.NotNull(view.Get("apiextensions.k8s.io/v1", "customresourcedefinitions", null, "installplans.kubesphere.io"));
 
+        AssertWhatTheRicherChartDid(view, role == "host");
+
         var release = await ReleaseSecrets.LatestAsync(api, Ns, "ks-core", CancellationToken.None);
         Assert.Equal("deployed", release!.Status);
         Assert.Equal("v4.1.3", release.AppVersion);
@@ -202,5 +204,52 @@ public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
             Assert.Equal(f["sha256"]!.GetValue<string>(), Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
         }
         Assert.Equal(1, manifest["files"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "backup-cc.yaml")!["objects"]!.GetValue<int>());
+    }
+
+    /// <summary>
+    /// What the fixture chart models of the public one, as the cluster shows it after the upgrade: objects of the 3.4
+    /// release the new chart no longer has are gone; the 39 CRDs are served, the kinds 3.4 stores at v1alpha2 (and
+    /// Workspaces at v1alpha1, whose v1alpha2 the chart drops) keep their stored version beside v1beta1; the webhook
+    /// configurations carry the CA of the webhook certificate the same render generated; the custom resources of the
+    /// new and the re-versioned kinds exist; the telemetry Secret kept the default (no earlier one to look up).
+    /// </summary>
+    private static void AssertWhatTheRicherChartDid(KsUpgrade.Sandbox.Simulation.ISandboxClusterView view, bool host)
+    {
+        Assert.Null(view.Get("v1", "configmaps", Ns, "ks-router-config"));
+        Assert.Null(view.Get("apps/v1", "deployments", "kubesphere-controls-system", "default-http-backend"));
+        Assert.Null(view.Get("v1", "services", "kubesphere-controls-system", "default-http-backend"));
+
+        const string Crds = "apiextensions.k8s.io/v1";
+        // every CRD of the chart (files <group>_<plural>.yaml) is served
+        var chartCrds = Directory.GetFiles(Path.Combine(HelmTool.FixturesDir(), "ks-core", "charts", "ks-crds", "crds"), "*.yaml")
+            .Select(f => Path.GetFileNameWithoutExtension(f).Split('_')).Select(p => $"{p[1]}.{p[0]}").ToList();
+        Assert.Equal(39, chartCrds.Count);
+        Assert.All(chartCrds, c => Assert.NotNull(view.Get(Crds, "customresourcedefinitions", null, c)));
+        string[] Stored(string crd) => view.Get(Crds, "customresourcedefinitions", null, crd)!["status"]!["storedVersions"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.Equal(new[] { "v1alpha1", "v1beta1" }, Stored("workspaces.tenant.kubesphere.io"));
+        Assert.DoesNotContain(view.Get(Crds, "customresourcedefinitions", null, "workspaces.tenant.kubesphere.io")!["spec"]!["versions"]!.AsArray(), v => v.Str("name") == "v1alpha2");
+        foreach (var crd in new[] { "users.iam.kubesphere.io", "globalroles.iam.kubesphere.io", "groups.iam.kubesphere.io", "loginrecords.iam.kubesphere.io", "workspaceroles.iam.kubesphere.io" })
+            Assert.Equal(new[] { "v1alpha2", "v1beta1" }, Stored(crd));
+        Assert.NotNull(view.Get(Crds, "customresourcedefinitions", null, "serviceaccounts.kubesphere.io"));
+
+        var cert = view.Get("v1", "secrets", Ns, "ks-controller-manager-webhook-cert")!;
+        var ca = cert.Str("data", "ca.crt");
+        Assert.NotEqual("c2FuZGJveC1jYQ==", ca); // not the 3.4 one
+        var webhooks = view.List("admissionregistration.k8s.io/v1", "validatingwebhookconfigurations")
+            .Concat(view.List("admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"))
+            .Where(w => w.Str("metadata", "labels", "helm.sh/chart") is not null).ToList();
+        Assert.Equal(host ? 12 : 6, webhooks.Count);
+        Assert.All(webhooks, w => Assert.Equal(ca, w["webhooks"]![0].Str("clientConfig", "caBundle")));
+        Assert.Equal(3, view.List("iam.kubesphere.io/v1beta1", "categories").Count);
+        Assert.NotNull(view.Get("kubesphere.io/v1alpha1", "serviceaccounts", Ns, "ks-core-extension-reader"));
+        if (host)
+        {
+            Assert.Equal(5, view.List("kubesphere.io/v1alpha1", "categories").Count);
+            var admin = view.Get("iam.kubesphere.io/v1beta1", "users", null, "admin")!;
+            Assert.Equal("keep", admin.Str("metadata", "annotations", "helm.sh/resource-policy"));
+            Assert.Equal("ks-core", admin.Str("metadata", "annotations", "meta.helm.sh/release-name"));
+            var telemetry = view.Get("v1", "secrets", Ns, "io.kubesphere.config.platformconfig.telemetry")!;
+            Assert.Contains("enabled: true", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(telemetry.Str("data", "configuration.yaml")!)));
+        }
     }
 }

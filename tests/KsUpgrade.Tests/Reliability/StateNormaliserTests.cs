@@ -1,0 +1,128 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace KsUpgrade.Tests.Reliability;
+
+/// <summary>
+/// The fault matrix's state comparison hides the values the chart generates on each render (GeneratedValues) and
+/// nothing else: a changed password or CA is not a difference, a changed non-generated Secret value or a changed
+/// object in helm's stored manifest is.
+/// </summary>
+public class StateNormaliserTests
+{
+    private static JsonObject Helm(JsonObject o)
+    {
+        var meta = (JsonObject)o["metadata"]!;
+        meta["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "Helm" };
+        meta["annotations"] = new JsonObject { ["meta.helm.sh/release-name"] = "ks-core" };
+        return o;
+    }
+
+    private static JsonObject Secret(string name, params (string Key, string Value)[] data) => Helm(new JsonObject
+    {
+        ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "Opaque",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "kubesphere-system", ["uid"] = Guid.NewGuid().ToString() },
+        ["data"] = new JsonObject(data.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)Convert.ToBase64String(Encoding.UTF8.GetBytes(d.Value))))),
+    });
+
+    private static JsonObject Webhook(string caBundle) => Helm(new JsonObject
+    {
+        ["apiVersion"] = "admissionregistration.k8s.io/v1", ["kind"] = "ValidatingWebhookConfiguration",
+        ["metadata"] = new JsonObject { ["name"] = "protector.kubesphere.io" },
+        ["webhooks"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "protector.kubesphere.io",
+            ["clientConfig"] = new JsonObject { ["caBundle"] = caBundle, ["service"] = new JsonObject { ["name"] = "ks-controller-manager", ["path"] = "/protect" } },
+        }),
+    });
+
+    /// <summary>A helm release Secret as helm stores it (JSON, gzip, base64) with this manifest.</summary>
+    private static JsonObject Release(string manifest)
+    {
+        var json = new JsonObject
+        {
+            ["name"] = "ks-core", ["namespace"] = "kubesphere-system", ["version"] = 3,
+            ["info"] = new JsonObject { ["status"] = "deployed", ["last_deployed"] = DateTime.UtcNow.ToString("O") },
+            ["manifest"] = manifest,
+        }.ToJsonString();
+        using var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Optimal, true)) gz.Write(Encoding.UTF8.GetBytes(json));
+        var once = Convert.ToBase64String(ms.ToArray());
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "helm.sh/release.v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "sh.helm.release.v1.ks-core.v3", ["namespace"] = "kubesphere-system",
+                ["labels"] = new JsonObject { ["owner"] = "helm", ["name"] = "ks-core", ["status"] = "deployed", ["version"] = "3" },
+            },
+            ["data"] = new JsonObject { ["release"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(once)) },
+        };
+    }
+
+    private static string Manifest(string ca, string password, string image) => $"""
+        ---
+        # Source: ks-core/templates/webhooks.yaml
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingWebhookConfiguration
+        metadata:
+          name: protector.kubesphere.io
+        webhooks:
+          - name: protector.kubesphere.io
+            clientConfig:
+              caBundle: "{ca}"
+        ---
+        # Source: ks-core/templates/redis.yaml
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: redis-secret
+        stringData:
+          auth: "{password}"
+        ---
+        # Source: ks-core/templates/ks-apiserver.yaml
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: ks-apiserver
+        spec:
+          template:
+            spec:
+              containers:
+                - name: ks-apiserver
+                  image: {image}
+        """;
+
+    private static List<string> Normalise(params JsonObject[] objects) =>
+        StateNormaliser.Normalise(new JsonObject { ["objects"] = new JsonArray(objects.Select(o => (JsonNode)o.DeepClone()).ToArray()) });
+
+    [Fact]
+    public void Generated_values_are_not_a_difference()
+    {
+        var a = Normalise(Webhook("Q0EtMQ=="), Secret("redis-secret", ("auth", "one")), Release(Manifest("Q0EtMQ==", "one", "ks-apiserver:v4.1.3")));
+        var b = Normalise(Webhook("Q0EtMg=="), Secret("redis-secret", ("auth", "two")), Release(Manifest("Q0EtMg==", "two", "ks-apiserver:v4.1.3")));
+        Assert.Equal("", StateNormaliser.Difference(a, b));
+    }
+
+    [Fact]
+    public void A_changed_value_the_chart_does_not_generate_is_a_difference()
+    {
+        // the telemetry setting of a helm-managed Secret
+        var a = Normalise(Secret("io.kubesphere.config.platformconfig.telemetry", ("configuration.yaml", "enabled: false")));
+        var b = Normalise(Secret("io.kubesphere.config.platformconfig.telemetry", ("configuration.yaml", "enabled: true")));
+        Assert.Contains("platformconfig.telemetry", StateNormaliser.Difference(a, b));
+    }
+
+    [Fact]
+    public void A_changed_object_in_helms_stored_manifest_is_a_difference()
+    {
+        var a = Normalise(Release(Manifest("Q0EtMQ==", "one", "ks-apiserver:v4.1.3")));
+        var b = Normalise(Release(Manifest("Q0EtMg==", "two", "ks-apiserver:v3.4.1")));
+        Assert.Contains("sh.helm.release.v1.ks-core", StateNormaliser.Difference(a, b));
+        var c = Normalise(Webhook("Q0EtMQ=="));
+        var changedPath = Webhook("Q0EtMg==");
+        changedPath["webhooks"]![0]!["clientConfig"]!["service"]!["path"] = "/elsewhere";
+        Assert.Contains("protector.kubesphere.io", StateNormaliser.Difference(c, Normalise(changedPath)));
+    }
+}
