@@ -11,13 +11,16 @@ public sealed class ClusterTestChecks : IUpgradeChecks
     private readonly UpgradeParameters _parameters;
     private readonly string? _helmPath;
     private readonly IEngineLog _log;
+    private readonly IReadOnlyList<ClusterTestPeer> _peers;
 
-    public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log)
+    /// <param name="host">A member's host (-HostCluster): JwtSecretConsistent compares the two in both steps.</param>
+    public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log, KsCluster? host = null)
     {
         _cluster = cluster;
         _parameters = parameters;
         _helmPath = helmPath;
         _log = log;
+        _peers = host is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(host, KsClusterRole.Host) };
     }
 
     public async Task<CheckOutcome> PreflightAsync(ChartRenderFindings? render, CancellationToken ct) =>
@@ -29,6 +32,9 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             ChartRender = render, // rendered by the upgrade itself, with its own --sets: not rendered twice
             RunByUpgrade = true,
+            ChartLocation = _parameters.ChartOrigin ?? _parameters.Chart,
+            HelmTimeout = _parameters.Timeout,
+            Peers = _peers,
         }, _log, ct).ConfigureAwait(false));
 
     /// <summary>
@@ -42,6 +48,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             Chart = _parameters.Chart, // the chart and app version expected deployed are this chart's
             RunByUpgrade = true,
+            Peers = _peers,
         }, new WarningsAsVerbose(_log), ct).ConfigureAwait(false));
 
     /// <summary>
