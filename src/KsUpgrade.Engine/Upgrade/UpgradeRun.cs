@@ -81,8 +81,10 @@ public static class UpgradeRun
         if (report.Phase != KsCheckPhase.Preflight)
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidArgument,
                 $"The piped report is a {report.Phase} report; the upgrade needs a Preflight report.", report.Cluster?.Context);
-        // UpgradeInProgress is the upgrade's own business: it resumes from its journal, or refuses different parameters
-        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
+        // UpgradeInProgress is the upgrade's own business: it resumes from its journal, or refuses different parameters;
+        // ChartAvailable judged the chart where Test-KsCluster ran: the upgrade judges its own -Chart (its Preflight step)
+        var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId
+                                              && c.Id != Checks.Preflight.ChartAvailableCheck.CheckId).ToList();
         if (failed.Count > 0 && !p.Force)
             throw new KsUpgradeException(ErrorIds.PreflightFailed, KsErrorCategory.InvalidOperation,
                 $"The pre-flight report of {report.Cluster?.Context} has failed checks: {string.Join("; ", failed.Select(f => $"{f.Id}: {f.Message}"))}",

@@ -482,3 +482,19 @@ public class PreflightFaultTests
         Assert.Equal(KsCheckStatus.Passed, onMember.Status); // a member has no museum wait: 5 + 5
     }
 }
+
+/// <summary>A piped Test-KsCluster report judged the chart of where Test-KsCluster ran; the upgrade judges its own -Chart.</summary>
+public class PipedReportChartTests
+{
+    [Fact]
+    public void A_piped_report_whose_only_failure_is_ChartAvailable_is_accepted_by_an_upgrade_with_its_own_chart()
+    {
+        var report = new KsClusterReport
+        {
+            Phase = KsCheckPhase.Preflight,
+            ClusterRole = KsClusterRole.Host,
+            Checks = new[] { new KsCheckResult { Id = "ChartAvailable", Status = KsCheckStatus.Failed, Message = "No -Chart was given and there is no ./charts/ks-core" } },
+        };
+        KsUpgrade.Engine.Upgrade.UpgradeRun.CheckReport(report, new KsUpgrade.Engine.Upgrade.UpgradeParameters { Role = KsClusterRole.Host, Chart = "/charts/ks-core" });
+    }
+}

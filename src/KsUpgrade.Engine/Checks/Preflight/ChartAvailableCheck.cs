@@ -9,7 +9,8 @@ namespace KsUpgrade.Engine.Checks.Preflight;
 /// </summary>
 public sealed class ChartAvailableCheck : ClusterCheck
 {
-    public override string Id => "ChartAvailable";
+    public const string CheckId = "ChartAvailable";
+    public override string Id => CheckId;
     public override string Title => "The ks-core chart is at hand";
     public override KsCheckPhase[] Phases => PreflightOnly;
 
