@@ -8,6 +8,8 @@ BeforeAll {
     $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $script:OtherYaml = Join-Path $nugetRoot 'yamldotnet/16.3.0/lib/net8.0/YamlDotNet.dll'
     $script:Module = Get-KsModulePath
+    # a chart at hand (ChartAvailable): the run's verdict is about the module's isolation, not a missing chart
+    $script:Chart = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core'
     if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
 }
 
@@ -23,7 +25,7 @@ Describe 'Living beside a module that loads another YamlDotNet' {
 Add-Type -Path '$script:OtherYaml'
 Import-Module '$script:Module'
 `$s = Start-KsSandbox -Seed ks34-host
-try { `$report = `$s.Clusters[0] | Test-KsCluster -WarningAction SilentlyContinue } finally { `$s | Stop-KsSandbox -Confirm:`$false }
+try { `$report = `$s.Clusters[0] | Test-KsCluster -Chart '$script:Chart' -WarningAction SilentlyContinue } finally { `$s | Stop-KsSandbox -Confirm:`$false }
 `$default = [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' }
 `$ours = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'KsUpgrade').Assemblies | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' }
 '{0}|{1}|{2}|{3}' -f `$report.Passed, `$report.GetType().FullName, `$default.GetName().Version.Major, `$ours.GetName().Version.Major
@@ -37,7 +39,7 @@ try { `$report = `$s.Clusters[0] | Test-KsCluster -WarningAction SilentlyContinu
 `$ErrorActionPreference = 'Stop'
 Import-Module '$script:Module'
 `$s = Start-KsSandbox -Seed ks34-host
-try { `$passed = (`$s.Clusters[0] | Test-KsCluster -WarningAction SilentlyContinue).Passed } finally { `$s | Stop-KsSandbox -Confirm:`$false }
+try { `$passed = (`$s.Clusters[0] | Test-KsCluster -Chart '$script:Chart' -WarningAction SilentlyContinue).Passed } finally { `$s | Stop-KsSandbox -Confirm:`$false }
 Add-Type -Path '$script:OtherYaml'
 `$yaml = [YamlDotNet.Serialization.DeserializerBuilder]::new().Build().Deserialize[hashtable]("a: 1")
 '{0}|{1}|{2}' -f `$passed, [YamlDotNet.Serialization.DeserializerBuilder].Assembly.GetName().Version.Major, `$yaml['a']

@@ -5,8 +5,13 @@ BeforeAll {
     $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-test-" + [guid]::NewGuid())
     New-Item -ItemType Directory -Path $script:Dir | Out-Null
     $script:Values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
+    # upgrade.sh's convention: the chart unpacked in ./charts/ks-core where the upgrade runs (ChartAvailable finds it)
+    $script:Work = Join-Path $script:Dir 'work'
+    New-Item -ItemType Directory -Path (Join-Path $script:Work 'charts') -Force | Out-Null
+    Copy-Item -Recurse (Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core') (Join-Path $script:Work 'charts/ks-core')
+    Push-Location $script:Work
 }
-AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
+AfterAll { Pop-Location; Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
 
 Describe 'Test-KsCluster on a healthy KubeSphere 3.4 host' {
     BeforeAll {
@@ -26,9 +31,31 @@ Describe 'Test-KsCluster on a healthy KubeSphere 3.4 host' {
         $report.Cluster.Context | Should -Be $script:Host1.Context
         $report.Checks.Id | Should -Contain 'NodesReady'
         $report.Checks.Id | Should -Contain 'KsInstallerIdle'
+        ($report.Checks | Where-Object Id -eq 'KsInstallerIdle').Message | Should -Match '^From the cc status'
+        $report.Checks[0].Id | Should -Be 'ChartAvailable'
+        $report.Checks[0].Message | Should -Match ([regex]::Escape((Join-Path $script:Work 'charts/ks-core')))
         ($report.Checks | Where-Object Id -eq 'ValuesFile').Status | Should -Be 'Passed'
         $report.Inventory.Nodes.Count | Should -BeGreaterThan 0
         $after | Should -Be $before
+    }
+
+    It 'fails ChartAvailable first where there is neither -Chart nor ./charts/ks-core, naming how to pass a local chart and -ImageRegistry' {
+        $empty = Join-Path $script:Dir 'empty'
+        New-Item -ItemType Directory -Path $empty -Force | Out-Null
+        Push-Location $empty
+        try { $report = $script:Host1 | Test-KsCluster -WarningVariable warnings -WarningAction SilentlyContinue }
+        finally { Pop-Location }
+        $report.Checks[0].Id | Should -Be 'ChartAvailable'
+        $report.Checks[0].Status | Should -Be 'Failed'
+        $report.Checks[0].Remedy | Should -Match '-Chart'
+        $report.Checks[0].Remedy | Should -Match '-ImageRegistry'
+        $report.Passed | Should -BeFalse
+        ($warnings -join "`n") | Should -Match 'ChartAvailable'
+        # -Chart wins over the directory
+        Push-Location $empty
+        try { $given = $script:Host1 | Test-KsCluster -Chart (Join-Path $script:Work 'charts/ks-core') }
+        finally { Pop-Location }
+        ($given.Checks | Where-Object Id -eq 'ChartAvailable').Status | Should -Be 'Passed'
     }
 
     It 'returns only $true with -Quiet' {
@@ -100,5 +127,29 @@ Describe 'Test-KsCluster with faults, one at a time' {
         $report = $script:Host1 | Test-KsCluster -WarningAction SilentlyContinue
         ($report.Checks | Where-Object Id -eq 'NodesReady').Status | Should -BeIn @('Warning', 'Skipped')
         ($report.Checks | Where-Object Id -eq 'NodesReady').Message | Should -Match 'not permitted|forbidden'
+    }
+}
+
+Describe 'Test-KsCluster -MemberCluster / -HostCluster on the multicluster sandbox' {
+    BeforeAll {
+        $script:Multi = Start-KsSandbox -Seed ks34-multicluster
+        $script:MHost = $script:Multi.Clusters | Where-Object Context -eq 'host'
+        $script:Members = @($script:Multi.Clusters | Where-Object Context -ne 'host')
+    }
+    AfterAll { $script:Multi | Stop-KsSandbox -Confirm:$false }
+
+    It 'compares the jwtSecret of the host and its members, says equal, and changes nothing on any cluster' {
+        $before = $script:Multi.Clusters | ForEach-Object { Get-SandboxStateText -Sandbox $script:Multi -Cluster $_.Context }
+        $report = $script:MHost | Test-KsCluster -MemberCluster $script:Members
+        $after = $script:Multi.Clusters | ForEach-Object { Get-SandboxStateText -Sandbox $script:Multi -Cluster $_.Context }
+        $jwt = $report.Checks | Where-Object Id -eq 'JwtSecretConsistent'
+        $jwt.Status | Should -Be 'Passed'
+        $jwt.Data.Result | Should -Be @('equal', 'equal')
+        $after | Should -Be $before
+        # from a member, with -HostCluster
+        $fromMember = $script:Members[0] | Test-KsCluster -HostCluster $script:MHost
+        ($fromMember.Checks | Where-Object Id -eq 'JwtSecretConsistent').Status | Should -Be 'Passed'
+        # without another cluster the check is Skipped
+        (($script:MHost | Test-KsCluster).Checks | Where-Object Id -eq 'JwtSecretConsistent').Status | Should -Be 'Skipped'
     }
 }

@@ -8,6 +8,7 @@ public static class CheckCatalog
 {
     public static IReadOnlyList<IClusterCheck> All { get; } = new IClusterCheck[]
     {
+        new ChartAvailableCheck(),
         new UpgradeInProgressCheck(),
         new NodesReadyCheck(),
         new DefaultStorageClassCheck(),
@@ -26,6 +27,8 @@ public static class CheckCatalog
         new MembersReadyCheck(),
         new WebhookServiceRefsCheck(),
         new KubeSphereServiceAccountTokenCheck(),
+        new JwtSecretConsistentCheck(),
+        new HelmTimeoutSufficientCheck(),
         new ChartRendersCheck(),
         new ChartAdoptionCheck(),
         new KsCoreReleaseDeployedCheck(),
@@ -34,6 +37,10 @@ public static class CheckCatalog
         new MembersSchedulableCheck(),
         new GatewaysUpgradedCheck(),
         new IngressClassesExistCheck(),
+        new KsCoreImagesMatchTargetCheck(),
+        new ExtensionsMuseumSyncedCheck(),
+        new InstallPlansInstalledCheck(),
+        new LegacyWebhooksRemovedCheck(),
     };
 
     public static IEnumerable<IClusterCheck> For(KsCheckPhase phase) => All.Where(c => c.Phases.Contains(phase));

@@ -88,9 +88,32 @@ public sealed class CheckContext
     public Task<ReadResult<IReadOnlyList<DeploymentRow>>> KubeSphereSystemDeployments =>
         Shared("deployments in kubesphere-system", ct => Reader.ListDeploymentsAsync(KsNames.KubeSphereSystem, ct));
 
+    /// <summary>ConfigMap kubesphere-system/kubesphere-config's data (read once: the role and the jwtSecret come from it); Ok(null) when missing.</summary>
+    public Task<ReadResult<IReadOnlyDictionary<string, string>?>> KubeSphereConfig => Shared("configmap kubesphere-system/kubesphere-config", ct =>
+        Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct));
+
     /// <summary>multicluster.clusterRole from ConfigMap kubesphere-config (the v4 role source).</summary>
-    public Task<ReadResult<KsClusterRole>> KubeSphereConfigRole => Shared("configmap kubesphere-system/kubesphere-config", async ct =>
-        Checks.KubeSphereConfigRole.Read(await Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct).ConfigureAwait(false)));
+    public async Task<ReadResult<KsClusterRole>> KubeSphereConfigRoleAsync()
+    {
+        var cm = await KubeSphereConfig.ConfigureAwait(false);
+        return cm.IsOk ? ReadResult<KsClusterRole>.Ok(Checks.KubeSphereConfigRole.Read(cm.Value)) : ReadResult<KsClusterRole>.Failed(cm.Failure!.Value, cm.Error!);
+    }
+
+    /// <summary>A peer cluster's kubesphere-config data (read once per peer).</summary>
+    public Task<ReadResult<IReadOnlyDictionary<string, string>?>> PeerKubeSphereConfig(PeerCluster peer) =>
+        Shared($"configmap kubesphere-system/kubesphere-config on {peer.Name}", ct =>
+            peer.Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct));
+
+    /// <summary>Every PersistentVolumeClaim (class and phase).</summary>
+    public Task<ReadResult<IReadOnlyList<PvcRow>>> Pvcs => Shared("persistentvolumeclaims", ct => Reader.ListPersistentVolumeClaimsAsync(ct));
+
+    /// <summary>Repository extensions-museum (KubeSphere 4, host); Ok(null) when it does not exist or the kind is not served.</summary>
+    public Task<ReadResult<System.Text.Json.Nodes.JsonObject?>> ExtensionsMuseum => Shared("repositories.kubesphere.io extensions-museum", ct =>
+        Reader.GetCustomObjectAsync(CustomKind.Repository, null, KsNames.ExtensionsMuseum, ct));
+
+    /// <summary>Every InstallPlan (KubeSphere 4); NotServed when the kind is not served.</summary>
+    public Task<ReadResult<IReadOnlyList<System.Text.Json.Nodes.JsonObject>>> InstallPlans => Shared("installplans.kubesphere.io", ct =>
+        Reader.ListCustomObjectsAsync(CustomKind.InstallPlan, null, ct));
 
     /// <summary>
     /// The upgrade journal (ConfigMap kubesphere-system/ks-upgrade-journal) Invoke-KsHostUpgrade/Invoke-KsMemberUpgrade
@@ -124,7 +147,7 @@ public sealed class CheckContext
         var cc = await ClusterConfiguration.ConfigureAwait(false);
         if (Phase == KsCheckPhase.Preflight && cc.IsOk && cc.Value is { } info && info.Role != KsClusterRole.Unknown)
             return info.Role;
-        var cm = await KubeSphereConfigRole.ConfigureAwait(false);
+        var cm = await KubeSphereConfigRoleAsync().ConfigureAwait(false);
         if (cm.IsOk && cm.Value != KsClusterRole.Unknown)
             return cm.Value;
         return cc.IsOk && cc.Value is { } i ? i.Role : KsClusterRole.Unknown;

@@ -47,7 +47,25 @@ public sealed class CheckRequest
 
     /// <summary>Skip the inventory's object counts (saves one small LIST per counted kind).</summary>
     public bool SkipObjectCounts { get; init; }
+
+    /// <summary>
+    /// The ks-core chart the upgrade will use: the -Chart given, else ./charts/ks-core when it exists, else
+    /// <see cref="Charts.KsCoreChartLocation.DefaultUrl"/> (the official URL, gone since mid-2025). Null: not known to
+    /// this run (ChartAvailable is Skipped).
+    /// </summary>
+    public string? ChartLocation { get; init; }
+
+    /// <summary>The helm --timeout the upgrade will use (Invoke-KsHostUpgrade -Timeout); null: its default, 30 minutes.</summary>
+    public TimeSpan? HelmTimeout { get; init; }
+
+    /// <summary>The other clusters of the same multicluster setup (-MemberCluster on a host, -HostCluster on a member), for JwtSecretConsistent.</summary>
+    public IReadOnlyList<PeerCluster> Peers { get; init; } = Array.Empty<PeerCluster>();
 }
+
+/// <summary>Another cluster of the same multicluster setup and the reader to read it with.</summary>
+/// <param name="Name">How the report names it (its context).</param>
+/// <param name="Role">What it was given as: Host (-HostCluster) or Member (-MemberCluster).</param>
+public sealed record PeerCluster(string Name, KsClusterRole Role, IClusterReader Reader);
 
 /// <summary>Progress of a run: Activity says what is happening; Result is set when a check has just finished.</summary>
 public sealed record CheckProgress(string Activity, int Completed, int Total, KsCheckResult? Result = null)

@@ -21,7 +21,21 @@ public sealed record ClusterTestOptions
     public IReadOnlyList<string>? ExcludedChecks { get; init; }
     /// <summary>Run by the upgrade's Preflight/PostCheck steps (<see cref="CheckRequest.RunByUpgrade"/>).</summary>
     public bool RunByUpgrade { get; init; }
+    /// <summary>
+    /// The chart the upgrade will use, for ChartAvailable: given, it wins; else with <see cref="WorkingDirectory"/> the
+    /// upgrade's default (./charts/ks-core, else the official URL); else not known.
+    /// </summary>
+    public string? ChartLocation { get; init; }
+    /// <summary>PowerShell's current directory, where the upgrade looks for ./charts/ks-core.</summary>
+    public string? WorkingDirectory { get; init; }
+    /// <summary>The helm --timeout the upgrade will use (null: its default).</summary>
+    public TimeSpan? HelmTimeout { get; init; }
+    /// <summary>The other clusters of the setup (-MemberCluster / -HostCluster), for JwtSecretConsistent.</summary>
+    public IReadOnlyList<ClusterTestPeer> Peers { get; init; } = Array.Empty<ClusterTestPeer>();
 }
+
+/// <summary>Another cluster given to Test-KsCluster, and as what (Host for -HostCluster, Member for -MemberCluster).</summary>
+public sealed record ClusterTestPeer(KsCluster Cluster, KsClusterRole Role);
 
 /// <summary>Test-KsCluster: wires the cluster reader, helm probe, values and chart into the check engine.</summary>
 public static class ClusterTest
@@ -49,6 +63,11 @@ public static class ClusterTest
             TargetAppVersion = target?.AppVersion ?? defaults.TargetAppVersion,
             RunByUpgrade = options.RunByUpgrade,
             ExcludedChecks = excluded,
+            ChartLocation = options.ChartLocation ?? options.Chart
+                ?? (options.WorkingDirectory is { } cwd ? KsCoreChartLocation.Default(cwd) : null),
+            HelmTimeout = options.HelmTimeout,
+            Peers = options.Peers.Select(p => new PeerCluster(p.Cluster.Context, p.Role,
+                new KubeClusterReader(ClusterConnector.Client(p.Cluster)))).ToList(),
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>

@@ -99,9 +99,14 @@ public static class UpgradeRun
                 p.IgnoredChecks, report.Cluster?.Context ?? "");
     }
 
-    /// <summary>The report's Failed checks the upgrade judges (UpgradeInProgress is its own business: it resumes from its journal, or refuses different parameters).</summary>
+    /// <summary>
+    /// The report's Failed checks the upgrade judges. UpgradeInProgress is its own business: it resumes from its journal,
+    /// or refuses different parameters. ChartAvailable judged the chart where Test-KsCluster ran: the upgrade judges its
+    /// own -Chart (its Preflight step).
+    /// </summary>
     private static IReadOnlyList<KsCheckResult> ReportFailures(KsClusterReport report) =>
-        report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId).ToList();
+        report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId
+                                 && c.Id != Checks.Preflight.ChartAvailableCheck.CheckId).ToList();
 
     /// <summary>Sets the result's Name (the member's name on the host) as it passes to the output.</summary>
     private sealed class NamingLog(IEngineLog inner, UpgradeRunRequest request) : ForwardingEngineLog(inner)

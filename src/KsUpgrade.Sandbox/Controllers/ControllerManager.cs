@@ -54,6 +54,8 @@ internal sealed partial class ControllerManager : IAsyncDisposable
         {
             var others = _host.Contexts.Where(n => n != _c.ClusterName)
                 .Select(n => _host.TryGetCluster(n, out var o) ? o : null).OfType<Simulation.ISandboxClusterView>().ToList();
+            KubeSphere.InstallPlanController.Reconcile(_c);
+            KubeSphere.RepositoryController.Reconcile(_c, DateTime.UtcNow);
             KubeSphere.GatewayExtensionController.Reconcile(_c, others, _c.Seed.GatewayControllerSeconds, DateTime.UtcNow);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -45,6 +45,16 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     [ValidateLength(1, 128)]
     public string[]? ExcludeCheck { get; set; }
 
+    /// <summary>On a host: its member clusters (Connect-KsCluster each); JwtSecretConsistent compares their jwtSecret with the host's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public KsCluster[]? MemberCluster { get; set; }
+
+    /// <summary>On a member: its host cluster; JwtSecretConsistent compares the two jwtSecrets.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public KsCluster? HostCluster { get; set; }
+
     /// <summary>Return only $true (no check failed) or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -62,6 +72,10 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
             ValuesPath = ValuesPath is null ? null : GetUnresolvedProviderPathFromPSPath(ValuesPath),
             Chart = Chart is null ? null : GetUnresolvedProviderPathFromPSPath(Chart),
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+            WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
+            Peers = (MemberCluster ?? Array.Empty<KsCluster>()).Select(m => new ClusterTestPeer(m, KsClusterRole.Member))
+                .Concat(HostCluster is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(HostCluster, KsClusterRole.Host) })
+                .ToList(),
         };
         if (options.Chart is not null && options.ValuesPath is not null)
             options = options with { RenderChart = KsUpgrade.Engine.Upgrade.Wiring.ChartRenderer.For(cluster, options.ValuesPath, options.HelmPath) };

@@ -52,8 +52,11 @@ internal static class FakeClusters
         r.Webhooks.Add(new WebhookRow("ValidatingWebhookConfiguration", "users.iam.kubesphere.io", "users.iam.kubesphere.io", null, "kubesphere-system", "ks-controller-manager"));
         r.ServiceAccountTokens["kubesphere-system"] = new List<ServiceAccountTokenRow> { new("kubesphere-sa-token", "kubesphere", true) };
 
-        r.StorageClasses.Add(new StorageClassRow("local", true, "openebs.io/local"));
+        r.StorageClasses.Add(new StorageClassRow("local", true, "openebs.io/local", "WaitForFirstConsumer"));
         r.StorageClasses.Add(new StorageClassRow("nfs", false, "nfs.csi.k8s.io"));
+        // evidence that the default class's provisioner works: a PVC of it is Bound
+        r.Pvcs.Add(new PvcRow("kubesphere-monitoring-system", "prometheus-k8s-db-prometheus-k8s-0", "local", "Bound"));
+        r.Pvcs.Add(new PvcRow("demo", "data-web-0", "nfs", "Pending"));
 
         r.Crds.Add(CustomKind.ClusterConfiguration.CrdName);
         r.Crds.Add(CustomKind.KubeSphereCluster.CrdName);
@@ -69,7 +72,7 @@ internal static class FakeClusters
 
         foreach (var d in new[] { "ks-apiserver", "ks-console", "ks-controller-manager", "ks-installer" })
             r.Deployments.Add(new DeploymentRow("kubesphere-system", d, 1, 1, true));
-        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = "multicluster:\n  clusterRole: host\n" };
+        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = KubeSphereYaml("host", JwtSecret) };
 
         var owned = new ObjectOwnership("Helm", "ks-core", "kubesphere-system");
         r.ExistingObjects["ConfigMap kubesphere-system/kubesphere-config"] = new ObjectOwnership(null, null, null);
@@ -83,12 +86,43 @@ internal static class FakeClusters
         return r;
     }
 
+    /// <summary>The jwtSecret every healthy fake cluster shares (tests check it is never printed).</summary>
+    public const string JwtSecret = "fake-jwt-0123456789abcdef";
+
+    public static string KubeSphereYaml(string role, string? jwt, bool v4 = false) =>
+        (jwt is null ? "" : v4 ? $"authentication:\n  issuer:\n    jwtSecret: \"{jwt}\"\n" : $"authentication:\n  jwtSecret: \"{jwt}\"\n")
+        + $"multicluster:\n  clusterRole: {role}\n";
+
+    /// <summary>member1 as seen through its own connection (-MemberCluster): only its kubesphere-config matters here.</summary>
+    public static InMemoryClusterReader Member(string? jwt = JwtSecret, bool v4 = false)
+    {
+        var r = new InMemoryClusterReader();
+        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = KubeSphereYaml("member", jwt, v4) };
+        return r;
+    }
+
+    public const string CaV4 = "C4C4C4";
+    public const string CaV3 = "0B0B0B";
+
     /// <summary>The same host after a successful upgrade to KubeSphere 4.1.3 (chart 1.1.5).</summary>
     public static InMemoryClusterReader HealthyV4Host()
     {
         var r = HealthyKs341Host();
+        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = KubeSphereYaml("host", JwtSecret, v4: true) };
+        // the 3.4 webhooks are gone (prepare deleted them); the chart's own point at ks-controller-manager with the new CA
+        r.Webhooks.Clear();
+        r.Webhooks.Add(new WebhookRow("ValidatingWebhookConfiguration", "users.iam.kubesphere.io", "users.iam.kubesphere.io", null, "kubesphere-system", "ks-controller-manager", "ks-core", CaV4));
+        r.Webhooks.Add(new WebhookRow("MutatingWebhookConfiguration", "extensions.kubesphere.io", "extensions.kubesphere.io", null, "kubesphere-system", "ks-controller-manager", "ks-core", CaV4));
+        r.Webhooks.Add(new WebhookRow("ValidatingWebhookConfiguration", "applications.kubesphere.io", "applications.kubesphere.io", null, "kubesphere-system", "ks-controller-manager", "ks-core", CaV4));
+        r.Deployments.Clear();
+        foreach (var d in new[] { "ks-apiserver", "ks-console", "ks-controller-manager" })
+            r.Deployments.Add(new DeploymentRow("kubesphere-system", d, 1, 1, true, new[] { $"docker.io/kubesphere/{d}:v4.1.3" }));
+        r.Crds.Add(CustomKind.Repository.CrdName);
+        r.Crds.Add(CustomKind.InstallPlan.CrdName);
+        r.AddCustomObject(CustomKind.Repository, Museum(synced: true));
+        r.AddCustomObject(CustomKind.InstallPlan, InstallPlan("gateway", "Installed", ("member1", "Installed")));
+        r.AddCustomObject(CustomKind.InstallPlan, InstallPlan("network", "Installed"));
         r.Pods.RemoveAll(p => p.AppLabel == "ks-installer");
-        r.Deployments.RemoveAll(d => d.Name == "ks-installer");
         r.HelmReleases.Clear();
         r.HelmReleases.Add(KsCore(1, "superseded"));
         r.HelmReleases.Add(KsCore(2, "superseded"));
@@ -98,9 +132,39 @@ internal static class FakeClusters
         return r;
     }
 
+    public static JsonObject Museum(bool synced) => new()
+    {
+        ["apiVersion"] = "kubesphere.io/v1alpha1", ["kind"] = "Repository",
+        ["metadata"] = new JsonObject { ["name"] = "extensions-museum" },
+        ["spec"] = new JsonObject { ["url"] = "https://extensions-museum.kubesphere-system.svc" },
+        ["status"] = synced ? new JsonObject { ["lastSyncTime"] = "2026-12-05T20:00:00Z" } : new JsonObject { ["lastSyncTime"] = null },
+    };
+
+    public static JsonObject InstallPlan(string name, string? state, params (string Cluster, string State)[] members)
+    {
+        var status = new JsonObject();
+        if (state is not null) status["state"] = state;
+        if (members.Length > 0)
+        {
+            var per = new JsonObject();
+            foreach (var (c, st) in members) per[c] = new JsonObject { ["state"] = st };
+            status["clusterSchedulingStatuses"] = per;
+        }
+        return new JsonObject
+        {
+            ["apiVersion"] = "kubesphere.io/v1alpha1", ["kind"] = "InstallPlan",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = new JsonObject { ["enabled"] = true, ["extension"] = new JsonObject { ["name"] = name, ["version"] = "1.0.5" } },
+            ["status"] = status,
+        };
+    }
+
     public static CheckRequest HealthyRequest(KsCheckPhase? phase = null) => new()
     {
         Phase = phase,
+        ChartLocation = "/work/charts/ks-core",
+        HelmTimeout = TimeSpan.FromMinutes(60),
+        Peers = new[] { new PeerCluster("member1", KsClusterRole.Member, Member()) },
         Values = Engine.Checks.LocalValuesInspector.InspectText(HealthyValues, "ks-core-values.yaml"),
         ChartResources = ChartResources,
         Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/local/bin/helm", "v3.17.3")),
@@ -127,6 +191,9 @@ internal static class FakeClusters
         }
         return string.Join('\n', lines) + "\n";
     }
+
+    /// <summary>The fake's cc ks-installer (to edit in place).</summary>
+    public static JsonObject CcOf(InMemoryClusterReader r) => r.CustomObjects[CustomKind.ClusterConfiguration.CrdName][0];
 
     public static JsonObject Cc(string version, string role, string endpointIps) => new()
     {

@@ -28,6 +28,10 @@ public class KubeClusterReaderTests
         api.Add("/api/v1/pods", installer);
         api.Logs["/api/v1/namespaces/kubesphere-system/pods/ks-installer-abc"] = FakeClusters.InstallerLog(finished: true);
         api.Add("/apis/storage.k8s.io/v1/storageclasses", StorageClass("local", isDefault: true));
+        var claim = Obj("redis-pvc", "kubesphere-system");
+        claim["spec"] = new JsonObject { ["storageClassName"] = "local" };
+        claim["status"] = new JsonObject { ["phase"] = "Bound" };
+        api.Add("/api/v1/persistentvolumeclaims", claim);
         api.Add("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Obj("clusterconfigurations.installer.kubesphere.io", null));
         api.Add("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Obj("clusters.cluster.kubesphere.io", null));
         api.Add("/apis/installer.kubesphere.io/v1alpha1/namespaces/kubesphere-system/clusterconfigurations", FakeClusters.Cc("v3.4.1", "host", "localhost"));
@@ -55,14 +59,14 @@ public class KubeClusterReaderTests
             api.Add("/apis/apps/v1/deployments", Obj($"d{i}", "default"));
         foreach (var p in new[] { "/api/v1/services", "/apis/networking.k8s.io/v1/ingresses", "/apis/apps/v1/statefulsets", "/apis/apps/v1/daemonsets",
                      "/apis/apps/v1/replicasets", "/apis/batch/v1/cronjobs", "/apis/autoscaling/v2/horizontalpodautoscalers",
-                     "/api/v1/persistentvolumes", "/api/v1/persistentvolumeclaims", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations" })
+                     "/api/v1/persistentvolumes", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations" })
             api.Serve(p);
         change?.Invoke(api);
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://stub.invalid" }, api);
         return (new KubeClusterReader(client), api);
     }
 
-    private static CheckRequest Request => new() { Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/bin/helm", "v3.17.3")) };
+    private static CheckRequest Request => new() { Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/bin/helm", "v3.17.3")), HelmTimeout = TimeSpan.FromMinutes(60) };
 
     [Fact]
     public async Task FullPreflight_OverHttp_Passes_PaginatesAndOnlyReads()
@@ -70,20 +74,21 @@ public class KubeClusterReaderTests
         var (reader, api) = Build();
         var report = await new ClusterChecker(reader).RunAsync(Request, null, CancellationToken.None);
 
-        var notGiven = new[] { "ValuesFile", "ChartRenders", "ChartAdoption" }; // no -ValuesPath, no -Chart
+        var notGiven = new[] { "ChartAvailable", "ValuesFile", "ChartRenders", "ChartAdoption", "JwtSecretConsistent" }; // no -ValuesPath, no -Chart, no other cluster
         Assert.All(report.Checks, c => Assert.True(
             c.Status == (notGiven.Contains(c.Id) ? KsCheckStatus.Skipped : KsCheckStatus.Passed), $"{c.Id}: {c.Status} {c.Message}"));
         Assert.True(report.Passed);
         Assert.Equal("v1.26.15+k3s1", report.KubernetesVersion);
         Assert.Equal(KsClusterRole.Host, report.ClusterRole);
 
-        // 1,101 pods = 3 pages of 500: one paginated LIST, no per-pod GETs (only the ks-installer log tail).
+        // 1,101 pods = 3 pages of 500: one paginated LIST, no per-pod GETs (the cc status shows ks-installer idle: no log tail either).
         var podPages = api.Requests.Where(r => r.PathAndQuery.StartsWith("/api/v1/pods?", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, podPages.Count);
         Assert.All(podPages, p => Assert.Contains("limit=500", p.PathAndQuery));
         Assert.Equal(2, podPages.Count(p => p.PathAndQuery.Contains("continue=")));
-        Assert.Single(api.Requests, r => r.PathAndQuery.Contains("/pods/", StringComparison.Ordinal));
-        Assert.Contains(api.Requests, r => r.PathAndQuery.Contains("/pods/ks-installer-abc/log") && r.PathAndQuery.Contains("tailLines=20"));
+        Assert.DoesNotContain(api.Requests, r => r.PathAndQuery.Contains("/pods/", StringComparison.Ordinal));
+        Assert.StartsWith("From the cc status", report["KsInstallerIdle"]!.Message);
+        Assert.Equal(2, api.Count("/api/v1/persistentvolumeclaims")); // the inventory count (limit=1) and UpgradePvcBindable's one LIST
         Assert.Equal(1, api.Count("/api/v1/nodes"));
         Assert.DoesNotContain(api.Requests, r => r.PathAndQuery.StartsWith("/api/v1/nodes/", StringComparison.Ordinal));
         Assert.All(api.Requests, r => Assert.Equal("GET", r.Method));

@@ -5,7 +5,90 @@ namespace KsUpgrade.Tests.Checks;
 public class PostUpgradeCheckTests
 {
     private static readonly string[] PostIds =
-        { "UpgradeInProgress", "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded", "IngressClassesExist" };
+    {
+        "UpgradeInProgress", "JwtSecretConsistent", "KsCoreReleaseDeployed", "SystemPodsRunning", "KsCoreDeploymentsAvailable", "MembersSchedulable", "GatewaysUpgraded",
+        "IngressClassesExist", "KsCoreImagesMatchTarget", "ExtensionsMuseumSynced", "InstallPlansInstalled", "LegacyWebhooksRemoved",
+    };
+
+    public static TheoryData<string> Faults => new()
+    {
+        "PinnedImageTag", "ImageByDigest", "MuseumNotSynced", "MuseumMissing", "InstallPlanFailed", "InstallPlanMissing", "MemberAgentPending",
+        "LeftoverWebhook", "OldCaWebhook", "JwtDiffers",
+    };
+
+    /// <summary>fault → the check that must change and its status (issue 18's post-upgrade gate).</summary>
+    private static (string Id, KsCheckStatus Status, string Offender) Inject(string fault, InMemoryClusterReader r, ref CheckRequest req)
+    {
+        switch (fault)
+        {
+            case "PinnedImageTag":
+                r.Deployments[0] = r.Deployments[0] with { Images = new[] { "docker.io/kubesphere/ks-apiserver:v4.1.2" } };
+                return ("KsCoreImagesMatchTarget", KsCheckStatus.Failed, "ks-apiserver:v4.1.2");
+            case "ImageByDigest":
+                r.Deployments[1] = r.Deployments[1] with { Images = new[] { "registry.local/kubesphere/ks-console@sha256:" + new string('a', 64) } };
+                return ("KsCoreImagesMatchTarget", KsCheckStatus.Warning, "ks-console@sha256");
+            case "MuseumNotSynced":
+                r.CustomObjects[CustomKind.Repository.CrdName][0] = FakeClusters.Museum(synced: false);
+                return ("ExtensionsMuseumSynced", KsCheckStatus.Failed, "extensions-museum");
+            case "MuseumMissing":
+                r.CustomObjects[CustomKind.Repository.CrdName].Clear();
+                return ("ExtensionsMuseumSynced", KsCheckStatus.Failed, "does not exist");
+            case "InstallPlanFailed":
+                r.CustomObjects[CustomKind.InstallPlan.CrdName][0] = FakeClusters.InstallPlan("gateway", "InstallFailed");
+                return ("InstallPlansInstalled", KsCheckStatus.Failed, "gateway (InstallFailed)");
+            case "InstallPlanMissing":
+                r.CustomObjects[CustomKind.InstallPlan.CrdName].RemoveAt(1);
+                return ("InstallPlansInstalled", KsCheckStatus.Failed, "network (job network)");
+            case "MemberAgentPending":
+                r.CustomObjects[CustomKind.InstallPlan.CrdName][0] = FakeClusters.InstallPlan("gateway", "Installed", ("member1", "Installing"));
+                return ("InstallPlansInstalled", KsCheckStatus.Warning, "gateway on member1 (Installing)");
+            case "LeftoverWebhook":
+                r.Webhooks.Add(new WebhookRow("ValidatingWebhookConfiguration", "cluster.kubesphere.io", "validating-cluster.kubesphere.io", null, "kubesphere-system", "ks-controller-manager", null, FakeClusters.CaV3));
+                return ("LegacyWebhooksRemoved", KsCheckStatus.Failed, "cluster.kubesphere.io (not from release ks-core, old CA)");
+            case "OldCaWebhook":
+                r.Webhooks[1] = r.Webhooks[1] with { CaBundleSha256 = FakeClusters.CaV3 };
+                return ("LegacyWebhooksRemoved", KsCheckStatus.Failed, "extensions.kubesphere.io (old CA)");
+            case "JwtDiffers":
+                req = new CheckRequest { Values = req.Values, Helm = req.Helm, Peers = new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member("rotated", v4: true)) } };
+                return ("JwtSecretConsistent", KsCheckStatus.Failed, "member1 differs");
+            default:
+                throw new ArgumentException(fault);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task EachPostUpgradeFault_ChangesExactlyItsCheck(string fault)
+    {
+        var healthy = await Run(FakeClusters.HealthyV4Host());
+        var reader = FakeClusters.HealthyV4Host();
+        var req = FakeClusters.HealthyRequest();
+        var (id, status, offender) = Inject(fault, reader, ref req);
+
+        var report = await Run(reader, req);
+
+        Assert.Equal(KsCheckPhase.PostUpgrade, report.Phase);
+        var target = report[id]!;
+        Assert.True(target.Status == status, $"{id}: expected {status}, got {target.Status}: {target.Message}");
+        Assert.Contains(offender, target.Message);
+        Assert.False(string.IsNullOrWhiteSpace(target.Remedy));
+        foreach (var check in report.Checks.Where(c => c.Id != id))
+            Assert.True(check.Status == healthy[check.Id]!.Status, $"{fault}: {check.Id} changed from {healthy[check.Id]!.Status} to {check.Status}: {check.Message}");
+    }
+
+    [Fact]
+    public async Task PostUpgradeGates_SkipWhatAMemberDoesNotHave()
+    {
+        var r = FakeClusters.HealthyV4Host();
+        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = FakeClusters.KubeSphereYaml("member", FakeClusters.JwtSecret, v4: true) };
+        r.Deployments.Clear();
+        r.Deployments.Add(new DeploymentRow("kubesphere-system", "ks-agent", 1, 1, true, new[] { "kubesphere/ks-apiserver:v4.1.3", "kubesphere/ks-controller-manager:v4.1.3" }));
+        var report = await Run(r);
+        Assert.Equal(KsClusterRole.Member, report.ClusterRole);
+        Assert.Equal(KsCheckStatus.Skipped, report["ExtensionsMuseumSynced"]!.Status);
+        Assert.Equal(KsCheckStatus.Skipped, report["InstallPlansInstalled"]!.Status);
+        Assert.Equal(KsCheckStatus.Passed, report["KsCoreImagesMatchTarget"]!.Status);
+    }
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
         new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);

@@ -7,9 +7,10 @@ public class PreflightFaultTests
 {
     private static readonly string[] PreflightIds =
     {
-        "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
+        "ChartAvailable", "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
-        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken", "ChartRenders", "ChartAdoption",
+        "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken",
+        "JwtSecretConsistent", "HelmTimeoutSufficient", "ChartRenders", "ChartAdoption",
     };
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
@@ -34,6 +35,7 @@ public class PreflightFaultTests
         "NotReadyNode", "NoDefaultStorageClass", "Kubernetes120", "KubeSphere332", "NoClusterConfiguration",
         "InstallerRunning", "PendingKsCore", "MemberNotReady", "AdoptionConflict", "MalformedValues", "HelmMissing",
         "WebhookByUrl", "SaTokenMissing", "SaTokenEmpty",
+        "InstallerRunningNoCcStatus", "InstallerComponentFailed", "PvcClassUnproven", "UpgradePvcPending", "ChartMissing", "HelmTimeoutShort", "JwtDiffers", "JwtMissingOnMember",
     };
 
     /// <summary>fault → (check that must change, its status, checks allowed to become Skipped because they read the same missing data).</summary>
@@ -58,8 +60,35 @@ public class PreflightFaultTests
                 r.CustomObjects.Remove(CustomKind.ClusterConfiguration.CrdName);
                 return ("ClusterConfiguration", KsCheckStatus.Failed, new[] { "KubeSphereVersion", "ClusterRole", "EtcdEndpoints" });
             case "InstallerRunning":
+                // the cc shows it: devops is enabled in the spec but ks-installer has not written its status yet
+                FakeClusters.CcOf(r)["spec"]!["devops"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = true };
+                return ("KsInstallerIdle", KsCheckStatus.Failed, Array.Empty<string>());
+            case "InstallerComponentFailed":
+                FakeClusters.CcOf(r)["status"]!["servicemesh"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "failed" };
+                return ("KsInstallerIdle", KsCheckStatus.Failed, Array.Empty<string>());
+            case "InstallerRunningNoCcStatus":
+                // no cc status to go by: the log tail decides
+                FakeClusters.CcOf(r).Remove("status");
                 r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = FakeClusters.InstallerLog(finished: false);
                 return ("KsInstallerIdle", KsCheckStatus.Failed, Array.Empty<string>());
+            case "PvcClassUnproven":
+                r.Pvcs.RemoveAll(c => c.StorageClass == "local");
+                return ("UpgradePvcBindable", KsCheckStatus.Warning, Array.Empty<string>());
+            case "UpgradePvcPending":
+                r.Pvcs.Add(new PvcRow("kubesphere-system", "ks-upgrade", "local", "Pending"));
+                return ("UpgradePvcBindable", KsCheckStatus.Failed, Array.Empty<string>());
+            case "ChartMissing":
+                req = With(req, chart: Engine.Charts.KsCoreChartLocation.DefaultUrl);
+                return ("ChartAvailable", KsCheckStatus.Failed, Array.Empty<string>());
+            case "HelmTimeoutShort":
+                req = With(req, timeout: TimeSpan.FromMinutes(30));
+                return ("HelmTimeoutSufficient", KsCheckStatus.Warning, Array.Empty<string>());
+            case "JwtDiffers":
+                req = With(req, peers: new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member("another-secret")) });
+                return ("JwtSecretConsistent", KsCheckStatus.Failed, Array.Empty<string>());
+            case "JwtMissingOnMember":
+                req = With(req, peers: new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member(null)) });
+                return ("JwtSecretConsistent", KsCheckStatus.Failed, Array.Empty<string>());
             case "PendingKsCore":
                 r.HelmReleases.Add(FakeClusters.KsCore(3, "pending-upgrade", "1.1.5", "v4.1.3"));
                 return ("KsCoreReleaseNotPending", KsCheckStatus.Failed, Array.Empty<string>());
@@ -85,6 +114,7 @@ public class PreflightFaultTests
                     ChartResources = req.ChartResources,
                     ChartRender = req.ChartRender,
                     Helm = req.Helm,
+                    ChartLocation = req.ChartLocation, HelmTimeout = req.HelmTimeout, Peers = req.Peers,
                 };
                 return ("ValuesFile", KsCheckStatus.Failed, Array.Empty<string>());
             case "HelmMissing":
@@ -94,12 +124,19 @@ public class PreflightFaultTests
                     ChartResources = req.ChartResources,
                     ChartRender = req.ChartRender,
                     Helm = new FixedHelmProbe(HelmProbeResult.NotFound("helm was not found on PATH")),
+                    ChartLocation = req.ChartLocation, HelmTimeout = req.HelmTimeout, Peers = req.Peers,
                 };
                 return ("HelmVersion", KsCheckStatus.Failed, Array.Empty<string>());
             default:
                 throw new ArgumentException(fault);
         }
     }
+
+    private static CheckRequest With(CheckRequest req, string? chart = null, TimeSpan? timeout = null, IReadOnlyList<PeerCluster>? peers = null) => new()
+    {
+        Phase = req.Phase, Values = req.Values, ChartResources = req.ChartResources, ChartRender = req.ChartRender, Helm = req.Helm,
+        ChartLocation = chart ?? req.ChartLocation, HelmTimeout = timeout ?? req.HelmTimeout, Peers = peers ?? req.Peers,
+    };
 
     [Theory]
     [MemberData(nameof(Faults))]
@@ -234,6 +271,7 @@ public class PreflightFaultTests
     public async Task NoInstallerPod_IsIdle()
     {
         var r = FakeClusters.HealthyKs341Host();
+        FakeClusters.CcOf(r).Remove("status");
         r.Pods.RemoveAll(p => p.AppLabel == "ks-installer");
         r.PodLogs.Clear();
         var result = (await Run(r))["KsInstallerIdle"]!;
@@ -246,6 +284,7 @@ public class PreflightFaultTests
     {
         // The welcome banner exists but is older than the last 20 lines: ks-installer has started again.
         var r = FakeClusters.HealthyKs341Host();
+        FakeClusters.CcOf(r).Remove("status");
         var log = FakeClusters.InstallerLog(finished: true) + string.Join('\n', Enumerable.Range(0, 25).Select(i => $"TASK [common : re-run {i}]")) + "\n";
         r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = log;
         var result = (await Run(r))["KsInstallerIdle"]!;
@@ -257,6 +296,7 @@ public class PreflightFaultTests
     public async Task InstallerLogUnreadable_WarnsWhenRunning_FailsWhenPending()
     {
         var r = FakeClusters.HealthyKs341Host();
+        FakeClusters.CcOf(r).Remove("status");
         r.Forbidden.Add("pods/log");
         var warn = (await Run(r))["KsInstallerIdle"]!;
         Assert.Equal(KsCheckStatus.Warning, warn.Status);
@@ -294,6 +334,8 @@ public class PreflightFaultTests
         var noValues = (await Run(r, new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm }))["UpgradePvcBindable"]!;
         Assert.Equal(KsCheckStatus.Passed, noValues.Status);
         Assert.Contains("default StorageClass local", noValues.Message);
+        Assert.Contains("WaitForFirstConsumer", noValues.Message);
+        Assert.Contains("prometheus-k8s-db-prometheus-k8s-0", noValues.Message);
 
         r.StorageClasses[0] = r.StorageClasses[0] with { IsDefault = false };
         Assert.Equal(KsCheckStatus.Failed, (await Run(r, new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm }))["UpgradePvcBindable"]!.Status);
@@ -361,5 +403,98 @@ public class PreflightFaultTests
         var report = await Run(r);
         Assert.Equal(KsCheckStatus.Passed, report["ClusterConfiguration"]!.Status);
         Assert.Equal(KsCheckStatus.Passed, report["KubeSphereVersion"]!.Status);
+    }
+
+    [Fact]
+    public async Task KsInstallerIdle_DecidesFromTheCcStatus_WithoutReadingTheLog()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.PodLogs["kubesphere-system/ks-installer-85d6b4d8c5-x7k2p"] = FakeClusters.InstallerLog(finished: false);
+        var result = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Passed, result.Status);
+        Assert.StartsWith("From the cc status", result.Message);
+        Assert.Equal(0, r.Calls.GetValueOrDefault("get pods/log"));
+
+        FakeClusters.CcOf(r)["spec"]!["devops"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = true };
+        var running = (await Run(r))["KsInstallerIdle"]!;
+        Assert.Equal(KsCheckStatus.Failed, running.Status);
+        Assert.Contains("mid-run", running.Message);
+        Assert.Contains("devops", running.Message);
+
+        FakeClusters.CcOf(r).Remove("status");
+        var fallback = (await Run(r))["KsInstallerIdle"]!;
+        Assert.StartsWith("From the log tail (the cc has no status)", fallback.Message);
+        Assert.Equal(1, r.Calls.GetValueOrDefault("get pods/log"));
+    }
+
+    [Fact]
+    public async Task JwtSecret_IsComparedNeverShown_AndSkippedWithoutPeers()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        var same = (await Run(r))["JwtSecretConsistent"]!;
+        Assert.Equal(KsCheckStatus.Passed, same.Status);
+        Assert.Contains("member1", same.Message);
+
+        var req = FakeClusters.HealthyRequest();
+        var differs = await Run(r, new CheckRequest
+        {
+            Helm = req.Helm, ChartLocation = req.ChartLocation,
+            Peers = new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member("s3cr3t-other")), new PeerCluster("member2", KsClusterRole.Member, FakeClusters.Member(v4: true)) },
+        });
+        var result = differs["JwtSecretConsistent"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("member1 differs", result.Message);
+        Assert.DoesNotContain("member2", result.Message); // equal: 4.x keeps it under authentication.issuer
+        var all = result.Message + result.Remedy + string.Join(" ", result.Data);
+        Assert.DoesNotContain(FakeClusters.JwtSecret, all);
+        Assert.DoesNotContain("s3cr3t-other", all);
+
+        var none = (await Run(r, new CheckRequest { Helm = req.Helm }))["JwtSecretConsistent"]!;
+        Assert.Equal(KsCheckStatus.Skipped, none.Status);
+    }
+
+    [Fact]
+    public async Task ChartAvailable_NamesTheLocalChartAndImageRegistry_WhenOnlyTheDeadUrlIsLeft()
+    {
+        var req = FakeClusters.HealthyRequest();
+        var report = await Run(FakeClusters.HealthyKs341Host(), With(req, chart: Engine.Charts.KsCoreChartLocation.DefaultUrl));
+        Assert.Equal("ChartAvailable", report.Checks[0].Id); // before anything else
+        var result = report["ChartAvailable"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("-Chart", result.Remedy);
+        Assert.Contains("./charts/ks-core", result.Remedy);
+        Assert.Contains("-ImageRegistry", result.Remedy);
+    }
+
+    [Fact]
+    public async Task HelmTimeout_CountsTheMuseumAndEachEnabledJob_AndNamesTheValueToUse()
+    {
+        var req = FakeClusters.HealthyRequest();
+        var result = (await Run(FakeClusters.HealthyKs341Host(), With(req, timeout: TimeSpan.FromMinutes(30))))["HelmTimeoutSufficient"]!;
+        Assert.Equal(KsCheckStatus.Warning, result.Status);
+        // the guide's values enable network and gateway: museum 30 + gateway 5 + 5
+        Assert.Contains("40 min", result.Message);
+        Assert.Contains("-Timeout 40", result.Remedy);
+
+        var member = FakeClusters.HealthyKs341Host();
+        FakeClusters.CcOf(member)["spec"]!["multicluster"]!["clusterRole"] = "member";
+        var onMember = (await Run(member, With(req, timeout: TimeSpan.FromMinutes(30))))["HelmTimeoutSufficient"]!;
+        Assert.Equal(KsCheckStatus.Passed, onMember.Status); // a member has no museum wait: 5 + 5
+    }
+}
+
+/// <summary>A piped Test-KsCluster report judged the chart of where Test-KsCluster ran; the upgrade judges its own -Chart.</summary>
+public class PipedReportChartTests
+{
+    [Fact]
+    public void A_piped_report_whose_only_failure_is_ChartAvailable_is_accepted_by_an_upgrade_with_its_own_chart()
+    {
+        var report = new KsClusterReport
+        {
+            Phase = KsCheckPhase.Preflight,
+            ClusterRole = KsClusterRole.Host,
+            Checks = new[] { new KsCheckResult { Id = "ChartAvailable", Status = KsCheckStatus.Failed, Message = "No -Chart was given and there is no ./charts/ks-core" } },
+        };
+        KsUpgrade.Engine.Upgrade.UpgradeRun.CheckReport(report, new KsUpgrade.Engine.Upgrade.UpgradeParameters { Role = KsClusterRole.Host, Chart = "/charts/ks-core" });
     }
 }

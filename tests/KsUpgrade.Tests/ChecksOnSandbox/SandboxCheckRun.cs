@@ -35,6 +35,8 @@ public static class SandboxChecks
     public static CheckRequest HealthyRequest() => new()
     {
         Phase = KsCheckPhase.Preflight,
+        ChartLocation = "/work/charts/ks-core",
+        HelmTimeout = TimeSpan.FromMinutes(60),
         Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/bin/helm", "v3.17.3")),
         Values = LocalValuesInspector.InspectText(HealthyValues, "ks-core-values.yaml"),
         ChartResources = ChartResources,

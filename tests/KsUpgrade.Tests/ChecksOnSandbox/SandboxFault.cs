@@ -63,9 +63,19 @@ public static class SandboxFaults
                 return seed;
             }),
 
-        new("InstallerRunning", "KsInstallerIdle", KsCheckStatus.Failed, InstallerPod, [],
+        // ks-installer mid-run, as its cc shows it: devops enabled in the spec, no status written for it yet
+        new("InstallerRunning", "KsInstallerIdle", KsCheckStatus.Failed, "devops", [],
             EditSeed: seed =>
             {
+                SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer")["spec"]!["devops"]!["enabled"] = true;
+                return seed;
+            }),
+
+        // no cc status to go by: the log tail decides, and it stops before the banner
+        new("InstallerRunningNoCcStatus", "KsInstallerIdle", KsCheckStatus.Failed, InstallerPod, [],
+            EditSeed: seed =>
+            {
+                Assert.True(SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer").Remove("status"));
                 var pod = SandboxChecks.Find(seed, "Pod", "kubesphere-system", InstallerPod);
                 var annotations = (JsonObject)pod["metadata"]!["annotations"]!;
                 var log = (string)annotations[LogAnnotation]!;
@@ -76,6 +86,42 @@ public static class SandboxFaults
                 annotations[LogAnnotation] = cut + "TASK [ks-core/prepare : KubeSphere | Creating KubeSphere directory] *****\n";
                 return seed;
             }),
+
+        // the values name a StorageClass no PVC has ever bound with: nothing shows its provisioner works
+        new("PvcClassUnproven", "UpgradePvcBindable", KsCheckStatus.Warning, "nfs-new", [],
+            EditSeed: seed =>
+            {
+                var sc = (JsonObject)SandboxChecks.Find(seed, "StorageClass", null, "local").DeepClone();
+                sc["metadata"] = new JsonObject { ["name"] = "nfs-new" };
+                sc["provisioner"] = "nfs.csi.k8s.io";
+                seed.Objects.Add(sc);
+                return seed;
+            },
+            EditRequest: req => Copy(req, values: LocalValuesInspector.InspectText(GuideValues.WithStorageClass("nfs-new"), "ks-core-values.yaml"))),
+
+        // a ks-upgrade PVC left Pending by an earlier attempt (its class is gone): the jobs would wait for it
+        new("UpgradePvcPending", "UpgradePvcBindable", KsCheckStatus.Failed, "kubesphere-system/ks-upgrade", [],
+            EditSeed: seed =>
+            {
+                seed.Objects.Add(new JsonObject
+                {
+                    ["apiVersion"] = "v1", ["kind"] = "PersistentVolumeClaim",
+                    ["metadata"] = new JsonObject { ["name"] = "ks-upgrade", ["namespace"] = "kubesphere-system" },
+                    ["spec"] = new JsonObject
+                    {
+                        ["accessModes"] = new JsonArray("ReadWriteOnce"), ["storageClassName"] = "removed-class",
+                        ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "5Gi" } },
+                    },
+                    ["status"] = new JsonObject { ["phase"] = "Pending" },
+                });
+                return seed;
+            }),
+
+        new("ChartMissing", "ChartAvailable", KsCheckStatus.Failed, "charts.kubesphere.io", [],
+            EditRequest: req => Copy(req, chart: Engine.Charts.KsCoreChartLocation.DefaultUrl)),
+
+        new("HelmTimeoutShort", "HelmTimeoutSufficient", KsCheckStatus.Warning, "-Timeout 30 min", [],
+            EditRequest: req => Copy(req, timeout: TimeSpan.FromMinutes(30))),
 
         new("PendingKsCore", "KsCoreReleaseNotPending", KsCheckStatus.Failed, "sh.helm.release.v1.ks-core.v2", [],
             AfterStart: host => host.SetHelmReleaseStatus(SandboxChecks.Cluster, "kubesphere-system", "ks-core", "pending-upgrade")),
@@ -145,9 +191,13 @@ public static class SandboxFaults
 
     public static SandboxFault Get(string name) => All.Single(f => f.Name == name);
 
-    private static CheckRequest Copy(CheckRequest req, ValuesFindings? values = null, IHelmProbe? helm = null, ChartRenderFindings? render = null) => new()
+    private static CheckRequest Copy(CheckRequest req, ValuesFindings? values = null, IHelmProbe? helm = null, ChartRenderFindings? render = null,
+        string? chart = null, TimeSpan? timeout = null) => new()
     {
         Phase = req.Phase,
+        ChartLocation = chart ?? req.ChartLocation,
+        HelmTimeout = timeout ?? req.HelmTimeout,
+        Peers = req.Peers,
         Values = values ?? req.Values,
         ChartResources = req.ChartResources,
         ChartRender = render ?? req.ChartRender,

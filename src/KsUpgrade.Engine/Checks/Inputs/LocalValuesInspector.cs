@@ -45,6 +45,7 @@ public static class LocalValuesInspector
             UpgradeEnabled = values.Upgrade is null ? null : values.Upgrade.ContainsKey("enabled") ? values.UpgradeEnabled : null,
             StorageClassName = values.StorageClassName,
             PvcName = values.PersistenceVolumeName,
+            EnabledJobs = values.EnabledJobs.ToList(),
             Problems = values.Upgrade is null ? Array.Empty<string>() : errors.Select(f => $"{f.Path}: {f.Message}").ToList(),
             UnknownKeys = values.Findings.Where(f => f.Severity == ValuesFindingSeverity.Warning && IsUnknownKey(f)).Select(f => f.Path).ToList(),
             Warnings = values.Findings.Where(f => f.Severity == ValuesFindingSeverity.Warning && !IsUnknownKey(f)).Select(f => $"{f.Path}: {f.Message}").ToList(),

@@ -28,6 +28,9 @@ public sealed record ValuesFindings
     /// <summary>Keys not in the known schema (typos such as `enable:`), as dotted paths.</summary>
     public IReadOnlyList<string> UnknownKeys { get; init; } = Array.Empty<string>();
 
+    /// <summary>The enabled `upgrade.config.jobs` (name, priority, extensionRef); null when not known.</summary>
+    public IReadOnlyList<Values.UpgradeJobSettings>? EnabledJobs { get; init; }
+
     /// <summary>Other doubtful settings, e.g. `enabled: "true"` as a string.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }

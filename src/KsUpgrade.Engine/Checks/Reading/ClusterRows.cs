@@ -28,10 +28,23 @@ public sealed record PodRow(string Namespace, string Name, string? NodeName, str
 
 public sealed record NamespaceRow(string Name, IReadOnlyDictionary<string, string> Labels);
 
-public sealed record StorageClassRow(string Name, bool IsDefault, string? Provisioner);
+/// <summary>A StorageClass: default or not, its provisioner and volumeBindingMode (Immediate when not set, as the API server defaults it).</summary>
+public sealed record StorageClassRow(string Name, bool IsDefault, string? Provisioner, string? VolumeBindingMode = null)
+{
+    public string BindingMode => string.IsNullOrEmpty(VolumeBindingMode) ? "Immediate" : VolumeBindingMode;
+}
+
+/// <summary>A PersistentVolumeClaim: its class (spec.storageClassName) and phase (Bound, Pending, Lost).</summary>
+public sealed record PvcRow(string Namespace, string Name, string? StorageClass, string? Phase)
+{
+    public bool IsBound => Phase == "Bound";
+}
 
 /// <summary>One webhook of a Validating/MutatingWebhookConfiguration: where the API server calls it (a URL, or a Service).</summary>
-public sealed record WebhookRow(string ConfigurationKind, string Configuration, string Webhook, string? Url, string? ServiceNamespace, string? ServiceName)
+/// <param name="ReleaseName">The configuration's meta.helm.sh/release-name annotation (null: not helm-owned).</param>
+/// <param name="CaBundleSha256">The SHA-256 (hex) of clientConfig.caBundle, to compare CAs without holding them (null: none).</param>
+public sealed record WebhookRow(string ConfigurationKind, string Configuration, string Webhook, string? Url, string? ServiceNamespace, string? ServiceName,
+    string? ReleaseName = null, string? CaBundleSha256 = null)
 {
     public override string ToString() => $"{ConfigurationKind} {Configuration} webhook {Webhook}" + (Url is null ? "" : " (clientConfig.url)");
 }
@@ -43,7 +56,8 @@ public sealed record ServiceAccountTokenRow(string Name, string? ServiceAccount,
 public sealed record EndpointsRow(string Namespace, string Name, IReadOnlyList<string> Addresses);
 
 /// <summary>A deployment's replica status; Available is the `Available` condition.</summary>
-public sealed record DeploymentRow(string Namespace, string Name, int Replicas, int AvailableReplicas, bool AvailableCondition)
+/// <param name="Images">The images of the pod template's containers (init containers excluded).</param>
+public sealed record DeploymentRow(string Namespace, string Name, int Replicas, int AvailableReplicas, bool AvailableCondition, IReadOnlyList<string>? Images = null)
 {
     public bool IsAvailable => AvailableCondition && AvailableReplicas >= Math.Max(1, Replicas);
 }
@@ -76,6 +90,10 @@ public sealed record CustomKind(string Group, string Version, string Plural, boo
 
     public static CustomKind ClusterConfiguration { get; } = new("installer.kubesphere.io", "v1alpha1", "clusterconfigurations", true);
     public static CustomKind KubeSphereCluster { get; } = new("cluster.kubesphere.io", "v1alpha1", "clusters", false);
+    /// <summary>Repository (the extensions museum is `extensions-museum`), KubeSphere 4.</summary>
+    public static CustomKind Repository { get; } = new("kubesphere.io", "v1alpha1", "repositories", false);
+    /// <summary>InstallPlan (one per extension installed), KubeSphere 4.</summary>
+    public static CustomKind InstallPlan { get; } = new("kubesphere.io", "v1alpha1", "installplans", false);
 }
 
 /// <summary>An object a chart will create (kind/namespace/name), for the helm adoption check.</summary>

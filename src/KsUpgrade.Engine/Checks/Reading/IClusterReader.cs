@@ -42,6 +42,9 @@ public interface IClusterReader
 
     Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct);
 
+    /// <summary>Every PersistentVolumeClaim (all namespaces, one paginated LIST): class and phase only.</summary>
+    Task<IReadOnlyList<PvcRow>> ListPersistentVolumeClaimsAsync(CancellationToken ct);
+
     /// <summary>Every Ingress (all namespaces) with its spec.ingressClassName.</summary>
     Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct);
 

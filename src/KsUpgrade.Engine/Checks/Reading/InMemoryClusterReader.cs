@@ -8,7 +8,7 @@ namespace KsUpgrade.Engine.Checks;
 /// name a resource in <see cref="Forbidden"/> to make reads of it answer 403. <see cref="Calls"/> counts reads per
 /// operation (to prove one LIST per kind).
 /// Resource names for Forbidden: nodes, pods, pods/log, namespaces, storageclasses, customresourcedefinitions,
-/// endpoints, secrets, deployments, configmaps, ingresses, ingressclasses, chart-objects, counts, or a custom kind's CRD name
+/// endpoints, secrets, deployments, persistentvolumeclaims, configmaps, ingresses, ingressclasses, chart-objects, counts, or a custom kind's CRD name
 /// (e.g. clusterconfigurations.installer.kubesphere.io).
 /// </summary>
 public sealed class InMemoryClusterReader : IClusterReader
@@ -31,6 +31,7 @@ public sealed class InMemoryClusterReader : IClusterReader
     public Dictionary<string, string> PodLogs { get; } = new(StringComparer.Ordinal);
     public List<HelmReleaseRow> HelmReleases { get; } = new();
     public List<DeploymentRow> Deployments { get; } = new();
+    public List<PvcRow> Pvcs { get; } = new();
     public List<IngressRow> Ingresses { get; } = new();
     public List<string> IngressClasses { get; } = new();
 
@@ -104,6 +105,9 @@ public sealed class InMemoryClusterReader : IClusterReader
 
     public Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct) =>
         Answer($"list deployments {@namespace}", "deployments", () => (IReadOnlyList<DeploymentRow>)Deployments.Where(d => d.Namespace == @namespace).ToList());
+
+    public Task<IReadOnlyList<PvcRow>> ListPersistentVolumeClaimsAsync(CancellationToken ct) =>
+        Answer("list persistentvolumeclaims", "persistentvolumeclaims", () => (IReadOnlyList<PvcRow>)Pvcs.ToList());
 
     public Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct) =>
         Answer("list ingresses", "ingresses", () => (IReadOnlyList<IngressRow>)Ingresses.ToList());

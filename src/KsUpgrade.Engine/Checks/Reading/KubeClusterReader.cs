@@ -60,7 +60,8 @@ public sealed class KubeClusterReader : IClusterReader
             (l, rows) => rows.AddRange(l.Items.Select(s => new StorageClassRow(
                 s.Metadata?.Name ?? "",
                 IsTrue(s.Metadata?.Annotations, KsNames.DefaultClassAnnotation) || IsTrue(s.Metadata?.Annotations, KsNames.BetaDefaultClassAnnotation),
-                s.Provisioner)))).ConfigureAwait(false);
+                s.Provisioner,
+                s.VolumeBindingMode)))).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<WebhookRow>> ListWebhooksAsync(CancellationToken ct)
     {
@@ -68,12 +69,14 @@ public sealed class KubeClusterReader : IClusterReader
             (cont, limit) => _client.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
             l => l.Metadata,
             (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1ValidatingWebhook>()).Select(w => new WebhookRow(
-                "ValidatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name)))));
+                "ValidatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name,
+                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))))));
         var mutating = KubeListPager.ListAllAsync<V1MutatingWebhookConfigurationList, WebhookRow>("mutatingwebhookconfigurations",
             (cont, limit) => _client.AdmissionregistrationV1.ListMutatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
             l => l.Metadata,
             (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1MutatingWebhook>()).Select(w => new WebhookRow(
-                "MutatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name)))));
+                "MutatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name,
+                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))))));
         return (await validating.ConfigureAwait(false)).Concat(await mutating.ConfigureAwait(false)).ToList();
     }
 
@@ -173,7 +176,15 @@ public sealed class KubeClusterReader : IClusterReader
                 d.Metadata?.Name ?? "",
                 d.Spec?.Replicas ?? 1,
                 d.Status?.AvailableReplicas ?? 0,
-                d.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") ?? false)))).ConfigureAwait(false);
+                d.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") ?? false,
+                (IReadOnlyList<string>)(d.Spec?.Template?.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Image ?? "").ToList())))).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<PvcRow>> ListPersistentVolumeClaimsAsync(CancellationToken ct) =>
+        await KubeListPager.ListAllAsync<V1PersistentVolumeClaimList, PvcRow>("persistentvolumeclaims",
+            (cont, limit) => _client.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.Select(c => new PvcRow(
+                c.Metadata?.NamespaceProperty ?? "", c.Metadata?.Name ?? "", c.Spec?.StorageClassName, c.Status?.Phase)))).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct) =>
         await KubeListPager.ListAllAsync<V1IngressList, IngressRow>("ingresses",
@@ -269,6 +280,13 @@ public sealed class KubeClusterReader : IClusterReader
         var info = n.Status?.NodeInfo;
         return new NodeRow(n.Metadata?.Name ?? "", ready, n.Spec?.Unschedulable == true, roles, info?.KubeletVersion, info?.OsImage, info?.ContainerRuntimeVersion);
     }
+
+    private static string? ReleaseOf(V1ObjectMeta? meta) =>
+        meta?.Annotations is { } a && a.TryGetValue("meta.helm.sh/release-name", out var r) ? r : null;
+
+    /// <summary>The caBundle's SHA-256 in hex: CAs are compared, never kept.</summary>
+    private static string? CaHash(byte[]? caBundle) =>
+        caBundle is { Length: > 0 } b ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(b)) : null;
 
     private static bool IsTrue(IDictionary<string, string>? annotations, string key) =>
         annotations is not null && annotations.TryGetValue(key, out var v) && string.Equals(v, "true", StringComparison.OrdinalIgnoreCase);

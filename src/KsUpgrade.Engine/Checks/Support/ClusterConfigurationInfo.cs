@@ -8,8 +8,16 @@ public sealed record ClusterConfigurationInfo(
     string? ClusterRole,
     string? EtcdEndpointIps,
     bool? EtcdMonitoring,
-    IReadOnlyList<KsComponentStatus> Components)
+    IReadOnlyList<KsComponentStatus> Components,
+    IReadOnlyList<string>? EnabledInSpec = null)
 {
+    /// <summary>cc spec keys whose `enabled: true` makes ks-installer install a component, and the status key it then writes (domain-facts §5.1).</summary>
+    public static readonly IReadOnlyList<(string Spec, string Status)> SpecComponents = new[]
+    {
+        ("alerting", "alerting"), ("auditing", "auditing"), ("devops", "devops"), ("events", "events"), ("logging", "logging"),
+        ("metrics_server", "metricsServer"), ("servicemesh", "servicemesh"), ("edgeruntime", "edgeruntime"), ("gatekeeper", "gatekeeper"),
+    };
+
     public static ClusterConfigurationInfo From(JsonObject cc)
     {
         var version = Str(cc["metadata"]?["labels"]?["version"]);
@@ -27,7 +35,12 @@ public sealed record ClusterConfigurationInfo(
                     components.Add(new KsComponentStatus(name, Str(o["status"]), Str(o["version"])));
             }
         }
-        return new ClusterConfigurationInfo(version, role, endpointIps, monitoring, components);
+        var enabled = SpecComponents
+            .Where(c => spec?[c.Spec]?["enabled"] is JsonValue ev && ev.TryGetValue<bool>(out var on) && on)
+            .Select(c => c.Status).ToList();
+        if (ParseRole(role) is KsClusterRole.Host or KsClusterRole.Member)
+            enabled.Add("multicluster");
+        return new ClusterConfigurationInfo(version, role, endpointIps, monitoring, components, enabled);
     }
 
     /// <summary>The role as the module's enum; Unknown when the field is missing or not one of host/member/none.</summary>

@@ -18,4 +18,6 @@ public static class KsNames
     public const string GatewayReleasePrefix = "kubesphere-router";
     public static readonly string[] InstallerAppLabels = { "ks-install", "ks-installer" };
     public const string DefaultUpgradePvc = "ks-upgrade";
+    public const string ExtensionsMuseum = "extensions-museum";
+    public const string ControllerManager = "ks-controller-manager";
 }

@@ -11,6 +11,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
     private readonly UpgradeParameters _parameters;
     private readonly string? _helmPath;
     private readonly IEngineLog _log;
+    private readonly IReadOnlyList<ClusterTestPeer> _peers;
 
     /// <summary>The post-upgrade checks' bar: its own activity, so the pre-flight's finished bar is not re-used.</summary>
     public const int PostUpgradeProgressActivityId = ClusterTest.ProgressActivityId + 1;
@@ -18,12 +19,14 @@ public sealed class ClusterTestChecks : IUpgradeChecks
     private NestedProgress? _preflightProgress;
     private NestedProgress? _postUpgradeProgress;
 
-    public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log)
+    /// <param name="host">A member's host (-HostCluster): JwtSecretConsistent compares the two in both steps.</param>
+    public ClusterTestChecks(KsCluster cluster, UpgradeParameters parameters, string? helmPath, IEngineLog log, KsCluster? host = null)
     {
         _cluster = cluster;
         _parameters = parameters;
         _helmPath = helmPath;
         _log = log;
+        _peers = host is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(host, KsClusterRole.Host) };
     }
 
     public async Task<CheckOutcome> PreflightAsync(ChartRenderFindings? render, CancellationToken ct) =>
@@ -35,6 +38,9 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             ChartRender = render, // rendered by the upgrade itself, with its own --sets: not rendered twice
             RunByUpgrade = true,
+            ChartLocation = _parameters.ChartOrigin ?? _parameters.Chart,
+            HelmTimeout = _parameters.Timeout,
+            Peers = _peers,
         }, _preflightProgress ??= new NestedProgress(_log, ClusterTest.ProgressActivityId), ct).ConfigureAwait(false));
 
     /// <summary>
@@ -48,6 +54,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             HelmPath = _helmPath,
             Chart = _parameters.Chart, // the chart and app version expected deployed are this chart's
             RunByUpgrade = true,
+            Peers = _peers,
         }, new WarningsAsVerbose(_postUpgradeProgress ??= new NestedProgress(_log, PostUpgradeProgressActivityId)), ct).ConfigureAwait(false));
 
     /// <summary>

@@ -22,7 +22,7 @@ public static class UpgradeWiring
             ChartOrigin = parameters.ChartOrigin ?? (Directory.Exists(parameters.Chart) || File.Exists(parameters.Chart) ? Path.GetFullPath(parameters.Chart) : parameters.Chart),
         };
         var upgrade = ClusterUpgrade.For(cluster, local, HelmClientUpgradeHelm.For(cluster, helmPath),
-            new ClusterTestChecks(cluster, local, helmPath, log), log, host: host);
+            new ClusterTestChecks(cluster, local, helmPath, log, host), log, host: host);
         return await upgrade.RunAsync(ct).ConfigureAwait(false);
     }
 }

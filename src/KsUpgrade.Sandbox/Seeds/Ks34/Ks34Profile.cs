@@ -44,6 +44,12 @@ public sealed class Ks34Profile
     /// <summary>Ingresses without ingressClassName: (namespace, name, service).</summary>
     public IReadOnlyList<(string Namespace, string Name, string Service)> Ingresses { get; init; } = Array.Empty<(string, string, string)>();
     public string StorageClass { get; init; } = "local";
+    /// <summary>
+    /// Whose jwtSecret kubesphere-config carries: a member joined to a host shares the host's (the host signs the tokens
+    /// the member accepts), so members name their host here. Default: the cluster's own.
+    /// </summary>
+    public string? JwtSecretFrom { get; init; }
+    public string JwtSecretOf => JwtSecretFrom ?? ClusterName;
     public double JobRunSeconds { get; init; } = 0.5;
     public double PodReadySeconds { get; init; } = 0.2;
 

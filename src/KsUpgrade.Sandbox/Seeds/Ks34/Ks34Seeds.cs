@@ -37,6 +37,7 @@ public static class Ks34Seeds
     {
         ClusterName = name,
         Role = "member",
+        JwtSecretFrom = HostName,
         NodePrefix = name,
         IpPrefix = MulticlusterPart.MemberIpPrefix(name),
         RedisHa = name == "member2",

@@ -246,7 +246,7 @@ public static class KubeSpherePart
             "  maximumClockSkew: 10s\n" +
             "  multipleLogin: true\n" +
             "  kubectlImage: kubesphere/kubectl:v1.22.0\n" +
-            $"  jwtSecret: \"sandbox{SeedIds.Hex("jwt/" + p.ClusterName, 24)}\"\n" +
+            $"  jwtSecret: \"sandbox{SeedIds.Hex("jwt/" + p.JwtSecretOf, 24)}\"\n" +
             "  oauthOptions:\n" +
             "    accessTokenMaxAge: 2h\n" +
             "    accessTokenInactivityTimeout: 30m\n" +
