@@ -39,21 +39,9 @@ public sealed class ToolJobTests
         - {kind: ServiceAccount, name: patcher, namespace: apps}
         """;
 
-    private static string LabelJob(string name, string serviceAccount) => $$"""
-        apiVersion: batch/v1
-        kind: Job
-        metadata: {name: {{name}}, namespace: apps}
-        spec:
-          backoffLimit: 0
-          template:
-            spec:
-              restartPolicy: Never
-              serviceAccountName: {{serviceAccount}}
-              containers:
-              - name: kubectl
-                image: kubesphere/kubectl:v1.27.16
-                command: [kubectl, label, ns, kubesphere-system, kubesphere.io/protected-resource=true, --overwrite]
-        """;
+    private static string LabelJob(string name, string serviceAccount) => Job(name,
+        "{name: kubectl, image: 'kubesphere/kubectl:v1.27.16', command: [kubectl, label, ns, kubesphere-system, kubesphere.io/protected-resource=true, --overwrite]}",
+        serviceAccount);
 
     [Fact]
     public async Task A_kubectl_job_labels_the_namespace_as_its_service_account()
