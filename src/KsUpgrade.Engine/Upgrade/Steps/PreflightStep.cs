@@ -2,8 +2,6 @@ using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 
-using KsUpgrade.Engine.Journal;
-
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
