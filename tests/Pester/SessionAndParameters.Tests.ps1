@@ -104,7 +104,7 @@ Describe 'Waiving checks by name' {
         $node = (Invoke-SandboxControl -Sandbox $script:Sandbox -Path 'clusters/host/state').objects | Where-Object { $_.kind -eq 'Node' } | Select-Object -First 1
         Invoke-SandboxControl -Sandbox $script:Sandbox -Method POST -Path 'actions/node-ready' -Body @{ cluster = 'host'; node = $node.metadata.name; ready = $false } | Out-Null
         try {
-            $report = $script:Host1 | Test-KsCluster -WarningAction SilentlyContinue
+            $report = $script:Host1 | Test-KsCluster -Chart $script:Chart -WarningAction SilentlyContinue
             ($report.Checks | Where-Object Status -eq Failed).Id | Should -Be 'NodesReady'
             $before = Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host
 
@@ -127,11 +127,15 @@ Describe 'Waiving checks by name' {
     It 'Test-KsCluster -ExcludeCheck lets a runbook without helm gate on the other checks' {
         $noHelm = Join-Path $script:Dir 'no-helm-here'
         $script:Host1 | Test-KsCluster -HelmPath $noHelm -Quiet -WarningAction SilentlyContinue | Should -BeExactly $false
-        $script:Host1 | Test-KsCluster -HelmPath $noHelm -ExcludeCheck HelmVersion -Quiet -WarningAction SilentlyContinue | Should -BeExactly $true
-        $report = $script:Host1 | Test-KsCluster -HelmPath $noHelm -ExcludeCheck HelmVersion -WarningAction SilentlyContinue
-        $excluded = $report.Checks | Where-Object Id -eq 'HelmVersion'
-        $excluded.Status | Should -Be 'Skipped'
-        $excluded.Message | Should -Match 'ExcludeCheck'
+        # no helm and no chart where the runbook runs: both checks that need them are left out by name
+        $script:Host1 | Test-KsCluster -HelmPath $noHelm -ExcludeCheck HelmVersion -Quiet -WarningAction SilentlyContinue | Should -BeExactly $false
+        $script:Host1 | Test-KsCluster -HelmPath $noHelm -ExcludeCheck HelmVersion, ChartAvailable -Quiet -WarningAction SilentlyContinue | Should -BeExactly $true
+        $report = $script:Host1 | Test-KsCluster -HelmPath $noHelm -ExcludeCheck HelmVersion, ChartAvailable -WarningAction SilentlyContinue
+        foreach ($id in 'HelmVersion', 'ChartAvailable') {
+            $excluded = $report.Checks | Where-Object Id -eq $id
+            $excluded.Status | Should -Be 'Skipped'
+            $excluded.Message | Should -Match 'ExcludeCheck'
+        }
         $err = $null
         try { $script:Host1 | Test-KsCluster -ExcludeCheck NoSuchCheck -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.CheckIdUnknown*'
