@@ -102,7 +102,8 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
     /// <summary>Whether a cmdlet given no connection parameter works on the session's connection (Connect-KsCluster itself does not).</summary>
     protected virtual bool UsesSessionConnection => true;
 
-    private static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
+    /// <summary>The parameters that name a connection: given none, a cmdlet (and the -Name completers) use the session's.</summary>
+    internal static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
 
     private bool ConnectionParameterGiven() => ConnectionParameters.Any(MyInvocation.BoundParameters.ContainsKey);
 
