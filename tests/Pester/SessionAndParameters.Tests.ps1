@@ -5,12 +5,10 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
-    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-surface-" + [guid]::NewGuid())
-    New-Item -ItemType Directory -Path $script:Dir | Out-Null
-    $fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
-    $script:Values = Join-Path $fixtures 'ks-core-values.yaml'
-    $script:Chart = Join-Path $fixtures 'ks-core'
+    Use-KsTestHelm
+    $script:Dir = New-KsTestDirectory surface
+    $script:Values = Get-KsFixture ks-core-values.yaml
+    $script:Chart = Get-KsFixture ks-core
     $script:DurationParameters = foreach ($c in Get-Command -Module KsUpgrade -CommandType Cmdlet) {
         foreach ($p in $c.Parameters.Values | Where-Object Name -like '*Timeout') { @{ Cmdlet = $c.Name; Parameter = $p.Name; Type = $p.ParameterType } }
     }
