@@ -182,6 +182,23 @@ Describe 'The session connection' {
         @(Get-KsCluster -All) | Should -BeNullOrEmpty
     }
 
+    It 'a cluster Disconnect-KsCluster forgot connects again when it is given as -HostCluster or -MemberCluster (<Name>)' -ForEach @(
+        @{ Name = 'Invoke-KsMemberUpgrade -HostCluster'; Run = { param($h, $m1) $m1 | Invoke-KsMemberUpgrade -HostCluster $h -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'peer') -WhatIf -ErrorAction Stop -WarningAction SilentlyContinue -InformationAction SilentlyContinue } }
+        @{ Name = 'Remove-KsMemberTaint -MemberCluster'; Run = {
+                param($h, $m1)
+                # the condition on member1, so the member's own ks-core release is read through -MemberCluster
+                $patch = '[{"op":"add","path":"/status/conditions/-","value":{"type":"Schedulable","status":"False","reason":"Upgrading"}}]'
+                & kubectl --kubeconfig $script:Multi.Kubeconfig --context host patch clusters.cluster.kubesphere.io member1 --type json -p $patch | Out-Null
+                Remove-KsMemberTaint -Cluster $h -MemberCluster $m1 -WhatIf -ErrorAction Stop -WarningAction SilentlyContinue } }
+    ) {
+        $h = Connect-KsCluster -Context host
+        $m1 = Connect-KsCluster -Context member1
+        Disconnect-KsCluster -All   # drops their clients: "if it is used again, it connects again from its settings"
+        $err = $null
+        try { & $Run $h $m1 | Out-Null } catch { $err = $_ }
+        "$($err.FullyQualifiedErrorId): $err" | Should -Not -BeLike 'KsUpgrade.ClusterUnreachable*' -Because 'a forgotten cluster object must still be usable'
+    }
+
     It 'is kept per runspace: another runspace does not see it' {
         Connect-KsCluster -Context member1 | Out-Null
         $ps = [powershell]::Create()

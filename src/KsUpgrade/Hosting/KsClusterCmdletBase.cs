@@ -131,6 +131,13 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
         return new UriBuilder(u) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
     }
 
+    /// <summary>
+    /// A cluster given as a peer (-HostCluster, -MemberCluster): itself while it holds its live connection, else (after
+    /// Disconnect-KsCluster dropped its client) a new connection from its settings, as for -Cluster. Call it on the
+    /// pipeline thread, before the engine work that uses the peer.
+    /// </summary>
+    protected KsCluster? Live(KsCluster? cluster) => cluster is null || cluster.Connection is not null ? cluster : Connect(cluster.Settings);
+
     private KsCluster Connect(KsConnectionSettings settings)
     {
         try
