@@ -1,8 +1,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-connect-" + [guid]::NewGuid())
-    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+    $script:Dir = New-KsTestDirectory connect
 }
 AfterAll { Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue }
 
@@ -130,6 +129,60 @@ Describe 'Tab completion' {
         $line = "Update-KsGateway -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host -Name kubesphere-router-k"
         $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
         $r.CompletionMatches.CompletionText | Should -Be @('kubesphere-router-kubesphere-system')
+    }
+
+    It 'completes -Name from the session''s connection (Connect-KsCluster) when no connection parameter is typed' {
+        # the kubeconfig in effect points nowhere: only the session's connection can answer
+        $unreachable = New-TestKubeconfig -Path (Join-Path $script:Dir 'nowhere.yaml') -Server "https://127.0.0.1:$(Get-FreeTcpPort)" -Context 'nowhere'
+        $saved = $env:KUBECONFIG
+        $env:KUBECONFIG = $unreachable
+        try {
+            $line = 'Remove-KsMemberTaint -Name '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
+            $null = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('member1', 'member2')
+            $line = 'Get-KsGateway -Name kubesphere-router-k'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('kubesphere-router-kubesphere-system')
+            # a connection parameter typed wins over the session's connection, as it does for the cmdlet
+            $line = "Remove-KsMemberTaint -Kubeconfig '$unreachable' -Name "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
+        }
+        finally {
+            Get-KsCluster | Disconnect-KsCluster
+            $env:KUBECONFIG = $saved
+        }
+    }
+
+    It 'completes -IgnoreCheck with the waivable check Ids (never ChartRenders nor HelmVersion) and -ExcludeCheck with every Id' {
+        # the Ids each parameter accepts, as its own refusal lists them (the one CheckIds list)
+        function Get-AcceptedIds([scriptblock] $Call) {
+            $err = $null
+            try { & $Call } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'KsUpgrade.CheckIdUnknown*'
+            @(($err.ErrorDetails.RecommendedAction -replace '^.*\(docs/checks\.md\):\s*', '').TrimEnd('.') -split ',\s*')
+        }
+        $waivable = Get-AcceptedIds { Invoke-KsHostUpgrade -Kubeconfig $script:Sandbox.Kubeconfig -ValuesPath (Get-KsFixture ks-core-values.yaml) -IgnoreCheck NoSuchCheck -Confirm:$false -ErrorAction Stop }
+        $all = Get-AcceptedIds { Test-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -ExcludeCheck NoSuchCheck -ErrorAction Stop }
+        $waivable.Count | Should -BeGreaterThan 5
+        $all.Count | Should -BeGreaterThan $waivable.Count
+
+        foreach ($cmd in 'Invoke-KsHostUpgrade', 'Invoke-KsMemberUpgrade') {
+            $line = "$cmd -IgnoreCheck "
+            $offered = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
+            $offered | Should -Be $waivable
+            $offered | Should -Not -Contain 'ChartRenders'
+            $offered | Should -Not -Contain 'HelmVersion'
+        }
+        $line = 'Test-KsCluster -ExcludeCheck '
+        $offered = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
+        $offered | Should -Be $all
+        $offered | Should -Contain 'ChartRenders'
+        $offered | Should -Contain 'HelmVersion'
+        # a prefix narrows (case-insensitively)
+        $line = 'Test-KsCluster -ExcludeCheck helmv'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('HelmVersion')
+        $line = 'Invoke-KsHostUpgrade -IgnoreCheck helmv'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
     }
 
     It 'is silent (no completions, no error) when the cluster cannot be reached' {

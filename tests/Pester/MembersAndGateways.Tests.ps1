@@ -1,9 +1,9 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    Use-KsTestHelm
     $script:Kubectl = if ($env:KSUPGRADE_KUBECTL) { $env:KSUPGRADE_KUBECTL } else { (Get-Command kubectl -ErrorAction SilentlyContinue).Source }
-    $script:Chart = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core'
+    $script:Chart = Get-KsFixture ks-core
 
     function Add-SchedulableTaint([string] $Member) {
         $patch = '[{"op":"add","path":"/status/conditions/-","value":{"type":"Schedulable","status":"False","reason":"Upgrading"}}]'
@@ -159,7 +159,7 @@ Describe 'Update-KsGateway reports what the cluster shows (issue 14)' {
         $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
         $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
         $script:Member = $script:Sandbox.Clusters | Where-Object Context -eq 'member1'
-        $script:Values = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures/ks-core-values.yaml'
+        $script:Values = Get-KsFixture ks-core-values.yaml
         $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksgw-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path $script:Dir | Out-Null
         $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'host') -JobTimeout 2m `

@@ -21,7 +21,7 @@ BeforeDiscovery {
         'ExtensionVersion' = 'ImageSetting'; 'ChartSha256' = 'Digest'
         'Context' = 'Context'; 'KubeconfigContent' = 'KubeconfigContent'; 'Server' = 'Server'; 'Token' = 'Token'
         'RequestTimeout' = 'Duration'; 'Timeout' = 'Duration'; 'JobTimeout' = 'Duration'; 'SettleTimeout' = 'Duration'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
-        'IgnoreCheck' = 'WaivedCheckId'; 'ExcludeCheck' = 'CheckId'
+        'IgnoreCheck' = 'WaivableCheckId'; 'ExcludeCheck' = 'CheckId'
         'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -47,11 +47,10 @@ BeforeDiscovery {
         KubeconfigContent = [ordered]@{ empty = ''; garbage = 'clusters: [ {'; noContexts = "apiVersion: v1`nkind: Config`n"; huge = $huge }
         Server            = [ordered]@{ empty = ''; word = 'not a url'; ftp = 'ftp://127.0.0.1/'; huge = $huge }
         Token             = [ordered]@{ emptySecure = '<empty-secure>'; plainText = 'plain-text-token' }
-        Duration          = [ordered]@{ negative = '-00:00:01'; max = [timespan]::MaxValue; tooLong = '7.00:00:00'; text = 'soon'; bare = 30; bareText = '600'; negativeHelm = '-5m'; huge = $huge }
-        # a runbook without helm may exclude ChartRenders from Test-KsCluster (its report then cannot stand for an upgrade's
-        # pre-flight); the upgrades never waive it
-        CheckId           = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; newline = "NodesReady`nx"; huge = $huge }
-        WaivedCheckId     = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; renderProof = 'ChartRenders'; newline = "NodesReady`nx"; huge = $huge }
+        Duration          = [ordered]@{ negative = '-00:00:01'; max = [timespan]::MaxValue; tooLong = '7.00:00:00'; text = 'soon'; bare = 30; bareText = '600'; zero = '0'; unknownUnit = '30x'; negativeHelm = '-5m'; huge = $huge }
+        CheckId           = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; wildcard = '*'; newline = "NodesReady`nx"; huge = $huge }
+        # -IgnoreCheck: also the checks never waived, and a check that is not a pre-flight one
+        WaivableCheckId   = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; wildcard = '*'; renderProof = 'ChartRenders'; helmVersion = 'HelmVersion'; postUpgrade = 'KsCoreDeploymentsAvailable'; newline = "NodesReady`nx"; huge = $huge }
         Phase             = [ordered]@{ empty = ''; unknown = 'Sideways' }
         Scale             = [ordered]@{ negative = @{ Nodes = -1 }; unknownKey = @{ Planets = 3 }; text = @{ Nodes = 'many' }; absurd = @{ Nodes = [int]::MaxValue } }
         Seed              = [ordered]@{ empty = ''; unknown = 'no-such-seed'; newline = "ks34-host`nx"; huge = $huge; traversal = '../../../../etc/passwd' }
@@ -65,12 +64,11 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
-    $fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
+    Use-KsTestHelm
+    $fixtures = Get-KsFixture
     $script:Chart = Join-Path $fixtures 'ks-core'
     $script:ValuesFile = Join-Path $fixtures 'ks-core-values.yaml'
-    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-sweep-" + [guid]::NewGuid())
-    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+    $script:Dir = New-KsTestDirectory sweep
     $script:ExistingFile = Join-Path $script:Dir 'existing.txt'
     Set-Content -Path $script:ExistingFile -Value 'not a folder'
     $script:NonEmptyDir = Join-Path $script:Dir 'non-empty'

@@ -3,7 +3,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    Use-KsTestHelm
     $script:Root = if ($env:KSUPGRADE_ROOT) { $env:KSUPGRADE_ROOT } else { Join-Path $PSScriptRoot '../..' }
     $script:Fixtures = Join-Path $script:Root 'tests/fixtures'
     $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-runbook-" + [guid]::NewGuid())

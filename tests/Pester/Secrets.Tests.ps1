@@ -1,11 +1,10 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+    Use-KsTestHelm
     $script:Kubectl = if ($env:KSUPGRADE_KUBECTL) { $env:KSUPGRADE_KUBECTL } else { (Get-Command kubectl -ErrorAction SilentlyContinue).Source }
-    $script:Fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
-    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-secrets-" + [guid]::NewGuid())
-    New-Item -ItemType Directory -Path $script:Dir | Out-Null
+    $script:Fixtures = Get-KsFixture
+    $script:Dir = New-KsTestDirectory secrets
     $script:Marker = 'MARKER-SECRET-' + [guid]::NewGuid().ToString('N')
 
     function Invoke-AllStreams([scriptblock] $Script) {
@@ -46,6 +45,9 @@ Describe 'No secret in any stream' {
         @{ Name = 'Test-KsCluster'; Run = { $script:HostCluster | Test-KsCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') } }
         @{ Name = 'Backup-KsCluster'; Run = { Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'backup') -Confirm:$false } }
         @{ Name = 'Test-KsBackup'; Run = { $r = Test-KsBackup -Path (Join-Path $script:Dir 'backup'); if (-not $r.Intact) { throw ($r.Problems -join '; ') }; $r; $r.Files } }
+        @{ Name = 'Invoke-KsHostUpgrade -WhatIf -IgnoreCheck, helm-style durations'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif-ignore') -IgnoreCheck NodesReady, DefaultStorageClass -Timeout 30m -JobTimeout 90s -SettleTimeout 0s -RequestTimeout 45s -WhatIf } }
+        @{ Name = 'Invoke-KsHostUpgrade -IgnoreCheck ChartRenders (refused)'; Fails = $true; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'refused') -IgnoreCheck ChartRenders -Confirm:$false } }
+        @{ Name = 'Test-KsCluster -ExcludeCheck (unknown Id, refused)'; Fails = $true; Run = { Test-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host -ExcludeCheck NoSuchCheck } }
         @{ Name = 'Invoke-KsHostUpgrade -WhatIf'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf } }
         @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 2m -Confirm:$false } }
         @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 2m -Confirm:$false } }

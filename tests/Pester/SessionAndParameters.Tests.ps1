@@ -5,12 +5,10 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-KsModulePath) -Force
-    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
-    $script:Dir = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-surface-" + [guid]::NewGuid())
-    New-Item -ItemType Directory -Path $script:Dir | Out-Null
-    $fixtures = Join-Path (Get-Item $PSScriptRoot).Parent.FullName 'fixtures'
-    $script:Values = Join-Path $fixtures 'ks-core-values.yaml'
-    $script:Chart = Join-Path $fixtures 'ks-core'
+    Use-KsTestHelm
+    $script:Dir = New-KsTestDirectory surface
+    $script:Values = Get-KsFixture ks-core-values.yaml
+    $script:Chart = Get-KsFixture ks-core
     $script:DurationParameters = foreach ($c in Get-Command -Module KsUpgrade -CommandType Cmdlet) {
         foreach ($p in $c.Parameters.Values | Where-Object Name -like '*Timeout') { @{ Cmdlet = $c.Name; Parameter = $p.Name; Type = $p.ParameterType } }
     }
@@ -186,6 +184,23 @@ Describe 'The session connection' {
         @(Get-KsCluster -All).Context | Should -Be @('host')
         $h | Disconnect-KsCluster
         @(Get-KsCluster -All) | Should -BeNullOrEmpty
+    }
+
+    It 'a cluster Disconnect-KsCluster forgot connects again when it is given as -HostCluster or -MemberCluster (<Name>)' -ForEach @(
+        @{ Name = 'Invoke-KsMemberUpgrade -HostCluster'; Run = { param($h, $m1) $m1 | Invoke-KsMemberUpgrade -HostCluster $h -ValuesPath $script:Values -Chart $script:Chart -BackupPath (Join-Path $script:Dir 'peer') -WhatIf -ErrorAction Stop -WarningAction SilentlyContinue -InformationAction SilentlyContinue } }
+        @{ Name = 'Remove-KsMemberTaint -MemberCluster'; Run = {
+                param($h, $m1)
+                # the condition on member1, so the member's own ks-core release is read through -MemberCluster
+                $patch = '[{"op":"add","path":"/status/conditions/-","value":{"type":"Schedulable","status":"False","reason":"Upgrading"}}]'
+                & kubectl --kubeconfig $script:Multi.Kubeconfig --context host patch clusters.cluster.kubesphere.io member1 --type json -p $patch | Out-Null
+                Remove-KsMemberTaint -Cluster $h -MemberCluster $m1 -WhatIf -ErrorAction Stop -WarningAction SilentlyContinue } }
+    ) {
+        $h = Connect-KsCluster -Context host
+        $m1 = Connect-KsCluster -Context member1
+        Disconnect-KsCluster -All   # drops their clients: "if it is used again, it connects again from its settings"
+        $err = $null
+        try { & $Run $h $m1 | Out-Null } catch { $err = $_ }
+        "$($err.FullyQualifiedErrorId): $err" | Should -Not -BeLike 'KsUpgrade.ClusterUnreachable*' -Because 'a forgotten cluster object must still be usable'
     }
 
     It 'is kept per runspace: another runspace does not see it' {

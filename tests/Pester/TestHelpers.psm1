@@ -23,6 +23,26 @@ function Get-KsSandboxModulePath {
     if (-not (Get-Module -Name KsUpgrade.Sandbox)) { Import-Module $sandboxModule -Global -ErrorAction Stop }
 }
 
+function Get-KsFixture {
+    <# A path under tests/fixtures (the folder itself given no name): Get-KsFixture ks-core, Get-KsFixture ks-core-values.yaml. #>
+    param([string] $Name)
+    $fixtures = Join-Path (Split-Path $PSScriptRoot) 'fixtures'
+    if ($Name) { Join-Path $fixtures $Name } else { $fixtures }
+}
+
+function New-KsTestDirectory {
+    <# A new, empty folder of this test file's own under the temp folder (ksupgrade-<Name>-<guid>); the caller removes it. #>
+    param([Parameter(Mandatory)] [string] $Name)
+    $path = Join-Path ([IO.Path]::GetTempPath()) ("ksupgrade-$Name-" + [guid]::NewGuid())
+    New-Item -ItemType Directory -Path $path | Out-Null
+    $path
+}
+
+function Use-KsTestHelm {
+    <# The module finds helm through KSUPGRADE_HELM: helm 3 from build.ps1 test's KSUPGRADE_HELM3 when it is set. #>
+    if ($env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
+}
+
 function Invoke-CleanPwsh {
     <# Runs a script in a new pwsh process (same pwsh as this one) and returns its stdout lines. #>
     param([Parameter(Mandatory)] [string] $Script)

@@ -29,7 +29,9 @@ public sealed class InvokeKsMemberUpgradeCommand : KsUpgradeCmdletBase
 
     protected override KsClusterRole Role => KsClusterRole.Member;
 
-    protected override KsCluster? HostForMember => HostCluster;
+    private KsCluster? _host;
+
+    protected override KsCluster? HostForMember => _host ??= Live(HostCluster);
 
     protected override string? MemberNameOnHost => MemberName;
 

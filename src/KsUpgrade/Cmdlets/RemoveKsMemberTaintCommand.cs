@@ -48,7 +48,7 @@ public sealed class RemoveKsMemberTaintCommand : KsClusterCmdletBase
     {
         try
         {
-            var options = new TaintRemovalOptions { Member = MemberCluster, Force = Force };
+            var options = new TaintRemovalOptions { Member = Live(MemberCluster), Force = Force };
             if (ParameterSetName == MemberSet)
             {
                 // -Name and -All are declared for every set; with piped members they would contradict the pipeline

@@ -43,6 +43,7 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     [ValidateCount(1, 64)]
     [ValidateLength(1, 128)]
+    [ArgumentCompleter(typeof(KsUpgrade.Completion.CheckIdCompleter))]
     public string[]? ExcludeCheck { get; set; }
 
     /// <summary>On a host: its member clusters (Connect-KsCluster each); JwtSecretConsistent compares their jwtSecret with the host's.</summary>

@@ -147,6 +147,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
                 WriteTarget(group.Key);
                 try
                 {
+                    var hostCluster = Live(HostCluster);
                     var results = RunEngine((log, ct) => GatewayUpgrade.UpdateAsync(group.Key, names, new GatewayUpgradeOptions
                     {
                         Chart = chart.Display,
@@ -157,7 +158,7 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
                         HelmPath = HelmPath,
                         JobTimeout = JobTimeout,
                         VerifyTimeout = Timeout,
-                        HostCluster = HostCluster,
+                        HostCluster = hostCluster,
                         MemberName = MemberName,
                     }, log, ct));
                     // every gateway that failed or is not verified is an ErrorRecord (after the run: the others were still attempted)

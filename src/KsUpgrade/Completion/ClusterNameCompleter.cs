@@ -5,12 +5,14 @@ using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Engine.Members;
+using KsUpgrade.Hosting;
 
 namespace KsUpgrade.Completion;
 
 /// <summary>
-/// Completes -Name of the member and gateway cmdlets from the cluster in effect (-Cluster, or -Kubeconfig/-Context,
-/// or the default kubeconfig), with a short timeout; silent on any failure.
+/// Completes -Name of the member and gateway cmdlets from the cluster the cmdlet would work on (-Cluster, or
+/// -Kubeconfig/-Context, else the session's connection made by Connect-KsCluster, else the default kubeconfig), with a
+/// short timeout; silent on any failure.
 /// </summary>
 public abstract class ClusterNameCompleter : IArgumentCompleter
 {
@@ -24,10 +26,14 @@ public abstract class ClusterNameCompleter : IArgumentCompleter
         try
         {
             using var cts = new CancellationTokenSource(Budget);
+            var cluster = fakeBoundParameters["Cluster"] as KsCluster
+                          ?? (fakeBoundParameters["Cluster"] as PSObject)?.BaseObject as KsCluster;
+            // as the cmdlet will: given no connection parameter, the session's connection (the last Connect-KsCluster in
+            // this runspace; read here, on the runspace's thread)
+            if (cluster is null && !KsClusterCmdletBase.ConnectionParameters.Any(fakeBoundParameters.Contains))
+                cluster = SessionConnections.Current?.Default;
             var names = Task.Run(async () =>
             {
-                var cluster = fakeBoundParameters["Cluster"] as KsCluster
-                              ?? (fakeBoundParameters["Cluster"] as PSObject)?.BaseObject as KsCluster;
                 if (cluster?.Connection is null)
                 {
                     var settings = new KsConnectionSettings
@@ -41,7 +47,7 @@ public abstract class ClusterNameCompleter : IArgumentCompleter
                         Context = fakeBoundParameters["Context"] as string,
                         RequestTimeout = Budget,
                     };
-                    cluster = await ClusterConnector.ConnectAsync(settings, null, cts.Token).ConfigureAwait(false);
+                    cluster = await ClusterConnector.ConnectAsync(cluster?.Settings ?? settings, null, cts.Token).ConfigureAwait(false);
                 }
                 return await NamesAsync(cluster, cts.Token).ConfigureAwait(false);
             }, cts.Token).GetAwaiter().GetResult();

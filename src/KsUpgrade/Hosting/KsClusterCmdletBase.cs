@@ -102,7 +102,8 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
     /// <summary>Whether a cmdlet given no connection parameter works on the session's connection (Connect-KsCluster itself does not).</summary>
     protected virtual bool UsesSessionConnection => true;
 
-    private static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
+    /// <summary>The parameters that name a connection: given none, a cmdlet (and the -Name completers) use the session's.</summary>
+    internal static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
 
     private bool ConnectionParameterGiven() => ConnectionParameters.Any(MyInvocation.BoundParameters.ContainsKey);
 
@@ -129,6 +130,13 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
         if (u.UserInfo.Length == 0 && u.Query.Length == 0 && u.Fragment.Length == 0) return server;
         return new UriBuilder(u) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
     }
+
+    /// <summary>
+    /// A cluster given as a peer (-HostCluster, -MemberCluster): itself while it holds its live connection, else (after
+    /// Disconnect-KsCluster dropped its client) a new connection from its settings, as for -Cluster. Call it on the
+    /// pipeline thread, before the engine work that uses the peer.
+    /// </summary>
+    protected KsCluster? Live(KsCluster? cluster) => cluster is null || cluster.Connection is not null ? cluster : Connect(cluster.Settings);
 
     private KsCluster Connect(KsConnectionSettings settings)
     {

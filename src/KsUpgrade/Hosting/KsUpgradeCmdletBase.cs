@@ -106,6 +106,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     [ValidateCount(1, 64)]
     [ValidateLength(1, 128)]
+    [ArgumentCompleter(typeof(KsUpgrade.Completion.WaivableCheckIdCompleter))]
     public string[]? IgnoreCheck { get; set; }
 
     protected abstract KsClusterRole Role { get; }
