@@ -74,8 +74,8 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
             Chart = Chart is null ? null : GetUnresolvedProviderPathFromPSPath(Chart),
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
             WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
-            Peers = (MemberCluster ?? Array.Empty<KsCluster>()).Select(m => new ClusterTestPeer(m, KsClusterRole.Member))
-                .Concat(HostCluster is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(HostCluster, KsClusterRole.Host) })
+            Peers = (MemberCluster ?? Array.Empty<KsCluster>()).Select(m => new ClusterTestPeer(Live(m)!, KsClusterRole.Member))
+                .Concat(HostCluster is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(Live(HostCluster)!, KsClusterRole.Host) })
                 .ToList(),
         };
         if (options.Chart is not null && options.ValuesPath is not null)
