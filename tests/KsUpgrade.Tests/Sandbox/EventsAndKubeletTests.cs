@@ -21,6 +21,7 @@ public sealed class EventsAndKubeletTests
         };
     }
 
+    /// <summary>A two-replica Deployment and ApiFidelityTests' quick Job.</summary>
     private const string Workloads = """
         apiVersion: apps/v1
         kind: Deployment
@@ -33,15 +34,8 @@ public sealed class EventsAndKubeletTests
             spec:
               containers: [{name: nginx, image: nginx:1.25}]
         ---
-        apiVersion: batch/v1
-        kind: Job
-        metadata: {name: quick, namespace: apps}
-        spec:
-          template:
-            spec:
-              restartPolicy: Never
-              containers: [{name: c, image: busybox}]
-        """;
+
+        """ + ApiFidelityTests.QuickJob;
 
     private static async Task<List<JsonObject>> EventsAsync(KubectlRunner kubectl, params string[] args) =>
         JsonNode.Parse(await kubectl.OkAsync(new[] { "get", "events", "-n", "apps", "-o", "json" }.Concat(args).ToArray()))!["items"]!
