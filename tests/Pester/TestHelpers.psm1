@@ -101,9 +101,28 @@ function Invoke-SandboxControl {
 }
 
 function Get-SandboxStateText {
-    <# The whole state of one simulated cluster, as JSON text (for read-only comparisons). #>
+    <#
+    The whole state of one simulated cluster, as JSON text (for read-only comparisons), without what the running
+    cluster writes on its own: the values StateNormaliser.Volatile declares (tests/KsUpgrade.Tests/Reliability/
+    StateNormaliser.cs, the one declaration; mirrored here): Events left out, node Leases' renewTime and nodes'
+    condition lastHeartbeatTime masked, with those objects' resourceVersions and the state's current resourceVersion.
+    #>
     param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
-    Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" | ConvertTo-Json -Depth 50 -Compress
+    $mask = '<written by the running cluster>'
+    $state = Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state"
+    $state.resourceVersion = $mask
+    $state.objects = @($state.objects | Where-Object { -not ($_.kind -eq 'Event' -and $_.apiVersion -in 'v1', 'events.k8s.io/v1') })
+    foreach ($o in $state.objects) {
+        if ($o.kind -eq 'Lease' -and $o.apiVersion -eq 'coordination.k8s.io/v1' -and $o.metadata.namespace -eq 'kube-node-lease') {
+            if ($o.spec.PSObject.Properties['renewTime']) { $o.spec.renewTime = $mask }
+            $o.metadata.resourceVersion = $mask
+        }
+        elseif ($o.kind -eq 'Node' -and $o.apiVersion -eq 'v1') {
+            foreach ($c in @($o.status.conditions)) { if ($c -and $c.PSObject.Properties['lastHeartbeatTime']) { $c.lastHeartbeatTime = $mask } }
+            $o.metadata.resourceVersion = $mask
+        }
+    }
+    $state | ConvertTo-Json -Depth 50 -Compress
 }
 
 function Wait-SandboxSettled {

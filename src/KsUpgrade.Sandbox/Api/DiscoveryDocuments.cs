@@ -123,14 +123,20 @@ public static class DiscoveryDocuments
         foreach (var gv in c.Registry.All.Select(t => (t.Group, t.Version)).Distinct())
         {
             var key = gv.Group.Length == 0 ? $"api/{gv.Version}" : $"apis/{gv.Group}/{gv.Version}";
-            var hash = ObjectMeta.Hash(OpenApiV3GroupVersion(c, gv.Group, gv.Version)).ToUpperInvariant();
+            var hash = OpenApiSchemas.GroupVersionHash(c.Registry, gv.Group, gv.Version, () => OpenApiV3Paths(c, gv.Group, gv.Version));
             paths[key] = new JsonObject { ["serverRelativeURL"] = $"{prefix}/openapi/v3/{key}?hash={hash}" };
         }
         return new JsonObject { ["paths"] = paths };
     }
 
-    /// <summary>GET /openapi/v3/&lt;gv&gt;: PATCH operations with the resource's GVK and the fieldValidation parameter.</summary>
-    public static JsonObject? OpenApiV3GroupVersion(SimulatedCluster c, string group, string version)
+    /// <summary>
+    /// GET /openapi/v3/&lt;gv&gt;: PATCH operations with the resource's GVK and the fieldValidation parameter, and the
+    /// kinds' schemas (<see cref="OpenApiSchemas"/>). The same (cached) object on every call: callers must not change it.
+    /// </summary>
+    public static JsonObject? OpenApiV3GroupVersion(SimulatedCluster c, string group, string version) =>
+        OpenApiSchemas.GroupVersionDocument(c.Registry, group, version, () => OpenApiV3Paths(c, group, version));
+
+    private static JsonObject? OpenApiV3Paths(SimulatedCluster c, string group, string version)
     {
         var types = c.Registry.All.Where(t => t.Group == group && t.Version == version).ToList();
         if (types.Count == 0) return null;
@@ -168,7 +174,6 @@ public static class DiscoveryDocuments
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1" },
             ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
         };
     }
 

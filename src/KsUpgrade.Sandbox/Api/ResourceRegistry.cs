@@ -128,6 +128,7 @@ public sealed class ResourceRegistry
                 Kind = kind, Namespaced = namespaced, ShortNames = shortNames, Categories = categories,
                 HasStatus = sub?["status"] is not null, HasScale = sub?["scale"] is not null,
                 PrinterColumns = columns, FromCrd = true,
+                Schema = (v["schema"]?["openAPIV3Schema"] ?? spec["validation"]?["openAPIV3Schema"])?.DeepClone() as JsonObject,
             });
         }
         return result;

@@ -20,6 +20,8 @@ public sealed record ResourceType
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = Array.Empty<PrinterColumn>();
     /// <summary>True when served because a CRD declares it.</summary>
     public bool FromCrd { get; init; }
+    /// <summary>A CRD version's openAPIV3Schema (published in /openapi/v3 for `kubectl explain`).</summary>
+    public System.Text.Json.Nodes.JsonObject? Schema { get; init; }
     /// <summary>The first Kubernetes minor version that serves this built-in (0: every version the sandbox models).</summary>
     public int SinceMinor { get; init; }
     /// <summary>A review-style type (create only, answered, never stored), e.g. SelfSubjectAccessReview.</summary>

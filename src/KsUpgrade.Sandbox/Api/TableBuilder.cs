@@ -149,15 +149,15 @@ public static class TableBuilder
                 break;
             case ("", "Event"):
                 cols.RemoveAt(0);
-                cols.Add(Str("Last Seen", "The time at which the most recent occurrence of this event was recorded.", o => Age(ObjectMeta.Str(o, "lastTimestamp") ?? ObjectMeta.Str(o, "eventTime") ?? ObjectMeta.Str(o, "metadata", "creationTimestamp"))));
+                cols.Add(Str("Last Seen", "The time at which the most recent occurrence of this event was recorded.", o => Age(ObjectMeta.Str(o, "series", "lastObservedTime") ?? ObjectMeta.Str(o, "lastTimestamp") ?? ObjectMeta.Str(o, "firstTimestamp") ?? ObjectMeta.Str(o, "eventTime"))));
                 cols.Add(Str("Type", "Type of this event (Normal, Warning), new types could be added in the future", o => ObjectMeta.Str(o, "type") ?? ""));
                 cols.Add(Str("Reason", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", o => ObjectMeta.Str(o, "reason") ?? ""));
                 cols.Add(Str("Object", "The object that this event is about.", o => $"{ObjectMeta.Str(o, "involvedObject", "kind")?.ToLowerInvariant()}/{ObjectMeta.Str(o, "involvedObject", "name")}"));
                 cols.Add(Str("Subobject", "The object that this event is about.", o => ObjectMeta.Str(o, "involvedObject", "fieldPath") ?? "", 1));
-                cols.Add(Str("Source", "The component reporting this event.", o => ObjectMeta.Str(o, "source", "component") is { } c ? (ObjectMeta.Str(o, "source", "host") is { } h ? $"{c}, {h}" : c) : ObjectMeta.Str(o, "reportingComponent") ?? "", 1));
+                cols.Add(Str("Source", "The component reporting this event.", EventSource, 1));
                 cols.Add(Str("Message", "A human-readable description of the status of this operation.", o => ObjectMeta.Str(o, "message") ?? ""));
                 cols.Add(Str("First Seen", "The time at which the event was first recorded.", o => Age(ObjectMeta.Str(o, "firstTimestamp") ?? ObjectMeta.Str(o, "eventTime")), 1));
-                cols.Add(Str("Count", "The number of times this event has occurred.", o => (ObjectMeta.Long(o, "count") ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture), 1));
+                cols.Add(Str("Count", "The number of times this event has occurred.", o => (ObjectMeta.Long(o, "series", "count") ?? (ObjectMeta.Long(o, "count") is long n and > 0 ? n : 1)).ToString(System.Globalization.CultureInfo.InvariantCulture), 1));
                 cols.Add(NameCol with { Priority = 1 });
                 return cols;
             case ("apps", "Deployment"):
@@ -298,6 +298,15 @@ public static class TableBuilder
         }
         if (t.PrinterColumns.All(pc => pc.Name != "Age")) cols.Add(AgeCol);
         return cols;
+    }
+
+    /// <summary>The printer's event source: the source's component (else reportingComponent), ", " and its host (else reportingInstance) when there is one.</summary>
+    private static string EventSource(JsonObject o)
+    {
+        static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+        var component = NonEmpty(ObjectMeta.Str(o, "source", "component")) ?? ObjectMeta.Str(o, "reportingComponent") ?? "";
+        var instance = NonEmpty(ObjectMeta.Str(o, "source", "host")) ?? ObjectMeta.Str(o, "reportingInstance") ?? "";
+        return instance.Length == 0 ? component : $"{component}, {instance}";
     }
 
     /// <summary>Age as Kubernetes prints it (k8s.io/apimachinery duration.HumanDuration of the time since).</summary>

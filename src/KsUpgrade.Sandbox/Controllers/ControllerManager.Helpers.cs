@@ -109,6 +109,7 @@ internal sealed partial class ControllerManager
                 var copy = (JsonObject)pod.DeepClone();
                 Defaulting.Obj(copy, "spec")["nodeName"] = ObjectMeta.Name(node);
                 pod = _c.Update(Pods, ns, name, copy, statusOnly: false, dryRun: false);
+                RecordScheduled(pod, ObjectMeta.Name(node));
             }
         }
         var uid = ObjectMeta.Uid(pod);
@@ -150,6 +151,7 @@ internal sealed partial class ControllerManager
             ["qosClass"] = "BestEffort",
         };
         SetStatus(Pods, pod, status);
+        if (_c.Read(Pods, ns, name) is { } started) RecordContainerStarts(started);
         if (JobOwnerOf(pod) is { } jobName) ScheduleJobFinish(ns, jobName, name, uid);
     }
 

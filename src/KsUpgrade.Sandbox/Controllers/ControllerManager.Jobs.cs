@@ -22,7 +22,9 @@ internal sealed partial class ControllerManager
         if (pods.Count == 0)
         {
             var template = job["spec"]?["template"] as JsonObject ?? new JsonObject();
-            pods.Add(CreatePod(job, "Job", "batch/v1", template, null));
+            var pod = CreatePod(job, "Job", "batch/v1", template, null);
+            pods.Add(pod);
+            Record(job, "Normal", "SuccessfulCreate", $"Created pod: {ObjectMeta.Name(pod)}", "job-controller");
         }
         foreach (var p in pods)
             if (ObjectMeta.Str(p, "status", "phase") == "Running")
@@ -149,6 +151,12 @@ internal sealed partial class ControllerManager
                 : new JsonArray(failed);
         }
         SetStatus(jt, job, status);
+        if (outcome.Succeeded) Record(job, "Normal", "Completed", "Job completed", "job-controller");
+        else
+        {
+            var (reason, message) = failure ?? ("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            Record(job, "Warning", reason, message, "job-controller");
+        }
 
         if (ObjectMeta.Long(job, "spec", "ttlSecondsAfterFinished") is long ttl)
         {

@@ -96,6 +96,7 @@ internal sealed partial class ControllerManager
             };
             newRs = _c.Create(rst, ns, rs, false);
             owned.Add(newRs);
+            if (replicas > 0) RecordScaling(d, rsName, 0, replicas);
         }
         if (newRs is not null)
             AdoptOrphanPods(ns, selector, newRs);
@@ -111,18 +112,21 @@ internal sealed partial class ControllerManager
                 ObjectMeta.Meta(copy)["annotations"] = ann;
                 newRs = _c.Update(rst, ns, ObjectMeta.Name(newRs), copy, false, false);
             }
-            if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) != replicas)
+            if ((ObjectMeta.Long(newRs, "spec", "replicas") ?? 1) is var was && was != replicas)
             {
                 var copy = (JsonObject)newRs.DeepClone();
                 copy["spec"]!["replicas"] = replicas;
                 newRs = _c.Update(rst, ns, ObjectMeta.Name(newRs), copy, false, false);
+                RecordScaling(d, ObjectMeta.Name(newRs), was, replicas);
             }
             foreach (var old in owned.Where(rs => ObjectMeta.Uid(rs) != ObjectMeta.Uid(newRs)))
             {
                 if ((ObjectMeta.Long(old, "spec", "replicas") ?? 1) == 0) continue;
+                var oldReplicas = ObjectMeta.Long(old, "spec", "replicas") ?? 1;
                 var copy = (JsonObject)old.DeepClone();
                 copy["spec"]!["replicas"] = 0;
                 _c.Update(rst, ns, ObjectMeta.Name(old), copy, false, false);
+                RecordScaling(d, ObjectMeta.Name(old), oldReplicas, 0);
             }
             // Old, scaled-down replica sets beyond revisionHistoryLimit go.
             long historyLimit = ObjectMeta.Long(d, "spec", "revisionHistoryLimit") ?? 10;
@@ -189,6 +193,15 @@ internal sealed partial class ControllerManager
         }
     }
 
+    /// <summary>The deployment controller's ScalingReplicaSet event (from 1.28 the message names the old size too).</summary>
+    private void RecordScaling(JsonObject d, string rs, long from, long to)
+    {
+        var dir = to > from ? "up" : "down";
+        Record(d, "Normal", "ScalingReplicaSet", _c.Seed.KubernetesMinor >= 28
+            ? $"Scaled {dir} replica set {rs} from {from} to {to}"
+            : $"Scaled {dir} replica set {rs} to {to}", "deployment-controller");
+    }
+
     private void ReconcileReplicaSet(string ns, string name)
     {
         var rst = T("apps", "replicasets");
@@ -207,13 +220,19 @@ internal sealed partial class ControllerManager
             pods.Add(_c.Update(Pods, ns, ObjectMeta.Name(copy), copy, false, false));
         }
         var template = rs["spec"]?["template"] as JsonObject ?? new JsonObject();
-        while (pods.Count < replicas) pods.Add(CreatePod(rs, "ReplicaSet", "apps/v1", template, null));
+        while (pods.Count < replicas)
+        {
+            var created = CreatePod(rs, "ReplicaSet", "apps/v1", template, null);
+            pods.Add(created);
+            Record(rs, "Normal", "SuccessfulCreate", $"Created pod: {ObjectMeta.Name(created)}", "replicaset-controller");
+        }
         if (pods.Count > replicas)
         {
             foreach (var extra in pods.OrderBy(PodReady).ThenByDescending(p => ObjectMeta.Str(p, "metadata", "creationTimestamp")).Take(pods.Count - (int)replicas).ToList())
             {
                 DeletePod(extra);
                 pods.Remove(extra);
+                Record(rs, "Normal", "SuccessfulDelete", $"Deleted pod: {ObjectMeta.Name(extra)}", "replicaset-controller");
             }
         }
         long ready = pods.Count(PodReady);
@@ -243,6 +262,7 @@ internal sealed partial class ControllerManager
             if (outOfRange || ObjectMeta.Str(p, "metadata", "labels", "controller-revision-hash") != revision)
             {
                 DeletePod(p);
+                Record(sts, "Normal", "SuccessfulDelete", $"delete Pod {ObjectMeta.Name(p)} in StatefulSet {name} successful", "statefulset-controller");
                 pods.Remove(ObjectMeta.Name(p));
             }
         }
@@ -265,6 +285,7 @@ internal sealed partial class ControllerManager
                     ["spec"] = vct?["spec"]?.DeepClone() ?? new JsonObject(),
                 };
                 _c.Create(pvcT, ns, claim, false);
+                Record(sts, "Normal", "SuccessfulCreate", $"create Claim {claimName} Pod {podName} in StatefulSet {name} success", "statefulset-controller");
             }
             bool ordered = ObjectMeta.Str(sts, "spec", "podManagementPolicy") != "Parallel";
             if (pods.TryGetValue(podName, out var existing))
@@ -286,6 +307,7 @@ internal sealed partial class ControllerManager
                 if (ObjectMeta.Str(sts, "spec", "serviceName") is { Length: > 0 } svc) spec["subdomain"] = svc;
             });
             pods[podName] = created;
+            Record(sts, "Normal", "SuccessfulCreate", $"create Pod {podName} in StatefulSet {name} successful", "statefulset-controller");
             if (ordered) break;
         }
         long ready = pods.Values.Count(PodReady);
@@ -323,15 +345,20 @@ internal sealed partial class ControllerManager
             if (node is null || !nodes.Contains(node) || ObjectMeta.Str(p, "metadata", "labels", "controller-revision-hash") != revision)
             {
                 DeletePod(p);
+                Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {ObjectMeta.Name(p)}", "daemonset-controller");
                 pods.Remove(p);
             }
         }
         foreach (var node in nodes)
         {
             if (pods.Any(p => ObjectMeta.Str(p, "spec", "nodeName") == node)) continue;
-            pods.Add(CreatePod(ds, "DaemonSet", "apps/v1", template, null,
+            var created = CreatePod(ds, "DaemonSet", "apps/v1", template, null,
                 new JsonObject { ["controller-revision-hash"] = revision, ["pod-template-generation"] = (ObjectMeta.Long(ds, "metadata", "generation") ?? 1).ToString() },
-                pod => Storage.Defaulting.Obj(pod, "spec")["nodeName"] = node));
+                pod => Storage.Defaulting.Obj(pod, "spec")["nodeName"] = node);
+            pods.Add(created);
+            Record(ds, "Normal", "SuccessfulCreate", $"Created pod: {ObjectMeta.Name(created)}", "daemonset-controller");
+            // the default scheduler binds a daemon set's pod (its node affinity names the node)
+            RecordScheduled(created, node);
         }
         long ready = pods.Count(PodReady);
         SetStatus(dst, ds, new JsonObject

@@ -36,6 +36,7 @@ internal sealed partial class ControllerManager : IAsyncDisposable
             InitialResync();
         }
         After(GatewayTickSeconds, GatewayExtensionTick);
+        StartKubelets();
         _loop = Task.Run(RunAsync);
     }
 
@@ -167,7 +168,11 @@ internal sealed partial class ControllerManager : IAsyncDisposable
             case "jobs.batch": if (ev.Type != "DELETED") _dirty.Add(("Job", ev.Namespace, ev.Name)); break;
             case "pods":
                 if (ev.Type == "ADDED") _dirty.Add(("Pod", ev.Namespace, ev.Name));
-                if (ev.Type == "DELETED") KillToolRun(ObjectMeta.Uid(o), "sandbox: killed: the pod was deleted");
+                if (ev.Type == "DELETED")
+                {
+                    KillToolRun(ObjectMeta.Uid(o), "sandbox: killed: the pod was deleted");
+                    RecordContainerKills(o);
+                }
                 MarkOwner(o);
                 break;
             case "persistentvolumeclaims":

@@ -132,6 +132,8 @@ public static class ProcessMode
                 ["jobRunSeconds"] = seed.JobRunSeconds,
                 ["podReadySeconds"] = seed.PodReadySeconds,
                 ["clusterResyncSeconds"] = seed.ClusterResyncSeconds,
+                ["nodeLeaseRenewSeconds"] = seed.NodeLeaseRenewSeconds,
+                ["nodeStatusReportSeconds"] = seed.NodeStatusReportSeconds,
                 ["gatewayControllerSeconds"] = seed.GatewayControllerSeconds,
                 ["objects"] = state["objects"]!.DeepClone(),
             });

@@ -35,4 +35,16 @@ public sealed class SeedCluster
     /// object's status.kubeSphereVersion and status.kubernetesVersion from the cluster it names (0 or less: it does not run).
     /// </summary>
     public double ClusterResyncSeconds { get; init; } = 1.0;
+
+    /// <summary>
+    /// Seconds between two renewals of each node's Lease in kube-node-lease (spec.renewTime), as a kubelet renews it:
+    /// every quarter of its 40 s duration, 10 s (0 or less: never renewed).
+    /// </summary>
+    public double NodeLeaseRenewSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// Seconds between two node status reports, which move each node condition's lastHeartbeatTime, as a kubelet
+    /// reports an unchanged status every nodeStatusReportFrequency, 5 minutes (0 or less: never).
+    /// </summary>
+    public double NodeStatusReportSeconds { get; init; } = 300;
 }

@@ -158,7 +158,7 @@ public sealed partial class SimulatedCluster
     }
 
     private static bool HasGeneration(ResourceType t, JsonObject obj) =>
-        t.FromCrd || t.Kind == "CustomResourceDefinition" || (obj["spec"] is not null && t.Kind is not ("Namespace" or "Node" or "Service" or "PersistentVolume" or "PersistentVolumeClaim"));
+        t.FromCrd || t.Kind == "CustomResourceDefinition" || (obj["spec"] is not null && t.Kind is not ("Namespace" or "Node" or "Service" or "PersistentVolume" or "PersistentVolumeClaim" or "Lease"));
 
     private static bool SpecChanged(JsonObject a, JsonObject b)
     {

@@ -1,3 +1,4 @@
+using KsUpgrade.Tests.Reliability;
 using System.Text.Json.Nodes;
 using k8s;
 using KsUpgrade.Engine.Checks;
@@ -30,12 +31,12 @@ public sealed class JwtSecretOnSandboxTests
                 ChartResources = request.ChartResources, ChartRender = request.ChartRender,
                 Peers = new[] { "member1", "member2" }.Select(m => new PeerCluster(m, KsClusterRole.Member, new KubeClusterReader(clients[m]))).ToList(),
             };
-            var before = clients.Keys.ToDictionary(c => c, c => host.StateOf(c).ToJsonString());
+            var before = clients.Keys.ToDictionary(c => c, c => StateNormaliser.WithoutVolatile(host.StateOf(c)).ToJsonString());
             host.Requests.Reset();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var report = await new ClusterChecker(new KubeClusterReader(clients["host"])).RunAsync(request, null, timeout.Token);
             var requests = host.Requests.Snapshot();
-            var after = clients.Keys.ToDictionary(c => c, c => host.StateOf(c).ToJsonString());
+            var after = clients.Keys.ToDictionary(c => c, c => StateNormaliser.WithoutVolatile(host.StateOf(c)).ToJsonString());
             return (report, before, after, requests);
         }
         finally

@@ -1,3 +1,4 @@
+using KsUpgrade.Tests.Reliability;
 using System.Text.Json.Nodes;
 using k8s;
 using KsUpgrade.Engine.Checks;
@@ -59,11 +60,11 @@ public static class SandboxChecks
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath, Cluster);
         using var client = new Kubernetes(config);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var before = host.StateOf(Cluster).ToJsonString();
+        var before = StateNormaliser.WithoutVolatile(host.StateOf(Cluster)).ToJsonString();
         host.Requests.Reset();
         var report = await new ClusterChecker(new KubeClusterReader(client)).RunAsync(request, null, timeout.Token);
         var requests = host.Requests.Snapshot();
-        var after = host.StateOf(Cluster).ToJsonString();
+        var after = StateNormaliser.WithoutVolatile(host.StateOf(Cluster)).ToJsonString();
         return new SandboxCheckRun(report, before, after, requests);
     }
 

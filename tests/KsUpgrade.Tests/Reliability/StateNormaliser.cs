@@ -11,10 +11,63 @@ namespace KsUpgrade.Tests.Reliability;
 /// same end can be compared by: without resourceVersion, uid (and every value equal to a uid), creationTimestamp,
 /// managedFields, generation/observedGeneration, times inside status, generated name suffixes, helm's deploy times,
 /// the journal ConfigMap (its own times and details; it is checked separately), and the values the chart generates
-/// on each render, in the objects and in helm's stored manifests: the paths declared in <see cref="GeneratedValues"/>, no others.
+/// on each render, in the objects and in helm's stored manifests: the paths declared in <see cref="GeneratedValues"/>, no others;
+/// and what the cluster itself keeps writing while it runs, declared in <see cref="Volatile"/> and hidden by <see cref="WithoutVolatile"/>.
 /// </summary>
 public static class StateNormaliser
 {
+    /// <summary>
+    /// The one declaration of what a running cluster writes on its own, whatever a client does (the sandbox as a real
+    /// cluster): a comparison of two states taken at different times hides these and only these. Events (core/v1 and
+    /// events.k8s.io): records of what happened, named by time, counted, expired after an hour. Node Leases in
+    /// kube-node-lease: renewTime, renewed by each kubelet every 10 s. Nodes: each condition's lastHeartbeatTime,
+    /// reported by the kubelet every 5 minutes. A renewal or report also moves the object's resourceVersion, so that is
+    /// hidden too for these two kinds (and the cluster's current resourceVersion of the state).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Volatile = new[]
+    {
+        "Event (v1, events.k8s.io/v1): every object",
+        "Lease in kube-node-lease: spec.renewTime, metadata.resourceVersion",
+        "Node: status.conditions[*].lastHeartbeatTime, metadata.resourceVersion",
+        "the state's resourceVersion",
+    };
+
+    public const string VolatileMask = "<written by the running cluster>";
+
+    /// <summary>
+    /// A copy of a state (SandboxHost.StateOf) with the <see cref="Volatile"/> values masked (Events left out); every
+    /// other value, of these objects too, as it is. Two states of a cluster nothing but time touched are equal through it.
+    /// </summary>
+    public static JsonObject WithoutVolatile(JsonObject state)
+    {
+        var copy = (JsonObject)state.DeepClone();
+        if (copy.ContainsKey("resourceVersion")) copy["resourceVersion"] = VolatileMask;
+        if (copy["objects"] is not JsonArray objects) return copy;
+        for (var i = objects.Count - 1; i >= 0; i--)
+        {
+            if (objects[i] is not JsonObject o) continue;
+            var kind = o["kind"]?.GetValue<string>();
+            var apiVersion = o["apiVersion"]?.GetValue<string>();
+            if (kind == "Event" && apiVersion is "v1" or "events.k8s.io/v1")
+            {
+                objects.RemoveAt(i);
+                continue;
+            }
+            if (kind == "Lease" && apiVersion == "coordination.k8s.io/v1" && o["metadata"]?["namespace"]?.GetValue<string>() == "kube-node-lease")
+            {
+                if (o["spec"] is JsonObject spec && spec.ContainsKey("renewTime")) spec["renewTime"] = VolatileMask;
+                if (o["metadata"] is JsonObject m && m.ContainsKey("resourceVersion")) m["resourceVersion"] = VolatileMask;
+            }
+            if (kind == "Node" && apiVersion == "v1")
+            {
+                foreach (var c in (o["status"]?["conditions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+                    if (c.ContainsKey("lastHeartbeatTime")) c["lastHeartbeatTime"] = VolatileMask;
+                if (o["metadata"] is JsonObject m && m.ContainsKey("resourceVersion")) m["resourceVersion"] = VolatileMask;
+            }
+        }
+        return copy;
+    }
+
     private static readonly string[] DroppedMetadata = { "resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "managedFields", "generation" };
     private static readonly Regex Uuid = new("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", RegexOptions.Compiled);
     private static readonly string[] DroppedLabels = { "modifiedAt", "createdAt" };
@@ -33,7 +86,7 @@ public static class StateNormaliser
     /// </param>
     public static List<string> Normalise(JsonObject state, bool allocatedNodePorts, out int failedHelmRevisions)
     {
-        var objects = state["objects"]!.AsArray().OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var objects = WithoutVolatile(state)["objects"]!.AsArray().OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
         failedHelmRevisions = RenumberHelmRevisions(objects);
         var uids = objects.Select(o => o["metadata"]?["uid"]?.GetValue<string>()).OfType<string>().ToHashSet();
         var texts = new List<string>();

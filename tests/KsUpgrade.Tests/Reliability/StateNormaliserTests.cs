@@ -125,4 +125,72 @@ public class StateNormaliserTests
         changedPath["webhooks"]![0]!["clientConfig"]!["service"]!["path"] = "/elsewhere";
         Assert.Contains("protector.kubesphere.io", StateNormaliser.Difference(c, Normalise(changedPath)));
     }
+
+    private static JsonObject NodeAndLease(string heartbeat, string renew, string rv, string transition = "2025-03-10T08:00:00Z", string holder = "worker1", bool unschedulable = false)
+    {
+        var node = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Node",
+            ["metadata"] = new JsonObject { ["name"] = "worker1", ["resourceVersion"] = rv, ["uid"] = "5b0c1d6e-0000-4000-8000-000000000001" },
+            ["spec"] = new JsonObject { ["unschedulable"] = unschedulable },
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready", ["status"] = "True", ["reason"] = "KubeletReady",
+                    ["lastHeartbeatTime"] = heartbeat, ["lastTransitionTime"] = transition,
+                }),
+            },
+        };
+        var lease = new JsonObject
+        {
+            ["apiVersion"] = "coordination.k8s.io/v1", ["kind"] = "Lease",
+            ["metadata"] = new JsonObject { ["name"] = "worker1", ["namespace"] = "kube-node-lease", ["resourceVersion"] = rv },
+            ["spec"] = new JsonObject { ["holderIdentity"] = holder, ["leaseDurationSeconds"] = 40, ["renewTime"] = renew },
+        };
+        return new JsonObject { ["resourceVersion"] = rv, ["objects"] = new JsonArray(node, lease) };
+    }
+
+    private static JsonObject Event(string name, int count) => new()
+    {
+        ["apiVersion"] = "v1", ["kind"] = "Event",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "apps" },
+        ["involvedObject"] = new JsonObject { ["kind"] = "Pod", ["name"] = "web-1" }, ["reason"] = "Started", ["count"] = count,
+    };
+
+    [Fact]
+    public void What_the_running_cluster_writes_on_its_own_is_hidden_and_only_that()
+    {
+        var a = NodeAndLease("2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000000Z", "100");
+        var b = NodeAndLease("2026-12-06T02:40:00Z", "2026-12-06T02:40:10.123456Z", "140");
+        b["objects"]!.AsArray().Add(Event("web-1.1870a", 2));
+        Assert.NotEqual(a.ToJsonString(), b.ToJsonString());
+        Assert.Equal(StateNormaliser.WithoutVolatile(a).ToJsonString(), StateNormaliser.WithoutVolatile(b).ToJsonString());
+        Assert.Equal("", StateNormaliser.Difference(StateNormaliser.Normalise(a), StateNormaliser.Normalise(b)));
+        Assert.Equal(4, StateNormaliser.Volatile.Count);
+
+        // the same objects' other fields are still compared, by both
+        foreach (var changed in new[]
+                 {
+                     NodeAndLease("2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000000Z", "100", holder: "worker2"),
+                     NodeAndLease("2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000000Z", "100", unschedulable: true),
+                 })
+        {
+            Assert.NotEqual(StateNormaliser.WithoutVolatile(a).ToJsonString(), StateNormaliser.WithoutVolatile(changed).ToJsonString());
+            Assert.Contains("worker1", StateNormaliser.Difference(StateNormaliser.Normalise(a), StateNormaliser.Normalise(changed)));
+        }
+        // a transition time is not a heartbeat: the raw comparison (read-only runs) sees it
+        var transitioned = NodeAndLease("2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000000Z", "100", transition: "2026-12-06T02:40:00Z");
+        Assert.NotEqual(StateNormaliser.WithoutVolatile(a).ToJsonString(), StateNormaliser.WithoutVolatile(transitioned).ToJsonString());
+        // a Lease elsewhere (leader election) is not a node's: its renewTime and resourceVersion are compared
+        var leader = NodeAndLease("2025-03-10T08:00:00Z", "2025-03-10T08:00:00.000000Z", "100");
+        leader["objects"]![1]!["metadata"]!["namespace"] = "kube-system";
+        var leaderRenewed = NodeAndLease("2025-03-10T08:00:00Z", "2026-12-06T02:40:10.123456Z", "100");
+        leaderRenewed["objects"]![1]!["metadata"]!["namespace"] = "kube-system";
+        Assert.NotEqual(StateNormaliser.WithoutVolatile(leader).ToJsonString(), StateNormaliser.WithoutVolatile(leaderRenewed).ToJsonString());
+        // and other objects' resourceVersions are kept (a write during a read-only run shows)
+        var cm = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "c", ["namespace"] = "apps", ["resourceVersion"] = "7" } };
+        var state = new JsonObject { ["objects"] = new JsonArray(cm) };
+        Assert.Equal("7", StateNormaliser.WithoutVolatile(state)["objects"]![0]!["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
 }

@@ -38,7 +38,7 @@ public sealed class ApiFidelityTests
     }
 
     /// <summary>A Job that completes at once in the sandbox.</summary>
-    private const string QuickJob = """
+    internal const string QuickJob = """
         apiVersion: batch/v1
         kind: Job
         metadata: {name: quick, namespace: apps}

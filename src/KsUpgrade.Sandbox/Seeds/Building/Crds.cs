@@ -11,7 +11,7 @@ public static class Crds
 {
     public static JsonObject Build(string group, string kind, string plural, string scope, IEnumerable<CrdVersion> versions,
         string? singular = null, IEnumerable<string>? shortNames = null, IEnumerable<string>? categories = null,
-        JsonObject? labels = null)
+        JsonObject? labels = null, JsonObject? specSchema = null)
     {
         var crd = K8s.Object("apiextensions.k8s.io/v1", "CustomResourceDefinition", $"{plural}.{group}", null, labels,
             Json.Strings(("controller-gen.kubebuilder.io/version", "v0.11.3")));
@@ -42,7 +42,7 @@ public static class Crds
                             ["apiVersion"] = new JsonObject { ["type"] = "string" },
                             ["kind"] = new JsonObject { ["type"] = "string" },
                             ["metadata"] = new JsonObject { ["type"] = "object" },
-                            ["spec"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
+                            ["spec"] = specSchema?.DeepClone() ?? new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
                             ["status"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
                         },
                         ["x-kubernetes-preserve-unknown-fields"] = true,

@@ -84,6 +84,8 @@ public static class SeedFile
                 JobRunSeconds = Number(c["jobRunSeconds"]) ?? baseCluster?.JobRunSeconds ?? 0.5,
                 PodReadySeconds = Number(c["podReadySeconds"]) ?? baseCluster?.PodReadySeconds ?? 0.2,
                 ClusterResyncSeconds = Number(c["clusterResyncSeconds"]) ?? baseCluster?.ClusterResyncSeconds ?? 1.0,
+                NodeLeaseRenewSeconds = Number(c["nodeLeaseRenewSeconds"]) ?? baseCluster?.NodeLeaseRenewSeconds ?? 10,
+                NodeStatusReportSeconds = Number(c["nodeStatusReportSeconds"]) ?? baseCluster?.NodeStatusReportSeconds ?? 300,
                 GatewayControllerSeconds = Number(c["gatewayControllerSeconds"]) ?? baseCluster?.GatewayControllerSeconds ?? 0.5,
                 Objects = objects,
             });
@@ -103,6 +105,8 @@ public static class SeedFile
                 ["jobRunSeconds"] = c.JobRunSeconds,
                 ["podReadySeconds"] = c.PodReadySeconds,
                 ["clusterResyncSeconds"] = c.ClusterResyncSeconds,
+                ["nodeLeaseRenewSeconds"] = c.NodeLeaseRenewSeconds,
+                ["nodeStatusReportSeconds"] = c.NodeStatusReportSeconds,
                 ["gatewayControllerSeconds"] = c.GatewayControllerSeconds,
                 ["objects"] = Json.Array(c.Objects.Select(o => (JsonNode?)o.DeepClone())),
             })),

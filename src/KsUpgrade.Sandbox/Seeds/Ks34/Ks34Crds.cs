@@ -30,7 +30,8 @@ public static class Ks34Crds
 
         // cluster.kubesphere.io: cluster-scoped, NO status subresource.
         yield return Crds.Build("cluster.kubesphere.io", "Cluster", "clusters", "Cluster",
-            new[] { new CrdVersion("v1alpha1", PrinterColumns: new[] { ("Federated", "boolean", ".spec.joinFederation"), ("Provider", "string", ".spec.provider"), ("Active", "boolean", ".spec.enable"), ("Version", "string", ".status.kubernetesVersion") }) });
+            new[] { new CrdVersion("v1alpha1", PrinterColumns: new[] { ("Federated", "boolean", ".spec.joinFederation"), ("Provider", "string", ".spec.provider"), ("Active", "boolean", ".spec.enable"), ("Version", "string", ".status.kubernetesVersion") }) },
+            specSchema: ClusterSpecSchema());
 
         // gateway.kubesphere.io v1alpha1 (3.4; helm-operator driven).
         yield return Crds.Simple("gateway.kubesphere.io", "v1alpha1", "Gateway", "gateways", true, statusSubresource: true);
@@ -42,5 +43,39 @@ public static class Ks34Crds
 
         if (host)
             yield return Crds.Simple("core.kubefed.io", "v1beta1", "KubeFedCluster", "kubefedclusters", true, statusSubresource: true);
+    }
+
+    /// <summary>KubeSphere 3.4's Cluster spec (pkg/apis/cluster/v1alpha1), with descriptions of our own, for `kubectl explain`.</summary>
+    private static JsonObject ClusterSpecSchema()
+    {
+        static JsonObject P(string type, string description) => new() { ["type"] = type, ["description"] = description };
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["description"] = "The desired state of a member or host cluster managed by KubeSphere multi-cluster.",
+            ["properties"] = new JsonObject
+            {
+                ["joinFederation"] = P("boolean", "Whether the cluster joins the KubeFed federation of the host."),
+                ["enable"] = P("boolean", "Whether the cluster is active (its desired state)."),
+                ["provider"] = P("string", "Who provides the cluster; for display only."),
+                ["externalKubeAPIEnabled"] = P("boolean", "Whether the cluster's Kubernetes API is exposed for external access through the host."),
+                ["connection"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["description"] = "How the host reaches the cluster.",
+                    ["properties"] = new JsonObject
+                    {
+                        ["type"] = P("string", "Connection type: direct (the host reaches the cluster's API servers) or proxy (the cluster connects to the host through a tunnel agent)."),
+                        ["kubesphereAPIEndpoint"] = P("string", "The URL of the cluster's ks-apiserver."),
+                        ["kubernetesAPIEndpoint"] = P("string", "The URL of the cluster's Kubernetes API server."),
+                        ["externalKubernetesAPIEndpoint"] = P("string", "The Kubernetes API server URL exposed for external access."),
+                        ["kubeconfig"] = new JsonObject { ["type"] = "string", ["format"] = "byte", ["description"] = "The kubeconfig the host uses to reach the cluster (direct connection)." },
+                        ["token"] = P("string", "The token a proxy-connected cluster's agent authenticates with."),
+                        ["kubernetesAPIServerPort"] = P("integer", "The port the proxy serves the cluster's Kubernetes API on."),
+                        ["kubesphereAPIServerPort"] = P("integer", "The port the proxy serves the cluster's ks-apiserver on."),
+                    },
+                },
+            },
+        };
     }
 }
