@@ -8,8 +8,6 @@ namespace KsUpgrade.Engine.Connection;
 /// <summary>Reads which KubeSphere a cluster runs and its multicluster role.</summary>
 public static class ClusterIdentity
 {
-    public const string KubeSphereNamespace = "kubesphere-system";
-
     /// <summary>
     /// v3: the ks-installer ClusterConfiguration (label version, spec.multicluster.clusterRole);
     /// v4: the ks-core helm release (app version, values multicluster.role). Missing permissions or kinds leave the fields unknown.
@@ -60,7 +58,7 @@ public static class ClusterIdentity
         try
         {
             var obj = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(
-                "installer.kubesphere.io", "v1alpha1", KubeSphereNamespace, "clusterconfigurations", "ks-installer", cancellationToken: ct).ConfigureAwait(false);
+                "installer.kubesphere.io", "v1alpha1", KsNames.KubeSphereSystem, "clusterconfigurations", KsNames.InstallerCcName, cancellationToken: ct).ConfigureAwait(false);
             return obj;
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)

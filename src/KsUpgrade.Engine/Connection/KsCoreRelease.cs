@@ -15,7 +15,7 @@ public static class KsCoreRelease
         HelmRelease? release;
         try
         {
-            release = await HelmReleaseReader.LatestAsync(client, KsCoreChartValues.ReleaseName, KsCoreChartValues.Namespace, ct).ConfigureAwait(false);
+            release = await HelmReleaseReader.LatestAsync(client, KsNames.KsCoreRelease, KsNames.KubeSphereSystem, ct).ConfigureAwait(false);
         }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response?.StatusCode is System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound)
         {

@@ -35,7 +35,6 @@ public sealed record DynamicJobRun(DynamicJobOutcome Outcome, IReadOnlyList<stri
 public static class DynamicUpgradeJob
 {
     public const string JobName = "dynamic-upgrade";
-    public const string Namespace = "kubesphere-system";
 
     public const string ConfigMapName = "ks-upgrade-dynamic-config";
 
@@ -55,7 +54,7 @@ public static class DynamicUpgradeJob
         V1ConfigMap? cm;
         try
         {
-            cm = await Retry(log).RunAsync(c => client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, Namespace, cancellationToken: c), $"reading ConfigMap {Namespace}/{ConfigMapName}", ct).ConfigureAwait(false);
+            cm = await Retry(log).RunAsync(c => client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, KsNames.KubeSphereSystem, cancellationToken: c), $"reading ConfigMap {KsNames.KubeSphereSystem}/{ConfigMapName}", ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
         return GatewayNameOf(cm?.Data?.TryGetValue("config-patch.yaml", out var patch) == true ? patch : null);
@@ -80,13 +79,13 @@ public static class DynamicUpgradeJob
         {
             if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
                 throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {Namespace}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
-                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {Namespace} delete job {JobName}." };
-            log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
+                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {KsNames.KubeSphereSystem} delete job {JobName}." };
+            log.Verbose($"Deleting the previous job {KsNames.KubeSphereSystem}/{JobName} and its pods.");
             try
             {
-                await DeleteRetry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: c),
-                    $"deleting Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
+                await DeleteRetry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, KsNames.KubeSphereSystem, propagationPolicy: "Background", cancellationToken: c),
+                    $"deleting Job {KsNames.KubeSphereSystem}/{JobName}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
         }
@@ -94,8 +93,8 @@ public static class DynamicUpgradeJob
         {
             try
             {
-                await DeleteRetry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: c),
-                    $"deleting Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
+                await DeleteRetry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, KsNames.KubeSphereSystem, gracePeriodSeconds: 0, cancellationToken: c),
+                    $"deleting Pod {KsNames.KubeSphereSystem}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
         }
@@ -104,7 +103,7 @@ public static class DynamicUpgradeJob
         {
             if (DateTime.UtcNow > deadline)
                 throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {Namespace}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
     }
@@ -160,12 +159,12 @@ public static class DynamicUpgradeJob
             switch (o)
             {
                 case V1ConfigMap cm:
-                    cm.Metadata.NamespaceProperty ??= Namespace;
+                    cm.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
                     await CreateOrReplaceAsync(client, cm, log, ct).ConfigureAwait(false);
                     log.Verbose($"Applied ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}.");
                     break;
                 case V1PersistentVolumeClaim pvc:
-                    pvc.Metadata.NamespaceProperty ??= Namespace;
+                    pvc.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
                     try
                     {
                         await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(pvc, pvc.Metadata.NamespaceProperty, cancellationToken: c),
@@ -175,7 +174,7 @@ public static class DynamicUpgradeJob
                     catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict) { }
                     break;
                 case V1Job job:
-                    job.Metadata.NamespaceProperty ??= Namespace;
+                    job.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
                     var attempts = 0;
                     try
                     {
@@ -191,7 +190,7 @@ public static class DynamicUpgradeJob
                     {
                         // the old job was deleted just before; a job of that name on the first attempt is someone else's
                         throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                            $"Job {Namespace}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
+                            $"Job {KsNames.KubeSphereSystem}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
                         { Remedy = $"Check that no other session upgrades a gateway, then run Update-KsGateway again (it waits for or replaces a finished job)." };
                     }
                     log.Verbose($"Created Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}.");
@@ -217,7 +216,7 @@ public static class DynamicUpgradeJob
             if (DateTime.UtcNow > deadline)
             {
                 return new DynamicJobRun(Upgrade.SkippedPhase.Find(lines) is not null ? DynamicJobOutcome.PhaseSkipped : DynamicJobOutcome.TimedOut, lines,
-                    $"Job {Namespace}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
             }
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
@@ -225,10 +224,10 @@ public static class DynamicUpgradeJob
         var failed = HasCondition(job, "Failed");
         var skipped = Upgrade.SkippedPhase.Find(lines) is not null;
         var summary = failed
-            ? $"Job {Namespace}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
+            ? $"Job {KsNames.KubeSphereSystem}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
             : skipped
-                ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
-                : $"Job {Namespace}/{JobName} completed.";
+                ? $"Job {KsNames.KubeSphereSystem}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
+                : $"Job {KsNames.KubeSphereSystem}/{JobName} completed.";
         var outcome = skipped ? DynamicJobOutcome.PhaseSkipped : failed ? DynamicJobOutcome.Failed : DynamicJobOutcome.Completed;
         return new DynamicJobRun(outcome, lines, summary);
     }
@@ -243,10 +242,10 @@ public static class DynamicUpgradeJob
             {
                 text = await Retry(log).RunAsync(async c =>
                 {
-                    using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, Namespace, cancellationToken: c).ConfigureAwait(false);
+                    using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, KsNames.KubeSphereSystem, cancellationToken: c).ConfigureAwait(false);
                     using var reader = new StreamReader(stream);
                     return await reader.ReadToEndAsync(c).ConfigureAwait(false);
-                }, $"reading the log of Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
+                }, $"reading the log of Pod {KsNames.KubeSphereSystem}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
             {
@@ -266,13 +265,13 @@ public static class DynamicUpgradeJob
     /// <summary>The job's pods: labelled job-name=dynamic-upgrade, or owned by the job's uid.</summary>
     private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubernetes client, string? jobUid, IEngineLog log, CancellationToken ct)
     {
-        var labelled = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={JobName}", cancellationToken: c),
-            $"listing the pods of Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
+        var labelled = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(KsNames.KubeSphereSystem, labelSelector: $"job-name={JobName}", cancellationToken: c),
+            $"listing the pods of Job {KsNames.KubeSphereSystem}/{JobName}", ct).ConfigureAwait(false);
         var pods = labelled.Items.ToList();
         if (jobUid is not null)
         {
-            var all = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: c),
-                $"listing the pods of {Namespace}", ct).ConfigureAwait(false);
+            var all = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(KsNames.KubeSphereSystem, cancellationToken: c),
+                $"listing the pods of {KsNames.KubeSphereSystem}", ct).ConfigureAwait(false);
             foreach (var p in all.Items)
                 if (p.Metadata?.OwnerReferences?.Any(r => r.Uid == jobUid) == true && pods.All(x => x.Metadata.Name != p.Metadata.Name)) pods.Add(p);
         }
@@ -283,8 +282,8 @@ public static class DynamicUpgradeJob
     {
         try
         {
-            return await Retry(log).RunAsync(c => client.BatchV1.ReadNamespacedJobAsync(JobName, Namespace, cancellationToken: c),
-                $"reading Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
+            return await Retry(log).RunAsync(c => client.BatchV1.ReadNamespacedJobAsync(JobName, KsNames.KubeSphereSystem, cancellationToken: c),
+                $"reading Job {KsNames.KubeSphereSystem}/{JobName}", ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
     }

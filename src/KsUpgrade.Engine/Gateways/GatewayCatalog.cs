@@ -47,7 +47,7 @@ public static class GatewayCatalog
         IReadOnlyList<KsGatewayRelease> releases;
         try
         {
-            releases = await store.ListLatestAsync(client, GatewayNames.Prefix, ct).ConfigureAwait(false);
+            releases = await store.ListLatestAsync(client, KsNames.GatewayReleasePrefix, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not KsUpgradeException)
         {

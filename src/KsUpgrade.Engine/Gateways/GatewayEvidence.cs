@@ -55,7 +55,7 @@ public sealed record GatewayEvidence
         var all = await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false);
         var gateway = all.FirstOrDefault(g => g.Name == name);
         var releases = gateway?.Releases ?? Array.Empty<KsGatewayRelease>();
-        var ns = gateway?.ReleaseNamespace ?? "kubesphere-controls-system";
+        var ns = gateway?.ReleaseNamespace ?? KsNames.ControlsSystem;
         // a v1 cluster gateway labelled kubesphere.io/gateway-type=cluster is released as kubesphere-router-cluster
         var alt = GatewayNames.ScopeOf(name) == KsGatewayScope.Cluster
             ? all.FirstOrDefault(g => g.Name == GatewayNames.ClusterGatewayAltName)?.Releases.FirstOrDefault(r => r.Name == GatewayNames.ClusterGatewayAltName && GatewayCatalog.IsV4Chart(r))

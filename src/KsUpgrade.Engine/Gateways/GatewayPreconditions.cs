@@ -38,10 +38,10 @@ public static class GatewayPreconditions
             return;
         }
 
-        var charts = await client.CoreV1.ListNamespacedConfigMapAsync(DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
+        var charts = await client.CoreV1.ListNamespacedConfigMapAsync(KsNames.KubeSphereSystem, cancellationToken: ct).ConfigureAwait(false);
         if (!charts.Items.Any(c => c.Metadata.Name.StartsWith("extension-gateway-", StringComparison.Ordinal) && c.Metadata.Name.EndsWith("-chart", StringComparison.Ordinal)))
             throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
-                $"The gateway extension's chart is not on member '{cluster.Context}' (no ConfigMap {DynamicUpgradeJob.Namespace}/extension-gateway-<version>-chart): the host's gateway job syncs it to every member.",
+                $"The gateway extension's chart is not on member '{cluster.Context}' (no ConfigMap {KsNames.KubeSphereSystem}/extension-gateway-<version>-chart): the host's gateway job syncs it to every member.",
                 cluster.Context)
             { Remedy = "Upgrade the host first with the gateway job enabled (Invoke-KsHostUpgrade), then this member (Invoke-KsMemberUpgrade -HostCluster), then run Update-KsGateway -HostCluster again." };
         var host = options.HostCluster
@@ -82,12 +82,12 @@ public static class GatewayPreconditions
     {
         try
         {
-            await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(options.PersistenceVolumeName, DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(options.PersistenceVolumeName, KsNames.KubeSphereSystem, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
         {
             throw new KsUpgradeException(ErrorIds.UpgradePvcMissing, KsErrorCategory.ResourceUnavailable,
-                $"PVC {DynamicUpgradeJob.Namespace}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
+                $"PVC {KsNames.KubeSphereSystem}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
                 options.PersistenceVolumeName)
             { Remedy = "The gateway backup is written by the gateway job of the cluster upgrade (jobs.gateway.enabled) into this PVC; without it the gateways cannot be converted. Restore the PVC, or re-create the gateways on v4 by hand." };
         }
@@ -102,7 +102,7 @@ public static class GatewayPreconditions
     {
         try
         {
-            var cm = await client.CoreV1.ReadNamespacedConfigMapAsync("kubesphere-config", "kubesphere-system", cancellationToken: ct).ConfigureAwait(false);
+            var cm = await client.CoreV1.ReadNamespacedConfigMapAsync(KsNames.KubeSphereConfig, KsNames.KubeSphereSystem, cancellationToken: ct).ConfigureAwait(false);
             return KubeSphereConfigRole.Read(cm.Data?.ToDictionary(kv => kv.Key, kv => kv.Value));
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return cluster.Role; }

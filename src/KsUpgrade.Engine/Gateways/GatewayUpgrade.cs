@@ -178,7 +178,7 @@ public static class GatewayUpgrade
             // An earlier run was stopped (or lost the API server) while its job upgraded this very gateway: that job is
             // the upgrade asked for, so it is waited for rather than refused as busy or run a second time (the dynamic
             // upgrade is not idempotent). Ingresses it re-classed before this run started are not in NewIngresses.
-            log.Warning($"Job {DynamicUpgradeJob.Namespace}/{DynamicUpgradeJob.JobName} of an earlier run is still upgrading gateway '{gateway.Name}': waiting for it instead of starting another.");
+            log.Warning($"Job {KsNames.KubeSphereSystem}/{DynamicUpgradeJob.JobName} of an earlier run is still upgrading gateway '{gateway.Name}': waiting for it instead of starting another.");
         }
         else
         {
@@ -187,7 +187,7 @@ public static class GatewayUpgrade
             {
                 Chart = options.Chart,
                 GatewayName = gateway.Name,
-                Namespace = DynamicUpgradeJob.Namespace,
+                Namespace = KsNames.KubeSphereSystem,
                 Sets = DynamicJobSets(gateway.Name, options),
                 HelmPath = options.HelmPath,
             }, ct).ConfigureAwait(false);
@@ -212,7 +212,7 @@ public static class GatewayUpgrade
                 Detail = $"{run.Summary} Releases now: {now.OldReleases(gateway)}; v2 Gateway {(now.V2Gateway ? "exists" : "absent")}.{Tail(run.LogLines)}",
                 Remedy = now.IngressRelease is null && !now.V2Gateway
                     ? $"The job removed {GatewayNames.IngressReleaseOf(gateway.Name)} and created no v2 Gateway: the gateway has no controller. Fix the cause in the job's log, then run Update-KsGateway -Name {gateway.Name} again (it re-runs the job)."
-                    : $"Fix the cause in the job's log (kubectl -n {DynamicUpgradeJob.Namespace} logs job/{DynamicUpgradeJob.JobName}), then run Update-KsGateway -Name {gateway.Name} again.",
+                    : $"Fix the cause in the job's log (kubectl -n {KsNames.KubeSphereSystem} logs job/{DynamicUpgradeJob.JobName}), then run Update-KsGateway -Name {gateway.Name} again.",
             };
         }
 
@@ -291,7 +291,7 @@ public static class GatewayUpgrade
     /// </summary>
     private static async Task<KsGatewayUpgradeResult?> WorkspaceRefusalAsync(IKubernetes client, KsGateway gateway, Stopwatch watch, IEngineLog log, CancellationToken ct)
     {
-        var looked = gateway.Name.StartsWith(GatewayNames.Prefix + "-", StringComparison.Ordinal) ? gateway.Name[(GatewayNames.Prefix.Length + 1)..] : gateway.Name;
+        var looked = gateway.Name.StartsWith(KsNames.GatewayReleasePrefix + "-", StringComparison.Ordinal) ? gateway.Name[(KsNames.GatewayReleasePrefix.Length + 1)..] : gateway.Name;
         try
         {
             await new Kube.KubeRetry { OnRetry = log.Verbose }.RunAsync(c => client.CoreV1.ReadNamespaceAsync(looked, cancellationToken: c), $"reading Namespace {looked}", ct).ConfigureAwait(false);

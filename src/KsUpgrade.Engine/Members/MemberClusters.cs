@@ -147,7 +147,7 @@ public static class MemberClusters
                 throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
                     $"-MemberCluster is the host cluster itself ({host.Context}): give the connection of member '{name}'.", name)
                 { Remedy = $"Pass the member's own KsCluster: -MemberCluster (Connect-KsCluster -Context <context of {name}>)." };
-            var release = await ReleaseSecrets.LatestDeployedAsync(KubeApi.For(member, log.Verbose), Helm.KsCoreChartValues.Namespace, Helm.KsCoreChartValues.ReleaseName, ct).ConfigureAwait(false);
+            var release = await ReleaseSecrets.LatestDeployedAsync(KubeApi.For(member, log.Verbose), KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
             version = release?.AppVersion;
             evidence = release is null
                 ? $"its own cluster (context '{member.Context}') has no deployed ks-core release"

@@ -47,7 +47,7 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
     /// <summary>Rewrites the revision's record as failed (status label and the release's info), guarded by its resourceVersion.</summary>
     public async Task MarkFailedAsync(UpgradeContext c, CancellationToken ct)
     {
-        const string ns = UpgradeContext.Namespace;
+        const string ns = KsNames.KubeSphereSystem;
         var secret = await c.Api.GetAsync(ResourceKind.Secrets, ns, SecretName, ct).ConfigureAwait(false)
                      ?? throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ObjectNotFound,
                          $"The interrupted ks-core revision {Revision} (secret {SecretName}) disappeared while it was being marked failed.", SecretName)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine;
 using KsUpgrade.Engine.Checks;
 
 namespace KsUpgrade.Tests.Checks;

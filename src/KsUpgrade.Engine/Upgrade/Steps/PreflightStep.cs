@@ -21,12 +21,12 @@ internal sealed class PreflightStep : IUpgradeStep
     /// <summary>Stops when the latest ks-core revision is pending-* (an interrupted helm operation); returns that revision.</summary>
     internal static async Task<ReleaseRevision?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
     {
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var latest = await ReleaseSecrets.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         if (latest is not null && Helm.HelmReleaseStatus.IsPending(latest.Status))
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
                 $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
             {
-                Remedy = $"Back up, then delete secret {latest.SecretName} in {UpgradeContext.Namespace} so the last deployed revision is current again; then re-run.",
+                Remedy = $"Back up, then delete secret {latest.SecretName} in {KsNames.KubeSphereSystem} so the last deployed revision is current again; then re-run.",
             };
         return latest;
     }
@@ -70,7 +70,7 @@ internal sealed class PreflightStep : IUpgradeStep
         var latest = await CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) notes.Add($"ks-core revision {latest.Revision} {latest.Status} ({latest.AppVersion})");
 
-        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         if (cc is not null)
         {
             var version = cc.Label("version");
@@ -87,7 +87,7 @@ internal sealed class PreflightStep : IUpgradeStep
 
         if (c.Parameters.Role == KsClusterRole.Member && c.HostApi is not null)
         {
-            var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+            var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
             if (host?.AppVersion is null || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
                 throw new KsUpgradeException(ErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
                     $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {host?.AppVersion ?? "none"}); members are upgraded after the host.",

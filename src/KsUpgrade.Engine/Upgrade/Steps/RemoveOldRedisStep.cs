@@ -34,7 +34,7 @@ internal sealed class RemoveOldRedisStep : IUpgradeStep
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
-        const string ns = UpgradeContext.Namespace;
+        const string ns = KsNames.KubeSphereSystem;
         var deletions = new List<Deletion>();
         var kept = new List<string>();
         void Add(Deletion d)
