@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Checks;
 
@@ -38,7 +39,7 @@ public interface IClusterReader
     Task<string?> ReadPodLogTailAsync(string @namespace, string pod, int tailLines, CancellationToken ct);
 
     /// <summary>Helm release revisions, decoded from the helm release secrets.</summary>
-    Task<IReadOnlyList<HelmReleaseRow>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct);
+    Task<IReadOnlyList<HelmRelease>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct);
 
     Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct);
 

@@ -1,6 +1,7 @@
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
@@ -36,7 +37,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade.
         // When that revision is provably the one our own earlier run left, it is marked failed and the upgrade re-run;
         // any other pending revision stops the upgrade (ReleasePending, with its remedy).
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+        var latest = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         var interrupted = InterruptedHelmUpgrade.Find(c, latest, chart.Version);
         if (interrupted is null) await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) c.Facts[InterruptedHelmUpgrade.FactRevisionBefore] = latest.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -73,9 +74,9 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
             throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, e.Category, e.Message, KsNames.KsCoreRelease, e) { Remedy = e.Remedy };
         }
         // what the cluster shows, not what was asked for: the deployed revision and its app version
-        var deployed = await ReleaseSecrets.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+        var deployed = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         var revision = outcome.Revision ?? deployed?.Revision;
-        if (deployed?.AppVersion is { } app && deployed.Status == "deployed") c.Facts[UpgradeContext.FactToVersion] = app;
+        if (deployed?.AppVersion is { Length: > 0 } app && deployed.Status == "deployed") c.Facts[UpgradeContext.FactToVersion] = app;
         c.HelmRevision = revision;
         if (revision is not null) c.Facts["helmRevision"] = revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -3,6 +3,7 @@ using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
@@ -19,9 +20,9 @@ internal sealed class PreflightStep : IUpgradeStep
         Task.FromResult(new StepPlan(c.Api.Context, new[] { "Run the preflight checks (read-only)" }));
 
     /// <summary>Stops when the latest ks-core revision is pending-* (an interrupted helm operation); returns that revision.</summary>
-    internal static async Task<ReleaseRevision?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
+    internal static async Task<HelmRelease?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
     {
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+        var latest = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         if (latest is not null && Helm.HelmReleaseStatus.IsPending(latest.Status))
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
                 $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
@@ -87,10 +88,10 @@ internal sealed class PreflightStep : IUpgradeStep
 
         if (c.Parameters.Role == KsClusterRole.Member && c.HostApi is not null)
         {
-            var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
-            if (host?.AppVersion is null || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
+            var host = await HelmReleaseReader.LastDeployedAsync(c.HostApi, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(host?.AppVersion) || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
                 throw new KsUpgradeException(ErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
-                    $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {host?.AppVersion ?? "none"}); members are upgraded after the host.",
+                    $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {(string.IsNullOrEmpty(host?.AppVersion) ? "none" : host.AppVersion)}); members are upgraded after the host.",
                     c.HostApi.Context) { Remedy = "Run Invoke-KsHostUpgrade on the host first." };
             notes.Add($"host {c.HostApi.Context} on {host.AppVersion}");
         }
