@@ -68,13 +68,30 @@ public static class HelmReleaseReader
         return list.OrderBy(r => r.Revision).ToList();
     }
 
-    /// <summary>The newest revision of a release (any status), or null when it has no storage secret.</summary>
-    public static async Task<HelmRelease?> LatestAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default) =>
-        (await HistoryAsync(api, @namespace, release, ct).ConfigureAwait(false)).LastOrDefault();
+    /// <summary>The newest revision of a release (any status), or null when it has no storage secret. Only that revision is decoded.</summary>
+    public static async Task<HelmRelease?> LatestAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default)
+    {
+        foreach (var secret in await SecretsNewestFirstAsync(api, @namespace, release, ct).ConfigureAwait(false))
+            if (FromSecret(secret) is { } latest) return latest;
+        return null;
+    }
 
-    /// <summary>The newest revision with status deployed (what helm rolls back to), or null.</summary>
-    public static async Task<HelmRelease?> LastDeployedAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default) =>
-        (await HistoryAsync(api, @namespace, release, ct).ConfigureAwait(false)).LastOrDefault(r => r.Status == HelmReleaseStatus.Deployed);
+    /// <summary>The newest revision with status deployed (what helm rolls back to), or null. Decodes from the newest down until one is found.</summary>
+    public static async Task<HelmRelease?> LastDeployedAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default)
+    {
+        foreach (var secret in await SecretsNewestFirstAsync(api, @namespace, release, ct).ConfigureAwait(false))
+            if (FromSecret(secret) is { Status: HelmReleaseStatus.Deployed } deployed) return deployed;
+        return null;
+    }
+
+    /// <summary>The storage Secrets of one release (helm keeps 10 revisions by default), newest revision first, not decoded.</summary>
+    private static async Task<List<JsonObject>> SecretsNewestFirstAsync(IKubeApi api, string @namespace, string release, CancellationToken ct)
+    {
+        var secrets = new List<JsonObject>();
+        await foreach (var page in api.PagesAsync(ResourceKind.Secrets, @namespace, Selector(release), ct, DefaultPageSize).ConfigureAwait(false))
+            secrets.AddRange(page.Items.Where(s => ReleaseNameOf(s) == release));
+        return secrets.OrderByDescending(RevisionOf).ToList();
+    }
 
     private static string Selector(string? release) => release is null ? "owner=helm" : $"owner=helm,name={release}";
 
