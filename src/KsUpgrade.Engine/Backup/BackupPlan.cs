@@ -75,7 +75,7 @@ public static class BackupPlan
     {
         var files = new List<BackupFilePlan>
         {
-            new("backup-cc.yaml", new[] { new BackupSource(ResourceKind.ClusterConfigurations.Group, "clusterconfigurations", "kubesphere-system", "ks-installer") }, false),
+            new("backup-cc.yaml", new[] { new BackupSource(ResourceKind.ClusterConfigurations.Group, "clusterconfigurations", KsNames.KubeSphereSystem, KsNames.InstallerCcName) }, false),
         };
         (string Group, string Plural)[] iam =
         {
@@ -97,5 +97,5 @@ public static class BackupPlan
     /// </summary>
     public static bool IsOwnObject(BackupSource source, JsonObject obj) =>
         source.Group.Length == 0 && source.Plural == "configmaps"
-        && obj.Namespace() == UpgradeJournal.Namespace && obj.Name() == UpgradeJournal.ConfigMapName;
+        && obj.Namespace() == KsNames.KubeSphereSystem && obj.Name() == UpgradeJournal.ConfigMapName;
 }

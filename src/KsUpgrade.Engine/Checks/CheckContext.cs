@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Checks;
 
@@ -61,14 +62,14 @@ public sealed class CheckContext
     });
 
     /// <summary>Every revision of release ks-core in kubesphere-system, newest last.</summary>
-    public Task<ReadResult<IReadOnlyList<HelmReleaseRow>>> KsCoreReleases => Shared("helm release secrets of ks-core in kubesphere-system", async ct =>
+    public Task<ReadResult<IReadOnlyList<HelmRelease>>> KsCoreReleases => Shared("helm release secrets of ks-core in kubesphere-system", async ct =>
     {
         var rows = await Reader.ListHelmReleasesAsync(new HelmReleaseQuery(KsNames.KubeSphereSystem, KsNames.KsCoreRelease), ct).ConfigureAwait(false);
-        return (IReadOnlyList<HelmReleaseRow>)rows.OrderBy(r => r.Revision).ToList();
+        return (IReadOnlyList<HelmRelease>)rows.OrderBy(r => r.Revision).ToList();
     });
 
     /// <summary>Every revision of every `kubesphere-router*` release, all namespaces.</summary>
-    public Task<ReadResult<IReadOnlyList<HelmReleaseRow>>> GatewayReleases => Shared("helm release secrets of kubesphere-router releases", ct =>
+    public Task<ReadResult<IReadOnlyList<HelmRelease>>> GatewayReleases => Shared("helm release secrets of kubesphere-router releases", ct =>
         Reader.ListHelmReleasesAsync(new HelmReleaseQuery(null, NamePrefix: KsNames.GatewayReleasePrefix), ct));
 
     public Task<ReadResult<IReadOnlyList<IngressRow>>> Ingresses => Shared("ingresses", ct => Reader.ListIngressesAsync(ct));
@@ -135,7 +136,7 @@ public sealed class CheckContext
     public Task<HelmProbeResult> Helm => SharedRaw("helm", ct => (Request.Helm ?? new ProcessHelmProbe()).ProbeAsync(ct));
 
     /// <summary>The newest ks-core revision with status deployed, or null.</summary>
-    public async Task<HelmReleaseRow?> LastDeployedKsCoreAsync()
+    public async Task<HelmRelease?> LastDeployedKsCoreAsync()
     {
         var r = await KsCoreReleases.ConfigureAwait(false);
         return r.IsOk ? r.Value.LastOrDefault(x => x.Status == "deployed") : null;

@@ -2,6 +2,7 @@ using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Checks;
 
@@ -45,7 +46,7 @@ public static class ClusterTest
     public static async Task<KsClusterReport> RunAsync(KsCluster cluster, ClusterTestOptions options, IEngineLog log, CancellationToken ct)
     {
         var excluded = CheckIds.ForExclude(options.ExcludedChecks);
-        var client = ClusterConnector.Client(cluster);
+        var api = KubeApi.For(cluster, log.Verbose);
         var values = options.ValuesPath is null ? null : LocalValuesInspector.Inspect(options.ValuesPath);
         var (render, skipped, target) = options.Chart is null ? (null, null, null) : await RenderChartAsync(options, ct).ConfigureAwait(false);
         var defaults = new CheckRequest();
@@ -67,7 +68,7 @@ public static class ClusterTest
                 ?? (options.WorkingDirectory is { } cwd ? KsCoreChartLocation.Default(cwd) : null),
             HelmTimeout = options.HelmTimeout,
             Peers = options.Peers.Select(p => new PeerCluster(p.Cluster.Context, p.Role,
-                new KubeClusterReader(ClusterConnector.Client(p.Cluster)))).ToList(),
+                new KubeClusterReader(KubeApi.For(p.Cluster, log.Verbose)))).ToList(),
         };
         var activity = $"Test-KsCluster {cluster.Context}";
         var progress = new SynchronousProgress<CheckProgress>(p =>
@@ -79,7 +80,7 @@ public static class ClusterTest
         KsClusterReport report;
         try
         {
-            report = await new ClusterChecker(new KubeClusterReader(client), null).RunAsync(request, progress, ct).ConfigureAwait(false);
+            report = await new ClusterChecker(new KubeClusterReader(api), null).RunAsync(request, progress, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not KsUpgradeException)
         {

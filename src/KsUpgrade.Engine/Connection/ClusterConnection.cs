@@ -1,19 +1,21 @@
 using k8s;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Connection;
 
-/// <summary>The live connection behind a KsCluster: the KubernetesClient and what it was built from.</summary>
-public sealed class ClusterConnection : IDisposable
+/// <summary>The live connection behind a KsCluster: its access layer (<see cref="KubeApi"/>) and what it was built from.</summary>
+public sealed class ClusterConnection : IKubeConnection, IDisposable
 {
-    internal ClusterConnection(IKubernetes client, KubernetesClientConfiguration config, string contextName, KubeconfigSet? kubeconfig)
+    internal ClusterConnection(KubeApi api, KubernetesClientConfiguration config, string contextName, KubeconfigSet? kubeconfig)
     {
-        Client = client;
+        Api = api;
         Configuration = config;
         ContextName = contextName;
         Kubeconfig = kubeconfig;
     }
 
-    public IKubernetes Client { get; }
+    /// <summary>The cluster's API (the one access layer); <see cref="KubeApi.For"/> gives views of it with retry notes.</summary>
+    public KubeApi Api { get; }
 
     internal KubernetesClientConfiguration Configuration { get; }
 
@@ -22,5 +24,5 @@ public sealed class ClusterConnection : IDisposable
     /// <summary>The merged kubeconfig the connection came from (null for -Server/-InCluster).</summary>
     internal KubeconfigSet? Kubeconfig { get; }
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose() => Api.Dispose();
 }

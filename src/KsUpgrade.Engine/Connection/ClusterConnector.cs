@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Connection;
 
@@ -16,33 +17,14 @@ public static class ClusterConnector
     {
         var (config, contextName, kubeconfig) = BuildConfiguration(settings, warn);
         var server = config.Host ?? "";
-        var client = new Kubernetes(config);
-        var connection = new ClusterConnection(client, config, contextName, kubeconfig);
+        var api = KubeApi.Open(config, contextName);
+        var connection = new ClusterConnection(api, config, contextName, kubeconfig);
         var cluster = new KsCluster(contextName, server, settings) { Connection = connection };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(settings.RequestTimeout + TimeSpan.FromSeconds(1));
-            k8s.Models.VersionInfo version;
-            try
-            {
-                version = await client.Version.GetCodeAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                throw NotKubernetes(contextName, server);
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
-            {
-                throw NotKubernetes(contextName, server);
-            }
-            catch (Exception e) when (e is not KsUpgradeException)
-            {
-                throw ApiErrors.Map(e, contextName, server, "reading the server version", ct);
-            }
-            if (version is null || string.IsNullOrEmpty(version.GitVersion)) throw NotKubernetes(contextName, server);
-            cluster.KubernetesVersion = version.GitVersion;
-            await ClusterIdentity.FillAsync(cluster, client, ct).ConfigureAwait(false);
+            cluster.KubernetesVersion = await api.ProbeServerVersionAsync(settings.RequestTimeout + TimeSpan.FromSeconds(1), ct).ConfigureAwait(false)
+                ?? throw NotKubernetes(contextName, server);
+            await ClusterIdentity.FillAsync(cluster, api, ct).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -55,9 +37,6 @@ public static class ClusterConnector
     private static KsUpgradeException NotKubernetes(string context, string server) =>
         new(ErrorIds.NotKubernetes, KsErrorCategory.InvalidResult,
             $"The server of context '{context}' ({server}) answered, but not as a Kubernetes API server (no version information at /version).", context);
-
-    /// <summary>The KubernetesClient of a connected cluster.</summary>
-    public static IKubernetes Client(KsCluster cluster) => Connection(cluster).Client;
 
     /// <summary>The live connection of a connected cluster.</summary>
     public static ClusterConnection Connection(KsCluster cluster) =>

@@ -1,31 +1,27 @@
-using System.Net;
-using System.Text.Json;
-using k8s;
-using k8s.Autorest;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Connection;
 
 /// <summary>Reads which KubeSphere a cluster runs and its multicluster role.</summary>
 public static class ClusterIdentity
 {
-    public const string KubeSphereNamespace = "kubesphere-system";
-
     /// <summary>
     /// v3: the ks-installer ClusterConfiguration (label version, spec.multicluster.clusterRole);
     /// v4: the ks-core helm release (app version, values multicluster.role). Missing permissions or kinds leave the fields unknown.
     /// </summary>
-    public static async Task FillAsync(KsCluster cluster, IKubernetes client, CancellationToken ct)
+    public static async Task FillAsync(KsCluster cluster, IKubeApi api, CancellationToken ct)
     {
         // both reads at once: they do not depend on each other
-        var ccRead = TryGetInstallerConfigAsync(client, ct);
-        var releaseRead = KsCoreRelease.TryReadLatestAsync(client, ct);
+        var ccRead = TryGetInstallerConfigAsync(api, ct);
+        var releaseRead = KsCoreRelease.TryReadLatestAsync(api, ct);
         await Task.WhenAll(ccRead, releaseRead).ConfigureAwait(false);
         var cc = await ccRead.ConfigureAwait(false);
-        if (cc is JsonElement c)
+        if (cc is not null)
         {
-            if (c.TryGetProperty("metadata", out var md) && md.TryGetProperty("labels", out var labels) && labels.TryGetProperty("version", out var v))
-                cluster.KubeSphereVersion = v.GetString();
-            cluster.Role = ParseRole(Path(c, "spec", "multicluster", "clusterRole"));
+            if (cc.Label("version") is { } v)
+                cluster.KubeSphereVersion = v;
+            cluster.Role = ParseRole(cc.Str("spec", "multicluster", "clusterRole"));
         }
         // A v3.4 cluster also carries a ks-core release (installed by ks-installer, with a v3 app version):
         // only a v4 app version makes the release the source of truth.
@@ -33,7 +29,7 @@ public static class ClusterIdentity
         if (release is not null && IsV4(release.AppVersion) && (release.Status == "deployed" || cluster.KubeSphereVersion is null))
         {
             cluster.KubeSphereVersion = release.AppVersion;
-            if (release.Role is not null) cluster.Role = ParseRole(release.Role);
+            if (release.MulticlusterRole is { } role) cluster.Role = ParseRole(role);
             else if (cluster.Role == KsClusterRole.Unknown) cluster.Role = KsClusterRole.None;
         }
     }
@@ -55,26 +51,15 @@ public static class ClusterIdentity
     };
 
     /// <summary>The ks-installer ClusterConfiguration, or null when the kind is not served, the object is missing or reading it is forbidden.</summary>
-    public static async Task<JsonElement?> TryGetInstallerConfigAsync(IKubernetes client, CancellationToken ct)
+    public static async Task<JsonObject?> TryGetInstallerConfigAsync(IKubeApi api, CancellationToken ct)
     {
         try
         {
-            var obj = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(
-                "installer.kubesphere.io", "v1alpha1", KubeSphereNamespace, "clusterconfigurations", "ks-installer", cancellationToken: ct).ConfigureAwait(false);
-            return obj;
+            return await api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        catch (KsUpgradeException e) when (e.ErrorId == ErrorIds.Forbidden || ApiErrors.IsNotFound(e))
         {
             return null;
         }
-    }
-
-    internal static string? Path(JsonElement e, params string[] path)
-    {
-        foreach (var p in path)
-        {
-            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e)) return null;
-        }
-        return e.ValueKind == JsonValueKind.String ? e.GetString() : e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : e.ToString();
     }
 }

@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Kube;
@@ -29,36 +27,25 @@ public sealed record DynamicJobRun(DynamicJobOutcome Outcome, IReadOnlyList<stri
 /// <summary>
 /// Job kubesphere-system/dynamic-upgrade: deleted (with its pods) before it is re-created, applied from the rendered
 /// template, waited for while its log is streamed as Verbose. A Complete job whose log says the phase was skipped is a failure.
-/// Every API call is retried on transient failures (5xx, 429, dropped connections; <see cref="KubeRetry"/>).
+/// Every API call goes through the access layer (<see cref="IKubeApi"/>: transient failures retried, errors mapped once).
 /// </summary>
-// lead: the create/replace apply and the job wait could move onto the Kube helpers of the upgrade branch (server-side apply, job waits).
 public static class DynamicUpgradeJob
 {
     public const string JobName = "dynamic-upgrade";
-    public const string Namespace = "kubesphere-system";
 
     public const string ConfigMapName = "ks-upgrade-dynamic-config";
-
-    private static KubeRetry Retry(IEngineLog log) => new() { OnRetry = log.Verbose };
-    /// <summary>For deletes, which carry no precondition: a 409 is the API server giving up against a busy writer, so it is sent again.</summary>
-    private static KubeRetry DeleteRetry(IEngineLog log) => new() { OnRetry = log.Verbose, RetryConflicts = true };
 
     /// <summary>
     /// The gateway a dynamic-upgrade job that has not finished yet is upgrading (jobs.gateway.dynamicOptions.gatewayName
     /// of its ConfigMap), or null when no such job exists. An earlier run that was stopped (or lost the API server) while
     /// its job ran leaves one behind.
     /// </summary>
-    public static async Task<string?> UnfinishedJobGatewayAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
+    public static async Task<string?> UnfinishedJobGatewayAsync(IKubeApi api, IEngineLog log, CancellationToken ct)
     {
-        var job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
+        var job = await TryReadJobAsync(api, ct).ConfigureAwait(false);
         if (job is null || IsFinished(job)) return null;
-        V1ConfigMap? cm;
-        try
-        {
-            cm = await Retry(log).RunAsync(c => client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, Namespace, cancellationToken: c), $"reading ConfigMap {Namespace}/{ConfigMapName}", ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
-        return GatewayNameOf(cm?.Data?.TryGetValue("config-patch.yaml", out var patch) == true ? patch : null);
+        var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, ConfigMapName, ct).ConfigureAwait(false);
+        return GatewayNameOf(cm?.Str("data", "config-patch.yaml"));
     }
 
     /// <summary>jobs.gateway.dynamicOptions.gatewayName of a ks-upgrade config patch, or null.</summary>
@@ -73,38 +60,26 @@ public static class DynamicUpgradeJob
     }
 
     /// <summary>Refuses when a dynamic-upgrade job is still running; otherwise deletes the job and its pods and waits until they are gone.</summary>
-    public static async Task DeleteExistingAsync(IKubernetes client, IEngineLog log, TimeSpan poll, CancellationToken ct)
+    public static async Task DeleteExistingAsync(IKubeApi api, IEngineLog log, TimeSpan poll, CancellationToken ct)
     {
-        var job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
+        var job = await TryReadJobAsync(api, ct).ConfigureAwait(false);
         if (job is not null)
         {
             if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
                 throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {Namespace}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
-                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {Namespace} delete job {JobName}." };
-            log.Verbose($"Deleting the previous job {Namespace}/{JobName} and its pods.");
-            try
-            {
-                await DeleteRetry(log).RunAsync(c => client.BatchV1.DeleteNamespacedJobAsync(JobName, Namespace, propagationPolicy: "Background", cancellationToken: c),
-                    $"deleting Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
+                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {KsNames.KubeSphereSystem} delete job {JobName}." };
+            log.Verbose($"Deleting the previous job {KsNames.KubeSphereSystem}/{JobName} and its pods.");
+            await api.DeleteAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, "Background", ct).ConfigureAwait(false);
         }
-        foreach (var pod in await PodsAsync(client, job?.Metadata?.Uid, log, ct).ConfigureAwait(false))
-        {
-            try
-            {
-                await DeleteRetry(log).RunAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, gracePeriodSeconds: 0, cancellationToken: c),
-                    $"deleting Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
-        }
+        foreach (var pod in await PodsAsync(api, job?.Metadata?.Uid, ct).ConfigureAwait(false))
+            await api.DeleteAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, pod.Metadata.Name, "Background", 0, ct).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await TryReadJobAsync(client, log, ct).ConfigureAwait(false) is not null)
+        while (await TryReadJobAsync(api, ct).ConfigureAwait(false) is not null)
         {
             if (DateTime.UtcNow > deadline)
                 throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {Namespace}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
     }
@@ -114,26 +89,27 @@ public static class DynamicUpgradeJob
     /// someone else meanwhile); when it vanished between the two calls (404 on the replace), creates it again. The
     /// job's ConfigMap is ours to write whole, so the last write wins.
     /// </summary>
-    private static async Task CreateOrReplaceAsync(IKubernetes client, V1ConfigMap cm, IEngineLog log, CancellationToken ct)
+    private static async Task CreateOrReplaceAsync(IKubeApi api, V1ConfigMap cm, IEngineLog log, CancellationToken ct)
     {
-        var where = $"{cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}";
+        var ns = cm.Metadata.NamespaceProperty;
+        var where = $"{ns}/{cm.Metadata.Name}";
+        var body = KubeJson.ToJsonObject(cm);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedConfigMapAsync(cm, cm.Metadata.NamespaceProperty, cancellationToken: c),
-                    $"creating ConfigMap {where}", ct).ConfigureAwait(false);
+                await api.CreateAsync(ResourceKind.ConfigMaps, ns, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
                 return;
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+            catch (KubeConflictException)
             {
                 try
                 {
-                    await Retry(log).RunAsync(c => client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, cm.Metadata.Name, cm.Metadata.NamespaceProperty, cancellationToken: c),
-                        $"replacing ConfigMap {where}", ct).ConfigureAwait(false);
+                    // replaced whole: no resourceVersion precondition (the ConfigMap is ours; the last write wins)
+                    await api.ReplaceAsync(ResourceKind.ConfigMaps, ns, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
                     return;
                 }
-                catch (HttpOperationException gone) when (gone.Response?.StatusCode == HttpStatusCode.NotFound && attempt < 3)
+                catch (KsUpgradeException gone) when (ApiErrors.IsNotFound(gone) && attempt < 3)
                 {
                     log.Verbose($"ConfigMap {where} existed when it was created and was gone when it was replaced; creating it again.");
                 }
@@ -142,7 +118,7 @@ public static class DynamicUpgradeJob
     }
 
     /// <summary>Creates the rendered objects: ConfigMaps (replaced when present), the Job, and PVCs only when absent.</summary>
-    public static async Task ApplyAsync(IKubernetes client, string renderedYaml, IEngineLog log, CancellationToken ct)
+    public static async Task ApplyAsync(IKubeApi api, string renderedYaml, IEngineLog log, CancellationToken ct)
     {
         List<object> objects;
         try
@@ -160,38 +136,37 @@ public static class DynamicUpgradeJob
             switch (o)
             {
                 case V1ConfigMap cm:
-                    cm.Metadata.NamespaceProperty ??= Namespace;
-                    await CreateOrReplaceAsync(client, cm, log, ct).ConfigureAwait(false);
+                    cm.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
+                    await CreateOrReplaceAsync(api, cm, log, ct).ConfigureAwait(false);
                     log.Verbose($"Applied ConfigMap {cm.Metadata.NamespaceProperty}/{cm.Metadata.Name}.");
                     break;
                 case V1PersistentVolumeClaim pvc:
-                    pvc.Metadata.NamespaceProperty ??= Namespace;
+                    pvc.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
                     try
                     {
-                        await Retry(log).RunAsync(c => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(pvc, pvc.Metadata.NamespaceProperty, cancellationToken: c),
-                            $"creating PVC {pvc.Metadata.NamespaceProperty}/{pvc.Metadata.Name}", ct).ConfigureAwait(false);
+                        await api.CreateAsync(ResourceKind.PersistentVolumeClaims, pvc.Metadata.NamespaceProperty, KubeJson.ToJsonObject(pvc), ct).ConfigureAwait(false);
                         log.Verbose($"Created PVC {pvc.Metadata.NamespaceProperty}/{pvc.Metadata.Name}.");
                     }
-                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict) { }
+                    catch (KubeConflictException) { }
                     break;
                 case V1Job job:
-                    job.Metadata.NamespaceProperty ??= Namespace;
-                    var attempts = 0;
+                    job.Metadata.NamespaceProperty ??= KsNames.KubeSphereSystem;
+                    var retried = false;
+                    var jobApi = api is KubeApi real ? real.WithRetryNotes(note => { retried = true; log.Verbose(note); }) : api;
                     try
                     {
-                        await Retry(log).RunAsync(c => { attempts++; return client.BatchV1.CreateNamespacedJobAsync(job, job.Metadata.NamespaceProperty, cancellationToken: c); },
-                            $"creating Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}", ct).ConfigureAwait(false);
+                        await jobApi.CreateAsync(ResourceKind.Jobs, job.Metadata.NamespaceProperty, KubeJson.ToJsonObject(job), ct).ConfigureAwait(false);
                     }
-                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict && attempts > 1)
+                    catch (KubeConflictException) when (retried)
                     {
                         // the old job was gone before the first attempt: an attempt whose answer was lost created it
                         log.Verbose($"Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name} exists: an earlier attempt of the create reached the server.");
                     }
-                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+                    catch (KubeConflictException e)
                     {
                         // the old job was deleted just before; a job of that name on the first attempt is someone else's
                         throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                            $"Job {Namespace}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
+                            $"Job {KsNames.KubeSphereSystem}/{JobName} was created by another client while this one was about to create it; gateways are upgraded one at a time.", JobName, e)
                         { Remedy = $"Check that no other session upgrades a gateway, then run Update-KsGateway again (it waits for or replaces a finished job)." };
                     }
                     log.Verbose($"Created Job {job.Metadata.NamespaceProperty}/{job.Metadata.Name}.");
@@ -203,7 +178,7 @@ public static class DynamicUpgradeJob
     }
 
     /// <summary>Waits for Complete or Failed (or the timeout), streaming new log lines as Verbose.</summary>
-    public static async Task<DynamicJobRun> WaitAsync(IKubernetes client, TimeSpan timeout, TimeSpan poll, IEngineLog log, CancellationToken ct)
+    public static async Task<DynamicJobRun> WaitAsync(IKubeApi api, TimeSpan timeout, TimeSpan poll, IEngineLog log, CancellationToken ct)
     {
         var lines = new List<string>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -211,44 +186,39 @@ public static class DynamicUpgradeJob
         V1Job? job;
         while (true)
         {
-            job = await TryReadJobAsync(client, log, ct).ConfigureAwait(false);
-            await CollectLogAsync(client, job?.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false);
+            job = await TryReadJobAsync(api, ct).ConfigureAwait(false);
+            await CollectLogAsync(api, job?.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false);
             if (job is not null && IsFinished(job)) break;
             if (DateTime.UtcNow > deadline)
             {
                 return new DynamicJobRun(Upgrade.SkippedPhase.Find(lines) is not null ? DynamicJobOutcome.PhaseSkipped : DynamicJobOutcome.TimedOut, lines,
-                    $"Job {Namespace}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
+                    $"Job {KsNames.KubeSphereSystem}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
             }
             await Task.Delay(poll, ct).ConfigureAwait(false);
         }
-        await CollectLogAsync(client, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
+        await CollectLogAsync(api, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
         var failed = HasCondition(job, "Failed");
         var skipped = Upgrade.SkippedPhase.Find(lines) is not null;
         var summary = failed
-            ? $"Job {Namespace}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
+            ? $"Job {KsNames.KubeSphereSystem}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
             : skipped
-                ? $"Job {Namespace}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
-                : $"Job {Namespace}/{JobName} completed.";
+                ? $"Job {KsNames.KubeSphereSystem}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
+                : $"Job {KsNames.KubeSphereSystem}/{JobName} completed.";
         var outcome = skipped ? DynamicJobOutcome.PhaseSkipped : failed ? DynamicJobOutcome.Failed : DynamicJobOutcome.Completed;
         return new DynamicJobRun(outcome, lines, summary);
     }
 
-    private static async Task CollectLogAsync(IKubernetes client, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)
+    private static async Task CollectLogAsync(IKubeApi api, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)
     {
         if (jobUid is null) return;
-        foreach (var pod in await PodsAsync(client, jobUid, log, ct).ConfigureAwait(false))
+        foreach (var pod in await PodsAsync(api, jobUid, ct).ConfigureAwait(false))
         {
             string text;
             try
             {
-                text = await Retry(log).RunAsync(async c =>
-                {
-                    using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, Namespace, cancellationToken: c).ConfigureAwait(false);
-                    using var reader = new StreamReader(stream);
-                    return await reader.ReadToEndAsync(c).ConfigureAwait(false);
-                }, $"reading the log of Pod {Namespace}/{pod.Metadata.Name}", ct).ConfigureAwait(false);
+                text = await api.ReadPodLogAsync(KsNames.KubeSphereSystem, pod.Metadata.Name, null, ct).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
+            catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsBadRequest(e))
             {
                 continue; // container not started yet, or the pod is gone
             }
@@ -264,30 +234,21 @@ public static class DynamicUpgradeJob
     }
 
     /// <summary>The job's pods: labelled job-name=dynamic-upgrade, or owned by the job's uid.</summary>
-    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubernetes client, string? jobUid, IEngineLog log, CancellationToken ct)
+    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubeApi api, string? jobUid, CancellationToken ct)
     {
-        var labelled = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={JobName}", cancellationToken: c),
-            $"listing the pods of Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
-        var pods = labelled.Items.ToList();
+        var labelled = await api.ListAllAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, $"job-name={JobName}", ct).ConfigureAwait(false);
+        var pods = labelled.Select(p => p.As<V1Pod>()).ToList();
         if (jobUid is not null)
         {
-            var all = await Retry(log).RunAsync(c => client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: c),
-                $"listing the pods of {Namespace}", ct).ConfigureAwait(false);
-            foreach (var p in all.Items)
+            var all = (await api.ListAllAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, null, ct).ConfigureAwait(false)).Select(p => p.As<V1Pod>());
+            foreach (var p in all)
                 if (p.Metadata?.OwnerReferences?.Any(r => r.Uid == jobUid) == true && pods.All(x => x.Metadata.Name != p.Metadata.Name)) pods.Add(p);
         }
         return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ToList();
     }
 
-    private static async Task<V1Job?> TryReadJobAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
-    {
-        try
-        {
-            return await Retry(log).RunAsync(c => client.BatchV1.ReadNamespacedJobAsync(JobName, Namespace, cancellationToken: c),
-                $"reading Job {Namespace}/{JobName}", ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
-    }
+    private static async Task<V1Job?> TryReadJobAsync(IKubeApi api, CancellationToken ct) =>
+        (await api.GetAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, ct).ConfigureAwait(false))?.As<V1Job>();
 
     private static bool IsFinished(V1Job job) => HasCondition(job, "Complete") || HasCondition(job, "Failed");
 

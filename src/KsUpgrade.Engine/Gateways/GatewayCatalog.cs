@@ -1,6 +1,6 @@
-using k8s;
-using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Members;
 
 namespace KsUpgrade.Engine.Gateways;
@@ -18,10 +18,9 @@ public static class GatewayCatalog
     /// Lists the gateways whose name matches <paramref name="namePattern"/> (wildcards; null = all), ordered by name.
     /// A plain name that matches nothing throws GatewayNotFound listing the known gateways.
     /// </summary>
-    public static async Task<IReadOnlyList<KsGateway>> ListAsync(KsCluster cluster, string? namePattern, IEngineLog log, CancellationToken ct,
-        IGatewayReleaseStore? store = null)
+    public static async Task<IReadOnlyList<KsGateway>> ListAsync(KsCluster cluster, string? namePattern, IEngineLog log, CancellationToken ct)
     {
-        var all = await ReadAllAsync(cluster, store ?? ReleaseSecretStore.Instance, ct).ConfigureAwait(false);
+        var all = await ReadAllAsync(cluster, KubeApi.For(cluster, log.Verbose), ct).ConfigureAwait(false);
         var matched = all.Where(g => Wildcard.IsMatch(g.Name, namePattern)).ToList();
         if (matched.Count == 0 && !string.IsNullOrEmpty(namePattern) && !Wildcard.HasWildcard(namePattern))
             throw NotFound(cluster, namePattern, all);
@@ -30,31 +29,38 @@ public static class GatewayCatalog
     }
 
     /// <summary>One gateway by exact name (a trailing -ingress is accepted and stripped); GatewayNotFound listing the known ones.</summary>
-    public static async Task<KsGateway> GetAsync(KsCluster cluster, string name, CancellationToken ct, IGatewayReleaseStore? store = null)
+    public static Task<KsGateway> GetAsync(KsCluster cluster, string name, CancellationToken ct) => GetAsync(cluster, KubeApi.For(cluster), name, ct);
+
+    internal static async Task<KsGateway> GetAsync(KsCluster cluster, IKubeApi api, string name, CancellationToken ct)
     {
-        var all = await ReadAllAsync(cluster, store ?? ReleaseSecretStore.Instance, ct).ConfigureAwait(false);
+        var all = await ReadAllAsync(cluster, api, ct).ConfigureAwait(false);
         var wanted = GatewayNames.GatewayOf(name);
         return all.FirstOrDefault(g => g.Name == wanted) ?? throw NotFound(cluster, name, all);
     }
 
     /// <summary>Gateway names, for tab completion of -Name.</summary>
     public static async Task<IReadOnlyList<string>> NamesAsync(KsCluster cluster, CancellationToken ct) =>
-        (await ReadAllAsync(cluster, ReleaseSecretStore.Instance, ct).ConfigureAwait(false)).Select(g => g.Name).ToList();
+        (await ReadAllAsync(cluster, KubeApi.For(cluster), ct).ConfigureAwait(false)).Select(g => g.Name).ToList();
 
-    internal static async Task<IReadOnlyList<KsGateway>> ReadAllAsync(KsCluster cluster, IGatewayReleaseStore store, CancellationToken ct)
+    /// <summary>The gateways of a cluster, from the latest revision of every kubesphere-router* release (the one release reader).</summary>
+    internal static async Task<IReadOnlyList<KsGateway>> ReadAllAsync(KsCluster cluster, IKubeApi api, CancellationToken ct)
     {
-        var client = ClusterConnector.Client(cluster);
-        IReadOnlyList<KsGatewayRelease> releases;
-        try
-        {
-            releases = await store.ListLatestAsync(client, GatewayNames.Prefix, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "listing helm release secrets", ct);
-        }
-        return Merge(releases, cluster);
+        var releases = await HelmReleaseReader.ListLatestAsync(api, null,
+            name => name.StartsWith(KsNames.GatewayReleasePrefix, StringComparison.Ordinal), ct: ct).ConfigureAwait(false);
+        return Merge(releases.Select(View).ToList(), cluster);
     }
+
+    /// <summary>The public view of a gateway's release revision (Get-KsGateway's Releases).</summary>
+    public static KsGatewayRelease View(HelmRelease r) => new()
+    {
+        Name = r.Name,
+        Namespace = r.Namespace,
+        Revision = r.Revision,
+        Status = r.Status,
+        ChartName = r.ChartName,
+        ChartVersion = r.ChartVersion,
+        AppVersion = r.AppVersion,
+    };
 
     /// <summary>Groups releases into gateways by name without -ingress.</summary>
     internal static IReadOnlyList<KsGateway> Merge(IReadOnlyList<KsGatewayRelease> releases, KsCluster? cluster) =>

@@ -1,8 +1,5 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
-using KsUpgrade.Engine.Diagnostics;
+using k8s.Models;
 using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
@@ -48,47 +45,34 @@ public sealed record GatewayEvidence
         $"{GatewayNames.IngressReleaseOf(gateway.Name)}: {(IngressRelease is null ? "uninstalled" : $"{IngressRelease.Status} (chart {IngressRelease.ChartName}-{IngressRelease.ChartVersion})")}; " +
         $"{gateway.Name}: {(Release is null ? "absent" : $"{Release.Status} (chart {Release.ChartName}-{Release.ChartVersion}, revision {Release.Revision})")}";
 
-    /// <summary>Reads the evidence (read-only; transient API failures are retried).</summary>
-    public static async Task<GatewayEvidence> ReadAsync(KsCluster cluster, IKubernetes client, string name, IGatewayReleaseStore store, IEngineLog log, CancellationToken ct)
+    /// <summary>Reads the evidence (read-only; through the access layer, which retries transient failures).</summary>
+    public static async Task<GatewayEvidence> ReadAsync(KsCluster cluster, IKubeApi api, string name, CancellationToken ct)
     {
-        var retry = new KubeRetry { OnRetry = log.Verbose };
-        var all = await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false);
+        var all = await GatewayCatalog.ReadAllAsync(cluster, api, ct).ConfigureAwait(false);
         var gateway = all.FirstOrDefault(g => g.Name == name);
         var releases = gateway?.Releases ?? Array.Empty<KsGatewayRelease>();
-        var ns = gateway?.ReleaseNamespace ?? "kubesphere-controls-system";
+        var ns = gateway?.ReleaseNamespace ?? KsNames.ControlsSystem;
         // a v1 cluster gateway labelled kubesphere.io/gateway-type=cluster is released as kubesphere-router-cluster
         var alt = GatewayNames.ScopeOf(name) == KsGatewayScope.Cluster
             ? all.FirstOrDefault(g => g.Name == GatewayNames.ClusterGatewayAltName)?.Releases.FirstOrDefault(r => r.Name == GatewayNames.ClusterGatewayAltName && GatewayCatalog.IsV4Chart(r))
             : null;
         var own = alt ?? releases.FirstOrDefault(r => r.Name == name);
 
-        JsonObject? v2 = null;
-        try
-        {
-            v2 = await retry.RunAsync(c => client.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(GatewayUpgrade.V2Group, GatewayUpgrade.V2Version, ns, GatewayUpgrade.V2Plural, name, c),
-                $"reading Gateway {ns}/{name}", ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+        var v2 = await api.GetAsync(GatewayUpgrade.V2Kind, ns, name, ct).ConfigureAwait(false);
         var controller = v2?["spec"]?["values"]?["controller"] as JsonObject;
         var className = Str(controller?["ingressClassResource"]?["name"]) ?? Str(controller?["ingressClass"]) ?? name;
 
         var releaseName = own?.Name ?? name;
-        var deployments = await retry.RunAsync(c => client.AppsV1.ListNamespacedDeploymentAsync(ns,
-                labelSelector: $"app.kubernetes.io/instance={releaseName},app.kubernetes.io/component=controller", cancellationToken: c),
-            $"listing the controller Deployments of {ns}/{releaseName}", ct).ConfigureAwait(false);
-        var deployment = deployments.Items.FirstOrDefault();
+        var deployments = await api.ListAllAsync(ResourceKind.Deployments, ns,
+            $"app.kubernetes.io/instance={releaseName},app.kubernetes.io/component=controller", ct).ConfigureAwait(false);
+        var deployment = deployments.FirstOrDefault()?.As<V1Deployment>();
         var available = deployment?.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") == true && (deployment.Status.AvailableReplicas ?? 0) > 0;
         var controllerState = deployment is null
             ? $"no controller Deployment of release {releaseName} in {ns}"
             : available ? $"Deployment {ns}/{deployment.Metadata.Name} available"
             : $"Deployment {ns}/{deployment.Metadata.Name} not available ({deployment.Status?.AvailableReplicas ?? 0}/{deployment.Spec?.Replicas ?? 1} replicas)";
 
-        var classExists = true;
-        try
-        {
-            await retry.RunAsync(c => client.NetworkingV1.ReadIngressClassAsync(className, cancellationToken: c), $"reading IngressClass {className}", ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { classExists = false; }
+        var classExists = await api.GetAsync(ResourceKind.IngressClasses, null, className, ct).ConfigureAwait(false) is not null;
 
         return new GatewayEvidence
         {

@@ -3,7 +3,6 @@ namespace KsUpgrade.Engine.Gateways;
 /// <summary>Naming rules of KubeSphere gateways and their helm releases.</summary>
 public static class GatewayNames
 {
-    public const string Prefix = "kubesphere-router";
     public const string IngressSuffix = "-ingress";
     public const string ClusterGatewayName = "kubesphere-router-kubesphere-system";
     /// <summary>The release name ks-upgrade uses for a v1 Gateway labelled kubesphere.io/gateway-type=cluster.</summary>
@@ -25,7 +24,7 @@ public static class GatewayNames
     /// <summary>The project or workspace the gateway serves (kubesphere-system for the cluster gateway).</summary>
     public static string ServedNamespaceOf(string gateway) => ScopeOf(gateway) switch
     {
-        KsGatewayScope.Cluster => "kubesphere-system",
+        KsGatewayScope.Cluster => KsNames.KubeSphereSystem,
         KsGatewayScope.Workspace => gateway[WorkspacePrefix.Length..],
         _ => gateway.StartsWith(ProjectPrefix, StringComparison.Ordinal) ? gateway[ProjectPrefix.Length..] : gateway,
     };

@@ -1,10 +1,8 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Members;
 
 namespace KsUpgrade.Engine.Gateways;
@@ -21,16 +19,17 @@ public static class GatewayPreconditions
     public const string InstallPlanGroup = "kubesphere.io";
     public const string InstallPlanVersion = "v1alpha1";
     public const string InstallPlanName = "gateway";
+    private static readonly ResourceKind InstallPlans = new(InstallPlanGroup, InstallPlanVersion, "installplans", "InstallPlan", false);
 
     public static async Task CheckAsync(KsCluster cluster, GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
     {
-        var client = ClusterConnector.Client(cluster);
-        await CoreOnV4Async(cluster, client, ct).ConfigureAwait(false);
-        await PvcAsync(cluster, client, options, ct).ConfigureAwait(false);
-        var role = await RoleAsync(cluster, client, ct).ConfigureAwait(false);
+        var api = KubeApi.For(cluster, log.Verbose);
+        await CoreOnV4Async(cluster, api, ct).ConfigureAwait(false);
+        await PvcAsync(cluster, api, options, ct).ConfigureAwait(false);
+        var role = await RoleAsync(cluster, api, ct).ConfigureAwait(false);
         if (role != KsClusterRole.Member)
         {
-            if (!await InstallPlanAsync(cluster, ct).ConfigureAwait(false))
+            if (!await InstallPlanAsync(api, ct).ConfigureAwait(false))
                 throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
                     $"The gateway extension is not installed on '{cluster.Context}': no InstallPlan {InstallPlanName} ({InstallPlanGroup}/{InstallPlanVersion}). Its controller installs the v4 gateway the dynamic-upgrade job asks for; without it the job would uninstall the old controller and nothing would replace it.",
                     cluster.Context)
@@ -38,10 +37,10 @@ public static class GatewayPreconditions
             return;
         }
 
-        var charts = await client.CoreV1.ListNamespacedConfigMapAsync(DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
-        if (!charts.Items.Any(c => c.Metadata.Name.StartsWith("extension-gateway-", StringComparison.Ordinal) && c.Metadata.Name.EndsWith("-chart", StringComparison.Ordinal)))
+        var charts = await api.ListAllAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, null, ct).ConfigureAwait(false);
+        if (!charts.Any(c => c.Name().StartsWith("extension-gateway-", StringComparison.Ordinal) && c.Name().EndsWith("-chart", StringComparison.Ordinal)))
             throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
-                $"The gateway extension's chart is not on member '{cluster.Context}' (no ConfigMap {DynamicUpgradeJob.Namespace}/extension-gateway-<version>-chart): the host's gateway job syncs it to every member.",
+                $"The gateway extension's chart is not on member '{cluster.Context}' (no ConfigMap {KsNames.KubeSphereSystem}/extension-gateway-<version>-chart): the host's gateway job syncs it to every member.",
                 cluster.Context)
             { Remedy = "Upgrade the host first with the gateway job enabled (Invoke-KsHostUpgrade), then this member (Invoke-KsMemberUpgrade -HostCluster), then run Update-KsGateway -HostCluster again." };
         var host = options.HostCluster
@@ -50,7 +49,7 @@ public static class GatewayPreconditions
                        cluster.Context)
                    { Remedy = "Update-KsGateway -Cluster <member> -HostCluster (Connect-KsCluster -Context <host>) [-MemberName <name on the host>]" };
         var memberName = options.MemberName ?? cluster.Context;
-        if (!await InstallPlanAsync(host, ct).ConfigureAwait(false))
+        if (!await InstallPlanAsync(KubeApi.For(host, log.Verbose), ct).ConfigureAwait(false))
             throw new KsUpgradeException(ErrorIds.GatewayExtensionMissing, KsErrorCategory.NotInstalled,
                 $"The gateway extension is not installed on the host '{host.Context}' (no InstallPlan {InstallPlanName}), so no agent runs on member '{memberName}'.",
                 host.Context)
@@ -63,67 +62,38 @@ public static class GatewayPreconditions
             { Remedy = $"After the member is upgraded (Invoke-KsMemberUpgrade), remove the condition: Remove-KsMemberTaint -Cluster <host> -Name {memberName} (Invoke-KsMemberUpgrade -HostCluster does it itself); then run Update-KsGateway again." };
     }
 
-    private static async Task CoreOnV4Async(KsCluster cluster, IKubernetes client, CancellationToken ct)
+    private static async Task CoreOnV4Async(KsCluster cluster, IKubeApi api, CancellationToken ct)
     {
-        KsCoreReleaseInfo? core;
-        try { core = await KsCoreRelease.TryReadLatestAsync(client, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading the ks-core release", ct);
-        }
-        if (core?.AppVersion is null || !core.AppVersion.StartsWith("v4.", StringComparison.OrdinalIgnoreCase))
+        var core = await KsCoreRelease.TryReadLatestAsync(api, ct).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(core?.AppVersion) || !core.AppVersion.StartsWith("v4.", StringComparison.OrdinalIgnoreCase))
             throw new KsUpgradeException(ErrorIds.ClusterNotUpgraded, KsErrorCategory.InvalidOperation,
-                $"The ks-core release of '{cluster.Context}' is {(core is null ? "missing" : $"on appVersion {core.AppVersion ?? "?"} (revision {core.Revision}, {core.Status})")}: gateways are upgraded only after the cluster is on KubeSphere 4.",
+                $"The ks-core release of '{cluster.Context}' is {(core is null ? "missing" : $"on appVersion {(string.IsNullOrEmpty(core.AppVersion) ? "?" : core.AppVersion)} (revision {core.Revision}, {core.Status})")}: gateways are upgraded only after the cluster is on KubeSphere 4.",
                 cluster.Context)
             { Remedy = "Upgrade this cluster first: Invoke-KsHostUpgrade (the host) / Invoke-KsMemberUpgrade -HostCluster (a member, after its host); then run Update-KsGateway." };
     }
 
-    private static async Task PvcAsync(KsCluster cluster, IKubernetes client, GatewayUpgradeOptions options, CancellationToken ct)
+    private static async Task PvcAsync(KsCluster cluster, IKubeApi api, GatewayUpgradeOptions options, CancellationToken ct)
     {
-        try
-        {
-            await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(options.PersistenceVolumeName, DynamicUpgradeJob.Namespace, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-        {
+        if (await api.GetAsync(ResourceKind.PersistentVolumeClaims, KsNames.KubeSphereSystem, options.PersistenceVolumeName, ct).ConfigureAwait(false) is null)
             throw new KsUpgradeException(ErrorIds.UpgradePvcMissing, KsErrorCategory.ResourceUnavailable,
-                $"PVC {DynamicUpgradeJob.Namespace}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
+                $"PVC {KsNames.KubeSphereSystem}/{options.PersistenceVolumeName} is missing on '{cluster.Context}': it holds the gateway backup the dynamic upgrade converts.",
                 options.PersistenceVolumeName)
             { Remedy = "The gateway backup is written by the gateway job of the cluster upgrade (jobs.gateway.enabled) into this PVC; without it the gateways cannot be converted. Restore the PVC, or re-create the gateways on v4 by hand." };
-        }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading the ks-upgrade PVC", ct);
-        }
     }
 
-    /// <summary>multicluster.clusterRole of ConfigMap kubesphere-system/kubesphere-config (Unknown when it cannot be read).</summary>
-    private static async Task<KsClusterRole> RoleAsync(KsCluster cluster, IKubernetes client, CancellationToken ct)
+    /// <summary>multicluster.clusterRole of ConfigMap kubesphere-system/kubesphere-config (the connection's role when it does not exist).</summary>
+    private static async Task<KsClusterRole> RoleAsync(KsCluster cluster, IKubeApi api, CancellationToken ct)
     {
-        try
-        {
-            var cm = await client.CoreV1.ReadNamespacedConfigMapAsync("kubesphere-config", "kubesphere-system", cancellationToken: ct).ConfigureAwait(false);
-            return KubeSphereConfigRole.Read(cm.Data?.ToDictionary(kv => kv.Key, kv => kv.Value));
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return cluster.Role; }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "reading ConfigMap kubesphere-system/kubesphere-config", ct);
-        }
+        var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct).ConfigureAwait(false);
+        if (cm is null) return cluster.Role;
+        var data = (cm["data"] as JsonObject)?.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+        return KubeSphereConfigRole.Read(data);
     }
 
     /// <summary>InstallPlan gateway exists and is not disabled (404, also when the kind is not served: false).</summary>
-    private static async Task<bool> InstallPlanAsync(KsCluster cluster, CancellationToken ct)
+    private static async Task<bool> InstallPlanAsync(IKubeApi api, CancellationToken ct)
     {
-        try
-        {
-            var plan = await ClusterConnector.Client(cluster).CustomObjects.GetClusterCustomObjectAsync<JsonObject>(InstallPlanGroup, InstallPlanVersion, "installplans", InstallPlanName, ct).ConfigureAwait(false);
-            return plan?["spec"]?["enabled"] is not JsonValue v || !v.TryGetValue<bool>(out var enabled) || enabled;
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return false; }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, $"reading InstallPlan {InstallPlanName}", ct);
-        }
+        var plan = await api.GetAsync(InstallPlans, null, InstallPlanName, ct).ConfigureAwait(false);
+        return plan is not null && (plan["spec"]?["enabled"] is not JsonValue v || !v.TryGetValue<bool>(out var enabled) || enabled);
     }
 }

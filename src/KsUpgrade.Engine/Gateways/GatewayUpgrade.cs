@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
-using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
 
@@ -17,6 +14,8 @@ public static class GatewayUpgrade
     public const string V2Group = "gateway.kubesphere.io";
     public const string V2Version = "v2alpha1";
     public const string V2Plural = "gateways";
+    /// <summary>The v2 Gateway ks-upgrade's job creates (namespaced).</summary>
+    public static readonly ResourceKind V2Kind = new(V2Group, V2Version, V2Plural, "Gateway", true);
 
     // One dynamic-upgrade job name per cluster: never run two in this process (other sessions are caught by the busy check).
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
@@ -34,7 +33,7 @@ public static class GatewayUpgrade
     {
         ValidateImages(options);
         var results = new List<KsGatewayUpgradeResult>();
-        var catalog = await GatewayCatalog.ReadAllAsync(cluster, Store(options), ct).ConfigureAwait(false);
+        var catalog = await GatewayCatalog.ReadAllAsync(cluster, KubeApi.For(cluster, log.Verbose), ct).ConfigureAwait(false);
         var gateways = names.Select(GatewayNames.GatewayOf).Distinct(StringComparer.Ordinal)
             .Select(n => catalog.FirstOrDefault(g => g.Name == n) ?? throw NotFound(cluster, n, catalog))
             .OrderBy(g => ScopeOrder(g.Scope)).ToList();
@@ -125,10 +124,9 @@ public static class GatewayUpgrade
         Func<Task> preconditions, IEngineLog log, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var client = ClusterConnector.Client(cluster);
-        var store = Store(options);
-        var gateway = await GatewayCatalog.GetAsync(cluster, name, ct, store).ConfigureAwait(false);
-        var evidence = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+        var api = KubeApi.For(cluster, log.Verbose);
+        var gateway = await GatewayCatalog.GetAsync(cluster, api, name, ct).ConfigureAwait(false);
+        var evidence = await GatewayEvidence.ReadAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
 
         if (evidence.Complete)
         {
@@ -142,8 +140,8 @@ public static class GatewayUpgrade
             // the preconditions name a missing extension or a tainted member at once, instead of after the whole wait
             await preconditions().ConfigureAwait(false);
             log.Information($"Gateway '{gateway.Name}' has its {V2Group}/{V2Version} Gateway already; the dynamic-upgrade job is not run again. Waiting for the gateway extension to finish it.", "KsUpgrade.Unchanged");
-            var waited = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
-            var refreshed = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
+            var waited = await WaitForEvidenceAsync(cluster, api, gateway, options, log, ct).ConfigureAwait(false);
+            var refreshed = await GatewayCatalog.GetAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
             return waited.Complete
                 ? new KsGatewayUpgradeResult { Gateway = refreshed, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded by an earlier run: the cluster now shows the v4 gateway." }
                 : NotVerified(refreshed, watch, waited, options, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), "The dynamic-upgrade job ran earlier (the v2 Gateway exists).");
@@ -151,15 +149,15 @@ public static class GatewayUpgrade
 
         var pending = gateway.Releases.FirstOrDefault(r => Helm.HelmReleaseStatus.IsPending(r.Status));
         if (pending is not null)
-            return await PendingResultAsync(client, store, gateway, pending, watch, ct).ConfigureAwait(false);
+            return await PendingResultAsync(api, gateway, pending, watch, ct).ConfigureAwait(false);
 
         var interrupted = evidence.IngressRelease is null;
         await preconditions().ConfigureAwait(false);
-        if (gateway.Scope == KsGatewayScope.Workspace && await WorkspaceRefusalAsync(client, gateway, watch, log, ct).ConfigureAwait(false) is { } refused)
+        if (gateway.Scope == KsGatewayScope.Workspace && await WorkspaceRefusalAsync(api, gateway, watch, log, ct).ConfigureAwait(false) is { } refused)
             return refused;
         if (gateway.Scope == KsGatewayScope.Cluster)
         {
-            var narrower = (await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false))
+            var narrower = (await GatewayCatalog.ReadAllAsync(cluster, api, ct).ConfigureAwait(false))
                 .Where(g => g.Scope != KsGatewayScope.Cluster && !g.Upgraded).Select(g => g.Name).ToList();
             if (narrower.Count > 0)
                 log.Warning($"Project/workspace gateways are still on v3 ({string.Join(", ", narrower)}): upgrading the cluster gateway first gives it every Ingress that has no ingressClassName yet, including theirs. Upgrade them first (Update-KsGateway -All orders them so).");
@@ -172,13 +170,13 @@ public static class GatewayUpgrade
             return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.NotRun, Duration = watch.Elapsed, Detail = "Not run (-WhatIf or declined)." };
 
         log.Information($"Upgrading gateway '{gateway.Name}'.", "KsUpgrade.Step");
-        var before = await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false);
-        if (await DynamicUpgradeJob.UnfinishedJobGatewayAsync(client, log, ct).ConfigureAwait(false) == gateway.Name)
+        var before = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
+        if (await DynamicUpgradeJob.UnfinishedJobGatewayAsync(api, log, ct).ConfigureAwait(false) == gateway.Name)
         {
             // An earlier run was stopped (or lost the API server) while its job upgraded this very gateway: that job is
             // the upgrade asked for, so it is waited for rather than refused as busy or run a second time (the dynamic
             // upgrade is not idempotent). Ingresses it re-classed before this run started are not in NewIngresses.
-            log.Warning($"Job {DynamicUpgradeJob.Namespace}/{DynamicUpgradeJob.JobName} of an earlier run is still upgrading gateway '{gateway.Name}': waiting for it instead of starting another.");
+            log.Warning($"Job {KsNames.KubeSphereSystem}/{DynamicUpgradeJob.JobName} of an earlier run is still upgrading gateway '{gateway.Name}': waiting for it instead of starting another.");
         }
         else
         {
@@ -187,20 +185,20 @@ public static class GatewayUpgrade
             {
                 Chart = options.Chart,
                 GatewayName = gateway.Name,
-                Namespace = DynamicUpgradeJob.Namespace,
+                Namespace = KsNames.KubeSphereSystem,
                 Sets = DynamicJobSets(gateway.Name, options),
                 HelmPath = options.HelmPath,
             }, ct).ConfigureAwait(false);
-            await DynamicUpgradeJob.DeleteExistingAsync(client, log, options.PollInterval, ct).ConfigureAwait(false);
-            await DynamicUpgradeJob.ApplyAsync(client, yaml, log, ct).ConfigureAwait(false);
+            await DynamicUpgradeJob.DeleteExistingAsync(api, log, options.PollInterval, ct).ConfigureAwait(false);
+            await DynamicUpgradeJob.ApplyAsync(api, yaml, log, ct).ConfigureAwait(false);
         }
-        var run = await DynamicUpgradeJob.WaitAsync(client, options.JobTimeout, options.PollInterval, log, ct).ConfigureAwait(false);
+        var run = await DynamicUpgradeJob.WaitAsync(api, options.JobTimeout, options.PollInterval, log, ct).ConfigureAwait(false);
 
         if (!run.Succeeded)
         {
-            var after = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
-            var changed = IngressSnapshot.Changed(before, await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false));
-            var now = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+            var after = await GatewayCatalog.GetAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
+            var changed = IngressSnapshot.Changed(before, await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false));
+            var now = await GatewayEvidence.ReadAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
             return new KsGatewayUpgradeResult
             {
                 Gateway = after,
@@ -212,14 +210,14 @@ public static class GatewayUpgrade
                 Detail = $"{run.Summary} Releases now: {now.OldReleases(gateway)}; v2 Gateway {(now.V2Gateway ? "exists" : "absent")}.{Tail(run.LogLines)}",
                 Remedy = now.IngressRelease is null && !now.V2Gateway
                     ? $"The job removed {GatewayNames.IngressReleaseOf(gateway.Name)} and created no v2 Gateway: the gateway has no controller. Fix the cause in the job's log, then run Update-KsGateway -Name {gateway.Name} again (it re-runs the job)."
-                    : $"Fix the cause in the job's log (kubectl -n {DynamicUpgradeJob.Namespace} logs job/{DynamicUpgradeJob.JobName}), then run Update-KsGateway -Name {gateway.Name} again.",
+                    : $"Fix the cause in the job's log (kubectl -n {KsNames.KubeSphereSystem} logs job/{DynamicUpgradeJob.JobName}), then run Update-KsGateway -Name {gateway.Name} again.",
             };
         }
 
-        var verified = await WaitForEvidenceAsync(cluster, client, gateway, store, options, log, ct).ConfigureAwait(false);
-        var updated = await GatewayCatalog.GetAsync(cluster, gateway.Name, ct, store).ConfigureAwait(false);
-        var ingressesNow = await IngressSnapshot.TakeAsync(client, ct).ConfigureAwait(false);
-        var (served, unserved) = await ClassifyIngressesAsync(client, IngressSnapshot.Changed(before, ingressesNow), ingressesNow, verified, log, ct).ConfigureAwait(false);
+        var verified = await WaitForEvidenceAsync(cluster, api, gateway, options, log, ct).ConfigureAwait(false);
+        var updated = await GatewayCatalog.GetAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
+        var ingressesNow = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
+        var (served, unserved) = await ClassifyIngressesAsync(api, IngressSnapshot.Changed(before, ingressesNow), ingressesNow, verified, log, ct).ConfigureAwait(false);
         if (!verified.Complete)
             return NotVerified(updated, watch, verified, options, served, unserved, run.LogLines, run.Summary);
         log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {served.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
@@ -240,14 +238,14 @@ public static class GatewayUpgrade
     /// Polls the evidence until it is complete or <see cref="GatewayUpgradeOptions.VerifyTimeout"/> passes, with a Progress
     /// record naming what is still missing. A pending-* release is helm at work: in progress, not failed.
     /// </summary>
-    private static async Task<GatewayEvidence> WaitForEvidenceAsync(KsCluster cluster, IKubernetes client, KsGateway gateway, IGatewayReleaseStore store,
+    private static async Task<GatewayEvidence> WaitForEvidenceAsync(KsCluster cluster, IKubeApi api, KsGateway gateway,
         GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + options.VerifyTimeout;
         var started = DateTime.UtcNow;
         while (true)
         {
-            var evidence = await GatewayEvidence.ReadAsync(cluster, client, gateway.Name, store, log, ct).ConfigureAwait(false);
+            var evidence = await GatewayEvidence.ReadAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
             if (evidence.Complete || DateTime.UtcNow >= deadline)
             {
                 log.Progress(62, $"Waiting for the v4 gateway {gateway.Name}", "done", 100, completed: true, parentId: 61);
@@ -265,12 +263,12 @@ public static class GatewayUpgrade
     /// Splits the Ingresses the upgrade created or re-classed into those whose ingressClassName names an existing
     /// IngressClass and those whose class does not exist (no controller serves them), warning with the remedy for the latter.
     /// </summary>
-    private static async Task<(IReadOnlyList<string> Served, IReadOnlyList<string> Unserved)> ClassifyIngressesAsync(IKubernetes client,
+    private static async Task<(IReadOnlyList<string> Served, IReadOnlyList<string> Unserved)> ClassifyIngressesAsync(IKubeApi api,
         IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, GatewayEvidence evidence, IEngineLog log, CancellationToken ct)
     {
         if (changed.Count == 0) return (changed, Array.Empty<string>());
-        var classes = (await new Kube.KubeRetry { OnRetry = log.Verbose }.RunAsync(c => client.NetworkingV1.ListIngressClassAsync(cancellationToken: c), "listing IngressClasses", ct).ConfigureAwait(false))
-            .Items.Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var classes = (await api.ListAllAsync(ResourceKind.IngressClasses, null, null, ct).ConfigureAwait(false))
+            .Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
         var byName = now.Values.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
         var unserved = changed.Where(n => byName.TryGetValue(n, out var cls) && cls is not null && !classes.Contains(cls)).ToList();
         foreach (var group in unserved.GroupBy(n => byName[n]!))
@@ -289,16 +287,14 @@ public static class GatewayUpgrade
     /// named after it (workspace-&lt;ws&gt;): for a workspace gateway there is none, so the job fails after it uninstalled
     /// &lt;gw&gt;-ingress, leaving no controller. Refused here, before anything changes, unless such a namespace exists.
     /// </summary>
-    private static async Task<KsGatewayUpgradeResult?> WorkspaceRefusalAsync(IKubernetes client, KsGateway gateway, Stopwatch watch, IEngineLog log, CancellationToken ct)
+    private static async Task<KsGatewayUpgradeResult?> WorkspaceRefusalAsync(IKubeApi api, KsGateway gateway, Stopwatch watch, IEngineLog log, CancellationToken ct)
     {
-        var looked = gateway.Name.StartsWith(GatewayNames.Prefix + "-", StringComparison.Ordinal) ? gateway.Name[(GatewayNames.Prefix.Length + 1)..] : gateway.Name;
-        try
+        var looked = gateway.Name.StartsWith(KsNames.GatewayReleasePrefix + "-", StringComparison.Ordinal) ? gateway.Name[(KsNames.GatewayReleasePrefix.Length + 1)..] : gateway.Name;
+        if (await api.GetAsync(ResourceKind.Namespaces, null, looked, ct).ConfigureAwait(false) is not null)
         {
-            await new Kube.KubeRetry { OnRetry = log.Verbose }.RunAsync(c => client.CoreV1.ReadNamespaceAsync(looked, cancellationToken: c), $"reading Namespace {looked}", ct).ConfigureAwait(false);
             log.Verbose($"Workspace gateway '{gateway.Name}': a namespace '{looked}' exists, so ks-upgrade's lookup succeeds.");
             return null;
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
         return new KsGatewayUpgradeResult
         {
             Gateway = gateway,
@@ -325,10 +321,10 @@ public static class GatewayUpgrade
                  $"Then run Update-KsGateway -Name {gateway.Name} again (it does not re-run the job; it waits up to -Timeout and verifies).",
     };
 
-    private static async Task<KsGatewayUpgradeResult> PendingResultAsync(IKubernetes client, IGatewayReleaseStore store, KsGateway gateway,
+    private static async Task<KsGatewayUpgradeResult> PendingResultAsync(IKubeApi api, KsGateway gateway,
         KsGatewayRelease pending, Stopwatch watch, CancellationToken ct)
     {
-        var history = await store.HistoryAsync(client, pending.Name, pending.Namespace, ct).ConfigureAwait(false);
+        var history = (await Helm.HelmReleaseReader.HistoryAsync(api, pending.Namespace, pending.Name, ct).ConfigureAwait(false)).Select(GatewayCatalog.View).ToList();
         var target = RollbackTarget(history, pending.Revision);
         var remedy = target is null
             ? $"No earlier deployed revision of {pending.Name} exists: uninstall it (helm uninstall {pending.Name} -n {pending.Namespace}) or delete secret {pending.Namespace}/sh.helm.release.v1.{pending.Name}.v{pending.Revision}, then retry."
@@ -358,8 +354,6 @@ public static class GatewayUpgrade
 
     private static string Tail(IReadOnlyList<string> lines) =>
         lines.Count == 0 ? " The job printed no log." : " Last log lines:" + Environment.NewLine + string.Join(Environment.NewLine, lines.TakeLast(10));
-
-    private static IGatewayReleaseStore Store(GatewayUpgradeOptions options) => options.ReleaseStore ?? ReleaseSecretStore.Instance;
 
     private static KsUpgradeException NotFound(KsCluster cluster, string name, IReadOnlyList<KsGateway> known) =>
         new(ErrorIds.GatewayNotFound, KsErrorCategory.ObjectNotFound,

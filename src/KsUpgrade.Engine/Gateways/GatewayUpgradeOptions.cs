@@ -30,8 +30,6 @@ public sealed record GatewayUpgradeOptions
     public string PersistenceVolumeName { get; init; } = "ks-upgrade";
     /// <summary>Renders the job; null = helm template via <see cref="HelmTemplateRenderer"/>.</summary>
     public IDynamicJobRenderer? Renderer { get; init; }
-    /// <summary>Reads release secrets; null = <see cref="ReleaseSecretStore"/>.</summary>
-    public IGatewayReleaseStore? ReleaseStore { get; init; }
 
     internal string EffectiveUpgradeImageTag => string.IsNullOrEmpty(UpgradeImageTag) ? Tag : UpgradeImageTag;
 }

@@ -18,7 +18,7 @@ public sealed class HelmTemplateRenderer : IDynamicJobRenderer
 
     private static HelmTemplateRequest ToTemplateRequest(DynamicJobRenderRequest r, TimeSpan? timeout) => new()
     {
-        ReleaseName = KsCoreChartValues.ReleaseName,
+        ReleaseName = KsNames.KsCoreRelease,
         Namespace = r.Namespace,
         Chart = r.Chart,
         ShowOnly = new[] { r.Template },

@@ -6,7 +6,7 @@ public sealed record DynamicJobRenderRequest
     public required string Chart { get; init; }
     public required string GatewayName { get; init; }
     /// <summary>The release namespace (the template sets no namespace; the objects land here).</summary>
-    public string Namespace { get; init; } = "kubesphere-system";
+    public string Namespace { get; init; } = KsNames.KubeSphereSystem;
     /// <summary>The template path inside the chart.</summary>
     public string Template { get; init; } = "templates/dynamic-upgrade-job.yaml";
     /// <summary><c>--set</c> values in order (upgrade-reference §4).</summary>

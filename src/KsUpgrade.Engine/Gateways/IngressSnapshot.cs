@@ -1,17 +1,19 @@
-using k8s;
-using k8s.Models;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
 
 /// <summary>The Ingresses of a cluster by uid and class, to tell which ones a gateway upgrade created or re-classed.</summary>
 internal static class IngressSnapshot
 {
-    public static async Task<IReadOnlyDictionary<string, (string Name, string? Class)>> TakeAsync(IKubernetes client, CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<string, (string Name, string? Class)>> TakeAsync(IKubeApi api, CancellationToken ct)
     {
-        var list = await client.NetworkingV1.ListIngressForAllNamespacesAsync(cancellationToken: ct).ConfigureAwait(false);
         var map = new Dictionary<string, (string, string?)>(StringComparer.Ordinal);
-        foreach (var i in list.Items ?? new List<V1Ingress>())
-            map[i.Metadata.Uid ?? $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}"] = ($"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}", i.Spec?.IngressClassName);
+        await foreach (var page in api.PagesAsync(ResourceKind.Ingresses, null, null, ct).ConfigureAwait(false))
+            foreach (var i in page.Items)
+            {
+                var name = $"{i.Namespace()}/{i.Name()}";
+                map[i.Str("metadata", "uid") ?? name] = (name, i.Str("spec", "ingressClassName"));
+            }
         return map;
     }
 

@@ -1,10 +1,7 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
-using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Gateways;
 
@@ -23,11 +20,11 @@ public static class LegacyGatewayCleanup
     /// Returns null when ShouldProcess declines. The CRD is deleted only after a re-list shows no Nginx object with finalizers.
     /// </summary>
     public static async Task<KsLegacyGatewayCleanupResult?> RemoveAsync(KsCluster cluster, bool force, IEngineLog log, CancellationToken ct,
-        IGatewayReleaseStore? store = null, TimeSpan? crdDeletionTimeout = null)
+        TimeSpan? crdDeletionTimeout = null)
     {
         try
         {
-            return await RunAsync(cluster, force, log, store ?? ReleaseSecretStore.Instance, crdDeletionTimeout ?? TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            return await RunAsync(cluster, force, log, crdDeletionTimeout ?? TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not KsUpgradeException)
         {
@@ -35,10 +32,10 @@ public static class LegacyGatewayCleanup
         }
     }
 
-    private static async Task<KsLegacyGatewayCleanupResult?> RunAsync(KsCluster cluster, bool force, IEngineLog log, IGatewayReleaseStore store, TimeSpan crdTimeout, CancellationToken ct)
+    private static async Task<KsLegacyGatewayCleanupResult?> RunAsync(KsCluster cluster, bool force, IEngineLog log, TimeSpan crdTimeout, CancellationToken ct)
     {
-        var client = ClusterConnector.Client(cluster);
-        var v3 = (await GatewayCatalog.ReadAllAsync(cluster, store, ct).ConfigureAwait(false)).Where(g => !g.Upgraded).Select(g => g.Name).ToList();
+        var api = KubeApi.For(cluster, log.Verbose);
+        var v3 = (await GatewayCatalog.ReadAllAsync(cluster, api, ct).ConfigureAwait(false)).Where(g => !g.Upgraded).Select(g => g.Name).ToList();
         if (v3.Count > 0)
         {
             if (!force)
@@ -48,14 +45,14 @@ public static class LegacyGatewayCleanup
             log.Warning($"-Force: removing the legacy gateway objects although {v3.Count} gateway(s) are still on v3: {string.Join(", ", v3)}.");
         }
 
-        var crd = await TryReadCrdAsync(client, ct).ConfigureAwait(false);
+        var crd = await TryReadCrdAsync(api, ct).ConfigureAwait(false);
         if (crd is null)
         {
             log.Information($"CRD {CrdName} is not present on '{cluster.Context}': nothing to clean up.", "KsUpgrade.Unchanged");
             return new KsLegacyGatewayCleanupResult { CrdAbsent = true, RemainingV3Gateways = v3 };
         }
         var version = crd.Spec.Versions.FirstOrDefault(v => v.Storage)?.Name ?? crd.Spec.Versions.First().Name;
-        var objects = await ListAsync(client, version, ct).ConfigureAwait(false);
+        var objects = await ListAsync(api, version, ct).ConfigureAwait(false);
         if (!await log.ShouldProcessAsync($"CRD {CrdName} and its {objects.Count} object(s) on {cluster.Context}", "Remove the finalizers of every Nginx object, then delete the CRD").ConfigureAwait(false))
             return null;
 
@@ -63,28 +60,23 @@ public static class LegacyGatewayCleanup
         foreach (var o in objects.Where(HasFinalizers))
         {
             var (ns, name) = Id(o);
-            var patch = new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch);
             try
             {
-                await client.CustomObjects.PatchNamespacedCustomObjectAsync<JsonObject>(patch, Group, version, ns, Plural, name, cancellationToken: ct).ConfigureAwait(false);
+                await api.PatchAsync(Nginxes(version), ns, name, KubePatchType.Merge, "{\"metadata\":{\"finalizers\":null}}", ct).ConfigureAwait(false);
                 cleared.Add($"{ns}/{name}");
                 log.Verbose($"Removed the finalizers of Nginx {ns}/{name}.");
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+            catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e)) { }
         }
 
-        var left = (await ListAsync(client, version, ct).ConfigureAwait(false)).Where(HasFinalizers).Select(o => $"{Id(o).Ns}/{Id(o).Name}").ToList();
+        var left = (await ListAsync(api, version, ct).ConfigureAwait(false)).Where(HasFinalizers).Select(o => $"{Id(o).Ns}/{Id(o).Name}").ToList();
         if (left.Count > 0)
             throw new KsUpgradeException(ErrorIds.LegacyCleanupFailed, KsErrorCategory.InvalidResult,
                 $"Nginx objects still carry finalizers after they were removed (a controller re-adds them?): {string.Join(", ", left)}. The CRD was not deleted.", left.ToArray());
 
-        try
-        {
-            await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(CrdName, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { }
+        await api.DeleteAsync(ResourceKind.CustomResourceDefinitions, null, CrdName, "Background", ct).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + crdTimeout;
-        while (await TryReadCrdAsync(client, ct).ConfigureAwait(false) is not null)
+        while (await TryReadCrdAsync(api, ct).ConfigureAwait(false) is not null)
         {
             if (DateTime.UtcNow > deadline)
                 throw new KsUpgradeException(ErrorIds.LegacyCleanupFailed, KsErrorCategory.OperationTimeout,
@@ -106,23 +98,21 @@ public static class LegacyGatewayCleanup
     private static (string Ns, string Name) Id(JsonObject o) =>
         (o["metadata"]?["namespace"]?.GetValue<string>() ?? "", o["metadata"]?["name"]?.GetValue<string>() ?? "");
 
-    private static async Task<List<JsonObject>> ListAsync(IKubernetes client, string version, CancellationToken ct)
+    private static ResourceKind Nginxes(string version) => new(Group, version, Plural, "Nginx", true);
+
+    private static async Task<List<JsonObject>> ListAsync(IKubeApi api, string version, CancellationToken ct)
     {
         try
         {
             // A cluster-wide list of a namespaced kind: /apis/<group>/<version>/<plural> covers every namespace.
-            var list = await client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(Group, version, Plural, cancellationToken: ct).ConfigureAwait(false);
-            return (list?["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
+            return await api.ListAllAsync(Nginxes(version), null, null, ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e))
         {
             return new List<JsonObject>();
         }
     }
 
-    private static async Task<V1CustomResourceDefinition?> TryReadCrdAsync(IKubernetes client, CancellationToken ct)
-    {
-        try { return await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(CrdName, cancellationToken: ct).ConfigureAwait(false); }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound) { return null; }
-    }
+    private static async Task<V1CustomResourceDefinition?> TryReadCrdAsync(IKubeApi api, CancellationToken ct) =>
+        (await api.GetAsync(ResourceKind.CustomResourceDefinitions, null, CrdName, ct).ConfigureAwait(false))?.As<V1CustomResourceDefinition>();
 }

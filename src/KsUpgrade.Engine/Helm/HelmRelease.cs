@@ -4,10 +4,27 @@ namespace KsUpgrade.Engine.Helm;
 
 /// <summary>
 /// One revision of a helm release, as helm stores it (Secret <c>sh.helm.release.v1.&lt;name&gt;.v&lt;revision&gt;</c>) and
-/// as <c>helm upgrade/status -o json</c> prints it. Only the fields KsUpgrade uses are kept (not the chart's templates).
+/// as <c>helm upgrade/status -o json</c> prints it: the one release type of the engine (connection, checks, upgrade,
+/// journal, members and gateways read it through <see cref="HelmReleaseReader"/>; KsGatewayRelease is its public view).
+/// Only the fields KsUpgrade uses are kept (not the chart's templates).
 /// </summary>
 public sealed record HelmRelease
 {
+    public HelmRelease() { }
+
+    /// <summary>A release from its storage labels or a test's words: name, namespace, revision, status and chart metadata.</summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public HelmRelease(string name, string @namespace, int revision, string status, string? chartName = null, string? chartVersion = null, string? appVersion = null)
+    {
+        Name = name;
+        Namespace = @namespace;
+        Revision = revision;
+        Status = status;
+        ChartName = chartName ?? "";
+        ChartVersion = chartVersion ?? "";
+        AppVersion = appVersion ?? "";
+    }
+
     public required string Name { get; init; }
     public required string Namespace { get; init; }
     public int Revision { get; init; }
@@ -24,6 +41,18 @@ public sealed record HelmRelease
     public DateTimeOffset? LastDeployed { get; init; }
     public string Description { get; init; } = "";
     public IReadOnlyList<HelmHook> Hooks { get; init; } = Array.Empty<HelmHook>();
+
+    /// <summary>
+    /// Set when the stored payload could not be decoded: name, revision and status then come from the Secret's labels
+    /// and the chart fields are empty.
+    /// </summary>
+    public string? DecodeError { get; init; }
+
+    /// <summary>The same revision without its values, manifest and hooks (what the checks keep: never a value in a report).</summary>
+    public HelmRelease WithoutPayload() => this with { Config = new JsonObject(), Manifest = "", Hooks = Array.Empty<HelmHook>() };
+
+    /// <summary>values.multicluster.role of the revision (ks-core), or null.</summary>
+    public string? MulticlusterRole => Config["multicluster"]?["role"]?.GetValue<object>()?.ToString();
 
     /// <summary>True while helm is in the middle of an operation (pending-install/upgrade/rollback).</summary>
     public bool IsPending => HelmReleaseStatus.IsPending(Status);

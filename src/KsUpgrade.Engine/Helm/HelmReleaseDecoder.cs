@@ -240,4 +240,18 @@ public static class HelmReleaseDecoder
 
     private static KsUpgradeException Invalid(string message, string? source, Exception? inner) =>
         new(ErrorIds.HelmReleaseInvalid, KsErrorCategory.InvalidData, message, source, inner);
+
+    /// <summary>The release JSON of a Secret's <c>data.release</c> as JSON gives it (base64 text), or null when empty.</summary>
+    public static JsonObject? DecodeSecretData(string? dataRelease) =>
+        string.IsNullOrEmpty(dataRelease) ? null : DecodeJson(Convert.FromBase64String(dataRelease));
+
+    /// <summary>A release body encoded as helm stores it in <c>data.release</c>, as JSON gives it (base64 of base64 of gzip).</summary>
+    public static string EncodeSecretData(JsonObject release)
+    {
+        using var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+            gz.Write(Encoding.UTF8.GetBytes(release.ToJsonString()));
+        var inner = Convert.ToBase64String(ms.ToArray());
+        return Convert.ToBase64String(Encoding.ASCII.GetBytes(inner));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
-using k8s;
-using k8s.Models;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Helm;
 
@@ -8,133 +9,144 @@ namespace KsUpgrade.Engine.Helm;
 public sealed record HelmReleaseSecretError(string Namespace, string SecretName, string Message);
 
 /// <summary>
-/// Reads helm releases natively from their storage Secrets (label <c>owner=helm</c>, type <c>helm.sh/release.v1</c>)
-/// with paginated LISTs; only the revisions asked for are decoded.
+/// The one reader of helm releases: their storage Secrets (label <c>owner=helm</c>, type <c>helm.sh/release.v1</c>,
+/// <c>data.release</c> = base64 of gzip of the release JSON), read through the access layer with one paginated LIST and
+/// decoded by <see cref="HelmReleaseDecoder"/>. A payload that cannot be decoded yields the revision its labels describe
+/// (<see cref="HelmRelease.DecodeError"/> set), so one broken secret never hides the others.
 /// </summary>
 public static class HelmReleaseReader
 {
-    /// <summary>Secrets per LIST page. Release secrets can be large (the chart travels with each revision), so pages stay small.</summary>
-    public const int DefaultPageSize = 100;
-
+    /// <summary>Secrets per LIST page. Release secrets carry whole manifests (and the chart), so pages stay small.</summary>
+    public const int DefaultPageSize = 50;
 
     /// <summary>
-    /// The latest revision of every release (any status, like <c>helm ls -a</c>), in <paramref name="namespace"/> or all
-    /// namespaces (null), whose name starts with <paramref name="namePrefix"/> (null = all). Ordered by namespace and name.
+    /// Every stored revision (any status) of the releases in <paramref name="namespace"/> (null = all namespaces) whose
+    /// name passes <paramref name="nameFilter"/>; <paramref name="release"/> narrows the LIST by label to one release.
+    /// Secrets are decoded one page at a time.
     /// </summary>
-    /// <param name="onInvalid">Receives secrets that cannot be decoded; when null such a secret throws HelmReleaseInvalid.</param>
-    public static Task<IReadOnlyList<HelmRelease>> ListAsync(IKubernetes client, string? @namespace, string? namePrefix = null,
-        Action<HelmReleaseSecretError>? onInvalid = null, int pageSize = DefaultPageSize, CancellationToken cancellationToken = default) =>
-        ListAsync(client, @namespace,
-            namePrefix is null ? null : name => name.StartsWith(namePrefix, StringComparison.Ordinal),
-            onInvalid, pageSize, cancellationToken);
-
-    /// <summary>As above with any filter on the release name.</summary>
-    public static async Task<IReadOnlyList<HelmRelease>> ListAsync(IKubernetes client, string? @namespace, Func<string, bool>? nameFilter,
-        Action<HelmReleaseSecretError>? onInvalid = null, int pageSize = DefaultPageSize, CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<HelmRelease> RevisionsAsync(IKubeApi api, string? @namespace, string? release = null,
+        Func<string, bool>? nameFilter = null, Action<HelmReleaseSecretError>? onInvalid = null,
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var latest = new Dictionary<(string Ns, string Name), (int Revision, V1Secret Secret)>();
-        await foreach (var secret in ListSecretsAsync(client, @namespace, "owner=helm", pageSize, cancellationToken).ConfigureAwait(false))
-        {
-            var name = ReleaseNameOf(secret);
-            if (name is null || (nameFilter is not null && !nameFilter(name))) continue;
-            var key = (secret.Metadata.NamespaceProperty ?? "", name);
-            var revision = RevisionOf(secret);
-            if (!latest.TryGetValue(key, out var best) || revision > best.Revision) latest[key] = (revision, secret);
-        }
+        await foreach (var page in api.PagesAsync(ResourceKind.Secrets, @namespace, Selector(release), ct, DefaultPageSize).ConfigureAwait(false))
+            foreach (var secret in page.Items)
+            {
+                var name = ReleaseNameOf(secret);
+                if (name is null || (release is not null && name != release) || (nameFilter is not null && !nameFilter(name))) continue;
+                if (FromSecret(secret, onInvalid) is { } decoded) yield return decoded;
+            }
+    }
 
+    /// <summary>
+    /// The latest revision of every release (any status, like <c>helm ls -a</c>) whose name passes <paramref name="nameFilter"/>,
+    /// in one namespace or all (null); ordered by namespace and name. Only the latest revisions are decoded.
+    /// </summary>
+    public static async Task<IReadOnlyList<HelmRelease>> ListLatestAsync(IKubeApi api, string? @namespace, Func<string, bool>? nameFilter,
+        Action<HelmReleaseSecretError>? onInvalid = null, CancellationToken ct = default, int pageSize = DefaultPageSize)
+    {
+        var latest = new Dictionary<(string Ns, string Name), (int Revision, JsonObject Secret)>();
+        await foreach (var page in api.PagesAsync(ResourceKind.Secrets, @namespace, Selector(null), ct, pageSize).ConfigureAwait(false))
+            foreach (var secret in page.Items)
+            {
+                var name = ReleaseNameOf(secret);
+                if (name is null || (nameFilter is not null && !nameFilter(name))) continue;
+                var key = (secret.Namespace() ?? "", name);
+                var revision = RevisionOf(secret);
+                if (!latest.TryGetValue(key, out var best) || revision > best.Revision) latest[key] = (revision, secret);
+            }
         var releases = new List<HelmRelease>(latest.Count);
         foreach (var (_, (_, secret)) in latest.OrderBy(p => p.Key.Ns, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal))
-        {
-            var release = TryDecode(secret, onInvalid);
-            if (release is not null) releases.Add(release);
-        }
+            if (FromSecret(secret, onInvalid) is { } release) releases.Add(release);
         return releases;
     }
 
-    /// <summary>The newest revision of a release (any status), or null when the release has no storage secret.</summary>
-    public static async Task<HelmRelease?> LatestAsync(IKubernetes client, string release, string @namespace, CancellationToken cancellationToken = default)
-    {
-        V1Secret? best = null;
-        var bestRevision = int.MinValue;
-        await foreach (var secret in ListSecretsAsync(client, @namespace, Selector(release), DefaultPageSize, cancellationToken).ConfigureAwait(false))
-        {
-            if (ReleaseNameOf(secret) != release) continue;
-            var revision = RevisionOf(secret);
-            if (revision > bestRevision) { best = secret; bestRevision = revision; }
-        }
-        return best is null ? null : HelmReleaseDecoder.DecodeSecret(best);
-    }
-
     /// <summary>Every stored revision of a release, oldest first (helm keeps 10 by default).</summary>
-    public static async Task<IReadOnlyList<HelmRelease>> HistoryAsync(IKubernetes client, string release, string @namespace, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<HelmRelease>> HistoryAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default)
     {
         var list = new List<HelmRelease>();
-        await foreach (var secret in ListSecretsAsync(client, @namespace, Selector(release), DefaultPageSize, cancellationToken).ConfigureAwait(false))
-        {
-            if (ReleaseNameOf(secret) != release) continue;
-            list.Add(HelmReleaseDecoder.DecodeSecret(secret));
-        }
+        await foreach (var r in RevisionsAsync(api, @namespace, release, ct: ct).ConfigureAwait(false)) list.Add(r);
         return list.OrderBy(r => r.Revision).ToList();
     }
 
-    /// <summary>The newest revision with status deployed (what helm rolls back to), or null.</summary>
-    public static async Task<HelmRelease?> LastDeployedAsync(IKubernetes client, string release, string @namespace, CancellationToken cancellationToken = default)
+    /// <summary>The newest revision of a release (any status), or null when it has no storage secret. Only that revision is decoded.</summary>
+    public static async Task<HelmRelease?> LatestAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default)
     {
-        var history = await HistoryAsync(client, release, @namespace, cancellationToken).ConfigureAwait(false);
-        return history.LastOrDefault(r => r.Status == HelmReleaseStatus.Deployed);
+        foreach (var secret in await SecretsNewestFirstAsync(api, @namespace, release, ct).ConfigureAwait(false))
+            if (FromSecret(secret) is { } latest) return latest;
+        return null;
     }
 
-    private static string Selector(string release) => $"owner=helm,name={release}";
-
-    private static async IAsyncEnumerable<V1Secret> ListSecretsAsync(IKubernetes client, string? @namespace, string labelSelector, int pageSize,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The newest revision with status deployed (what helm rolls back to), or null. Decodes from the newest down until one is found.</summary>
+    public static async Task<HelmRelease?> LastDeployedAsync(IKubeApi api, string @namespace, string release, CancellationToken ct = default)
     {
-        string? continueToken = null;
-        do
+        foreach (var secret in await SecretsNewestFirstAsync(api, @namespace, release, ct).ConfigureAwait(false))
+            if (FromSecret(secret) is { Status: HelmReleaseStatus.Deployed } deployed) return deployed;
+        return null;
+    }
+
+    /// <summary>The storage Secrets of one release (helm keeps 10 revisions by default), newest revision first, not decoded.</summary>
+    private static async Task<List<JsonObject>> SecretsNewestFirstAsync(IKubeApi api, string @namespace, string release, CancellationToken ct)
+    {
+        var secrets = new List<JsonObject>();
+        await foreach (var page in api.PagesAsync(ResourceKind.Secrets, @namespace, Selector(release), ct, DefaultPageSize).ConfigureAwait(false))
+            secrets.AddRange(page.Items.Where(s => ReleaseNameOf(s) == release));
+        return secrets.OrderByDescending(RevisionOf).ToList();
+    }
+
+    private static string Selector(string? release) => release is null ? "owner=helm" : $"owner=helm,name={release}";
+
+    /// <summary>
+    /// The revision a storage Secret holds, or null when it is not a helm release secret (another type, no name). An
+    /// undecodable payload gives the revision of its labels with <see cref="HelmRelease.DecodeError"/> set (and is
+    /// reported to <paramref name="onInvalid"/>); without a version label it is null.
+    /// </summary>
+    public static HelmRelease? FromSecret(JsonObject secret, Action<HelmReleaseSecretError>? onInvalid = null)
+    {
+        var type = secret.Str("type");
+        if (type is not null && type != HelmReleaseStatus.SecretType) return null;
+        var name = ReleaseNameOf(secret);
+        if (name is null) return null;
+        var ns = secret.Namespace() ?? "";
+        var where = $"{ns}/{secret.Name()}";
+        try
         {
-            var page = @namespace is null
-                ? await client.CoreV1.ListSecretForAllNamespacesAsync(continueParameter: continueToken, labelSelector: labelSelector,
-                    limit: pageSize, cancellationToken: cancellationToken).ConfigureAwait(false)
-                : await client.CoreV1.ListNamespacedSecretAsync(@namespace, continueParameter: continueToken, labelSelector: labelSelector,
-                    limit: pageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
-            foreach (var secret in page.Items ?? new List<V1Secret>())
+            var data = secret.Str("data", "release");
+            if (string.IsNullOrEmpty(data))
+                throw new KsUpgradeException(ErrorIds.HelmReleaseInvalid, KsErrorCategory.InvalidData,
+                    $"Secret {where} has no data.release: it is not a helm release.", where);
+            var release = HelmReleaseDecoder.Decode(Convert.FromBase64String(data), where);
+            return release with
             {
-                if (secret.Type is not null && secret.Type != HelmReleaseStatus.SecretType) continue;
-                yield return secret;
-            }
-            continueToken = page.Metadata?.ContinueProperty;
+                Name = string.IsNullOrEmpty(release.Name) ? name : release.Name,
+                Namespace = string.IsNullOrEmpty(release.Namespace) ? ns : release.Namespace,
+                Revision = release.Revision != 0 ? release.Revision : RevisionOf(secret),
+                Status = string.IsNullOrEmpty(release.Status) || release.Status == "unknown" ? secret.Label("status") ?? "unknown" : release.Status,
+            };
         }
-        while (!string.IsNullOrEmpty(continueToken));
-    }
-
-    private static HelmRelease? TryDecode(V1Secret secret, Action<HelmReleaseSecretError>? onInvalid)
-    {
-        if (onInvalid is null) return HelmReleaseDecoder.DecodeSecret(secret);
-        try { return HelmReleaseDecoder.DecodeSecret(secret); }
-        catch (KsUpgradeException e)
+        catch (Exception e) when (e is KsUpgradeException or FormatException)
         {
-            onInvalid(new HelmReleaseSecretError(secret.Metadata?.NamespaceProperty ?? "", secret.Metadata?.Name ?? "", e.Message));
-            return null;
+            onInvalid?.Invoke(new HelmReleaseSecretError(ns, secret.Name(), e.Message));
+            var revision = RevisionOf(secret);
+            return revision == 0 ? null : new HelmRelease(name, ns, revision, secret.Label("status") ?? "unknown") { DecodeError = e.Message };
         }
     }
 
     /// <summary>Release name from the <c>name</c> label, else from the secret name <c>sh.helm.release.v1.&lt;name&gt;.v&lt;rev&gt;</c>.</summary>
-    internal static string? ReleaseNameOf(V1Secret secret)
+    internal static string? ReleaseNameOf(JsonObject secret)
     {
-        if (secret.Metadata?.Labels is { } labels && labels.TryGetValue("name", out var n) && !string.IsNullOrEmpty(n)) return n;
-        var secretName = secret.Metadata?.Name;
+        if (secret.Label("name") is { Length: > 0 } n) return n;
+        var secretName = secret.Name();
         const string prefix = "sh.helm.release.v1.";
-        if (secretName is null || !secretName.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        if (!secretName.StartsWith(prefix, StringComparison.Ordinal)) return null;
         var dot = secretName.LastIndexOf(".v", StringComparison.Ordinal);
         return dot > prefix.Length ? secretName[prefix.Length..dot] : null;
     }
 
-    /// <summary>Revision from the <c>version</c> label, else from the secret name suffix.</summary>
-    internal static int RevisionOf(V1Secret secret)
+    /// <summary>Revision from the <c>version</c> label, else from the secret name suffix; 0 when neither says.</summary>
+    internal static int RevisionOf(JsonObject secret)
     {
-        if (secret.Metadata?.Labels is { } labels && labels.TryGetValue("version", out var v)
-            && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var fromLabel)) return fromLabel;
-        var secretName = secret.Metadata?.Name ?? "";
+        if (int.TryParse(secret.Label("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var fromLabel)) return fromLabel;
+        var secretName = secret.Name();
         var dot = secretName.LastIndexOf(".v", StringComparison.Ordinal);
         return dot >= 0 && int.TryParse(secretName.AsSpan(dot + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var fromName) ? fromName : 0;
     }

@@ -35,8 +35,6 @@ public sealed record KsCoreImageSettings
 /// </summary>
 public static partial class KsCoreChartValues
 {
-    public const string ReleaseName = "ks-core";
-    public const string Namespace = "kubesphere-system";
     public const string PrepareJobTemplate = "templates/prepare-upgrade-job.yaml";
     public const string DynamicJobTemplate = "templates/dynamic-upgrade-job.yaml";
     public const string PrepareJobName = "prepare-upgrade";

@@ -14,7 +14,6 @@ namespace KsUpgrade.Engine.Journal;
 public sealed class UpgradeJournal
 {
     public const string ConfigMapName = "ks-upgrade-journal";
-    public const string Namespace = "kubesphere-system";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly IKubeApi _api;
     private string? _resourceVersion;
@@ -34,7 +33,7 @@ public sealed class UpgradeJournal
     /// <summary>The journal in the cluster, or null when there is none.</summary>
     public static async Task<UpgradeJournal?> ReadAsync(IKubeApi api, CancellationToken ct)
     {
-        var cm = await api.GetAsync(ResourceKind.ConfigMaps, Namespace, ConfigMapName, ct).ConfigureAwait(false);
+        var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, ConfigMapName, ct).ConfigureAwait(false);
         return cm is null ? null : new UpgradeJournal(api, Decode(cm), cm.ResourceVersion());
     }
 
@@ -117,11 +116,11 @@ public sealed class UpgradeJournal
             {
                 JsonObject written;
                 if (_resourceVersion is null)
-                    written = await _api.CreateAsync(ResourceKind.ConfigMaps, Namespace, cm, ct).ConfigureAwait(false);
+                    written = await _api.CreateAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, cm, ct).ConfigureAwait(false);
                 else
                 {
                     ((JsonObject)cm["metadata"]!)["resourceVersion"] = _resourceVersion;
-                    written = await _api.ReplaceAsync(ResourceKind.ConfigMaps, Namespace, cm, ct).ConfigureAwait(false);
+                    written = await _api.ReplaceAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, cm, ct).ConfigureAwait(false);
                 }
                 State = next;
                 _resourceVersion = written.ResourceVersion() ?? _resourceVersion ?? "";
@@ -129,12 +128,12 @@ public sealed class UpgradeJournal
             }
             catch (KubeConflictException) when (attempt < 5)
             {
-                var current = await _api.GetAsync(ResourceKind.ConfigMaps, Namespace, ConfigMapName, ct).ConfigureAwait(false);
+                var current = await _api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, ConfigMapName, ct).ConfigureAwait(false);
                 if (current is null) { _resourceVersion = null; continue; }
                 var theirs = Decode(current);
                 if (theirs.ParametersHash != State.ParametersHash)
                     throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.ResourceBusy,
-                        $"The journal {Namespace}/{ConfigMapName} was rewritten by another run with different parameters; stopping.", ConfigMapName);
+                        $"The journal {KsNames.KubeSphereSystem}/{ConfigMapName} was rewritten by another run with different parameters; stopping.", ConfigMapName);
                 State = theirs;
                 _resourceVersion = current.ResourceVersion();
             }
@@ -150,7 +149,7 @@ public sealed class UpgradeJournal
         ["metadata"] = new JsonObject
         {
             ["name"] = ConfigMapName,
-            ["namespace"] = Namespace,
+            ["namespace"] = KsNames.KubeSphereSystem,
             ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "ksupgrade" },
         },
         ["data"] = new JsonObject
@@ -197,7 +196,7 @@ public sealed class UpgradeJournal
         catch (JsonException e)
         {
             throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.InvalidData,
-                $"The journal {Namespace}/{ConfigMapName} cannot be read ({e.Message}); delete it to start over.", ConfigMapName, e);
+                $"The journal {KsNames.KubeSphereSystem}/{ConfigMapName} cannot be read ({e.Message}); delete it to start over.", ConfigMapName, e);
         }
     }
 }

@@ -3,7 +3,11 @@ using System.Text.Json.Nodes;
 namespace KsUpgrade.Engine.Kube;
 
 /// <summary>One page of a LIST: its items and the continue token of the next page (null at the end).</summary>
-public sealed record KubePage(IReadOnlyList<JsonObject> Items, string? Continue);
+public sealed record KubePage(IReadOnlyList<JsonObject> Items, string? Continue)
+{
+    /// <summary>metadata.remainingItemCount of the LIST, when the server gave it (items after this page).</summary>
+    public long? RemainingItemCount { get; init; }
+}
 
 public enum KubePatchType
 {
@@ -18,9 +22,12 @@ public sealed class KubeConflictException : Exception
 }
 
 /// <summary>
-/// The generic, JSON-object view of the Kubernetes API the upgrade engine uses. The real implementation
-/// (<see cref="KubeApi"/>) retries transient failures and maps fatal ones to KsUpgradeExceptions;
-/// tests use an in-memory one. Objects are plain JSON (System.Text.Json.Nodes): no typed models, so any kind works.
+/// The one Kubernetes access layer of the engine: every module (connection, checks, upgrade, backup, journal, members,
+/// gateways) reaches the API server through it, and nothing outside the Kube namespace holds a KubernetesClient
+/// (ArchitectureTests holds that rule). The real implementation (<see cref="KubeApi"/>) retries transient failures
+/// (<see cref="KubeRetry"/>, the one retry policy) and maps fatal ones to KsUpgradeExceptions (<see cref="ApiErrors"/>,
+/// the one mapping); tests use an in-memory one. Objects are plain JSON (System.Text.Json.Nodes): no typed models, so
+/// any kind works (<see cref="KubeJson.As{T}"/> reads one as a KubernetesClient model where that is clearer).
 /// </summary>
 public interface IKubeApi
 {
@@ -56,4 +63,22 @@ public interface IKubeApi
 
     /// <summary>Follows a pod's log; the stream ends when the container ends.</summary>
     Task<Stream> FollowPodLogAsync(string ns, string pod, CancellationToken ct);
+
+    /// <summary>The server's gitVersion (GET /version), e.g. v1.26.15+k3s1.</summary>
+    Task<string> GetServerVersionAsync(CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} does not read the server version.");
+
+    /// <summary>One page of a LIST with a field selector (e.g. type=kubernetes.io/service-account-token).</summary>
+    Task<KubePage> ListPageAsync(ResourceKind kind, string? ns, string? labelSelector, string? fieldSelector, int limit, string? continueToken, CancellationToken ct) =>
+        fieldSelector is null
+            ? ListPageAsync(kind, ns, labelSelector, limit, continueToken, ct)
+            : throw new NotSupportedException($"{GetType().Name} does not list with a field selector.");
+
+    /// <summary>Patches the status subresource (a kind whose CRD declares subresources.status).</summary>
+    Task<JsonObject> PatchStatusAsync(ResourceKind kind, string? ns, string name, KubePatchType type, string body, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} does not patch status subresources.");
+
+    /// <summary>Deletes with a grace period (0: at once, for pods); false when it did not exist.</summary>
+    Task<bool> DeleteAsync(ResourceKind kind, string? ns, string name, string propagation, long? gracePeriodSeconds, CancellationToken ct) =>
+        DeleteAsync(kind, ns, name, propagation, ct);
 }

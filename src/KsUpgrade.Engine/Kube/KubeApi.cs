@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using KsUpgrade.Engine.Connection;
 
 namespace KsUpgrade.Engine.Kube;
 
@@ -13,10 +12,11 @@ namespace KsUpgrade.Engine.Kube;
 /// Transient failures are retried (<see cref="KubeRetry"/>), 409 becomes <see cref="KubeConflictException"/>,
 /// everything else a KsUpgradeException from <see cref="ApiErrors.Map"/>.
 /// </summary>
-public sealed class KubeApi : IKubeApi
+public sealed class KubeApi : IKubeApi, IDisposable
 {
     public const string FieldManager = "ksupgrade";
     private readonly IKubernetes _client;
+    private bool OwnsClient { get; init; }
     private readonly KubeRetry _retry;
     private readonly Dictionary<string, IReadOnlyList<ResourceKind>> _discovery = new(StringComparer.Ordinal);
 
@@ -28,9 +28,25 @@ public sealed class KubeApi : IKubeApi
         _retry = retry ?? KubeRetry.Default;
     }
 
-    /// <summary>The API of a connected cluster; retry notes go to <paramref name="verbose"/>.</summary>
+    /// <summary>Opens the client of a kubeconfig/token/in-cluster configuration (no request is sent). Disposing it closes the client.</summary>
+    public static KubeApi Open(KubernetesClientConfiguration config, string context) =>
+        new(new Kubernetes(config), context, config.Host ?? "") { OwnsClient = true };
+
+    /// <summary>The same connection, with retry notes sent to <paramref name="verbose"/> (and its own discovery cache).</summary>
+    public KubeApi WithRetryNotes(Action<string>? verbose) =>
+        new(_client, Context, Server, new KubeRetry { OnRetry = verbose }) { ConflictAttempts = ConflictAttempts };
+
+    /// <summary>The API of a connected cluster (its live connection, <see cref="IKubeConnection"/>); retry notes go to <paramref name="verbose"/>.</summary>
     public static KubeApi For(KsCluster cluster, Action<string>? verbose = null) =>
-        new(ClusterConnector.Client(cluster), cluster.Context, cluster.Server, new KubeRetry { OnRetry = verbose });
+        (cluster.Connection as IKubeConnection)?.Api.WithRetryNotes(verbose)
+        ?? throw new KsUpgradeException(ErrorIds.ClusterUnreachable, KsErrorCategory.InvalidArgument,
+            $"The cluster object for context '{cluster.Context}' holds no live connection; get one with Connect-KsCluster.", cluster.Context);
+
+    /// <summary>Closes the client when this instance opened it (<see cref="Open"/>); views made by <see cref="WithRetryNotes"/> share it and close nothing.</summary>
+    public void Dispose()
+    {
+        if (OwnsClient) _client.Dispose();
+    }
 
     public string Context { get; }
     public string Server { get; }
@@ -144,14 +160,17 @@ public sealed class KubeApi : IKubeApi
             .Select(r => new ResourceKind(group, version, r.Name, r.Kind, r.Namespaced))
             .ToList();
 
-    public async Task<KubePage> ListPageAsync(ResourceKind kind, string? ns, string? labelSelector, int limit, string? continueToken, CancellationToken ct)
+    public Task<KubePage> ListPageAsync(ResourceKind kind, string? ns, string? labelSelector, int limit, string? continueToken, CancellationToken ct) =>
+        ListPageAsync(kind, ns, labelSelector, null, limit, continueToken, ct);
+
+    public async Task<KubePage> ListPageAsync(ResourceKind kind, string? ns, string? labelSelector, string? fieldSelector, int limit, string? continueToken, CancellationToken ct)
     {
         var doing = $"listing {kind.FullName}{(ns is null ? "" : " in " + ns)}";
         var element = await Call(c => ns is not null && kind.Namespaced
             ? _client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns, kind.Plural,
-                continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: c)
+                continueParameter: continueToken, fieldSelector: fieldSelector, labelSelector: labelSelector, limit: limit, cancellationToken: c)
             : _client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural,
-                continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: c), doing, ct).ConfigureAwait(false);
+                continueParameter: continueToken, fieldSelector: fieldSelector, labelSelector: labelSelector, limit: limit, cancellationToken: c), doing, ct).ConfigureAwait(false);
         var root = KubeJson.FromElement(element);
         var items = (root["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
         foreach (var item in items)
@@ -164,7 +183,7 @@ public sealed class KubeApi : IKubeApi
             foreach (var (k, v) in copy) item[k] = v;
         }
         var next = root.Str("metadata", "continue");
-        return new KubePage(items, string.IsNullOrEmpty(next) ? null : next);
+        return new KubePage(items, string.IsNullOrEmpty(next) ? null : next) { RemainingItemCount = root.Long("metadata", "remainingItemCount") };
     }
 
     public async Task<JsonObject?> GetAsync(ResourceKind kind, string? ns, string name, CancellationToken ct)
@@ -218,6 +237,17 @@ public sealed class KubeApi : IKubeApi
         Patch(kind, ns, name, new V1Patch(body, type == KubePatchType.Json ? V1Patch.PatchType.JsonPatch : V1Patch.PatchType.MergePatch),
             null, $"patching {kind.Kind} {KubeJson.Ref(ns, name)}", ct);
 
+    public async Task<JsonObject> PatchStatusAsync(ResourceKind kind, string? ns, string name, KubePatchType type, string body, CancellationToken ct)
+    {
+        var patch = new V1Patch(body, type == KubePatchType.Json ? V1Patch.PatchType.JsonPatch : V1Patch.PatchType.MergePatch);
+        var doing = $"patching the status of {kind.Kind} {KubeJson.Ref(ns, name)}";
+        var e = await RetryConflicts(() => Call(c => kind.Namespaced
+            ? _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<JsonElement>(patch, kind.Group, kind.Version, ns!, kind.Plural, name, cancellationToken: c)
+            : _client.CustomObjects.PatchClusterCustomObjectStatusAsync<JsonElement>(patch, kind.Group, kind.Version, kind.Plural, name, cancellationToken: c),
+            doing, ct), doing, ct).ConfigureAwait(false);
+        return KubeJson.FromElement(e);
+    }
+
     public Task<JsonObject> ApplyAsync(ResourceKind kind, string? ns, JsonObject obj, bool force, CancellationToken ct)
     {
         var name = obj.Name();
@@ -240,14 +270,17 @@ public sealed class KubeApi : IKubeApi
         return KubeJson.FromElement(e);
     }
 
-    public async Task<bool> DeleteAsync(ResourceKind kind, string? ns, string name, string propagation, CancellationToken ct)
+    public Task<bool> DeleteAsync(ResourceKind kind, string? ns, string name, string propagation, CancellationToken ct) =>
+        DeleteAsync(kind, ns, name, propagation, null, ct);
+
+    public async Task<bool> DeleteAsync(ResourceKind kind, string? ns, string name, string propagation, long? gracePeriodSeconds, CancellationToken ct)
     {
         var doing = $"deleting {kind.Kind} {KubeJson.Ref(ns, name)}";
         try
         {
             await RetryConflicts(() => _retry.RunAsync(c => kind.Namespaced
-                ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c)
-                : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c),
+                ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, gracePeriodSeconds: (int?)gracePeriodSeconds, propagationPolicy: propagation, cancellationToken: c)
+                : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, gracePeriodSeconds: (int?)gracePeriodSeconds, propagationPolicy: propagation, cancellationToken: c),
                 doing, ct), doing, ct).ConfigureAwait(false);
             return true;
         }
@@ -272,4 +305,44 @@ public sealed class KubeApi : IKubeApi
     public Task<Stream> FollowPodLogAsync(string ns, string pod, CancellationToken ct) =>
         Call(c => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, follow: true, cancellationToken: c),
             $"following the log of pod {ns}/{pod}", ct);
+
+    public async Task<string> GetServerVersionAsync(CancellationToken ct)
+    {
+        var info = await Call(c => _client.Version.GetCodeAsync(c), "reading the server version", ct).ConfigureAwait(false);
+        return info.GitVersion ?? $"v{info.Major}.{info.Minor}";
+    }
+
+    /// <summary>
+    /// The first request of a connection: GET /version once, no retry, within <paramref name="timeout"/>. Null when the
+    /// server answered but not as a Kubernetes API server (not JSON, 404, 405, no gitVersion); other failures are mapped
+    /// by <see cref="ApiErrors.Map"/> (ClusterUnreachable when the timeout is up).
+    /// </summary>
+    public async Task<string?> ProbeServerVersionAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            var version = await _client.Version.GetCodeAsync(limit.Token).ConfigureAwait(false);
+            return string.IsNullOrEmpty(version?.GitVersion) ? null : version.GitVersion;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not KsUpgradeException)
+        {
+            throw ApiErrors.Map(e, Context, Server, "reading the server version", ct);
+        }
+    }
+}
+
+/// <summary>A live connection that reaches its cluster through the access layer (the object behind KsCluster.Connection).</summary>
+public interface IKubeConnection
+{
+    KubeApi Api { get; }
 }

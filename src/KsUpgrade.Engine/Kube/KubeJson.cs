@@ -81,4 +81,10 @@ public static class KubeJson
     public static bool HasCondition(JsonObject obj, string type) =>
         obj.At("status", "conditions") is JsonArray conditions
         && conditions.OfType<JsonObject>().Any(c => c.Str("type") == type && c.Str("status") == "True");
+
+    /// <summary>The object as a KubernetesClient model (V1Job, V1Pod...), for code that reads many typed fields.</summary>
+    public static T As<T>(this JsonObject o) => k8s.KubernetesJson.Deserialize<T>(o.ToJsonString());
+
+    /// <summary>A KubernetesClient model as a JSON object (to create or replace it through <see cref="IKubeApi"/>).</summary>
+    public static JsonObject ToJsonObject(object model) => Parse(k8s.KubernetesJson.Serialize(model));
 }

@@ -27,6 +27,16 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind ClusterRoles = new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false);
     public static readonly ResourceKind ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false);
     public static readonly ResourceKind CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false);
+    public static readonly ResourceKind Nodes = new("", "v1", "nodes", "Node", false);
+    public static readonly ResourceKind PersistentVolumes = new("", "v1", "persistentvolumes", "PersistentVolume", false);
+    public static readonly ResourceKind ReplicaSets = new("apps", "v1", "replicasets", "ReplicaSet", true);
+    public static readonly ResourceKind CronJobs = new("batch", "v1", "cronjobs", "CronJob", true);
+    public static readonly ResourceKind Ingresses = new("networking.k8s.io", "v1", "ingresses", "Ingress", true);
+    public static readonly ResourceKind IngressClasses = new("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false);
+    public static readonly ResourceKind StorageClasses = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false);
+    public static readonly ResourceKind HorizontalPodAutoscalers = new("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true);
+    public static readonly ResourceKind ValidatingWebhookConfigurations = new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false);
+    public static readonly ResourceKind MutatingWebhookConfigurations = new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false);
     public static readonly ResourceKind ClusterConfigurations = new("installer.kubesphere.io", "v1alpha1", "clusterconfigurations", "ClusterConfiguration", true);
 
     /// <summary>Built-in kinds by apiVersion and kind, to map manifest objects without discovery.</summary>
@@ -35,9 +45,9 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
         ConfigMaps, Secrets, Namespaces, Endpoints, Services, Pods, PersistentVolumeClaims, ServiceAccounts,
         Deployments, StatefulSets, DaemonSets, Jobs, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, CustomResourceDefinitions,
         new ResourceKind("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
-        new ResourceKind("networking.k8s.io", "v1", "ingresses", "Ingress", true),
+        Ingresses,
         new ResourceKind("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
-        new ResourceKind("batch", "v1", "cronjobs", "CronJob", true),
+        CronJobs,
     };
 
     public static (string Group, string Version) SplitApiVersion(string apiVersion)

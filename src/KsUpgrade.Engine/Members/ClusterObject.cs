@@ -14,7 +14,7 @@ internal static class ClusterObject
     public const string Version = "v1alpha1";
     public const string Plural = "clusters";
     public const string CrdName = Plural + "." + Group;
-    public const string HostLabel = Checks.KsNames.HostClusterLabel;
+    public const string HostLabel = KsNames.HostClusterLabel;
     /// <summary>KubeSphere's default hostClusterName: the host's object when no object carries <see cref="HostLabel"/>.</summary>
     public const string DefaultHostName = "host";
     public const string SchedulableCondition = "Schedulable";

@@ -1,11 +1,8 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
-using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Members;
 
@@ -27,8 +24,8 @@ public static class MemberClusters
     /// <summary>How many times a guarded patch is retried after its test failed (the conditions moved meanwhile).</summary>
     public const int MaxPatchAttempts = 5;
 
-    /// <summary>Transient API failures (5xx, 429, dropped connections) are retried, as the upgrade's own calls are.</summary>
-    private static KubeRetry Retry => KubeRetry.Default;
+    /// <summary>The cluster-scoped Cluster kind of the host (transient failures are retried by the access layer).</summary>
+    private static readonly ResourceKind Clusters = new(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, "Cluster", false);
 
     /// <summary>
     /// Lists the Cluster objects on <paramref name="host"/> whose name matches <paramref name="namePattern"/> (wildcards;
@@ -38,8 +35,7 @@ public static class MemberClusters
     /// </summary>
     public static async Task<IReadOnlyList<KsMemberCluster>> ListAsync(KsCluster host, string? namePattern, IEngineLog log, CancellationToken ct)
     {
-        var client = ClusterConnector.Client(host);
-        var objects = await ListObjectsAsync(host, client, ct).ConfigureAwait(false);
+        var objects = await ListObjectsAsync(KubeApi.For(host, log.Verbose), ct).ConfigureAwait(false);
         if (objects is null || objects.Count == 0 || host.Role == KsClusterRole.Member)
             throw NotHost(host, objects is null ? $"it serves no {ClusterObject.CrdName}"
                 : objects.Count == 0 ? $"it holds no {ClusterObject.CrdName} object"
@@ -86,8 +82,8 @@ public static class MemberClusters
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.InvalidArgument, "A member cluster name is required.", name);
-        var client = ClusterConnector.Client(host);
-        var all = await ListObjectsAsync(host, client, ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        var api = KubeApi.For(host, log.Verbose);
+        var all = await ListObjectsAsync(api, ct).ConfigureAwait(false) ?? new List<JsonObject>();
         var hostNames = ClusterObject.HostNames(all);
         var current = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host, name, all);
         if (hostNames.Contains(name)) throw HostRefused(host, name);
@@ -103,25 +99,19 @@ public static class MemberClusters
         if (!await log.ShouldProcessAsync($"Cluster '{name}' on {host.Context}", "Remove the Schedulable condition").ConfigureAwait(false))
             return null;
 
-        bool? viaStatus;
-        try { viaStatus = await HasStatusSubresourceAsync(client, log, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            // a failure other than 403/404 (a 5xx that outlasted the retries, a stop) is an engine error, not a bare client exception
-            throw ApiErrors.Map(e, host.Context, host.Server, $"reading CRD {ClusterObject.CrdName}", ct);
-        }
+        var viaStatus = await HasStatusSubresourceAsync(api, log, ct).ConfigureAwait(false);
         log.Verbose($"Removing the Schedulable condition of '{name}' through {(viaStatus == true ? "the /status subresource" : "the main resource")}.");
-        var result = await PatchOutAsync(host, client, name, current, viaStatus == true, log, beforePatch, ct).ConfigureAwait(false);
+        var result = await PatchOutAsync(host, api, name, current, viaStatus == true, log, beforePatch, ct).ConfigureAwait(false);
         if (result is not null && ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0 && viaStatus is null)
         {
             // The CRD could not be read; a status subresource makes the API server ignore status changes on the main resource.
             log.Verbose($"The condition of '{name}' is still present after patching the main resource; trying the /status subresource.");
-            result = await PatchOutAsync(host, client, name, result, true, log, null, ct).ConfigureAwait(false);
+            result = await PatchOutAsync(host, api, name, result, true, log, null, ct).ConfigureAwait(false);
         }
         if (result is null)
         {
             log.Information($"The Schedulable condition of '{name}' disappeared meanwhile: unchanged.", "KsUpgrade.Unchanged");
-            result = await GetAsync(host, client, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, all);
+            result = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, all);
         }
         if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) >= 0)
             throw new KsUpgradeException(ErrorIds.TaintNotRemoved, KsErrorCategory.InvalidResult,
@@ -147,11 +137,11 @@ public static class MemberClusters
                 throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
                     $"-MemberCluster is the host cluster itself ({host.Context}): give the connection of member '{name}'.", name)
                 { Remedy = $"Pass the member's own KsCluster: -MemberCluster (Connect-KsCluster -Context <context of {name}>)." };
-            var release = await ReleaseSecrets.LatestDeployedAsync(KubeApi.For(member, log.Verbose), Helm.KsCoreChartValues.Namespace, Helm.KsCoreChartValues.ReleaseName, ct).ConfigureAwait(false);
-            version = release?.AppVersion;
+            var release = await HelmReleaseReader.LastDeployedAsync(KubeApi.For(member, log.Verbose), KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+            version = string.IsNullOrEmpty(release?.AppVersion) ? null : release.AppVersion;
             evidence = release is null
                 ? $"its own cluster (context '{member.Context}') has no deployed ks-core release"
-                : $"its own ks-core release (context '{member.Context}', revision {release.Revision}) is {release.AppVersion ?? "of no app version"}";
+                : $"its own ks-core release (context '{member.Context}', revision {release.Revision}) is {version ?? "of no app version"}";
         }
         else
         {
@@ -181,36 +171,34 @@ public static class MemberClusters
     /// <summary>
     /// Guarded remove loop. Returns the patched object, or null when the condition is gone before any patch succeeded.
     /// </summary>
-    private static async Task<JsonObject?> PatchOutAsync(KsCluster host, IKubernetes client, string name, JsonObject current, bool viaStatus,
+    private static async Task<JsonObject?> PatchOutAsync(KsCluster host, IKubeApi api, string name, JsonObject current, bool viaStatus,
         IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
     {
         for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
         {
             if (attempt > 1)
             {
-                current = await GetAsync(host, client, name, ct).ConfigureAwait(false)
+                current = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false)
                     ?? throw NotFound(host, name, new List<JsonObject>());
             }
             var index = ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition);
             if (index < 0) return null;
             if (beforePatch is not null) await beforePatch(attempt).ConfigureAwait(false);
-            var patch = new V1Patch(RemovalPatch(index), V1Patch.PatchType.JsonPatch);
+            var patch = RemovalPatch(index);
             try
             {
                 // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
-                var patched = await Retry.RunAsync(c => viaStatus
-                    ? client.CustomObjects.PatchClusterCustomObjectStatusAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: c)
-                    : client.CustomObjects.PatchClusterCustomObjectAsync<JsonObject>(patch, ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, cancellationToken: c),
-                    $"patching cluster '{name}'", ct).ConfigureAwait(false);
-                return patched;
+                return viaStatus
+                    ? await api.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
+                    : await api.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.Conflict)
+            catch (KubeConflictException)
             {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: {(int)e.Response.StatusCode}); re-reading.");
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 409); re-reading.");
             }
-            catch (Exception e) when (e is not KsUpgradeException)
+            catch (KsUpgradeException e) when (ApiErrors.IsUnprocessable(e))
             {
-                throw ApiErrors.Map(e, host.Context, host.Server, $"patching cluster '{name}'", ct);
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 422); re-reading.");
             }
         }
         throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
@@ -231,54 +219,36 @@ public static class MemberClusters
     }
 
     /// <summary>True/false from the CRD's served v1alpha1 version; null when the CRD cannot be read.</summary>
-    internal static async Task<bool?> HasStatusSubresourceAsync(IKubernetes client, IEngineLog log, CancellationToken ct)
+    internal static async Task<bool?> HasStatusSubresourceAsync(IKubeApi api, IEngineLog log, CancellationToken ct)
     {
+        JsonObject? crd;
         try
         {
-            var crd = await Retry.RunAsync(c => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(ClusterObject.CrdName, cancellationToken: c),
-                $"reading CRD {ClusterObject.CrdName}", ct).ConfigureAwait(false);
-            var version = crd.Spec?.Versions?.FirstOrDefault(v => v.Name == ClusterObject.Version);
-            return version?.Subresources?.Status is not null;
+            crd = await api.GetAsync(ResourceKind.CustomResourceDefinitions, null, ClusterObject.CrdName, ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
+        catch (KsUpgradeException e) when (e.ErrorId == ErrorIds.Forbidden)
         {
-            log.Verbose($"Cannot read CRD {ClusterObject.CrdName} ({(int)e.Response.StatusCode}); assuming no status subresource and verifying.");
+            crd = null;
+        }
+        if (crd is null)
+        {
+            log.Verbose($"Cannot read CRD {ClusterObject.CrdName} (forbidden or absent); assuming no status subresource and verifying.");
             return null;
         }
+        var version = crd.As<V1CustomResourceDefinition>().Spec?.Versions?.FirstOrDefault(v => v.Name == ClusterObject.Version);
+        return version?.Subresources?.Status is not null;
     }
 
-    private static async Task<List<JsonObject>?> ListObjectsAsync(KsCluster host, IKubernetes client, CancellationToken ct)
+    /// <summary>Every Cluster object of the host; null when the kind is not served (404).</summary>
+    private static async Task<List<JsonObject>?> ListObjectsAsync(IKubeApi api, CancellationToken ct)
     {
         try
         {
-            var list = await Retry.RunAsync(c => client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, cancellationToken: c),
-                $"listing {ClusterObject.CrdName}", ct).ConfigureAwait(false);
-            return (list?["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().ToList();
+            return await api.ListAllAsync(Clusters, null, null, ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
+        catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e))
         {
             return null;
-        }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, host.Context, host.Server, $"listing {ClusterObject.CrdName}", ct);
-        }
-    }
-
-    private static async Task<JsonObject?> GetAsync(KsCluster host, IKubernetes client, string name, CancellationToken ct)
-    {
-        try
-        {
-            return await Retry.RunAsync(c => client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(ClusterObject.Group, ClusterObject.Version, ClusterObject.Plural, name, c),
-                $"reading cluster '{name}'", ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is not KsUpgradeException)
-        {
-            throw ApiErrors.Map(e, host.Context, host.Server, $"reading cluster '{name}'", ct);
         }
     }
 
@@ -289,7 +259,7 @@ public static class MemberClusters
     /// </summary>
     public static async Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct)
     {
-        var all = await ListObjectsAsync(host, ClusterConnector.Client(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        var all = await ListObjectsAsync(KubeApi.For(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
         if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
         if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host, name);
     }

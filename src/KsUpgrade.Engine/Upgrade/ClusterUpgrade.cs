@@ -70,20 +70,20 @@ public sealed class ClusterUpgrade
                         || existing.State.Parameters.GetValueOrDefault(JournalInputs.ChartKey) != parameters[JournalInputs.ChartKey]);
                 var backup = existing.State.BackupPath is null ? "" : $" (its backup is in {existing.State.BackupPath})";
                 throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.InvalidArgument,
-                    $"An earlier upgrade run (journal {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
+                    $"An earlier upgrade run (journal {KsNames.KubeSphereSystem}/{UpgradeJournal.ConfigMapName}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
                     UpgradeJournal.ConfigMapName)
                 {
                     Remedy = contentChanged
                         ? "The earlier run already changed the cluster with the files as they were: put back the values file and chart it used "
                           + "(the same content resumes from any folder) and re-run with the same parameters to resume it" + backup
-                          + $". To upgrade with the changed files instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {UpgradeJournal.Namespace} and run again from the start."
+                          + $". To upgrade with the changed files instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {KsNames.KubeSphereSystem} and run again from the start."
                         : "Re-run with the same parameters to resume it" + backup + ", or delete that ConfigMap to start over.",
                 };
             }
-            _log.Information($"Resuming the upgrade recorded in {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName}: steps already done are skipped.", StepTag);
+            _log.Information($"Resuming the upgrade recorded in {KsNames.KubeSphereSystem}/{UpgradeJournal.ConfigMapName}: steps already done are skipped.", StepTag);
         }
         else if (_p.Resume)
-            _log.Warning($"-Resume: there is no journal {UpgradeJournal.Namespace}/{UpgradeJournal.ConfigMapName} in the cluster; starting from the beginning.");
+            _log.Warning($"-Resume: there is no journal {KsNames.KubeSphereSystem}/{UpgradeJournal.ConfigMapName} in the cluster; starting from the beginning.");
 
         var previous = existing?.State;
         var backupPath = previous?.BackupPath ?? (_p.BackupPath is null ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, _p.BackupBaseDirectory) : Path.GetFullPath(_p.BackupPath));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade;
 
@@ -32,7 +33,7 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
     public const string FactRecovered = "helmInterruptedRevisionMarkedFailed";
 
     /// <summary>The interrupted revision of our own earlier run, or null (no pending revision, or not provably ours).</summary>
-    public static InterruptedHelmUpgrade? Find(UpgradeContext c, ReleaseRevision? latest, string? chartVersion)
+    public static InterruptedHelmUpgrade? Find(UpgradeContext c, HelmRelease? latest, string? chartVersion)
     {
         if (latest is null || latest.Status != "pending-upgrade") return null;
         var step = c.Previous?.Step(UpgradeStepId.HelmUpgrade);
@@ -47,7 +48,7 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
     /// <summary>Rewrites the revision's record as failed (status label and the release's info), guarded by its resourceVersion.</summary>
     public async Task MarkFailedAsync(UpgradeContext c, CancellationToken ct)
     {
-        const string ns = UpgradeContext.Namespace;
+        const string ns = KsNames.KubeSphereSystem;
         var secret = await c.Api.GetAsync(ResourceKind.Secrets, ns, SecretName, ct).ConfigureAwait(false)
                      ?? throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ObjectNotFound,
                          $"The interrupted ks-core revision {Revision} (secret {SecretName}) disappeared while it was being marked failed.", SecretName)
@@ -70,7 +71,7 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
         var info = (JsonObject)release["info"]!;
         info["status"] = "failed";
         info["description"] = "Upgrade \"ks-core\" failed: interrupted (helm stopped before it recorded the outcome); marked failed by KsUpgrade";
-        ((JsonObject)secret["data"]!)["release"] = ReleaseSecrets.Encode(release);
+        ((JsonObject)secret["data"]!)["release"] = HelmReleaseDecoder.EncodeSecretData(release);
         if (secret.At("metadata", "labels") is JsonObject labels) labels["status"] = "failed";
         try
         {

@@ -7,8 +7,6 @@ namespace KsUpgrade.Engine.Upgrade;
 /// <summary>What the steps share during one run.</summary>
 internal sealed class UpgradeContext
 {
-    public const string Namespace = "kubesphere-system";
-    public const string Release = "ks-core";
     public const string FactFromVersion = "fromVersion";
     /// <summary>The app version of the ks-core release the HelmUpgrade step left deployed.</summary>
     public const string FactToVersion = "toVersion";
@@ -47,7 +45,7 @@ internal sealed class UpgradeContext
     public async Task<(bool Ha, bool RedisHa)> RedisFlagsAsync(CancellationToken ct)
     {
         if (Facts.ContainsKey(FactHaEnabled)) return (Fact(FactHaEnabled), Fact(FactRedisHaEnabled));
-        var cc = await Api.GetAsync(Kube.ResourceKind.ClusterConfigurations, Namespace, "ks-installer", ct).ConfigureAwait(false);
+        var cc = await Api.GetAsync(Kube.ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         return Steps.RedisFlagsStep.Read(cc);
     }
 
@@ -92,7 +90,7 @@ internal sealed class UpgradeContext
                     path)
                 {
                     Remedy = "Put back the content the file had when this upgrade started and re-run with the same parameters to resume; "
-                             + $"to upgrade with the new content instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {Namespace} and run again from the start.",
+                             + $"to upgrade with the new content instead, delete ConfigMap {UpgradeJournal.ConfigMapName} in {KsNames.KubeSphereSystem} and run again from the start.",
                 };
             return new[] { path };
         }

@@ -113,6 +113,19 @@ public class ArchitectureTests
     internal static IArchRule EngineOnlyThroughPublicTypes(IObjectProvider<IType> subject) =>
         Types().That().Are(subject).Should().NotDependOnAny(Types().That().ResideInAssembly(Engine).And().AreNotPublic());
 
+    /// <summary>The raw KubernetesClient types: only the access layer may hold them (one retry policy, one error mapping).</summary>
+    internal static readonly string[] RawClient = { "k8s.IKubernetes", "k8s.Kubernetes" };
+
+    /// <summary>
+    /// Every dependency of a type of <paramref name="subject"/> outside <paramref name="accessLayer"/> (and below) on a raw
+    /// KubernetesClient type, one line each ("type -> k8s.IKubernetes").
+    /// </summary>
+    internal static List<string> RawClientUsers(IEnumerable<IType> subject, string accessLayer) =>
+        subject
+            .Where(t => t.Namespace.FullName != accessLayer && !t.Namespace.FullName.StartsWith(accessLayer + ".", StringComparison.Ordinal))
+            .SelectMany(t => t.Dependencies.Where(d => RawClient.Contains(d.Target.FullName)).Select(d => $"{t.FullName} -> {d.Target.FullName}"))
+            .Distinct().OrderBy(x => x, StringComparer.Ordinal).ToList();
+
     // ---- over the product -------------------------------------------------------------------------------------------
 
     [Fact]
@@ -145,7 +158,25 @@ public class ArchitectureTests
             Assert.DoesNotContain(a.GetReferencedAssemblies(), r => r.Name == "KsUpgrade.Sandbox");
     }
 
+    [Fact]
+    public void Only_the_Kube_access_layer_holds_a_KubernetesClient()
+    {
+        var product = new[] { "KsUpgrade.Model", "KsUpgrade.Engine", "KsUpgrade" }.SelectMany(InAssembly).ToList();
+        // the rule sees the dependency where it is allowed (else it could never fail)
+        Assert.Contains(product.Single(t => t.FullName == "KsUpgrade.Engine.Kube.KubeApi").Dependencies, d => d.Target.FullName == "k8s.IKubernetes");
+        var users = RawClientUsers(product, "KsUpgrade.Engine.Kube");
+        Assert.True(users.Count == 0, "Reach the cluster through KsUpgrade.Engine.Kube.IKubeApi instead:\n" + string.Join("\n", users));
+    }
+
     // ---- each rule fails on a fixture that breaks it ----------------------------------------------------------------
+
+    [Fact]
+    public void The_access_layer_rule_fails_on_a_type_that_holds_a_KubernetesClient()
+    {
+        var fixtures = FixtureArchitecture.Value.Types.Where(t => t.Namespace.FullName.StartsWith(Fixtures + ".Client", StringComparison.Ordinal)).ToList();
+        Assert.Equal(new[] { Fixtures + ".Client.Elsewhere.Reader -> k8s.IKubernetes" }, RawClientUsers(fixtures, Fixtures + ".Client.Access"));
+        Assert.Empty(RawClientUsers(fixtures.Where(t => !t.FullName.Contains(".Elsewhere.", StringComparison.Ordinal)), Fixtures + ".Client.Access"));
+    }
 
     [Fact]
     public void The_cycle_rule_fails_on_a_cycle_and_passes_without_one()

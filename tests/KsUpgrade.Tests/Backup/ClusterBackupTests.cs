@@ -143,7 +143,7 @@ public sealed class ClusterBackupTests : IDisposable
         // upgrade.sh's backup never holds it, and a restore must not bring an old journal back.
         var api = Cluster();
         await UpgradeJournal.New(api, new SortedDictionary<string, string> { ["Role"] = "host" }).StepStartedAsync("Backup", CancellationToken.None);
-        Assert.NotNull(await api.GetAsync(ResourceKind.ConfigMaps, UpgradeJournal.Namespace, UpgradeJournal.ConfigMapName, CancellationToken.None));
+        Assert.NotNull(await api.GetAsync(ResourceKind.ConfigMaps, KsUpgrade.Engine.KsNames.KubeSphereSystem, UpgradeJournal.ConfigMapName, CancellationToken.None));
 
         var result = await new ClusterBackup(api, NullEngineLog.Instance).RunAsync(new BackupOptions(_dir), CancellationToken.None);
         var docs = YamlJson.ReadDocuments(File.ReadAllText(Path.Combine(_dir, "backup-kubesphere-system.yaml")));

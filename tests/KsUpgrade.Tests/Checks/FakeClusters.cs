@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine;
 using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Checks;
 
@@ -21,7 +23,7 @@ internal static class FakeClusters
         new("kubesphere.io/v1alpha1", "Repository", null, "extensions-museum"),
     };
 
-    public static HelmReleaseRow KsCore(int revision, string status, string chartVersion = "0.1.0", string appVersion = "v3.3.2") =>
+    public static HelmRelease KsCore(int revision, string status, string chartVersion = "0.1.0", string appVersion = "v3.3.2") =>
         new("ks-core", "kubesphere-system", revision, status, "ks-core", chartVersion, appVersion);
 
     /// <summary>A KubeSphere v3.4.1 host that passes every preflight check.</summary>
@@ -67,8 +69,8 @@ internal static class FakeClusters
         r.Endpoints.Add(new EndpointsRow("kube-system", "etcd", new[] { "10.0.0.11" }));
         r.HelmReleases.Add(KsCore(1, "superseded"));
         r.HelmReleases.Add(KsCore(2, "deployed"));
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-kubesphere-system", "kubesphere-controls-system", 1, "deployed", "gateway", "0.1.0", "1.16.0"));
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-kubesphere-system-ingress", "kubesphere-controls-system", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-kubesphere-system", "kubesphere-controls-system", 1, "deployed", "gateway", "0.1.0", "1.16.0"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-kubesphere-system-ingress", "kubesphere-controls-system", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"));
 
         foreach (var d in new[] { "ks-apiserver", "ks-console", "ks-controller-manager", "ks-installer" })
             r.Deployments.Add(new DeploymentRow("kubesphere-system", d, 1, 1, true));
@@ -127,8 +129,8 @@ internal static class FakeClusters
         r.HelmReleases.Add(KsCore(1, "superseded"));
         r.HelmReleases.Add(KsCore(2, "superseded"));
         r.HelmReleases.Add(KsCore(3, "deployed", "1.1.5", "v4.1.3"));
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-kubesphere-system", "kubesphere-controls-system", 2, "deployed", "kubesphere-nginx-ingress", "4.12.1", "1.12.1"));
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-kubesphere-system-ingress", "kubesphere-controls-system", 1, "uninstalled", "ingress-nginx", "4.2.5", "1.3.1"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-kubesphere-system", "kubesphere-controls-system", 2, "deployed", "kubesphere-nginx-ingress", "4.12.1", "1.12.1"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-kubesphere-system-ingress", "kubesphere-controls-system", 1, "uninstalled", "ingress-nginx", "4.2.5", "1.3.1"));
         return r;
     }
 

@@ -1,18 +1,16 @@
-using System.Text;
-using KsUpgrade.Engine.Checks;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Checks;
 
+/// <summary>The checks read releases with the one release reader: what it makes of one storage Secret.</summary>
 public class HelmReleaseSecretDecoderTests
 {
-    private static readonly Dictionary<string, string> Labels = new()
+    private static JsonObject WithLabels(JsonObject secret)
     {
-        ["owner"] = "helm", ["name"] = "ks-core", ["status"] = "pending-upgrade", ["version"] = "7",
-    };
-
-    /// <summary>The Secret API hands over data already base64-decoded once: what is left is helm's base64 text.</summary>
-    private static byte[] SecretBytes(System.Text.Json.Nodes.JsonObject secret) =>
-        Convert.FromBase64String(secret["data"]!["release"]!.GetValue<string>());
+        secret["metadata"]!["labels"] = new JsonObject { ["owner"] = "helm", ["name"] = "ks-core", ["status"] = "pending-upgrade", ["version"] = "7" };
+        return secret;
+    }
 
     [Theory]
     [InlineData(true)]
@@ -20,20 +18,35 @@ public class HelmReleaseSecretDecoderTests
     public void Decodes_NameRevisionStatusAndChart(bool gzip)
     {
         var secret = KubeClusterReaderTests.ReleaseSecret("ks-core", "kubesphere-system", 3, "deployed", "1.1.5", "v4.1.3", gzip);
-        var row = HelmReleaseSecretDecoder.Decode(SecretBytes(secret), Labels, "kubesphere-system")!;
-        Assert.Equal(new HelmReleaseRow("ks-core", "kubesphere-system", 3, "deployed", "ks-core", "1.1.5", "v4.1.3"), row);
-        Assert.Equal("sh.helm.release.v1.ks-core.v3", row.SecretName);
+        var release = HelmReleaseReader.FromSecret(secret)!;
+        Assert.Equal(("ks-core", "kubesphere-system", 3, "deployed", "ks-core", "1.1.5", "v4.1.3"),
+            (release.Name, release.Namespace, release.Revision, release.Status, release.ChartName, release.ChartVersion, release.AppVersion));
+        Assert.Null(release.DecodeError);
+        Assert.Equal("sh.helm.release.v1.ks-core.v3", release.SecretName);
     }
 
     [Fact]
     public void UndecodablePayload_FallsBackToTheLabels()
     {
-        var row = HelmReleaseSecretDecoder.Decode(Encoding.ASCII.GetBytes("not base64 at all!"), Labels, "kubesphere-system")!;
-        Assert.Equal(("ks-core", 7, "pending-upgrade"), (row.Name, row.Revision, row.Status));
-        Assert.True(row.IsPending);
-        Assert.Null(row.ChartVersion);
+        var secret = WithLabels(KubeClusterReaderTests.ReleaseSecret("ks-core", "kubesphere-system", 7, "deployed", "1.1.5", "v4.1.3", true));
+        secret["data"]!["release"] = Convert.ToBase64String("not base64 at all!"u8.ToArray());
+        var errors = new List<HelmReleaseSecretError>();
+        var release = HelmReleaseReader.FromSecret(secret, errors.Add)!;
+        Assert.Equal(("ks-core", 7, "pending-upgrade"), (release.Name, release.Revision, release.Status));
+        Assert.True(release.IsPending);
+        Assert.Equal("", release.ChartVersion);
+        Assert.NotNull(release.DecodeError);
+        Assert.Single(errors);
 
-        var badGzip = Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[] { 0x1f, 0x8b, 0x08, 1, 2, 3 }));
-        Assert.Equal(7, HelmReleaseSecretDecoder.Decode(badGzip, Labels, "kubesphere-system")!.Revision);
+        secret["data"]!["release"] = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[] { 0x1f, 0x8b, 0x08, 1, 2, 3 })));
+        Assert.Equal(7, HelmReleaseReader.FromSecret(secret)!.Revision);
+    }
+
+    [Fact]
+    public void A_secret_of_another_type_is_not_a_release()
+    {
+        var secret = KubeClusterReaderTests.ReleaseSecret("ks-core", "kubesphere-system", 3, "deployed", "1.1.5", "v4.1.3", true);
+        secret["type"] = "Opaque";
+        Assert.Null(HelmReleaseReader.FromSecret(secret));
     }
 }

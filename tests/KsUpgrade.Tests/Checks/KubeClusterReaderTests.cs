@@ -63,7 +63,7 @@ public class KubeClusterReaderTests
             api.Serve(p);
         change?.Invoke(api);
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://stub.invalid" }, api);
-        return (new KubeClusterReader(client), api);
+        return (new KubeClusterReader(new KubeApi(client, "stub", "http://stub.invalid")), api);
     }
 
     private static CheckRequest Request => new() { Helm = new FixedHelmProbe(HelmProbeResult.Of("/usr/bin/helm", "v3.17.3")), HelmTimeout = TimeSpan.FromMinutes(60) };

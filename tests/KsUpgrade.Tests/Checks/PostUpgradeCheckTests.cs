@@ -1,4 +1,5 @@
 using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Checks;
 
@@ -196,8 +197,8 @@ public class PostUpgradeCheckTests
     public async Task GatewayStillOnV3_WarnsNamingIt()
     {
         var r = FakeClusters.HealthyV4Host();
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-demo", "kubesphere-controls-system", 1, "deployed", "gateway", "0.1.0", "1.16.0"));
-        r.HelmReleases.Add(new HelmReleaseRow("kubesphere-router-demo-ingress", "kubesphere-controls-system", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-demo", "kubesphere-controls-system", 1, "deployed", "gateway", "0.1.0", "1.16.0"));
+        r.HelmReleases.Add(new HelmRelease("kubesphere-router-demo-ingress", "kubesphere-controls-system", 1, "deployed", "ingress-nginx", "4.2.5", "1.3.1"));
         var result = (await Run(r))["GatewaysUpgraded"]!;
         Assert.Equal(KsCheckStatus.Warning, result.Status);
         Assert.Contains("kubesphere-router-demo", result.Message);

@@ -1,4 +1,5 @@
 using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Checks;
 
@@ -187,7 +188,7 @@ public class PreflightFaultTests
         Assert.Contains("sh.helm.release.v1.ks-core.v3", result.Message);
         Assert.Contains("kubectl -n kubesphere-system delete secret sh.helm.release.v1.ks-core.v3", result.Remedy);
         Assert.Contains("helm rollback ks-core 2 -n kubesphere-system", result.Remedy);
-        Assert.Equal(3, Assert.IsType<HelmReleaseRow>(Assert.Single(result.Data)).Revision);
+        Assert.Equal(3, Assert.IsType<HelmRelease>(Assert.Single(result.Data)).Revision);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using k8s;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Sandbox.Hosting;
 using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.ChecksOnSandbox;
 
@@ -29,12 +30,12 @@ public sealed class JwtSecretOnSandboxTests
             {
                 Phase = phase, Values = request.Values, Helm = request.Helm, ChartLocation = request.ChartLocation, HelmTimeout = request.HelmTimeout,
                 ChartResources = request.ChartResources, ChartRender = request.ChartRender,
-                Peers = new[] { "member1", "member2" }.Select(m => new PeerCluster(m, KsClusterRole.Member, new KubeClusterReader(clients[m]))).ToList(),
+                Peers = new[] { "member1", "member2" }.Select(m => new PeerCluster(m, KsClusterRole.Member, new KubeClusterReader(new KubeApi(clients[m], m, "")))).ToList(),
             };
             var before = clients.Keys.ToDictionary(c => c, c => StateNormaliser.WithoutVolatile(host.StateOf(c)).ToJsonString());
             host.Requests.Reset();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var report = await new ClusterChecker(new KubeClusterReader(clients["host"])).RunAsync(request, null, timeout.Token);
+            var report = await new ClusterChecker(new KubeClusterReader(new KubeApi(clients["host"], "host", ""))).RunAsync(request, null, timeout.Token);
             var requests = host.Requests.Snapshot();
             var after = clients.Keys.ToDictionary(c => c, c => StateNormaliser.WithoutVolatile(host.StateOf(c)).ToJsonString());
             return (report, before, after, requests);

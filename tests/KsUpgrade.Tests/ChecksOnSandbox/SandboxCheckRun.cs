@@ -5,6 +5,7 @@ using KsUpgrade.Engine.Checks;
 using KsUpgrade.Sandbox.Faults;
 using KsUpgrade.Sandbox.Hosting;
 using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.ChecksOnSandbox;
 
@@ -62,7 +63,7 @@ public static class SandboxChecks
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var before = StateNormaliser.WithoutVolatile(host.StateOf(Cluster)).ToJsonString();
         host.Requests.Reset();
-        var report = await new ClusterChecker(new KubeClusterReader(client)).RunAsync(request, null, timeout.Token);
+        var report = await new ClusterChecker(new KubeClusterReader(new KubeApi(client, Cluster, config.Host ?? ""))).RunAsync(request, null, timeout.Token);
         var requests = host.Requests.Snapshot();
         var after = StateNormaliser.WithoutVolatile(host.StateOf(Cluster)).ToJsonString();
         return new SandboxCheckRun(report, before, after, requests);

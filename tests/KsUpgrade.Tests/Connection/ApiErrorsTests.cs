@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using KsUpgrade.Engine.Connection;
 using k8s.Autorest;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.Connection;
 

@@ -4,6 +4,7 @@ using k8s.Models;
 using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Sandbox.KubeSphere;
 using KsUpgrade.Sandbox.Seeds;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Gateways;
 
@@ -23,8 +24,7 @@ public class GatewayLogicTests
     internal static IReadOnlyList<KsGatewayRelease> SeedReleases(SeedCluster cluster) =>
         cluster.Objects
             .Where(o => (string?)o["kind"] == "Secret" && (string?)o["type"] == "helm.sh/release.v1")
-            .Select(o => KubernetesJson.Deserialize<V1Secret>(o.ToJsonString()))
-            .Select(ReleaseSecretStore.Decode)
+            .Select(o => GatewayCatalog.View(HelmReleaseReader.FromSecret(o)!))
             .Where(r => r.Name.StartsWith("kubesphere-router", StringComparison.Ordinal))
             .ToList();
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.Helm;
 
@@ -154,11 +155,11 @@ public class HelmReleaseReaderTests
         return HelmReleaseDecoder.ToSecret(release);
     }
 
-    private static (IKubernetes Client, FakeSecretApi Api) Client(params V1Secret[] secrets)
+    private static (IKubeApi Client, FakeSecretApi Api) Client(params V1Secret[] secrets)
     {
         var api = new FakeSecretApi(secrets);
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake-api.invalid" }, api);
-        return (client, api);
+        return (new KubeApi(client, "fake", "http://fake-api.invalid"), api);
     }
 
     private static V1Secret[] Cluster() => new[]
@@ -177,7 +178,7 @@ public class HelmReleaseReaderTests
     public async Task List_pages_through_all_namespaces_and_returns_the_latest_revision_per_release()
     {
         var (client, api) = Client(Cluster());
-        var releases = await HelmReleaseReader.ListAsync(client, null, (string?)null, pageSize: 3);
+        var releases = await HelmReleaseReader.ListLatestAsync(client, null, null, pageSize: 3);
         Assert.Equal(new[]
         {
             "kubesphere-controls-system/kubesphere-router-demo v1 failed",
@@ -195,11 +196,11 @@ public class HelmReleaseReaderTests
     public async Task List_filters_by_namespace_and_name_prefix()
     {
         var (client, api) = Client(Cluster());
-        var gateways = await HelmReleaseReader.ListAsync(client, "kubesphere-controls-system", "kubesphere-router");
+        var gateways = await HelmReleaseReader.ListLatestAsync(client, "kubesphere-controls-system", n => n.StartsWith("kubesphere-router"));
         Assert.Equal(3, gateways.Count);
         Assert.All(gateways, g => Assert.StartsWith("kubesphere-router", g.Name));
         Assert.All(api.Requests, r => Assert.StartsWith("/api/v1/namespaces/kubesphere-controls-system/secrets", r));
-        var none = await HelmReleaseReader.ListAsync(client, "default", (string?)null);
+        var none = await HelmReleaseReader.ListLatestAsync(client, "default", null);
         Assert.Empty(none);
     }
 
@@ -207,35 +208,35 @@ public class HelmReleaseReaderTests
     public async Task Latest_and_history_of_one_release()
     {
         var (client, api) = Client(Cluster());
-        var latest = await HelmReleaseReader.LatestAsync(client, "ks-core", "kubesphere-system");
+        var latest = await HelmReleaseReader.LatestAsync(client, "kubesphere-system", "ks-core");
         Assert.NotNull(latest);
         Assert.Equal((10, "pending-upgrade", "v4.1.3"), (latest!.Revision, latest.Status, latest.AppVersion));
         Assert.True(latest.IsPending);
         Assert.Equal("sh.helm.release.v1.ks-core.v10", latest.SecretName);
         Assert.Contains("labelSelector=owner%3Dhelm%2Cname%3Dks-core", api.Requests.Last());
 
-        var history = await HelmReleaseReader.HistoryAsync(client, "ks-core", "kubesphere-system");
+        var history = await HelmReleaseReader.HistoryAsync(client, "kubesphere-system", "ks-core");
         Assert.Equal(new[] { 1, 2, 10 }, history.Select(h => h.Revision));
-        var lastDeployed = await HelmReleaseReader.LastDeployedAsync(client, "ks-core", "kubesphere-system");
+        var lastDeployed = await HelmReleaseReader.LastDeployedAsync(client, "kubesphere-system", "ks-core");
         Assert.Equal(2, lastDeployed!.Revision);
-        Assert.Null(await HelmReleaseReader.LatestAsync(client, "nope", "kubesphere-system"));
+        Assert.Null(await HelmReleaseReader.LatestAsync(client, "kubesphere-system", "nope"));
     }
 
     [Fact]
-    public async Task A_corrupt_secret_is_reported_or_thrown()
+    public async Task A_corrupt_secret_is_reported_and_read_from_its_labels()
     {
         var bad = Secret("broken", "ns", 1, "deployed");
         bad.Data["release"] = Encoding.ASCII.GetBytes("%%%garbage%%%");
         var (client, _) = Client(Secret("good", "ns", 1, "deployed"), bad);
 
         var errors = new List<HelmReleaseSecretError>();
-        var releases = await HelmReleaseReader.ListAsync(client, "ns", (string?)null, errors.Add);
-        Assert.Equal("good", Assert.Single(releases).Name);
+        var releases = await HelmReleaseReader.ListLatestAsync(client, "ns", null, errors.Add);
+        Assert.Equal(new[] { "broken", "good" }, releases.Select(r => r.Name));
+        var broken = releases[0];
+        Assert.Equal((1, "deployed", "", true), (broken.Revision, broken.Status, broken.ChartVersion, broken.DecodeError is not null));
+        Assert.Null(releases[1].DecodeError);
         var error = Assert.Single(errors);
         Assert.Equal(("ns", "sh.helm.release.v1.broken.v1"), (error.Namespace, error.SecretName));
-
-        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => HelmReleaseReader.ListAsync(client, "ns", (string?)null));
-        Assert.Equal(ErrorIds.HelmReleaseInvalid, e.ErrorId);
     }
 
     [Fact]
@@ -244,6 +245,6 @@ public class HelmReleaseReaderTests
         var impostor = Secret("impostor", "ns", 1, "deployed");
         impostor.Type = "Opaque";
         var (client, _) = Client(impostor, Secret("real", "ns", 1, "deployed"));
-        Assert.Equal("real", Assert.Single(await HelmReleaseReader.ListAsync(client, "ns", (string?)null)).Name);
+        Assert.Equal("real", Assert.Single(await HelmReleaseReader.ListLatestAsync(client, "ns", null)).Name);
     }
 }

@@ -124,8 +124,8 @@ public class KsCoreChartValuesTests
 
         var yaml = await new HelmClient(HelmTestSupport.HelmFor(major)).TemplateAsync(new HelmTemplateRequest
         {
-            ReleaseName = KsCoreChartValues.ReleaseName,
-            Namespace = KsCoreChartValues.Namespace,
+            ReleaseName = KsUpgrade.Engine.KsNames.KsCoreRelease,
+            Namespace = KsUpgrade.Engine.KsNames.KubeSphereSystem,
             Chart = chart,
             ShowOnly = new[] { KsCoreChartValues.PrepareJobTemplate },
             ValueFiles = new[] { valuesFile },

@@ -5,6 +5,7 @@ using KsUpgrade.Engine.Connection;
 using KsUpgrade.Sandbox.Hosting;
 using KsUpgrade.Sandbox.Seeds;
 using KsUpgrade.Sandbox.Simulation;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.Members;
 
@@ -42,7 +43,7 @@ internal sealed class SandboxSession : IAsyncDisposable
             var client = new Kubernetes(config, recorder);
             var cluster = new KsCluster(context, config.Host ?? "", new KsConnectionSettings { KubeconfigPaths = new[] { host.KubeconfigPath }, Context = context })
             {
-                Connection = new ClusterConnection(client, config, context, null),
+                Connection = new ClusterConnection(new KubeApi(client, context, config.Host ?? ""), config, context, null),
             };
             return new SandboxSession(host, cluster, recorder, context);
         }
@@ -61,7 +62,7 @@ internal sealed class SandboxSession : IAsyncDisposable
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Host.KubeconfigPath, currentContext: context);
         var cluster = new KsCluster(context, config.Host ?? "", new KsConnectionSettings { KubeconfigPaths = new[] { Host.KubeconfigPath }, Context = context })
         {
-            Connection = new ClusterConnection(new Kubernetes(config), config, context, null),
+            Connection = new ClusterConnection(KubeApi.Open(config, context), config, context, null),
         };
         _others.Add(cluster);
         return cluster;

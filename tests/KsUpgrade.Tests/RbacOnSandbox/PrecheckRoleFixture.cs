@@ -5,6 +5,7 @@ using KsUpgrade.Sandbox.Authorization;
 using KsUpgrade.Sandbox.Hosting;
 using KsUpgrade.Tests.ChecksOnSandbox;
 using KsUpgrade.Tests.Sandbox;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Tests.RbacOnSandbox;
 
@@ -127,7 +128,7 @@ public sealed class PrecheckRoleFixture : IAsyncLifetime
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Host.KubeconfigPath, context);
         using var client = new Kubernetes(config);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await new ClusterChecker(new KubeClusterReader(client)).RunAsync(Request(), null, timeout.Token);
+        return await new ClusterChecker(new KubeClusterReader(new KubeApi(client, context, config.Host ?? ""))).RunAsync(Request(), null, timeout.Token);
     }
 
     /// <summary>Runs as <paramref name="context"/> with the access log on; returns the report and what was asked.</summary>

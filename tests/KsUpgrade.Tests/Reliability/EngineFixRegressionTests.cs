@@ -68,7 +68,7 @@ public sealed class EngineFixRegressionTests
         var stop = new StopAfterStepLog((stream, m) => stream == "Verbose" && m.StartsWith("Created Job ", StringComparison.Ordinal), cts);
         var run1 = await sandbox.RunGatewayUpdateAsync(cluster, stop, cts.Token);
         Assert.Equal(ErrorIds.Stopped, Assert.IsType<KsUpgradeException>(run1.Error).ErrorId);
-        Assert.Equal("kubesphere-router-demo-project", await DynamicUpgradeJob.UnfinishedJobGatewayAsync(Engine.Connection.ClusterConnector.Client(cluster), new RecordingEngineLog(), CancellationToken.None));
+        Assert.Equal("kubesphere-router-demo-project", await DynamicUpgradeJob.UnfinishedJobGatewayAsync(KubeApi.For(cluster), new RecordingEngineLog(), CancellationToken.None));
 
         var options = new GatewayUpgradeOptions { Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"), HelmPath = HelmTool.Path, PollInterval = TimeSpan.FromMilliseconds(100) };
         var busy = await Assert.ThrowsAsync<KsUpgradeException>(() =>

@@ -5,6 +5,7 @@ using KsUpgrade.Engine.Upgrade.Wiring;
 using KsUpgrade.Sandbox.Faults;
 using KsUpgrade.Tests.Upgrade.Fakes;
 using KsUpgrade.Tests.Seeds;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Reliability;
 
@@ -28,7 +29,7 @@ public sealed class EngineHelmStopTests
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Upgrade(cluster, sandbox).RunAsync(cts.Token));
         Assert.Equal(ErrorIds.Stopped, e.ErrorId);
         var api = KubeApi.For(cluster);
-        var history = await ReleaseSecrets.ListAsync(api, "kubesphere-system", "ks-core", CancellationToken.None);
+        var history = await HelmReleaseReader.HistoryAsync(api, "kubesphere-system", "ks-core", CancellationToken.None);
         Assert.Equal("failed", history[^1].Status); // helm recorded it on SIGTERM
         Assert.Equal("deployed", history[^2].Status);
 
@@ -37,7 +38,7 @@ public sealed class EngineHelmStopTests
         var result = await Upgrade(cluster, sandbox, log).RunAsync(CancellationToken.None);
         Assert.True(result.Succeeded);
         Assert.DoesNotContain(log.Records, r => r.Stream == "Warning" && r.Message.Contains("pending-upgrade"));
-        history = await ReleaseSecrets.ListAsync(api, "kubesphere-system", "ks-core", CancellationToken.None);
+        history = await HelmReleaseReader.HistoryAsync(api, "kubesphere-system", "ks-core", CancellationToken.None);
         Assert.Equal(new[] { "superseded", "failed", "deployed" }, history.Skip(history.Count - 3).Select(r => r.Status));
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Reliability;
 
@@ -168,7 +169,7 @@ public static class StateNormaliser
                 n++;
                 o["metadata"]!["name"] = $"sh.helm.release.v1.{release.Key.Item2}.v{n}";
                 o["metadata"]!["labels"]!["version"] = n.ToString();
-                if (o["data"]?["release"]?.GetValue<string>() is { } data && ReleaseSecrets.Decode(data) is { } rel)
+                if (o["data"]?["release"]?.GetValue<string>() is { } data && HelmReleaseDecoder.DecodeSecretData(data) is { } rel)
                 {
                     rel["version"] = n;
                     o["data"]!["release"] = rel.ToJsonString();
@@ -180,7 +181,7 @@ public static class StateNormaliser
 
     private static JsonNode? NormaliseRelease(string data)
     {
-        var release = data.StartsWith('{') ? JsonNode.Parse(data) : ReleaseSecrets.Decode(data);
+        var release = data.StartsWith('{') ? JsonNode.Parse(data) : HelmReleaseDecoder.DecodeSecretData(data);
         if (release?["info"] is JsonObject info)
             foreach (var k in new[] { "first_deployed", "last_deployed", "deleted" }) info.Remove(k);
         // the manifests are compared object by object, with the values the chart generates on each render masked (GeneratedValues)

@@ -2,6 +2,7 @@ using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Tests.Upgrade.Fakes;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Upgrade;
 
@@ -377,7 +378,7 @@ public sealed class ClusterUpgradeTests
         var result = await h.RunAsync();
         Assert.True(result.Succeeded);
         Assert.Equal(2, h.Helm.Upgrades.Count);
-        var marked = await ReleaseSecrets.ListAsync(h.Api, Ns, "ks-core", CancellationToken.None);
+        var marked = await HelmReleaseReader.HistoryAsync(h.Api, Ns, "ks-core", CancellationToken.None);
         Assert.Equal(new[] { (1, "deployed"), (2, "failed"), (3, "deployed") }, marked.Select(r => (r.Revision, r.Status)));
         Assert.Equal("failed", h.Api.Find(ResourceKind.Secrets, Ns, "sh.helm.release.v1.ks-core.v2")!.Label("status"));
         Assert.Contains(h.Log.Records, r => r.Stream == "Warning" && r.Message.Contains("revision 2 was left pending-upgrade"));

@@ -1,3 +1,5 @@
+using KsUpgrade.Engine.Helm;
+
 namespace KsUpgrade.Engine.Checks.PostUpgrade;
 
 /// <summary>
@@ -41,7 +43,7 @@ public sealed class GatewaysUpgradedCheck : ClusterCheck
     public static string GatewayName(string release) =>
         release.EndsWith("-ingress", StringComparison.Ordinal) ? release[..^"-ingress".Length] : release;
 
-    private static bool IsV3(HelmReleaseRow r)
+    private static bool IsV3(HelmRelease r)
     {
         if (r.Name.EndsWith("-ingress", StringComparison.Ordinal))
             return true; // the v3 Nginx CR's ingress-nginx release; v4 keeps only kubesphere-router-<ns>

@@ -12,7 +12,7 @@ public sealed class ChartAdoptionCheck : ClusterCheck
     /// <summary>(kind, namespace, name) the upgrade itself makes adoptable: adopted by ks-upgrade iam prepare, or deleted (redis).</summary>
     public static readonly IReadOnlySet<(string Kind, string? Namespace, string Name)> HandledByUpgrade = new HashSet<(string, string?, string)>
     {
-        ("ConfigMap", KsNames.KubeSphereSystem, "kubesphere-config"),
+        ("ConfigMap", KsNames.KubeSphereSystem, KsNames.KubeSphereConfig),
         ("GlobalRole", null, "anonymous"), ("GlobalRole", null, "authenticated"), ("GlobalRole", null, "platform-admin"),
         ("GlobalRole", null, "platform-regular"), ("GlobalRole", null, "platform-self-provisioner"), ("GlobalRole", null, "pre-registration"),
         ("GlobalRoleBinding", null, "admin"), ("GlobalRoleBinding", null, "anonymous"), ("GlobalRoleBinding", null, "authenticated"),

@@ -62,20 +62,6 @@ public sealed record DeploymentRow(string Namespace, string Name, int Replicas, 
     public bool IsAvailable => AvailableCondition && AvailableReplicas >= Math.Max(1, Replicas);
 }
 
-/// <summary>One helm release revision, read from its `sh.helm.release.v1.&lt;name&gt;.v&lt;rev&gt;` secret.</summary>
-public sealed record HelmReleaseRow(
-    string Name,
-    string Namespace,
-    int Revision,
-    string Status,
-    string? ChartName,
-    string? ChartVersion,
-    string? AppVersion)
-{
-    public string SecretName => $"sh.helm.release.v1.{Name}.v{Revision}";
-    public bool IsPending => Helm.HelmReleaseStatus.IsPending(Status);
-}
-
 /// <summary>Which helm releases to read: one namespace (null = all), one exact name or a name prefix.</summary>
 public sealed record HelmReleaseQuery(string? Namespace, string? Name = null, string? NamePrefix = null)
 {

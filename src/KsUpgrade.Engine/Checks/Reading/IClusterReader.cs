@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Checks;
 
 /// <summary>
-/// The read-only cluster operations Test-KsCluster needs, and nothing else. Implementations: KubeClusterReader
-/// (KubernetesClient; one paginated LIST per kind) and InMemoryClusterReader (tests).
+/// The read-only cluster operations Test-KsCluster needs, and nothing else: a read-only view of the access layer.
+/// Implementations: KubeClusterReader (over IKubeApi; one paginated LIST per kind) and InMemoryClusterReader (tests).
 /// Failures are thrown as <see cref="ClusterReadException"/>: Forbidden (403), NotFound (404: the kind is not served,
 /// for LISTs and CRD-backed kinds), Other. A missing single object is returned as null, never thrown.
 /// </summary>
@@ -37,8 +38,8 @@ public interface IClusterReader
     /// <summary>The last lines of a pod's log (first container), or null when the pod is gone.</summary>
     Task<string?> ReadPodLogTailAsync(string @namespace, string pod, int tailLines, CancellationToken ct);
 
-    /// <summary>Helm release revisions, decoded from the helm release secrets.</summary>
-    Task<IReadOnlyList<HelmReleaseRow>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct);
+    /// <summary>Helm release revisions, decoded from the helm release secrets by the one release reader (without values or manifest).</summary>
+    Task<IReadOnlyList<HelmRelease>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct);
 
     Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Checks;
 
@@ -29,7 +30,7 @@ public sealed class InMemoryClusterReader : IClusterReader
 
     /// <summary>Full pod logs by "namespace/pod"; the tail is cut as the API would.</summary>
     public Dictionary<string, string> PodLogs { get; } = new(StringComparer.Ordinal);
-    public List<HelmReleaseRow> HelmReleases { get; } = new();
+    public List<HelmRelease> HelmReleases { get; } = new();
     public List<DeploymentRow> Deployments { get; } = new();
     public List<PvcRow> Pvcs { get; } = new();
     public List<IngressRow> Ingresses { get; } = new();
@@ -99,8 +100,8 @@ public sealed class InMemoryClusterReader : IClusterReader
             return string.Join('\n', lines.TakeLast(tailLines));
         });
 
-    public Task<IReadOnlyList<HelmReleaseRow>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct) =>
-        Answer($"list secrets {query.Namespace ?? "(all)"}", "secrets", () => (IReadOnlyList<HelmReleaseRow>)HelmReleases
+    public Task<IReadOnlyList<HelmRelease>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct) =>
+        Answer($"list secrets {query.Namespace ?? "(all)"}", "secrets", () => (IReadOnlyList<HelmRelease>)HelmReleases
             .Where(r => (query.Namespace is null || r.Namespace == query.Namespace) && query.Matches(r.Name)).ToList());
 
     public Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct) =>

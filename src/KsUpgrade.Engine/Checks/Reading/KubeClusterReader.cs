@@ -1,269 +1,222 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
+using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Checks;
 
 /// <summary>
-/// <see cref="IClusterReader"/> on KubernetesClient. One paginated LIST per kind (limit 500 + continue), only the
-/// fields the checks need are kept; custom kinds go through the generic custom-objects API. No per-node or per-pod calls
-/// (the only pod call is the ks-installer log tail).
+/// <see cref="IClusterReader"/> over the access layer (<see cref="IKubeApi"/>): a read-only view of it. One paginated
+/// LIST per kind (limit 500 + continue), only the fields the checks need are kept; no per-node or per-pod calls (the only
+/// pod call is the ks-installer log tail). The access layer's errors become <see cref="ClusterReadException"/>s.
 /// </summary>
 public sealed class KubeClusterReader : IClusterReader
 {
-    private const int SecretPageSize = 50; // release secrets carry whole manifests: smaller pages bound memory
-    private readonly IKubernetes _client;
+    private readonly IKubeApi _api;
 
-    public KubeClusterReader(IKubernetes client)
+    public KubeClusterReader(IKubeApi api)
     {
-        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _api = api ?? throw new ArgumentNullException(nameof(api));
     }
 
-    public async Task<string> GetServerVersionAsync(CancellationToken ct)
-    {
-        var info = await KubeListPager.Call("server version", () => _client.Version.GetCodeAsync(ct)).ConfigureAwait(false);
-        return info.GitVersion ?? $"v{info.Major}.{info.Minor}";
-    }
+    private Task<List<TRow>> List<TRow>(string what, ResourceKind kind, string? ns, Action<JsonObject, List<TRow>> collect, CancellationToken ct,
+        string? labelSelector = null, int pageSize = KubeListPager.PageSize, string? fieldSelector = null) =>
+        KubeListPager.ListAllAsync(_api, what, kind, ns, labelSelector, collect, ct, pageSize, fieldSelector);
+
+    public Task<string> GetServerVersionAsync(CancellationToken ct) =>
+        KubeListPager.Call("server version", () => _api.GetServerVersionAsync(ct));
 
     public async Task<IReadOnlyList<NodeRow>> ListNodesAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1NodeList, NodeRow>("nodes",
-            (cont, limit) => _client.CoreV1.ListNodeAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(ToRow))).ConfigureAwait(false);
+        await List<NodeRow>("nodes", ResourceKind.Nodes, null, (o, rows) => rows.Add(ToRow(o.As<V1Node>())), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<PodRow>> ListPodsAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1PodList, PodRow>("pods",
-            (cont, limit) => _client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(p => new PodRow(
+        await List<PodRow>("pods", ResourceKind.Pods, null, (o, rows) =>
+        {
+            var p = o.As<V1Pod>();
+            rows.Add(new PodRow(
                 p.Metadata?.NamespaceProperty ?? "",
                 p.Metadata?.Name ?? "",
                 p.Spec?.NodeName,
                 p.Status?.Phase ?? "Unknown",
                 PodStatus.Display(p),
                 p.Metadata?.Labels is { } lb && lb.TryGetValue("app", out var app) ? app : null,
-                PodOwner.Of(p))))).ConfigureAwait(false);
+                PodOwner.Of(p)));
+        }, ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<NamespaceRow>> ListNamespacesAsync(string? labelSelector, CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1NamespaceList, NamespaceRow>("namespaces",
-            (cont, limit) => _client.CoreV1.ListNamespaceAsync(continueParameter: cont, labelSelector: labelSelector, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(n => new NamespaceRow(
-                n.Metadata?.Name ?? "",
-                (IReadOnlyDictionary<string, string>?)n.Metadata?.Labels?.ToDictionary(k => k.Key, k => k.Value) ?? new Dictionary<string, string>())))).ConfigureAwait(false);
+        await List<NamespaceRow>("namespaces", ResourceKind.Namespaces, null, (o, rows) => rows.Add(new NamespaceRow(
+            o.Name(), Strings(o.At("metadata", "labels")))), ct, labelSelector).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<StorageClassRow>> ListStorageClassesAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1StorageClassList, StorageClassRow>("storageclasses",
-            (cont, limit) => _client.StorageV1.ListStorageClassAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(s => new StorageClassRow(
-                s.Metadata?.Name ?? "",
-                IsTrue(s.Metadata?.Annotations, KsNames.DefaultClassAnnotation) || IsTrue(s.Metadata?.Annotations, KsNames.BetaDefaultClassAnnotation),
-                s.Provisioner,
-                s.VolumeBindingMode)))).ConfigureAwait(false);
+        await List<StorageClassRow>("storageclasses", ResourceKind.StorageClasses, null, (o, rows) => rows.Add(new StorageClassRow(
+            o.Name(),
+            IsTrue(o.Annotation(KsNames.DefaultClassAnnotation)) || IsTrue(o.Annotation(KsNames.BetaDefaultClassAnnotation)),
+            o.Str("provisioner"),
+            o.Str("volumeBindingMode"))), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<WebhookRow>> ListWebhooksAsync(CancellationToken ct)
     {
-        var validating = KubeListPager.ListAllAsync<V1ValidatingWebhookConfigurationList, WebhookRow>("validatingwebhookconfigurations",
-            (cont, limit) => _client.AdmissionregistrationV1.ListValidatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1ValidatingWebhook>()).Select(w => new WebhookRow(
+        var validating = List<WebhookRow>("validatingwebhookconfigurations", ResourceKind.ValidatingWebhookConfigurations, null, (o, rows) =>
+        {
+            var c = o.As<V1ValidatingWebhookConfiguration>();
+            rows.AddRange((c.Webhooks ?? new List<V1ValidatingWebhook>()).Select(w => new WebhookRow(
                 "ValidatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name,
-                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))))));
-        var mutating = KubeListPager.ListAllAsync<V1MutatingWebhookConfigurationList, WebhookRow>("mutatingwebhookconfigurations",
-            (cont, limit) => _client.AdmissionregistrationV1.ListMutatingWebhookConfigurationAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.SelectMany(c => (c.Webhooks ?? new List<V1MutatingWebhook>()).Select(w => new WebhookRow(
+                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))));
+        }, ct);
+        var mutating = List<WebhookRow>("mutatingwebhookconfigurations", ResourceKind.MutatingWebhookConfigurations, null, (o, rows) =>
+        {
+            var c = o.As<V1MutatingWebhookConfiguration>();
+            rows.AddRange((c.Webhooks ?? new List<V1MutatingWebhook>()).Select(w => new WebhookRow(
                 "MutatingWebhookConfiguration", c.Metadata?.Name ?? "", w.Name, w.ClientConfig?.Url, w.ClientConfig?.Service?.NamespaceProperty, w.ClientConfig?.Service?.Name,
-                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))))));
+                ReleaseOf(c.Metadata), CaHash(w.ClientConfig?.CaBundle))));
+        }, ct);
         return (await validating.ConfigureAwait(false)).Concat(await mutating.ConfigureAwait(false)).ToList();
     }
 
     public async Task<IReadOnlyList<ServiceAccountTokenRow>> ListServiceAccountTokensAsync(string @namespace, CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1SecretList, ServiceAccountTokenRow>($"service-account-token secrets in {@namespace}",
-            (cont, limit) => _client.CoreV1.ListNamespacedSecretAsync(@namespace, fieldSelector: "type=kubernetes.io/service-account-token",
-                continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(s => new ServiceAccountTokenRow(
-                s.Metadata?.Name ?? "",
-                s.Metadata?.Annotations is { } a && a.TryGetValue("kubernetes.io/service-account.name", out var sa) ? sa : null,
-                s.Data is { } d && d.TryGetValue("token", out var t) && t is { Length: > 0 })))).ConfigureAwait(false);
+        await List<ServiceAccountTokenRow>($"service-account-token secrets in {@namespace}", ResourceKind.Secrets, @namespace, (o, rows) => rows.Add(new ServiceAccountTokenRow(
+            o.Name(),
+            o.Annotation("kubernetes.io/service-account.name"),
+            o.Str("data", "token") is { Length: > 0 })), ct, fieldSelector: "type=kubernetes.io/service-account-token").ConfigureAwait(false);
 
-    public async Task<bool> CrdExistsAsync(string crdName, CancellationToken ct)
-    {
-        var crd = await KubeListPager.GetOrNull($"customresourcedefinition {crdName}",
-            () => _client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crdName, cancellationToken: ct)).ConfigureAwait(false);
-        return crd is not null;
-    }
+    public async Task<bool> CrdExistsAsync(string crdName, CancellationToken ct) =>
+        await KubeListPager.GetOrNull($"customresourcedefinition {crdName}",
+            () => _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, crdName, ct)).ConfigureAwait(false) is not null;
 
-    public async Task<JsonObject?> GetCustomObjectAsync(CustomKind kind, string? @namespace, string name, CancellationToken ct)
-    {
-        var what = $"{kind.CrdName} {(@namespace is null ? name : $"{@namespace}/{name}")}";
-        var obj = await KubeListPager.GetOrNull(what, () => @namespace is null
-            ? _client.CustomObjects.GetClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, name, ct)
-            : _client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, name, ct)).ConfigureAwait(false);
-        return obj is null ? null : ToJsonObject(obj);
-    }
+    private static ResourceKind KindOf(CustomKind kind) => new(kind.Group, kind.Version, kind.Plural, kind.Plural, kind.Namespaced);
+
+    public Task<JsonObject?> GetCustomObjectAsync(CustomKind kind, string? @namespace, string name, CancellationToken ct) =>
+        KubeListPager.GetOrNull($"{kind.CrdName} {(@namespace is null ? name : $"{@namespace}/{name}")}",
+            () => _api.GetAsync(KindOf(kind) with { Namespaced = @namespace is not null }, @namespace, name, ct));
 
     public async Task<IReadOnlyList<JsonObject>> ListCustomObjectsAsync(CustomKind kind, string? @namespace, CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<JsonObject, JsonObject>(kind.CrdName,
-            async (cont, limit) => ToJsonObject(@namespace is null
-                ? await _client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)
-                : await _client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-            l => new V1ListMeta { ContinueProperty = ClusterConfigurationInfo.Str(l["metadata"]?["continue"]) },
-            (l, rows) => rows.AddRange((l["items"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()))).ConfigureAwait(false);
+        await List<JsonObject>(kind.CrdName, KindOf(kind) with { Namespaced = @namespace is not null }, @namespace, (o, rows) => rows.Add(o), ct).ConfigureAwait(false);
 
     public async Task<EndpointsRow?> GetEndpointsAsync(string @namespace, string name, CancellationToken ct)
     {
         var ep = await KubeListPager.GetOrNull($"endpoints {@namespace}/{name}",
-            () => _client.CoreV1.ReadNamespacedEndpointsAsync(name, @namespace, cancellationToken: ct)).ConfigureAwait(false);
+            () => _api.GetAsync(ResourceKind.Endpoints, @namespace, name, ct)).ConfigureAwait(false);
         if (ep is null)
             return null;
-        var ips = (ep.Subsets ?? new List<V1EndpointSubset>())
+        var ips = (ep.As<V1Endpoints>().Subsets ?? new List<V1EndpointSubset>())
             .SelectMany(s => s.Addresses ?? new List<V1EndpointAddress>())
             .Select(a => a.Ip).Where(ip => !string.IsNullOrEmpty(ip)).ToList();
         return new EndpointsRow(@namespace, name, ips);
     }
 
-    public async Task<string?> ReadPodLogTailAsync(string @namespace, string pod, int tailLines, CancellationToken ct)
-    {
-        var stream = await KubeListPager.GetOrNull($"log of pod {@namespace}/{pod}",
-            () => _client.CoreV1.ReadNamespacedPodLogAsync(pod, @namespace, tailLines: tailLines, cancellationToken: ct)).ConfigureAwait(false);
-        if (stream is null)
-            return null;
-        await using (stream.ConfigureAwait(false))
-        {
-            using var reader = new StreamReader(stream);
-            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task<string?> ReadPodLogTailAsync(string @namespace, string pod, int tailLines, CancellationToken ct) =>
+        KubeListPager.GetOrNull<string>($"log of pod {@namespace}/{pod}", async () => await _api.ReadPodLogAsync(@namespace, pod, tailLines, ct).ConfigureAwait(false));
 
-    public async Task<IReadOnlyList<HelmReleaseRow>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct)
+    /// <summary>
+    /// Every revision of the releases the query names, decoded by the one release reader (<see cref="HelmReleaseReader"/>),
+    /// without values, manifest or hooks (nothing of a release's values ever reaches a report). Small pages: release
+    /// secrets carry whole manifests.
+    /// </summary>
+    public async Task<IReadOnlyList<HelmRelease>> ListHelmReleasesAsync(HelmReleaseQuery query, CancellationToken ct)
     {
         var selector = query.Name is null ? "owner=helm" : $"owner=helm,name={query.Name}";
         var what = query.Namespace is null ? "helm release secrets (all namespaces)" : $"helm release secrets in {query.Namespace}";
-        return await KubeListPager.ListAllAsync<V1SecretList, HelmReleaseRow>(what,
-            (cont, limit) => query.Namespace is null
-                ? _client.CoreV1.ListSecretForAllNamespacesAsync(continueParameter: cont, labelSelector: selector, limit: limit, cancellationToken: ct)
-                : _client.CoreV1.ListNamespacedSecretAsync(query.Namespace, continueParameter: cont, labelSelector: selector, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) =>
-            {
-                foreach (var s in l.Items)
-                {
-                    if (s.Type != "helm.sh/release.v1")
-                        continue;
-                    var labels = s.Metadata?.Labels as IReadOnlyDictionary<string, string> ?? s.Metadata?.Labels?.ToDictionary(k => k.Key, k => k.Value);
-                    if (labels is null || !labels.TryGetValue("name", out var release) || !query.Matches(release))
-                        continue;
-                    if (s.Data is null || !s.Data.TryGetValue("release", out var data))
-                        continue;
-                    var row = HelmReleaseSecretDecoder.Decode(data, labels, s.Metadata?.NamespaceProperty ?? "");
-                    if (row is not null && query.Matches(row.Name))
-                        rows.Add(row);
-                }
-            },
-            SecretPageSize).ConfigureAwait(false);
+        return await List<HelmRelease>(what, ResourceKind.Secrets, query.Namespace, (secret, rows) =>
+        {
+            if (HelmReleaseReader.ReleaseNameOf(secret) is not { } name || !query.Matches(name)) return;
+            if (HelmReleaseReader.FromSecret(secret) is { } release && query.Matches(release.Name))
+                rows.Add(release.WithoutPayload());
+        }, ct, selector, HelmReleaseReader.DefaultPageSize).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DeploymentRow>> ListDeploymentsAsync(string @namespace, CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1DeploymentList, DeploymentRow>($"deployments in {@namespace}",
-            (cont, limit) => _client.AppsV1.ListNamespacedDeploymentAsync(@namespace, continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(d => new DeploymentRow(
+        await List<DeploymentRow>($"deployments in {@namespace}", ResourceKind.Deployments, @namespace, (o, rows) =>
+        {
+            var d = o.As<V1Deployment>();
+            rows.Add(new DeploymentRow(
                 d.Metadata?.NamespaceProperty ?? @namespace,
                 d.Metadata?.Name ?? "",
                 d.Spec?.Replicas ?? 1,
                 d.Status?.AvailableReplicas ?? 0,
                 d.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") ?? false,
-                (IReadOnlyList<string>)(d.Spec?.Template?.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Image ?? "").ToList())))).ConfigureAwait(false);
+                (IReadOnlyList<string>)(d.Spec?.Template?.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Image ?? "").ToList()));
+        }, ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<PvcRow>> ListPersistentVolumeClaimsAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1PersistentVolumeClaimList, PvcRow>("persistentvolumeclaims",
-            (cont, limit) => _client.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(c => new PvcRow(
-                c.Metadata?.NamespaceProperty ?? "", c.Metadata?.Name ?? "", c.Spec?.StorageClassName, c.Status?.Phase)))).ConfigureAwait(false);
+        await List<PvcRow>("persistentvolumeclaims", ResourceKind.PersistentVolumeClaims, null, (o, rows) => rows.Add(new PvcRow(
+            o.Namespace() ?? "", o.Name(), o.Str("spec", "storageClassName"), o.Str("status", "phase"))), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<IngressRow>> ListIngressesAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1IngressList, IngressRow>("ingresses",
-            (cont, limit) => _client.NetworkingV1.ListIngressForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(i => new IngressRow(i.Metadata?.NamespaceProperty ?? "", i.Metadata?.Name ?? "", i.Spec?.IngressClassName)))).ConfigureAwait(false);
+        await List<IngressRow>("ingresses", ResourceKind.Ingresses, null, (o, rows) => rows.Add(new IngressRow(
+            o.Namespace() ?? "", o.Name(), o.Str("spec", "ingressClassName"))), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<string>> ListIngressClassNamesAsync(CancellationToken ct) =>
-        await KubeListPager.ListAllAsync<V1IngressClassList, string>("ingressclasses",
-            (cont, limit) => _client.NetworkingV1.ListIngressClassAsync(continueParameter: cont, limit: limit, cancellationToken: ct),
-            l => l.Metadata,
-            (l, rows) => rows.AddRange(l.Items.Select(c => c.Metadata?.Name ?? ""))).ConfigureAwait(false);
+        await List<string>("ingressclasses", ResourceKind.IngressClasses, null, (o, rows) => rows.Add(o.Name()), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyDictionary<string, string>?> GetConfigMapDataAsync(string @namespace, string name, CancellationToken ct)
     {
         var cm = await KubeListPager.GetOrNull($"configmap {@namespace}/{name}",
-            () => _client.CoreV1.ReadNamespacedConfigMapAsync(name, @namespace, cancellationToken: ct)).ConfigureAwait(false);
-        return cm is null ? null : (IReadOnlyDictionary<string, string>)(cm.Data ?? new Dictionary<string, string>());
+            () => _api.GetAsync(ResourceKind.ConfigMaps, @namespace, name, ct)).ConfigureAwait(false);
+        return cm is null ? null : Strings(cm["data"]);
     }
 
     public async Task<ObjectOwnership?> GetOwnershipAsync(ChartResourceRef r, CancellationToken ct)
     {
         var what = r.ToString();
-        V1ObjectMeta? meta;
+        ResourceKind kind;
+        string? ns;
         if (r.Group.Length == 0)
         {
-            var ns = r.Namespace ?? KsNames.KubeSphereSystem;
-            meta = r.Kind switch
+            ns = r.Namespace ?? KsNames.KubeSphereSystem;
+            kind = r.Kind switch
             {
-                "ConfigMap" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespacedConfigMapAsync(r.Name, ns, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
-                "Secret" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespacedSecretAsync(r.Name, ns, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
-                "Service" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespacedServiceAsync(r.Name, ns, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
-                "ServiceAccount" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespacedServiceAccountAsync(r.Name, ns, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
-                "PersistentVolumeClaim" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(r.Name, ns, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
-                "Namespace" => (await KubeListPager.GetOrNull(what, () => _client.CoreV1.ReadNamespaceAsync(r.Name, cancellationToken: ct)).ConfigureAwait(false))?.Metadata,
+                "ConfigMap" => ResourceKind.ConfigMaps,
+                "Secret" => ResourceKind.Secrets,
+                "Service" => ResourceKind.Services,
+                "ServiceAccount" => ResourceKind.ServiceAccounts,
+                "PersistentVolumeClaim" => ResourceKind.PersistentVolumeClaims,
+                "Namespace" => ResourceKind.Namespaces,
                 _ => throw new ClusterReadException(ClusterReadFailure.Other, what, $"core kind {r.Kind} is not handled by the adoption check"),
             };
+            if (!kind.Namespaced) ns = null;
         }
         else
         {
-            var plural = r.Plural ?? Pluralize(r.Kind);
-            var obj = await KubeListPager.GetOrNull(what, () => r.Namespace is null
-                ? _client.CustomObjects.GetClusterCustomObjectAsync(r.Group, r.Version, plural, r.Name, ct)
-                : _client.CustomObjects.GetNamespacedCustomObjectAsync(r.Group, r.Version, r.Namespace, plural, r.Name, ct)).ConfigureAwait(false);
-            if (obj is null)
-                return null;
-            var json = ToJsonObject(obj);
-            var labels = json["metadata"]?["labels"] as JsonObject;
-            var annotations = json["metadata"]?["annotations"] as JsonObject;
-            return new ObjectOwnership(
-                ClusterConfigurationInfo.Str(labels?["app.kubernetes.io/managed-by"]),
-                ClusterConfigurationInfo.Str(annotations?["meta.helm.sh/release-name"]),
-                ClusterConfigurationInfo.Str(annotations?["meta.helm.sh/release-namespace"]));
+            ns = r.Namespace;
+            kind = new ResourceKind(r.Group, r.Version, r.Plural ?? Pluralize(r.Kind), r.Kind, r.Namespace is not null);
         }
-        if (meta is null)
+        var obj = await KubeListPager.GetOrNull(what, () => _api.GetAsync(kind, ns, r.Name, ct)).ConfigureAwait(false);
+        if (obj is null)
             return null;
         return new ObjectOwnership(
-            meta.Labels?.TryGetValue("app.kubernetes.io/managed-by", out var mb) == true ? mb : null,
-            meta.Annotations?.TryGetValue("meta.helm.sh/release-name", out var rn) == true ? rn : null,
-            meta.Annotations?.TryGetValue("meta.helm.sh/release-namespace", out var rns) == true ? rns : null);
+            obj.Label("app.kubernetes.io/managed-by"),
+            obj.Annotation("meta.helm.sh/release-name"),
+            obj.Annotation("meta.helm.sh/release-namespace"));
     }
 
-    public Task<long> CountAsync(CountedKind kind, CancellationToken ct) => kind switch
+    public Task<long> CountAsync(CountedKind kind, CancellationToken ct)
     {
-        CountedKind.Deployments => KubeListPager.CountAsync("deployments", (c, n) => _client.AppsV1.ListDeploymentForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.Services => KubeListPager.CountAsync("services", (c, n) => _client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.Ingresses => KubeListPager.CountAsync("ingresses", (c, n) => _client.NetworkingV1.ListIngressForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.StatefulSets => KubeListPager.CountAsync("statefulsets", (c, n) => _client.AppsV1.ListStatefulSetForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.Pods => KubeListPager.CountAsync("pods", (c, n) => _client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.DaemonSets => KubeListPager.CountAsync("daemonsets", (c, n) => _client.AppsV1.ListDaemonSetForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.ReplicaSets => KubeListPager.CountAsync("replicasets", (c, n) => _client.AppsV1.ListReplicaSetForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.StorageClasses => KubeListPager.CountAsync("storageclasses", (c, n) => _client.StorageV1.ListStorageClassAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.CronJobs => KubeListPager.CountAsync("cronjobs", (c, n) => _client.BatchV1.ListCronJobForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.CustomResourceDefinitions => KubeListPager.CountAsync("customresourcedefinitions", (c, n) => _client.ApiextensionsV1.ListCustomResourceDefinitionAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.HorizontalPodAutoscalers => KubeListPager.CountAsync("horizontalpodautoscalers", (c, n) => _client.AutoscalingV2.ListHorizontalPodAutoscalerForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.PersistentVolumes => KubeListPager.CountAsync("persistentvolumes", (c, n) => _client.CoreV1.ListPersistentVolumeAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        CountedKind.PersistentVolumeClaims => KubeListPager.CountAsync("persistentvolumeclaims", (c, n) => _client.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync(continueParameter: c, limit: n, cancellationToken: ct), l => l.Metadata, l => l.Items.Count),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+        var k = kind switch
+        {
+            CountedKind.Deployments => ResourceKind.Deployments,
+            CountedKind.Services => ResourceKind.Services,
+            CountedKind.Ingresses => ResourceKind.Ingresses,
+            CountedKind.StatefulSets => ResourceKind.StatefulSets,
+            CountedKind.Pods => ResourceKind.Pods,
+            CountedKind.DaemonSets => ResourceKind.DaemonSets,
+            CountedKind.ReplicaSets => ResourceKind.ReplicaSets,
+            CountedKind.StorageClasses => ResourceKind.StorageClasses,
+            CountedKind.CronJobs => ResourceKind.CronJobs,
+            CountedKind.CustomResourceDefinitions => ResourceKind.CustomResourceDefinitions,
+            CountedKind.HorizontalPodAutoscalers => ResourceKind.HorizontalPodAutoscalers,
+            CountedKind.PersistentVolumes => ResourceKind.PersistentVolumes,
+            CountedKind.PersistentVolumeClaims => ResourceKind.PersistentVolumeClaims,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        return KubeListPager.CountAsync(_api, k.Plural, k, ct);
+    }
+
+    /// <summary>A JSON object of strings (labels, ConfigMap data) as a dictionary.</summary>
+    private static IReadOnlyDictionary<string, string> Strings(JsonNode? node) =>
+        (node as JsonObject)?.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
+        ?? new Dictionary<string, string>();
+
+    private static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 
     private static NodeRow ToRow(V1Node n)
     {
@@ -287,16 +240,6 @@ public sealed class KubeClusterReader : IClusterReader
     /// <summary>The caBundle's SHA-256 in hex: CAs are compared, never kept.</summary>
     private static string? CaHash(byte[]? caBundle) =>
         caBundle is { Length: > 0 } b ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(b)) : null;
-
-    private static bool IsTrue(IDictionary<string, string>? annotations, string key) =>
-        annotations is not null && annotations.TryGetValue(key, out var v) && string.Equals(v, "true", StringComparison.OrdinalIgnoreCase);
-
-    private static JsonObject ToJsonObject(object obj) => obj switch
-    {
-        JsonObject o => o,
-        JsonElement e => JsonNode.Parse(e.GetRawText()) as JsonObject ?? new JsonObject(),
-        _ => JsonNode.Parse(JsonSerializer.Serialize(obj)) as JsonObject ?? new JsonObject(),
-    };
 
     /// <summary>Kind → resource plural, for chart objects given without one (globalrole → globalroles, repository → repositories).</summary>
     internal static string Pluralize(string kind)

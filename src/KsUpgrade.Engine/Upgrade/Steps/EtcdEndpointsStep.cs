@@ -16,7 +16,7 @@ internal sealed class EtcdEndpointsStep : IUpgradeStep
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
         const string target = "ClusterConfiguration kubesphere-system/ks-installer";
-        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         if (cc is null) return StepPlan.Nothing(target, "no ks-installer ClusterConfiguration");
         var current = cc.Str("spec", "etcd", "endpointIps");
         if (!string.IsNullOrWhiteSpace(current) && current.Trim() != "localhost")
@@ -49,7 +49,7 @@ internal sealed class EtcdEndpointsStep : IUpgradeStep
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
         var patch = (Patch)plan.State!;
-        await c.Api.PatchAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", KubePatchType.Json, patch.Body, ct).ConfigureAwait(false);
+        await c.Api.PatchAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, KubePatchType.Json, patch.Body, ct).ConfigureAwait(false);
         return $"spec.etcd.endpointIps = {patch.Ips}";
     }
 }

@@ -1,6 +1,7 @@
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
@@ -27,7 +28,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         sets.Add(new HelmSetValue("global.tag", p.Tag));
         sets.AddRange(RedisFlagsStep.Sets(ha, redisHa));
         sets.Add(new HelmSetValue("upgrade.config.validator.extensionsMuseum.enabled", p.Role == KsClusterRole.Host ? "true" : "false"));
-        return new HelmUpgradeCall(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart, valuesFiles, sets, Wait: true, p.Timeout);
+        return new HelmUpgradeCall(KsNames.KsCoreRelease, KsNames.KubeSphereSystem, p.Chart, valuesFiles, sets, Wait: true, p.Timeout);
     }
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
@@ -36,7 +37,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         // also on a resumed run, where Preflight is not repeated: a killed helm upgrade leaves the release pending-upgrade.
         // When that revision is provably the one our own earlier run left, it is marked failed and the upgrade re-run;
         // any other pending revision stops the upgrade (ReleasePending, with its remedy).
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var latest = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         var interrupted = InterruptedHelmUpgrade.Find(c, latest, chart.Version);
         if (interrupted is null) await PreflightStep.CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) c.Facts[InterruptedHelmUpgrade.FactRevisionBefore] = latest.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -50,7 +51,7 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
             actions.Add("(chart 1.1.4: the prepare phase kept no backup)");
         }
         actions.Add($"Read the logs of hook jobs {string.Join(", ", HookJobs)} for a skipped phase");
-        return new StepPlan($"helm release {UpgradeContext.Namespace}/{UpgradeContext.Release}", actions) { State = interrupted };
+        return new StepPlan($"helm release {KsNames.KubeSphereSystem}/{KsNames.KsCoreRelease}", actions) { State = interrupted };
     }
 
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
@@ -70,24 +71,24 @@ internal sealed class HelmUpgradeStep : IUpgradeStep
         }
         catch (KsUpgradeException e) when (e.ErrorId != ErrorIds.HelmUpgradeFailed && e.ErrorId != ErrorIds.Stopped && e.ErrorId != ErrorIds.HelmNotFound)
         {
-            throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, e.Category, e.Message, UpgradeContext.Release, e) { Remedy = e.Remedy };
+            throw new KsUpgradeException(ErrorIds.HelmUpgradeFailed, e.Category, e.Message, KsNames.KsCoreRelease, e) { Remedy = e.Remedy };
         }
         // what the cluster shows, not what was asked for: the deployed revision and its app version
-        var deployed = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var deployed = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         var revision = outcome.Revision ?? deployed?.Revision;
-        if (deployed?.AppVersion is { } app && deployed.Status == "deployed") c.Facts[UpgradeContext.FactToVersion] = app;
+        if (deployed?.AppVersion is { Length: > 0 } app && deployed.Status == "deployed") c.Facts[UpgradeContext.FactToVersion] = app;
         c.HelmRevision = revision;
         if (revision is not null) c.Facts["helmRevision"] = revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var runner = new JobRunner(c.Api, c.Log);
         foreach (var job in HookJobs)
         {
-            if (await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, job, ct).ConfigureAwait(false) is null)
+            if (await c.Api.GetAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, job, ct).ConfigureAwait(false) is null)
             {
                 c.Log.Verbose($"Hook job {job} not found (deleted by its hook policy?): its log cannot be checked.");
                 continue;
             }
-            var lines = await runner.ReadLogsAsync(UpgradeContext.Namespace, job, ct).ConfigureAwait(false);
+            var lines = await runner.ReadLogsAsync(KsNames.KubeSphereSystem, job, ct).ConfigureAwait(false);
             var skipped = SkippedPhase.Find(lines);
             if (skipped is not null)
                 throw new KsUpgradeException(ErrorIds.UpgradePhaseSkipped, KsErrorCategory.InvalidResult,

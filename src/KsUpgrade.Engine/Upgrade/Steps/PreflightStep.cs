@@ -2,6 +2,8 @@ using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 
+using KsUpgrade.Engine.Helm;
+
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
 /// <summary>
@@ -17,14 +19,14 @@ internal sealed class PreflightStep : IUpgradeStep
         Task.FromResult(new StepPlan(c.Api.Context, new[] { "Run the preflight checks (read-only)" }));
 
     /// <summary>Stops when the latest ks-core revision is pending-* (an interrupted helm operation); returns that revision.</summary>
-    internal static async Task<ReleaseRevision?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
+    internal static async Task<HelmRelease?> CheckNotPendingAsync(UpgradeContext c, CancellationToken ct)
     {
-        var latest = await ReleaseSecrets.LatestAsync(c.Api, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
+        var latest = await HelmReleaseReader.LatestAsync(c.Api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
         if (latest is not null && Helm.HelmReleaseStatus.IsPending(latest.Status))
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
                 $"The ks-core release is {latest.Status} (revision {latest.Revision}): an earlier helm operation was interrupted.", latest.SecretName)
             {
-                Remedy = $"Back up, then delete secret {latest.SecretName} in {UpgradeContext.Namespace} so the last deployed revision is current again; then re-run.",
+                Remedy = $"Back up, then delete secret {latest.SecretName} in {KsNames.KubeSphereSystem} so the last deployed revision is current again; then re-run.",
             };
         return latest;
     }
@@ -68,7 +70,7 @@ internal sealed class PreflightStep : IUpgradeStep
         var latest = await CheckNotPendingAsync(c, ct).ConfigureAwait(false);
         if (latest is not null) notes.Add($"ks-core revision {latest.Revision} {latest.Status} ({latest.AppVersion})");
 
-        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         if (cc is not null)
         {
             var version = cc.Label("version");
@@ -85,10 +87,10 @@ internal sealed class PreflightStep : IUpgradeStep
 
         if (c.Parameters.Role == KsClusterRole.Member && c.HostApi is not null)
         {
-            var host = await ReleaseSecrets.LatestDeployedAsync(c.HostApi, UpgradeContext.Namespace, UpgradeContext.Release, ct).ConfigureAwait(false);
-            if (host?.AppVersion is null || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
+            var host = await HelmReleaseReader.LastDeployedAsync(c.HostApi, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(host?.AppVersion) || !host.AppVersion.StartsWith("v4", StringComparison.Ordinal))
                 throw new KsUpgradeException(ErrorIds.HostNotUpgraded, KsErrorCategory.InvalidOperation,
-                    $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {host?.AppVersion ?? "none"}); members are upgraded after the host.",
+                    $"The host cluster '{c.HostApi.Context}' does not run KubeSphere 4 yet (deployed ks-core: {(string.IsNullOrEmpty(host?.AppVersion) ? "none" : host.AppVersion)}); members are upgraded after the host.",
                     c.HostApi.Context) { Remedy = "Run Invoke-KsHostUpgrade on the host first." };
             notes.Add($"host {c.HostApi.Context} on {host.AppVersion}");
         }

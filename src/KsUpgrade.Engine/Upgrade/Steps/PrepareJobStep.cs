@@ -30,7 +30,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
     public static HelmTemplateCall Request(UpgradeContext c, int helmMajor = 3) => Request(c.Parameters, c.ValuesFiles, helmMajor);
 
     /// <summary>The one builder of the prepare render (the step runs it; the render proof runs it first).</summary>
-    public static HelmTemplateCall Request(UpgradeParameters p, IReadOnlyList<string> valuesFiles, int helmMajor) => new(UpgradeContext.Release, UpgradeContext.Namespace, p.Chart,
+    public static HelmTemplateCall Request(UpgradeParameters p, IReadOnlyList<string> valuesFiles, int helmMajor) => new(KsNames.KsCoreRelease, KsNames.KubeSphereSystem, p.Chart,
         Template, valuesFiles,
         new[] { new HelmSetValue("upgrade.prepare", "true") }.Concat(UpgradeContext.ImageSets(p)).ToList(), DryRunServer: true, IsUpgrade: helmMajor >= 4);
 
@@ -43,21 +43,21 @@ internal sealed class PrepareJobStep : IUpgradeStep
         var newCrds = proof.CrdsBeforePrepare;
         var request = Request(c, helmMajor);
         var objects = newCrds.Count == 0 ? await RenderAsync(c, request, ct).ConfigureAwait(false) : null;
-        var old = await c.Api.GetAsync(ResourceKind.Jobs, UpgradeContext.Namespace, JobName, ct).ConfigureAwait(false);
+        var old = await c.Api.GetAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, ct).ConfigureAwait(false);
         var actions = new List<string>();
-        if (old is not null) actions.Add($"Delete Job {UpgradeContext.Namespace}/{JobName} and its pods");
+        if (old is not null) actions.Add($"Delete Job {KsNames.KubeSphereSystem}/{JobName} and its pods");
         actions.AddRange(newCrds.Select(d => $"Apply (server-side) CustomResourceDefinition {d.Name()} before rendering: helm {helmMajor} builds every kind the chart renders, and this CRD serves one the cluster does not serve yet"));
         actions.Add("Render: " + await c.Helm.DescribeTemplateAsync(request, ct).ConfigureAwait(false));
         if (objects is null) actions.Add("Apply (server-side) the rendered objects (a ConfigMap and Job prepare-upgrade)");
         else actions.AddRange(objects.Select(o => $"Apply (server-side) {o.Kind.Kind} {KubeJson.Ref(o.Object.Namespace(), o.Object.Name())}"));
-        actions.Add($"Wait up to {c.Parameters.JobTimeout.TotalSeconds:0} s for Job {UpgradeContext.Namespace}/{JobName} to complete");
-        return new StepPlan($"Job {UpgradeContext.Namespace}/{JobName}", actions) { State = new Rendered(objects, old is not null, newCrds) with { Request = request } };
+        actions.Add($"Wait up to {c.Parameters.JobTimeout.TotalSeconds:0} s for Job {KsNames.KubeSphereSystem}/{JobName} to complete");
+        return new StepPlan($"Job {KsNames.KubeSphereSystem}/{JobName}", actions) { State = new Rendered(objects, old is not null, newCrds) with { Request = request } };
     }
 
     private static async Task<IReadOnlyList<(ResourceKind Kind, JsonObject Object)>> RenderAsync(UpgradeContext c, HelmTemplateCall request, CancellationToken ct)
     {
         var yaml = await c.Helm.TemplateAsync(request, ct).ConfigureAwait(false);
-        var objects = await RenderedManifest.ResolveAsync(c.Api, yaml, UpgradeContext.Namespace, ct).ConfigureAwait(false);
+        var objects = await RenderedManifest.ResolveAsync(c.Api, yaml, KsNames.KubeSphereSystem, ct).ConfigureAwait(false);
         if (objects.Count == 0)
             throw new KsUpgradeException(ErrorIds.ValuesInvalid, KsErrorCategory.InvalidData,
                 $"helm rendered nothing from {Template}: the values file does not enable the upgrade.", c.Parameters.ValuesPath)
@@ -68,7 +68,7 @@ internal sealed class PrepareJobStep : IUpgradeStep
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
         var rendered = (Rendered)plan.State!;
-        const string ns = UpgradeContext.Namespace;
+        const string ns = KsNames.KubeSphereSystem;
         var runner = new JobRunner(c.Api, c.Log) { PollInterval = c.PollInterval };
         await runner.DeleteAsync(ns, JobName, c.Parameters.JobTimeout, ct).ConfigureAwait(false);
         foreach (var crd in rendered.NewCrds)

@@ -15,7 +15,7 @@ internal sealed class RedisFlagsStep : IUpgradeStep
 
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
-        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+        var cc = await c.Api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
         if (cc is null)
         {
             if (c.Facts.ContainsKey(UpgradeContext.FactHaEnabled))

@@ -1,6 +1,7 @@
 using KsUpgrade.Engine.Kube;
 
 using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
@@ -34,7 +35,7 @@ internal sealed class RemoveOldRedisStep : IUpgradeStep
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
-        const string ns = UpgradeContext.Namespace;
+        const string ns = KsNames.KubeSphereSystem;
         var deletions = new List<Deletion>();
         var kept = new List<string>();
         void Add(Deletion d)
@@ -42,8 +43,8 @@ internal sealed class RemoveOldRedisStep : IUpgradeStep
             if (!deletions.Any(x => x.Kind.FullName == d.Kind.FullName && x.Namespace == d.Namespace && x.Name == d.Name)) deletions.Add(d);
         }
 
-        var revisions = await ReleaseSecrets.ListAsync(c.Api, ns, OldRelease, ct).ConfigureAwait(false);
-        var manifest = revisions.LastOrDefault(r => r.Manifest is not null)?.Manifest;
+        var revisions = await HelmReleaseReader.HistoryAsync(c.Api, ns, OldRelease, ct).ConfigureAwait(false);
+        var manifest = revisions.LastOrDefault(r => r.Manifest.Length > 0)?.Manifest;
         if (manifest is not null)
         {
             foreach (var doc in YamlJson.ReadDocuments(manifest))

@@ -13,8 +13,8 @@ internal sealed class StopInstallerStep : IUpgradeStep
 
     public async Task<StepPlan> PlanAsync(UpgradeContext c, CancellationToken ct)
     {
-        var target = $"Deployment {UpgradeContext.Namespace}/{Deployment}";
-        var deploy = await c.Api.GetAsync(ResourceKind.Deployments, UpgradeContext.Namespace, Deployment, ct).ConfigureAwait(false);
+        var target = $"Deployment {KsNames.KubeSphereSystem}/{Deployment}";
+        var deploy = await c.Api.GetAsync(ResourceKind.Deployments, KsNames.KubeSphereSystem, Deployment, ct).ConfigureAwait(false);
         if (deploy is null) return StepPlan.Nothing(target, "deployment ks-installer not found");
         var replicas = deploy.Long("spec", "replicas") ?? 1;
         if (replicas == 0) return StepPlan.Nothing(target, "ks-installer already scaled to 0");
@@ -23,7 +23,7 @@ internal sealed class StopInstallerStep : IUpgradeStep
 
     public async Task<string> RunAsync(UpgradeContext c, StepPlan plan, CancellationToken ct)
     {
-        await c.Api.PatchAsync(ResourceKind.Deployments, UpgradeContext.Namespace, Deployment, KubePatchType.Merge,
+        await c.Api.PatchAsync(ResourceKind.Deployments, KsNames.KubeSphereSystem, Deployment, KubePatchType.Merge,
             """{"spec":{"replicas":0}}""", ct).ConfigureAwait(false);
         return "ks-installer scaled to 0";
     }

@@ -21,7 +21,7 @@ public static class ChartRenderer
             };
             var api = KubeApi.For(cluster);
             var chart = await new LocalChartReader().ReadAsync(chartPath, ct).ConfigureAwait(false);
-            var cc = await api.GetAsync(ResourceKind.ClusterConfigurations, UpgradeContext.Namespace, "ks-installer", ct).ConfigureAwait(false);
+            var cc = await api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);
             var (ha, redisHa) = RedisFlagsStep.Read(cc);
             var proof = await ChartRenderProof.RunAsync(api, HelmClientUpgradeHelm.For(cluster, helmPath), chart, p, ha, redisHa, ct).ConfigureAwait(false);
             return proof.Findings;

@@ -47,3 +47,15 @@ namespace KsUpgrade.Tests.Architecture.Fixtures.Cyclic.Orders.Shipping
     /// <summary>A sub-namespace's dependency is its parent's: Orders -> Billing through Orders.Shipping.</summary>
     internal sealed class Parcel { public Billing.Invoice? Invoice { get; set; } }
 }
+
+namespace KsUpgrade.Tests.Architecture.Fixtures.Client.Access
+{
+    /// <summary>The access layer: it may hold the raw client.</summary>
+    internal sealed class Api { public k8s.IKubernetes? Client { get; set; } }
+}
+
+namespace KsUpgrade.Tests.Architecture.Fixtures.Client.Elsewhere
+{
+    /// <summary>Holds the raw client outside the access layer: the rule must name it.</summary>
+    internal sealed class Reader { public k8s.IKubernetes? Client { get; set; } }
+}

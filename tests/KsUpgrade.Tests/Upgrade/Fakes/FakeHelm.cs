@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Upgrade.Fakes;
 
@@ -110,7 +111,7 @@ public sealed class FakeHelm : IUpgradeHelm
         if (HangUntilCancelled) await Task.Delay(Timeout.Infinite, ct);
         if (UpgradeFailure is not null) throw UpgradeFailure;
         outputLine("Release \"ks-core\" has been upgraded. Happy Helming!");
-        var next = (await ReleaseSecrets.ListAsync(_api, "kubesphere-system", "ks-core", ct)).Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
+        var next = (await HelmReleaseReader.HistoryAsync(_api, "kubesphere-system", "ks-core", ct)).Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
         Scenario.AddRelease(_api, "ks-core", next, "deployed", "v4.1.3", "1.1.5", "");
         Scenario.AddCompletedJob(_api, "ks-core-pre-upgrade", PreHookLog);
         Scenario.AddCompletedJob(_api, "ks-core-post-upgrade", PostHookLog);

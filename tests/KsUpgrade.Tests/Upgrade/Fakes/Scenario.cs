@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Upgrade.Fakes;
 
@@ -63,7 +64,7 @@ public static class Scenario
         };
         api.Add(ResourceKind.Secrets, Ns, $"sh.helm.release.v1.{name}.v{revision}",
             new Dictionary<string, string> { ["owner"] = "helm", ["name"] = name, ["status"] = status, ["version"] = revision.ToString() },
-            new JsonObject { ["type"] = "helm.sh/release.v1", ["data"] = new JsonObject { ["release"] = ReleaseSecrets.Encode(body) } });
+            new JsonObject { ["type"] = "helm.sh/release.v1", ["data"] = new JsonObject { ["release"] = HelmReleaseDecoder.EncodeSecretData(body) } });
     }
 
     /// <summary>Marks a job Complete (or Failed) with one pod whose log is given.</summary>

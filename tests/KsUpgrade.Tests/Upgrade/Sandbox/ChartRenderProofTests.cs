@@ -11,6 +11,7 @@ using KsUpgrade.Sandbox.KubeSphere;
 using KsUpgrade.Tests.Sandbox;
 using KsUpgrade.Tests.Upgrade.Fakes;
 using HelmTool = KsUpgrade.Tests.Seeds.HelmTool;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Upgrade.Sandbox;
 
@@ -205,7 +206,7 @@ public sealed class ChartRenderProofTests : MulticlusterSandboxTest
         Assert.True(result.Succeeded);
         Assert.Equal("v4.1.3", result.ToVersion);
         Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("older than the recommended 1.1.5"));
-        var release = await ReleaseSecrets.LatestAsync(KubeApi.For(cluster), Ns, "ks-core", CancellationToken.None);
+        var release = await HelmReleaseReader.LatestAsync(KubeApi.For(cluster), Ns, "ks-core", CancellationToken.None);
         Assert.Equal("deployed", release!.Status);
         Assert.Equal(result.ToVersion, release.AppVersion);
     }

@@ -10,6 +10,7 @@ using KsUpgrade.Sandbox.KubeSphere;
 using KsUpgrade.Tests.Seeds;
 using KsUpgrade.Tests.Upgrade.Fakes;
 using HelmTool = KsUpgrade.Tests.Seeds.HelmTool;
+using KsUpgrade.Engine.Helm;
 
 namespace KsUpgrade.Tests.Upgrade.Sandbox;
 
@@ -182,12 +183,12 @@ public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
 
         AssertWhatTheRicherChartDid(view, role == "host");
 
-        var release = await ReleaseSecrets.LatestAsync(api, Ns, "ks-core", CancellationToken.None);
+        var release = await HelmReleaseReader.LatestAsync(api, Ns, "ks-core", CancellationToken.None);
         Assert.Equal("deployed", release!.Status);
         Assert.Equal("v4.1.3", release.AppVersion);
         Assert.Equal(result.HelmRevision, release.Revision);
         var secret = view.Get("v1", "secrets", Ns, release.SecretName)!;
-        var config = ReleaseSecrets.Decode(secret.Str("data", "release"))!["config"]!;
+        var config = HelmReleaseDecoder.DecodeSecretData(secret.Str("data", "release"))!["config"]!;
         Assert.Equal(role, config.Str("multicluster", "role"));
         Assert.Equal("v1.1.5", config.Str("ksExtensionRepository", "image", "tag"));
         Assert.Equal(museum, config.Str("upgrade", "config", "validator", "extensionsMuseum", "enabled"));

@@ -1,6 +1,9 @@
-namespace KsUpgrade.Engine.Checks;
+namespace KsUpgrade.Engine;
 
-/// <summary>Names of the KubeSphere objects the checks read (upgrade-reference.md §1, §7).</summary>
+/// <summary>
+/// The names of KubeSphere's namespaces, releases and objects, in one place for the whole engine (checks, upgrade,
+/// journal, gateways, connection): upgrade-reference.md §1, §7.
+/// </summary>
 public static class KsNames
 {
     public const string KubeSphereSystem = "kubesphere-system";

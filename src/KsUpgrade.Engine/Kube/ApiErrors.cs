@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using k8s.Autorest;
 
-namespace KsUpgrade.Engine.Connection;
+namespace KsUpgrade.Engine.Kube;
 
 /// <summary>Maps transport and API failures to KsUpgradeExceptions with stable ErrorIds. Messages name the context and server, never a credential.</summary>
 public static class ApiErrors
@@ -46,6 +46,21 @@ public static class ApiErrors
                 $"Cannot reach the API server of {where}{what}: {e.Message}.", context, e);
         return new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.NotSpecified, $"Unexpected failure{what} on {where}: {e.GetType().Name}.", context, e);
     }
+
+    /// <summary>True when the API server answered 404 Not Found (the exception or the one it maps): the object, or the kind, is not there.</summary>
+    public static bool IsNotFound(Exception e) => Find<HttpOperationException>(e)?.Response?.StatusCode == HttpStatusCode.NotFound;
+
+    /// <summary>True when the API server answered 400 Bad Request (e.g. the log of a container that has not started).</summary>
+    public static bool IsBadRequest(Exception e) => Find<HttpOperationException>(e)?.Response?.StatusCode == HttpStatusCode.BadRequest;
+
+    /// <summary>True when the API server answered 422 Unprocessable Entity (e.g. a JSON patch whose test op failed).</summary>
+    public static bool IsUnprocessable(Exception e) => Find<HttpOperationException>(e)?.Response?.StatusCode == HttpStatusCode.UnprocessableEntity;
+
+    /// <summary>True when the API server answered 410 Gone (an expired continue token).</summary>
+    public static bool IsGone(Exception e) => StatusCode(e) == HttpStatusCode.Gone;
+
+    /// <summary>The HTTP status the API server answered, for an exception or the one it maps; null for transport failures.</summary>
+    public static HttpStatusCode? StatusCode(Exception e) => Find<HttpOperationException>(e)?.Response?.StatusCode;
 
     private static T? Find<T>(Exception e) where T : Exception
     {
