@@ -1,8 +1,7 @@
 using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Journal;
-using KsUpgrade.Engine.Kube;
-
 using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Kube;
 
 namespace KsUpgrade.Engine.Upgrade.Steps;
 
