@@ -144,7 +144,7 @@ Describe 'Test-KsCluster -MemberCluster / -HostCluster on the multicluster sandb
         $after = $script:Multi.Clusters | ForEach-Object { Get-SandboxStateText -Sandbox $script:Multi -Cluster $_.Context }
         $jwt = $report.Checks | Where-Object Id -eq 'JwtSecretConsistent'
         $jwt.Status | Should -Be 'Passed'
-        $jwt.Data.Result | Should -Be @('equal', 'equal')
+        $jwt.Data.Verdict | Should -Be @('equal', 'equal')
         $after | Should -Be $before
         # from a member, with -HostCluster
         $fromMember = $script:Members[0] | Test-KsCluster -HostCluster $script:MHost

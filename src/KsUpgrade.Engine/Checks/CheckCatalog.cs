@@ -28,6 +28,8 @@ public static class CheckCatalog
         new WebhookServiceRefsCheck(),
         new KubeSphereServiceAccountTokenCheck(),
         new JwtSecretConsistentCheck(),
+        new MemberExtensionChartsCheck(),
+        new UpgradeJobsMatchComponentsCheck(),
         new HelmTimeoutSufficientCheck(),
         new ChartRendersCheck(),
         new ChartAdoptionCheck(),

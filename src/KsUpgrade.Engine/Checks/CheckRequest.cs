@@ -58,6 +58,9 @@ public sealed class CheckRequest
     /// <summary>The helm --timeout the upgrade will use (Invoke-KsHostUpgrade -Timeout); null: its default, 30 minutes.</summary>
     public TimeSpan? HelmTimeout { get; init; }
 
+    /// <summary>The extensions museum image tag the upgrade deploys (-ExtensionVersion); null: the upgrades' default.</summary>
+    public string? ExtensionsMuseumTag { get; init; }
+
     /// <summary>The other clusters of the same multicluster setup (-MemberCluster on a host, -HostCluster on a member), for JwtSecretConsistent.</summary>
     public IReadOnlyList<PeerCluster> Peers { get; init; } = Array.Empty<PeerCluster>();
 }

@@ -30,6 +30,8 @@ public sealed record ClusterTestOptions
     public string? WorkingDirectory { get; init; }
     /// <summary>The helm --timeout the upgrade will use (null: its default).</summary>
     public TimeSpan? HelmTimeout { get; init; }
+    /// <summary>The extensions museum tag the upgrade will deploy (-ExtensionVersion; null: its default).</summary>
+    public string? ExtensionVersion { get; init; }
     /// <summary>The other clusters of the setup (-MemberCluster / -HostCluster), for JwtSecretConsistent.</summary>
     public IReadOnlyList<ClusterTestPeer> Peers { get; init; } = Array.Empty<ClusterTestPeer>();
 }
@@ -66,6 +68,7 @@ public static class ClusterTest
             ChartLocation = options.ChartLocation ?? options.Chart
                 ?? (options.WorkingDirectory is { } cwd ? KsCoreChartLocation.Default(cwd) : null),
             HelmTimeout = options.HelmTimeout,
+            ExtensionsMuseumTag = options.ExtensionVersion,
             Peers = options.Peers.Select(p => new PeerCluster(p.Cluster.Context, p.Role,
                 new KubeClusterReader(ClusterConnector.Client(p.Cluster)))).ToList(),
         };

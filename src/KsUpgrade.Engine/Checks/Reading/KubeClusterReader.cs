@@ -90,6 +90,13 @@ public sealed class KubeClusterReader : IClusterReader
                 s.Metadata?.Annotations is { } a && a.TryGetValue("kubernetes.io/service-account.name", out var sa) ? sa : null,
                 s.Data is { } d && d.TryGetValue("token", out var t) && t is { Length: > 0 })))).ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<string>> ListConfigMapNamesAsync(string @namespace, CancellationToken ct) =>
+        await KubeListPager.ListAllAsync<V1ConfigMapList, string>($"configmaps in {@namespace}",
+            (cont, limit) => _client.CoreV1.ListNamespacedConfigMapAsync(@namespace, continueParameter: cont, limit: limit, cancellationToken: ct),
+            l => l.Metadata,
+            (l, rows) => rows.AddRange(l.Items.Select(c => c.Metadata?.Name ?? "")),
+            SecretPageSize).ConfigureAwait(false); // extension chart ConfigMaps carry whole chart archives: small pages
+
     public async Task<bool> CrdExistsAsync(string crdName, CancellationToken ct)
     {
         var crd = await KubeListPager.GetOrNull($"customresourcedefinition {crdName}",
