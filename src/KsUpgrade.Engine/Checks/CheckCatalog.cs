@@ -31,6 +31,7 @@ public static class CheckCatalog
         new MemberExtensionChartsCheck(),
         new UpgradeJobsMatchComponentsCheck(),
         new HelmTimeoutSufficientCheck(),
+        new ImagesPullableCheck(),
         new ChartRendersCheck(),
         new ChartAdoptionCheck(),
         new KsCoreReleaseDeployedCheck(),

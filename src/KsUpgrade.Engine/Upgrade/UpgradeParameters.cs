@@ -39,7 +39,7 @@ public sealed record UpgradeParameters
     /// 45 minutes (upgrade.sh uses 30): the post-upgrade hook runs inside helm's timeout, and on a host with the guide's
     /// jobs (network, gateway) its worst case is 40 minutes (HelmTimeoutSufficient: museum sync 30 + gateway 5 + 5).
     /// </summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(45);
+    public static readonly TimeSpan DefaultTimeout = Checks.Preflight.HelmTimeoutSufficientCheck.DefaultTimeout;
     /// <summary>How long to wait for the prepare job.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
     /// <summary>

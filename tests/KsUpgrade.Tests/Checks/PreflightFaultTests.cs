@@ -10,11 +10,11 @@ public class PreflightFaultTests
         "ChartAvailable", "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
         "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken",
-        "JwtSecretConsistent", "MemberExtensionCharts", "UpgradeJobsMatchComponents", "HelmTimeoutSufficient", "ChartRenders", "ChartAdoption",
+        "JwtSecretConsistent", "MemberExtensionCharts", "UpgradeJobsMatchComponents", "HelmTimeoutSufficient", "ImagesPullable", "ChartRenders", "ChartAdoption",
     };
 
-    /// <summary>Checks a healthy host skips: MemberExtensionCharts is about members.</summary>
-    private static KsCheckStatus HealthyStatus(string id) => id == "MemberExtensionCharts" ? KsCheckStatus.Skipped : KsCheckStatus.Passed;
+    /// <summary>Checks a healthy host skips: MemberExtensionCharts is about members; ImagesPullable is opt-in (-ProbeImages).</summary>
+    private static KsCheckStatus HealthyStatus(string id) => id is "MemberExtensionCharts" or "ImagesPullable" ? KsCheckStatus.Skipped : KsCheckStatus.Passed;
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
         new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);

@@ -8,8 +8,11 @@ namespace KsUpgrade.Engine.Checks.Preflight;
 /// </summary>
 public sealed class HelmTimeoutSufficientCheck : ClusterCheck
 {
-    /// <summary>The upgrades' default -Timeout (one value: the default must pass this check with the guide's jobs).</summary>
-    public static TimeSpan DefaultTimeout => Upgrade.UpgradeParameters.DefaultTimeout;
+    /// <summary>
+    /// The upgrades' default -Timeout (UpgradeParameters.DefaultTimeout is this value): 45 minutes, upgrade.sh uses 30.
+    /// The default must pass this check on a host with the guide's jobs, network and gateway: 30 + 5 + 5 = 40 minutes.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(45);
     public static readonly TimeSpan MuseumWait = TimeSpan.FromMinutes(30);
     /// <summary>The hook's own work besides the named waits: the other jobs, pulling images, starting pods.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);

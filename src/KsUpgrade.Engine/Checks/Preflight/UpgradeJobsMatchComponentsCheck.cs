@@ -54,7 +54,7 @@ public sealed class UpgradeJobsMatchComponentsCheck : ClusterCheck
         if (!cc.IsOk) return CannotRead(cc, KsCheckStatus.Skipped);
         if (cc.Value?.Spec is not { } spec)
             return Skipped("No cc ks-installer: the cluster's components are not known.");
-        var museum = ctx.Request.ExtensionsMuseumTag ?? Upgrade.UpgradeParameters.DefaultExtensionVersion;
+        var museum = ctx.Request.ExtensionsMuseumTag ?? new Helm.KsCoreImageSettings().ExtensionVersion;
         KnownMuseumIndex.TryGetValue(museum, out var index);
         var rows = new List<UpgradeJobMatch>();
         foreach (var job in jobs)
