@@ -43,6 +43,14 @@ Describe 'No secret in any stream' {
         @{ Name = 'Test-KsCluster (session connection, -ExcludeCheck)'; Run = { Test-KsCluster -ExcludeCheck HelmVersion -Verbose } }
         @{ Name = 'Disconnect-KsCluster'; Run = { Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host | Out-Null; Disconnect-KsCluster -Verbose; Disconnect-KsCluster -All -Verbose; 'disconnected' } }
         @{ Name = 'Test-KsCluster'; Run = { $script:HostCluster | Test-KsCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') } }
+        # fresh connections: Disconnect-KsCluster -All above closed the sandbox's own cluster objects' connections
+        @{ Name = 'Test-KsCluster -MemberCluster'; Run = {
+                $h = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host; $m = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context member1
+                $h | Test-KsCluster -MemberCluster $m -Verbose } }
+        @{ Name = 'Test-KsCluster -HostCluster'; Run = {
+                $h = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host; $m = Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context member1
+                $m | Test-KsCluster -HostCluster $h -Verbose } }
+        @{ Name = 'Test-KsCluster -ProbeImages'; Run = { $script:HostCluster | Test-KsCluster -ProbeImages -Confirm:$false -Verbose } }
         @{ Name = 'Backup-KsCluster'; Run = { Backup-KsCluster -Cluster $script:HostCluster -Path (Join-Path $script:Dir 'backup') -Confirm:$false } }
         @{ Name = 'Test-KsBackup'; Run = { $r = Test-KsBackup -Path (Join-Path $script:Dir 'backup'); if (-not $r.Intact) { throw ($r.Problems -join '; ') }; $r; $r.Files } }
         @{ Name = 'Invoke-KsHostUpgrade -WhatIf -IgnoreCheck, helm-style durations'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif-ignore') -IgnoreCheck NodesReady, DefaultStorageClass -Timeout 30m -JobTimeout 90s -SettleTimeout 0s -RequestTimeout 45s -WhatIf } }

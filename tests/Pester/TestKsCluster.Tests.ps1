@@ -144,12 +144,49 @@ Describe 'Test-KsCluster -MemberCluster / -HostCluster on the multicluster sandb
         $after = $script:Multi.Clusters | ForEach-Object { Get-SandboxStateText -Sandbox $script:Multi -Cluster $_.Context }
         $jwt = $report.Checks | Where-Object Id -eq 'JwtSecretConsistent'
         $jwt.Status | Should -Be 'Passed'
-        $jwt.Data.Result | Should -Be @('equal', 'equal')
+        $jwt.Data.Verdict | Should -Be @('equal', 'equal')
         $after | Should -Be $before
         # from a member, with -HostCluster
         $fromMember = $script:Members[0] | Test-KsCluster -HostCluster $script:MHost
         ($fromMember.Checks | Where-Object Id -eq 'JwtSecretConsistent').Status | Should -Be 'Passed'
         # without another cluster the check is Skipped
         (($script:MHost | Test-KsCluster).Checks | Where-Object Id -eq 'JwtSecretConsistent').Status | Should -Be 'Skipped'
+    }
+}
+
+Describe 'Test-KsCluster -ProbeImages (opt-in, not read-only)' {
+    BeforeAll {
+        $script:Probe = Start-KsSandbox -Seed ks34-host
+        $script:PHost = $script:Probe.Clusters | Where-Object Context -eq 'host'
+        function Get-ProbeJob {
+            Invoke-SandboxControl -Sandbox $script:Probe -Path 'clusters/host/state' |
+                ForEach-Object { $_.objects } | Where-Object { $_.kind -eq 'Job' -and $_.metadata.name -eq 'ksupgrade-image-probe' }
+        }
+    }
+    AfterAll { $script:Probe | Stop-KsSandbox -Confirm:$false }
+
+    It 'with -WhatIf creates nothing and says ImagesPullable was not run' {
+        $before = Get-SandboxStateText -Sandbox $script:Probe -Cluster host
+        $report = $script:PHost | Test-KsCluster -ProbeImages -WhatIf -WarningAction SilentlyContinue
+        $check = $report.Checks | Where-Object Id -eq 'ImagesPullable'
+        $check.Status | Should -Be 'Skipped'
+        $check.Message | Should -Match 'not confirmed'
+        Get-SandboxStateText -Sandbox $script:Probe -Cluster host | Should -Be $before
+    }
+
+    It 'pulls every image in a Job that is deleted after the run; without -ProbeImages the check is Skipped' {
+        $report = $script:PHost | Test-KsCluster -ProbeImages -Confirm:$false -WarningAction SilentlyContinue
+        $check = $report.Checks | Where-Object Id -eq 'ImagesPullable'
+        $check.Status | Should -Be 'Passed' -Because $check.Message
+        @($check.Data).Count | Should -Be 8
+        $check.Data.Image | Should -Contain 'docker.io/kubesphere/ks-upgrade:v4.1.3'
+        Get-ProbeJob | Should -BeNullOrEmpty
+        (($script:PHost | Test-KsCluster -WarningAction SilentlyContinue).Checks | Where-Object Id -eq 'ImagesPullable').Message | Should -Match '-ProbeImages'
+    }
+
+    It 'refuses a bad -ImageRegistry before anything is created' {
+        { $script:PHost | Test-KsCluster -ProbeImages -ImageRegistry 'docker.io;id' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KsUpgrade.ParameterInvalid*'
+        Get-ProbeJob | Should -BeNullOrEmpty
     }
 }

@@ -105,6 +105,10 @@ public sealed class CheckContext
         Shared($"configmap kubesphere-system/kubesphere-config on {peer.Name}", ct =>
             peer.Reader.GetConfigMapDataAsync(KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct));
 
+    /// <summary>The names of the ConfigMaps in kubesphere-system (one LIST; a member's extension chart ConfigMaps are among them).</summary>
+    public Task<ReadResult<IReadOnlyList<string>>> KubeSphereSystemConfigMapNames => Shared("configmaps in kubesphere-system", ct =>
+        Reader.ListConfigMapNamesAsync(KsNames.KubeSphereSystem, ct));
+
     /// <summary>Every PersistentVolumeClaim (class and phase).</summary>
     public Task<ReadResult<IReadOnlyList<PvcRow>>> Pvcs => Shared("persistentvolumeclaims", ct => Reader.ListPersistentVolumeClaimsAsync(ct));
 

@@ -58,6 +58,15 @@ public sealed class CheckRequest
     /// <summary>The helm --timeout the upgrade will use (Invoke-KsHostUpgrade -Timeout); null: its default, 30 minutes.</summary>
     public TimeSpan? HelmTimeout { get; init; }
 
+    /// <summary>What Test-KsCluster -ProbeImages found (null: not probed; ImagesPullable is Skipped).</summary>
+    public ImagePullProbeResult? ImageProbe { get; init; }
+
+    /// <summary>Why the images were not probed (ImagesPullable's Skipped message), e.g. -WhatIf.</summary>
+    public string? ImageProbeSkipped { get; init; }
+
+    /// <summary>The extensions museum image tag the upgrade deploys (-ExtensionVersion); null: the upgrades' default.</summary>
+    public string? ExtensionsMuseumTag { get; init; }
+
     /// <summary>The other clusters of the same multicluster setup (-MemberCluster on a host, -HostCluster on a member), for JwtSecretConsistent.</summary>
     public IReadOnlyList<PeerCluster> Peers { get; init; } = Array.Empty<PeerCluster>();
 }

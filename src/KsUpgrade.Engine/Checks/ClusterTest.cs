@@ -31,6 +31,19 @@ public sealed record ClusterTestOptions
     public string? WorkingDirectory { get; init; }
     /// <summary>The helm --timeout the upgrade will use (null: its default).</summary>
     public TimeSpan? HelmTimeout { get; init; }
+    /// <summary>
+    /// Test-KsCluster -ProbeImages: the image settings whose images a short-lived Job pulls (null: not probed, the run
+    /// only reads). The cmdlet sets it only after ShouldProcess.
+    /// </summary>
+    public KsCoreImageSettings? ProbeImages { get; init; }
+    /// <summary>Why -ProbeImages did not run (e.g. -WhatIf), shown by the skipped ImagesPullable.</summary>
+    public string? ProbeImagesSkipped { get; init; }
+    /// <summary>How long the probe waits for the kubelet to pull every image.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How often the probe polls its pod.</summary>
+    public TimeSpan ProbePollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>The extensions museum tag the upgrade will deploy (-ExtensionVersion; null: its default).</summary>
+    public string? ExtensionVersion { get; init; }
     /// <summary>The other clusters of the setup (-MemberCluster / -HostCluster), for JwtSecretConsistent.</summary>
     public IReadOnlyList<ClusterTestPeer> Peers { get; init; } = Array.Empty<ClusterTestPeer>();
 }
@@ -49,6 +62,9 @@ public static class ClusterTest
         var api = KubeApi.For(cluster, log.Verbose);
         var values = options.ValuesPath is null ? null : LocalValuesInspector.Inspect(options.ValuesPath);
         var (render, skipped, target) = options.Chart is null ? (null, null, null) : await RenderChartAsync(options, ct).ConfigureAwait(false);
+        var probe = options.ProbeImages is { } images
+            ? await ProbeImagesAsync(cluster, api, images, values, options, log, ct).ConfigureAwait(false)
+            : null;
         var defaults = new CheckRequest();
         var request = new CheckRequest
         {
@@ -67,6 +83,9 @@ public static class ClusterTest
             ChartLocation = options.ChartLocation ?? options.Chart
                 ?? (options.WorkingDirectory is { } cwd ? KsCoreChartLocation.Default(cwd) : null),
             HelmTimeout = options.HelmTimeout,
+            ExtensionsMuseumTag = options.ExtensionVersion ?? options.ProbeImages?.ExtensionVersion,
+            ImageProbe = probe,
+            ImageProbeSkipped = options.ProbeImagesSkipped,
             Peers = options.Peers.Select(p => new PeerCluster(p.Cluster.Context, p.Role,
                 new KubeClusterReader(KubeApi.For(p.Cluster, log.Verbose)))).ToList(),
         };
@@ -105,6 +124,22 @@ public static class ClusterTest
         if (options.ValuesPath is null) return (null, "-Chart needs -ValuesPath: the chart is rendered with the values the upgrade will use.", chart.Metadata);
         if (HelmLocator.TryFind(options.HelmPath) is null) return (null, "helm was not found, so the chart cannot be rendered (HelmVersion says why).", chart.Metadata);
         return (await options.RenderChart(chart.Path, ct).ConfigureAwait(false), null, chart.Metadata);
+    }
+
+    /// <summary>-ProbeImages: the images of the run, pulled by a short-lived Job with the values' global.imagePullSecrets.</summary>
+    private static async Task<ImagePullProbeResult> ProbeImagesAsync(KsCluster cluster, IKubeApi api, KsCoreImageSettings images,
+        ValuesFindings? values, ClusterTestOptions options, IEngineLog log, CancellationToken ct)
+    {
+        images.Validate();
+        var secrets = values?.ImagePullSecrets ?? Array.Empty<string>();
+        try
+        {
+            return await ImagePullProbe.RunAsync(api, log, ImagePullProbe.ImagesFor(images), secrets, options.ProbeTimeout, options.ProbePollInterval, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not KsUpgradeException and not OperationCanceledException)
+        {
+            throw ApiErrors.Map(e, cluster.Context, cluster.Server, "probing the images", ct);
+        }
     }
 
     /// <summary>IProgress that reports on the caller's thread (no synchronization context hop).</summary>

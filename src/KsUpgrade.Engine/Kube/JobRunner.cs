@@ -55,6 +55,27 @@ public sealed class JobRunner
         return true;
     }
 
+    /// <summary>
+    /// Polls the job's pods until <paramref name="settled"/> holds for one of them, or the timeout; returns the last pod
+    /// seen (null: none was created). For a job judged by its pods' state (an image pull) rather than its end.
+    /// </summary>
+    public async Task<JsonObject?> WaitForPodAsync(string ns, string job, Func<JsonObject, bool> settled, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        JsonObject? last = null;
+        while (true)
+        {
+            var pods = await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false);
+            foreach (var pod in pods)
+            {
+                last = pod;
+                if (settled(pod)) return pod;
+            }
+            if (DateTimeOffset.UtcNow >= deadline) return last;
+            await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+        }
+    }
+
     public async Task<JobOutcome> WaitAsync(string ns, string job, TimeSpan timeout, CancellationToken ct)
     {
         var followed = new ConcurrentDictionary<string, Task>();

@@ -34,7 +34,12 @@ public sealed record UpgradeParameters
     /// <summary>null = the journal's backup path on resume, else ./backup-yyyyMMdd-HHmmss.</summary>
     public string? BackupPath { get; init; }
     /// <summary>helm upgrade --timeout.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+    /// <summary>
+    /// 45 minutes (upgrade.sh uses 30): the post-upgrade hook runs inside helm's timeout, and on a host with the guide's
+    /// jobs (network, gateway) its worst case is 40 minutes (HelmTimeoutSufficient: museum sync 30 + gateway 5 + 5).
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = Checks.Preflight.HelmTimeoutSufficientCheck.DefaultTimeout;
     /// <summary>How long to wait for the prepare job.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromSeconds(600);
     /// <summary>

@@ -122,6 +122,11 @@ internal sealed partial class ControllerManager
         if (pod is null || ObjectMeta.Uid(pod) != uid || pod["metadata"]?["deletionTimestamp"] is not null) return;
         if (ObjectMeta.Str(pod, "status", "phase") is not (null or "Pending")) return;
         var now = ObjectMeta.Now();
+        if (ImagePullFailures(pod) is { Count: > 0 } failures)
+        {
+            FailImagePulls(pod, failures, now);
+            return;
+        }
         var containers = new JsonArray();
         foreach (var c in pod["spec"]?["containers"] as JsonArray ?? new JsonArray())
             containers.Add(new JsonObject

@@ -3,7 +3,10 @@ namespace KsUpgrade.Sandbox.Faults;
 /// <summary>A request a fault rule matched (the name is null for create and list requests).</summary>
 public sealed record FaultRuleMatch(FaultRule Rule, string Cluster, string Verb, string Resource, string? Namespace, string? Name);
 
-/// <summary>The live fault plan: request rules plus named jobs that must fail. Thread-safe.</summary>
+/// <summary>An image the kubelet cannot pull (cluster null: every cluster; message null: not found).</summary>
+public sealed record UnpullableImage(string? Cluster, string Image, string? Message);
+
+/// <summary>The live fault plan: request rules, named jobs that must fail, images that cannot be pulled. Thread-safe.</summary>
 public sealed class FaultPlan
 {
     private readonly object _gate = new();
@@ -33,8 +36,40 @@ public sealed class FaultPlan
 
     public void Clear()
     {
-        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); _watchCuts.Clear(); }
+        lock (_gate) { _rules.Clear(); _failingJobs.Clear(); _watchCuts.Clear(); _unpullable.Clear(); }
     }
+
+    private readonly List<UnpullableImage> _unpullable = new();
+
+    /// <summary>
+    /// Makes an image fail to pull in the cluster (null: every cluster), as the kubelet reports it: the container waits
+    /// with ErrImagePull, then ImagePullBackOff, and the pod stays Pending. <paramref name="image"/> is the whole
+    /// reference, or a reference without tag to fail every tag of that repository. <paramref name="message"/> is the
+    /// runtime's error (default: the reference was not found).
+    /// </summary>
+    public void FailImagePull(string image, string? cluster = null, string? message = null)
+    {
+        lock (_gate) _unpullable.Add(new UnpullableImage(cluster, image, message));
+    }
+
+    public IReadOnlyList<UnpullableImage> UnpullableImages
+    {
+        get { lock (_gate) return _unpullable.ToList(); }
+    }
+
+    /// <summary>The kubelet's ErrImagePull message for an image the plan makes unpullable in this cluster, or null.</summary>
+    public string? ImagePullError(string cluster, string image)
+    {
+        UnpullableImage? rule;
+        lock (_gate)
+            rule = _unpullable.LastOrDefault(u => (u.Cluster is null || u.Cluster == cluster)
+                                                  && (u.Image == image || (!u.Image.Contains('@') && LastSegmentHasNoTag(u.Image) && image.StartsWith(u.Image + ":", StringComparison.Ordinal))));
+        if (rule is null) return null;
+        var why = rule.Message ?? $"failed to resolve reference \"{image}\": {image}: not found";
+        return $"failed to pull and unpack image \"{image}\": {why}";
+    }
+
+    private static bool LastSegmentHasNoTag(string image) => !image[(image.LastIndexOf('/') + 1)..].Contains(':');
 
     /// <summary>
     /// Raised (outside the plan's lock, on the request's thread, before the fault acts) each time a rule matches a

@@ -7,9 +7,9 @@ namespace KsUpgrade.Cmdlets;
 
 /// <summary>
 /// Runs the pre-flight (v3.x) or post-upgrade (v4.x) checks on a cluster and returns a KsClusterReport.
-/// Read-only: it never changes the cluster.
+/// Read-only: it never changes the cluster, except with -ProbeImages (a short-lived Job, after ShouldProcess).
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "KsCluster", DefaultParameterSetName = KubeconfigSet)]
+[Cmdlet(VerbsDiagnostic.Test, "KsCluster", DefaultParameterSetName = KubeconfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(KsClusterReport), typeof(bool))]
 public sealed class TestKsClusterCommand : KsClusterCmdletBase
 {
@@ -56,6 +56,25 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     [ValidateNotNull]
     public KsCluster? HostCluster { get; set; }
 
+    /// <summary>
+    /// Opt-in, not read-only: a short-lived Job in kubesphere-system pulls each image the upgrade will need (ImagesPullable);
+    /// the Job is always deleted. Honours -WhatIf/-Confirm.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter ProbeImages { get; set; }
+
+    /// <summary>With -ProbeImages: the registry the upgrade will pull from (its -ImageRegistry).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 512)]
+    public string ImageRegistry { get; set; } = KsUpgrade.Engine.Upgrade.UpgradeParameters.DefaultImageRegistry;
+
+    /// <summary>With -ProbeImages: the ks-upgrade image tag the upgrade will use (its -UpgradeImageTag; default the KubeSphere tag).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidateLength(1, 128)]
+    public string? UpgradeImageTag { get; set; }
+
     /// <summary>Return only $true (no check failed) or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -63,7 +82,12 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
     protected override void ProcessRecord()
     {
         IReadOnlyList<string> excluded;
-        try { excluded = CheckIds.ForExclude(ExcludeCheck); } // bad input before any connection
+        var images = new KsUpgrade.Engine.Helm.KsCoreImageSettings { ImageRegistry = ImageRegistry, UpgradeImageTag = UpgradeImageTag };
+        try
+        {
+            excluded = CheckIds.ForExclude(ExcludeCheck); // bad input before any connection
+            images.Validate();
+        }
         catch (KsUpgradeException e) { ThrowTerminatingError(e); return; }
         var cluster = ResolveCluster();
         var options = new ClusterTestOptions
@@ -78,6 +102,12 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
                 .Concat(HostCluster is null ? Array.Empty<ClusterTestPeer>() : new[] { new ClusterTestPeer(Live(HostCluster)!, KsClusterRole.Host) })
                 .ToList(),
         };
+        if (ProbeImages)
+        {
+            options = ShouldProcess(cluster.Context, $"Create Job {ImagePullProbe.Namespace}/{ImagePullProbe.JobName} to pull the upgrade's images from {ImageRegistry}, then delete it")
+                ? options with { ProbeImages = images }
+                : options with { ProbeImagesSkipped = "-ProbeImages was not confirmed (-WhatIf or -Confirm): no image was pulled." };
+        }
         if (options.Chart is not null && options.ValuesPath is not null)
             options = options with { RenderChart = KsUpgrade.Engine.Upgrade.Wiring.ChartRenderer.For(cluster, options.ValuesPath, options.HelmPath) };
         try

@@ -73,11 +73,11 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidatePath]
     public string? HelmPath { get; set; }
 
-    /// <summary>How long helm upgrade --wait may take (default 30m).</summary>
+    /// <summary>How long helm upgrade --wait may take (default 45m).</summary>
     [Parameter]
     [DurationTransformation]
     [ValidateDuration("1m", "24h")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan Timeout { get; set; } = UpgradeParameters.DefaultTimeout;
 
     /// <summary>How long each ks-upgrade job may take (default 10m).</summary>
     [Parameter]

@@ -22,6 +22,7 @@ public class EngineBehaviourTests
         Assert.Equal(2, r.Calls["get configmap"]); // the journal, and kubesphere-config once (role and jwtSecret share the read)
         Assert.Equal(1, r.Calls[$"get {CustomKind.ClusterConfiguration.CrdName}"]);
         Assert.Equal(1, r.Calls["list secrets kubesphere-system"]);
+        Assert.Equal(0, r.Calls.GetValueOrDefault("list configmaps kubesphere-system")); // only a member's MemberExtensionCharts lists them
     }
 
     [Fact]

@@ -211,6 +211,8 @@ internal static class FakeClusters
         {
             ["etcd"] = new JsonObject { ["monitoring"] = false, ["endpointIps"] = endpointIps, ["port"] = 2379 },
             ["multicluster"] = new JsonObject { ["clusterRole"] = role },
+            // the guide's values enable the network job: it upgrades network policies
+            ["network"] = new JsonObject { ["networkpolicy"] = new JsonObject { ["enabled"] = true }, ["ippool"] = new JsonObject { ["type"] = "none" } },
         },
         ["status"] = new JsonObject
         {

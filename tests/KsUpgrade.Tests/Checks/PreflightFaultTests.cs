@@ -11,8 +11,11 @@ public class PreflightFaultTests
         "ChartAvailable", "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
         "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken",
-        "JwtSecretConsistent", "HelmTimeoutSufficient", "ChartRenders", "ChartAdoption",
+        "JwtSecretConsistent", "MemberExtensionCharts", "UpgradeJobsMatchComponents", "HelmTimeoutSufficient", "ImagesPullable", "ChartRenders", "ChartAdoption",
     };
+
+    /// <summary>Checks a healthy host skips: MemberExtensionCharts is about members; ImagesPullable is opt-in (-ProbeImages).</summary>
+    private static KsCheckStatus HealthyStatus(string id) => id is "MemberExtensionCharts" or "ImagesPullable" ? KsCheckStatus.Skipped : KsCheckStatus.Passed;
 
     private static Task<KsClusterReport> Run(InMemoryClusterReader reader, CheckRequest? req = null) =>
         new ClusterChecker(reader).RunAsync(req ?? FakeClusters.HealthyRequest(), null, CancellationToken.None);
@@ -24,7 +27,7 @@ public class PreflightFaultTests
 
         Assert.Equal(KsCheckPhase.Preflight, report.Phase);
         Assert.Equal(PreflightIds, report.Checks.Select(c => c.Id).ToArray());
-        Assert.All(report.Checks, c => Assert.True(c.Status == KsCheckStatus.Passed, $"{c.Id}: {c.Status} {c.Message}"));
+        Assert.All(report.Checks, c => Assert.True(c.Status == HealthyStatus(c.Id), $"{c.Id}: {c.Status} {c.Message}"));
         Assert.True(report.Passed);
         Assert.Equal(KsClusterRole.Host, report.ClusterRole);
         Assert.Equal("v3.4.1", report.KubeSphereVersion);
@@ -37,6 +40,7 @@ public class PreflightFaultTests
         "InstallerRunning", "PendingKsCore", "MemberNotReady", "AdoptionConflict", "MalformedValues", "HelmMissing",
         "WebhookByUrl", "SaTokenMissing", "SaTokenEmpty",
         "InstallerRunningNoCcStatus", "InstallerComponentFailed", "PvcClassUnproven", "UpgradePvcPending", "ChartMissing", "HelmTimeoutShort", "JwtDiffers", "JwtMissingOnMember",
+        "NetworkJobWithoutNetworkPolicy", "ExtensionVersionUnknown",
     };
 
     /// <summary>fault → (check that must change, its status, checks allowed to become Skipped because they read the same missing data).</summary>
@@ -59,7 +63,7 @@ public class PreflightFaultTests
             case "NoClusterConfiguration":
                 r.Crds.Remove(CustomKind.ClusterConfiguration.CrdName);
                 r.CustomObjects.Remove(CustomKind.ClusterConfiguration.CrdName);
-                return ("ClusterConfiguration", KsCheckStatus.Failed, new[] { "KubeSphereVersion", "ClusterRole", "EtcdEndpoints" });
+                return ("ClusterConfiguration", KsCheckStatus.Failed, new[] { "KubeSphereVersion", "ClusterRole", "EtcdEndpoints", "UpgradeJobsMatchComponents" });
             case "InstallerRunning":
                 // the cc shows it: devops is enabled in the spec but ks-installer has not written its status yet
                 FakeClusters.CcOf(r)["spec"]!["devops"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = true };
@@ -84,6 +88,14 @@ public class PreflightFaultTests
             case "HelmTimeoutShort":
                 req = With(req, timeout: TimeSpan.FromMinutes(30));
                 return ("HelmTimeoutSufficient", KsCheckStatus.Warning, Array.Empty<string>());
+            case "NetworkJobWithoutNetworkPolicy":
+                // the guide's values enable the network job; this cluster has neither network policy nor a calico ippool
+                FakeClusters.CcOf(r)["spec"]!["network"]!["networkpolicy"]!["enabled"] = false;
+                return ("UpgradeJobsMatchComponents", KsCheckStatus.Warning, Array.Empty<string>());
+            case "ExtensionVersionUnknown":
+                req = With(req, values: Engine.Checks.LocalValuesInspector.InspectText(
+                    FakeClusters.HealthyValues.Replace("version: \"1.0.5\"", "version: \"1.0.99\"", StringComparison.Ordinal), "ks-core-values.yaml"));
+                return ("UpgradeJobsMatchComponents", KsCheckStatus.Warning, Array.Empty<string>());
             case "JwtDiffers":
                 req = With(req, peers: new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member("another-secret")) });
                 return ("JwtSecretConsistent", KsCheckStatus.Failed, Array.Empty<string>());
@@ -117,7 +129,7 @@ public class PreflightFaultTests
                     Helm = req.Helm,
                     ChartLocation = req.ChartLocation, HelmTimeout = req.HelmTimeout, Peers = req.Peers,
                 };
-                return ("ValuesFile", KsCheckStatus.Failed, Array.Empty<string>());
+                return ("ValuesFile", KsCheckStatus.Failed, new[] { "UpgradeJobsMatchComponents" }); // no jobs known from a file that does not parse
             case "HelmMissing":
                 req = new CheckRequest
                 {
@@ -133,10 +145,11 @@ public class PreflightFaultTests
         }
     }
 
-    private static CheckRequest With(CheckRequest req, string? chart = null, TimeSpan? timeout = null, IReadOnlyList<PeerCluster>? peers = null) => new()
+    private static CheckRequest With(CheckRequest req, string? chart = null, TimeSpan? timeout = null, IReadOnlyList<PeerCluster>? peers = null,
+        ValuesFindings? values = null, bool defaultTimeout = false) => new()
     {
-        Phase = req.Phase, Values = req.Values, ChartResources = req.ChartResources, ChartRender = req.ChartRender, Helm = req.Helm,
-        ChartLocation = chart ?? req.ChartLocation, HelmTimeout = timeout ?? req.HelmTimeout, Peers = peers ?? req.Peers,
+        Phase = req.Phase, Values = values ?? req.Values, ChartResources = req.ChartResources, ChartRender = req.ChartRender, Helm = req.Helm,
+        ChartLocation = chart ?? req.ChartLocation, HelmTimeout = defaultTimeout ? null : timeout ?? req.HelmTimeout, Peers = peers ?? req.Peers,
     };
 
     [Theory]
@@ -481,6 +494,88 @@ public class PreflightFaultTests
         FakeClusters.CcOf(member)["spec"]!["multicluster"]!["clusterRole"] = "member";
         var onMember = (await Run(member, With(req, timeout: TimeSpan.FromMinutes(30))))["HelmTimeoutSufficient"]!;
         Assert.Equal(KsCheckStatus.Passed, onMember.Status); // a member has no museum wait: 5 + 5
+    }
+
+    [Fact]
+    public async Task HelmTimeout_TheUpgradesDefault_CoversTheGuideJobsOnAHost()
+    {
+        // the default -Timeout is one value for the upgrades and the check; it must not fail our own check with the guide's jobs
+        Assert.Equal(KsUpgrade.Engine.Checks.Preflight.HelmTimeoutSufficientCheck.DefaultTimeout, new KsUpgrade.Engine.Upgrade.UpgradeParameters().Timeout);
+        var result = (await Run(FakeClusters.HealthyKs341Host(), With(FakeClusters.HealthyRequest(), defaultTimeout: true)))["HelmTimeoutSufficient"]!;
+        Assert.True(result.Status == KsCheckStatus.Passed, $"{result.Status}: {result.Message}");
+        Assert.Contains("default -Timeout 45 min", result.Message);
+    }
+
+    /// <summary>member1 after the host upgrade: its cc and kubesphere-config say member, the host pushed the gateway chart ConfigMap.</summary>
+    internal static InMemoryClusterReader HealthyMemberAfterHostUpgrade()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        r.CustomObjects[CustomKind.ClusterConfiguration.CrdName][0] = FakeClusters.Cc("v3.4.1", "member", "localhost");
+        r.ConfigMaps["kubesphere-system/kubesphere-config"] = new() { ["kubesphere.yaml"] = FakeClusters.KubeSphereYaml("member", FakeClusters.JwtSecret) };
+        r.ConfigMaps["kubesphere-system/extension-gateway-1.0.5-chart"] = new();
+        return r;
+    }
+
+    [Fact]
+    public async Task MemberExtensionCharts_PassesWithTheHostsChartConfigMaps_FailsNamingTheMissingOne()
+    {
+        var req = With(FakeClusters.HealthyRequest(), peers: Array.Empty<PeerCluster>());
+        var healthy = await Run(HealthyMemberAfterHostUpgrade(), req);
+        var ok = healthy["MemberExtensionCharts"]!;
+        Assert.True(ok.Status == KsCheckStatus.Passed, $"{ok.Status}: {ok.Message}");
+        Assert.Contains("extension-gateway-1.0.5-chart", ok.Message);
+
+        var r = HealthyMemberAfterHostUpgrade();
+        r.ConfigMaps.Remove("kubesphere-system/extension-gateway-1.0.5-chart");
+        var report = await Run(r, req);
+        var failed = report["MemberExtensionCharts"]!;
+        Assert.Equal(KsCheckStatus.Failed, failed.Status);
+        Assert.Contains("kubesphere-system/extension-gateway-1.0.5-chart", failed.Message);
+        Assert.Contains("Invoke-KsHostUpgrade", failed.Remedy);
+        Assert.False(report.Passed);
+        foreach (var check in report.Checks.Where(c => c.Id != "MemberExtensionCharts"))
+            Assert.True(check.Status == healthy[check.Id]!.Status, $"{check.Id} changed from {healthy[check.Id]!.Status} to {check.Status}: {check.Message}");
+        Assert.Equal(1, r.Calls["list configmaps kubesphere-system"]); // one LIST of the namespace, no GET per chart
+    }
+
+    [Fact]
+    public async Task MemberExtensionCharts_MonitoringAndAlertingNeedTheirChartsToo_AHostSkips()
+    {
+        var values = FakeClusters.HealthyValues.TrimEnd('\n') + "\n"
+            + "      whizard-monitoring:\n        enabled: true\n        priority: 100\n        extensionRef:\n          name: \"whizard-monitoring\"\n          version: \"1.1.1\"\n"
+            + "      whizard-alerting:\n        enabled: true\n        priority: 10\n        extensionRef:\n          name: \"whizard-alerting\"\n          version: \"1.0.3\"\n";
+        var findings = Engine.Checks.LocalValuesInspector.InspectText(values, "ks-core-values.yaml");
+        Assert.Contains(findings.EnabledJobs!, j => j.Name == "whizard-alerting");
+        var req = With(FakeClusters.HealthyRequest(), peers: Array.Empty<PeerCluster>(), values: findings);
+        var result = (await Run(HealthyMemberAfterHostUpgrade(), req))["MemberExtensionCharts"]!;
+        Assert.Equal(KsCheckStatus.Failed, result.Status);
+        Assert.Contains("extension-whizard-monitoring-1.1.1-chart", result.Message);
+        Assert.Contains("extension-whizard-alerting-1.0.3-chart", result.Message);
+        Assert.DoesNotContain("extension-gateway-1.0.5-chart", result.Message);
+
+        var onHost = (await Run(FakeClusters.HealthyKs341Host(), req))["MemberExtensionCharts"]!;
+        Assert.Equal(KsCheckStatus.Skipped, onHost.Status);
+    }
+
+    [Fact]
+    public async Task UpgradeJobsMatchComponents_NamesTheJobAndTheCcSetting_AndTheUnknownVersion()
+    {
+        var r = FakeClusters.HealthyKs341Host();
+        FakeClusters.CcOf(r)["spec"]!["network"]!["networkpolicy"]!["enabled"] = false;
+        var off = (await Run(r))["UpgradeJobsMatchComponents"]!;
+        Assert.Contains("network", off.Message);
+        Assert.Contains("spec.network.networkpolicy.enabled", off.Message);
+        Assert.Contains("upgrade.config.jobs.network.enabled", off.Remedy);
+
+        var req = With(FakeClusters.HealthyRequest(), values: Engine.Checks.LocalValuesInspector.InspectText(
+            FakeClusters.HealthyValues.Replace("version: \"1.0.5\"", "version: \"1.0.99\"", StringComparison.Ordinal), "ks-core-values.yaml"));
+        var unknown = (await Run(FakeClusters.HealthyKs341Host(), req))["UpgradeJobsMatchComponents"]!;
+        Assert.Equal(KsCheckStatus.Warning, unknown.Status);
+        Assert.Contains("gateway 1.0.99", unknown.Message);
+        Assert.Contains("cannot be known offline", unknown.Message);
+
+        var noValues = (await Run(FakeClusters.HealthyKs341Host(), new CheckRequest { Helm = FakeClusters.HealthyRequest().Helm }))["UpgradeJobsMatchComponents"]!;
+        Assert.Equal(KsCheckStatus.Skipped, noValues.Status);
     }
 }
 

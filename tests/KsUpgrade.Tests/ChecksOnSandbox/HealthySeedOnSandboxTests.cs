@@ -12,7 +12,7 @@ public sealed class HealthySeedOnSandboxTests : IClassFixture<HealthyBaselineFix
         "ChartAvailable", "UpgradeInProgress", "NodesReady", "DefaultStorageClass", "KubernetesVersion", "KubernetesVersionSupported", "HelmVersion",
         "ClusterConfiguration", "KubeSphereVersion", "KsInstallerIdle", "KsCoreReleaseNotPending", "ClusterRole",
         "EtcdEndpoints", "UpgradePvcBindable", "ValuesFile", "SystemPodsHealthy", "MembersReady", "WebhookServiceRefs", "KubeSphereServiceAccountToken",
-        "JwtSecretConsistent", "HelmTimeoutSufficient", "ChartRenders", "ChartAdoption",
+        "JwtSecretConsistent", "MemberExtensionCharts", "UpgradeJobsMatchComponents", "HelmTimeoutSufficient", "ImagesPullable", "ChartRenders", "ChartAdoption",
     };
 
     private readonly SandboxCheckRun _run;
@@ -24,8 +24,10 @@ public sealed class HealthySeedOnSandboxTests : IClassFixture<HealthyBaselineFix
         var report = _run.Report;
         Assert.Equal(KsCheckPhase.Preflight, report.Phase);
         Assert.Equal(PreflightIds, report.Checks.Select(c => c.Id).ToArray());
-        // JwtSecretConsistent needs the members' connections (ks34-host has none): JwtSecretOnSandboxTests runs it
-        Assert.All(report.Checks, c => Assert.True(c.Status == (c.Id == "JwtSecretConsistent" ? KsCheckStatus.Skipped : KsCheckStatus.Passed), $"{c.Id}: {c.Status} {c.Message}"));
+        // JwtSecretConsistent needs the members' connections (ks34-host has none): JwtSecretOnSandboxTests runs it;
+        // MemberExtensionCharts is about members: MemberExtensionChartsOnSandboxTests runs it; ImagesPullable is opt-in
+        // (-ProbeImages writes a Job): ImagesPullableOnSandboxTests runs it
+        Assert.All(report.Checks, c => Assert.True(c.Status == (c.Id is "JwtSecretConsistent" or "MemberExtensionCharts" or "ImagesPullable" ? KsCheckStatus.Skipped : KsCheckStatus.Passed), $"{c.Id}: {c.Status} {c.Message}"));
         Assert.StartsWith("From the cc status", report["KsInstallerIdle"]!.Message);
         Assert.Contains("Bound", report["UpgradePvcBindable"]!.Message);
         Assert.True(report.Passed);

@@ -54,9 +54,9 @@ public static class SandboxFaults
                 return seed;
             }),
 
-        // docs/checks.md: KubeSphereVersion, ClusterRole and EtcdEndpoints are "Skipped: no cc".
+        // docs/checks.md: KubeSphereVersion, ClusterRole, EtcdEndpoints and UpgradeJobsMatchComponents are "Skipped: no cc".
         new("NoClusterConfiguration", "ClusterConfiguration", KsCheckStatus.Failed, "ks-installer",
-            ["KubeSphereVersion", "ClusterRole", "EtcdEndpoints"],
+            ["KubeSphereVersion", "ClusterRole", "EtcdEndpoints", "UpgradeJobsMatchComponents"],
             EditSeed: seed =>
             {
                 Assert.True(seed.Objects.Remove(SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer")));
@@ -151,7 +151,7 @@ public static class SandboxFaults
                 return seed;
             }),
 
-        new("MalformedValues", "ValuesFile", KsCheckStatus.Failed, "broken-values.yaml", [],
+        new("MalformedValues", "ValuesFile", KsCheckStatus.Failed, "broken-values.yaml", ["UpgradeJobsMatchComponents"],
             EditRequest: req => Copy(req, values: LocalValuesInspector.InspectText("upgrade:\n  enabled: [true\n", "broken-values.yaml"))),
 
         new("WebhookByUrl", "WebhookServiceRefs", KsCheckStatus.Failed, "audit-sink", [],
@@ -174,6 +174,15 @@ public static class SandboxFaults
             EditSeed: seed =>
             {
                 Assert.True(seed.Objects.Remove(SandboxChecks.Find(seed, "Secret", "kubesphere-system", "kubesphere-sa-token")));
+                return seed;
+            }),
+        // the guide's values enable the network job on a cluster whose cc has neither network policy nor a calico ippool
+        new("NetworkPolicyOff", "UpgradeJobsMatchComponents", KsCheckStatus.Warning, "network", [],
+            EditSeed: seed =>
+            {
+                var cc = SandboxChecks.Find(seed, "ClusterConfiguration", "kubesphere-system", "ks-installer");
+                Assert.Equal(true, (bool?)cc["spec"]!["network"]!["networkpolicy"]!["enabled"]);
+                cc["spec"]!["network"]!["networkpolicy"]!["enabled"] = false;
                 return seed;
             }),
         new("ChartDoesNotRender", "ChartRenders", KsCheckStatus.Failed, "Widget widgets.example.io/v1", [],

@@ -98,7 +98,7 @@ public sealed class PrecheckRoleTests : IClassFixture<PrecheckRoleFixture>
 
     [Theory]
     [InlineData("no-secrets", new[] { "KsCoreReleaseNotPending", "KubeSphereServiceAccountToken" })]
-    [InlineData("no-installer", new[] { "ClusterConfiguration", "KubeSphereVersion", "ClusterRole", "EtcdEndpoints", "KsInstallerIdle" })]
+    [InlineData("no-installer", new[] { "ClusterConfiguration", "KubeSphereVersion", "ClusterRole", "EtcdEndpoints", "KsInstallerIdle", "UpgradeJobsMatchComponents" })]
     public async Task A_narrower_role_turns_exactly_the_checks_that_need_the_missing_reads_into_Warnings(string identity, string[] affected)
     {
         var admin = await _f.RunAsync(PrecheckRoleFixture.Cluster);

@@ -49,6 +49,11 @@ public static class LocalValuesInspector
             Problems = values.Upgrade is null ? Array.Empty<string>() : errors.Select(f => $"{f.Path}: {f.Message}").ToList(),
             UnknownKeys = values.Findings.Where(f => f.Severity == ValuesFindingSeverity.Warning && IsUnknownKey(f)).Select(f => f.Path).ToList(),
             Warnings = values.Findings.Where(f => f.Severity == ValuesFindingSeverity.Warning && !IsUnknownKey(f)).Select(f => $"{f.Path}: {f.Message}").ToList(),
+            ImagePullSecrets = (values.Document["global"]?["imagePullSecrets"] as System.Text.Json.Nodes.JsonArray ?? new System.Text.Json.Nodes.JsonArray())
+                .Select(n => n is System.Text.Json.Nodes.JsonObject o ? Str(o["name"]) : Str(n)).Where(n => !string.IsNullOrEmpty(n)).Select(n => n!).ToList(),
         };
     }
+
+    private static string? Str(System.Text.Json.Nodes.JsonNode? n) =>
+        n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
 }

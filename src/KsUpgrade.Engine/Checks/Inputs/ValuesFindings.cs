@@ -31,6 +31,9 @@ public sealed record ValuesFindings
     /// <summary>The enabled `upgrade.config.jobs` (name, priority, extensionRef); null when not known.</summary>
     public IReadOnlyList<Values.UpgradeJobSettings>? EnabledJobs { get; init; }
 
+    /// <summary>`global.imagePullSecrets` names (the secrets the chart's pods, and the -ProbeImages Job, pull with).</summary>
+    public IReadOnlyList<string> ImagePullSecrets { get; init; } = Array.Empty<string>();
+
     /// <summary>Other doubtful settings, e.g. `enabled: "true"` as a string.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }

@@ -1,14 +1,18 @@
 namespace KsUpgrade.Engine.Checks.Preflight;
 
 /// <summary>
-/// The helm --timeout of the upgrade (Invoke-KsHostUpgrade/Invoke-KsMemberUpgrade -Timeout, default 30 minutes, as
-/// upgrade.sh) covers the post-upgrade hook's worst case: helm's timeout also bounds the hook Job, which on a host waits
+/// The helm --timeout of the upgrade (Invoke-KsHostUpgrade/Invoke-KsMemberUpgrade -Timeout, default 45 minutes;
+/// upgrade.sh uses 30) covers the post-upgrade hook's worst case: helm's timeout also bounds the hook Job, which on a host waits
 /// up to 30 minutes for the extensions museum to sync, then runs every enabled job with its own waits
 /// (upgrade-painpoints.md §1.2 "timed out waiting for the condition", §2 item 19).
 /// </summary>
 public sealed class HelmTimeoutSufficientCheck : ClusterCheck
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// The upgrades' default -Timeout (UpgradeParameters.DefaultTimeout is this value): 45 minutes, upgrade.sh uses 30.
+    /// The default must pass this check on a host with the guide's jobs, network and gateway: 30 + 5 + 5 = 40 minutes.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(45);
     public static readonly TimeSpan MuseumWait = TimeSpan.FromMinutes(30);
     /// <summary>The hook's own work besides the named waits: the other jobs, pulling images, starting pods.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);

@@ -37,9 +37,9 @@ public sealed class JwtSecretConsistentCheck : ClusterCheck
                               + "on 4.x set authentication.issuer.jwtSecret in the member's ks-core values and upgrade it again. Then run Test-KsCluster with -MemberCluster (or -HostCluster) again.";
         if (own is null)
             return Failed($"{self} has no jwtSecret in kubesphere-config (authentication.jwtSecret or authentication.issuer.jwtSecret).", remedy, rows.Cast<object>().ToArray());
-        var bad = rows.Where(r => r.Result != "equal").ToList();
+        var bad = rows.Where(r => r.Verdict != "equal").ToList();
         if (bad.Count > 0)
-            return Failed($"jwtSecret of {NameList(bad.Select(r => $"{r.Cluster} {r.Result}"))} from {self}'s: the host cannot proxy to such a member with its tokens.",
+            return Failed($"jwtSecret of {NameList(bad.Select(r => $"{r.Cluster} {r.Verdict}"))} from {self}'s: the host cannot proxy to such a member with its tokens.",
                 remedy, rows.Cast<object>().ToArray());
         if (unreadable.Count > 0)
             return Warning($"Could not verify: the kubesphere-config of {NameList(unreadable)} could not be read; {(rows.Count == 0 ? "no other cluster was compared" : $"equal on {NameList(rows.Select(r => r.Cluster))}")}.",
@@ -49,4 +49,4 @@ public sealed class JwtSecretConsistentCheck : ClusterCheck
 }
 
 /// <summary>One peer compared: equal, differs, or missing (never the secret).</summary>
-public sealed record JwtSecretComparison(string Cluster, KsClusterRole Role, string Result);
+public sealed record JwtSecretComparison(string Cluster, KsClusterRole Role, string Verdict);

@@ -55,6 +55,9 @@ public interface IClusterReader
     /// <summary>A ConfigMap's data, or null when it does not exist.</summary>
     Task<IReadOnlyDictionary<string, string>?> GetConfigMapDataAsync(string @namespace, string name, CancellationToken ct);
 
+    /// <summary>The names of a namespace's ConfigMaps (one paginated LIST).</summary>
+    Task<IReadOnlyList<string>> ListConfigMapNamesAsync(string @namespace, CancellationToken ct);
+
     /// <summary>The helm ownership metadata of an object a chart will create, or null when it does not exist.</summary>
     Task<ObjectOwnership?> GetOwnershipAsync(ChartResourceRef resource, CancellationToken ct);
 

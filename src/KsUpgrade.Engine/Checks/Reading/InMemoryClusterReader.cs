@@ -66,6 +66,10 @@ public sealed class InMemoryClusterReader : IClusterReader
         Answer($"list service-account-token secrets in {@namespace}", "secrets", () =>
             (IReadOnlyList<ServiceAccountTokenRow>)(ServiceAccountTokens.TryGetValue(@namespace, out var l) ? l.ToList() : new List<ServiceAccountTokenRow>()));
 
+    public Task<IReadOnlyList<string>> ListConfigMapNamesAsync(string @namespace, CancellationToken ct) =>
+        Answer($"list configmaps {@namespace}", "configmaps", () =>
+            (IReadOnlyList<string>)ConfigMaps.Keys.Where(k => k.StartsWith(@namespace + "/", StringComparison.Ordinal)).Select(k => k[(@namespace.Length + 1)..]).ToList());
+
     public Task<bool> CrdExistsAsync(string crdName, CancellationToken ct) =>
         Answer($"get crd {crdName}", "customresourcedefinitions", () => Crds.Contains(crdName));
 

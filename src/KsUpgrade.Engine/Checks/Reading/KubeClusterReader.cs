@@ -79,6 +79,10 @@ public sealed class KubeClusterReader : IClusterReader
             o.Annotation("kubernetes.io/service-account.name"),
             o.Str("data", "token") is { Length: > 0 })), ct, fieldSelector: "type=kubernetes.io/service-account-token").ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<string>> ListConfigMapNamesAsync(string @namespace, CancellationToken ct) =>
+        await List<string>($"configmaps in {@namespace}", ResourceKind.ConfigMaps, @namespace, (o, rows) => rows.Add(o.Name()), ct,
+            pageSize: HelmReleaseReader.DefaultPageSize).ConfigureAwait(false); // extension chart ConfigMaps carry whole chart archives: small pages
+
     public async Task<bool> CrdExistsAsync(string crdName, CancellationToken ct) =>
         await KubeListPager.GetOrNull($"customresourcedefinition {crdName}",
             () => _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, crdName, ct)).ConfigureAwait(false) is not null;

@@ -9,7 +9,8 @@ public sealed record ClusterConfigurationInfo(
     string? EtcdEndpointIps,
     bool? EtcdMonitoring,
     IReadOnlyList<KsComponentStatus> Components,
-    IReadOnlyList<string>? EnabledInSpec = null)
+    IReadOnlyList<string>? EnabledInSpec = null,
+    JsonObject? Spec = null)
 {
     /// <summary>cc spec keys whose `enabled: true` makes ks-installer install a component, and the status key it then writes (domain-facts §5.1).</summary>
     public static readonly IReadOnlyList<(string Spec, string Status)> SpecComponents = new[]
@@ -40,7 +41,7 @@ public sealed record ClusterConfigurationInfo(
             .Select(c => c.Status).ToList();
         if (ParseRole(role) is KsClusterRole.Host or KsClusterRole.Member)
             enabled.Add("multicluster");
-        return new ClusterConfigurationInfo(version, role, endpointIps, monitoring, components, enabled);
+        return new ClusterConfigurationInfo(version, role, endpointIps, monitoring, components, enabled, spec?.DeepClone() as JsonObject);
     }
 
     /// <summary>The role as the module's enum; Unknown when the field is missing or not one of host/member/none.</summary>

@@ -40,6 +40,7 @@ public sealed class ClusterTestChecks : IUpgradeChecks
             RunByUpgrade = true,
             ChartLocation = _parameters.ChartOrigin ?? _parameters.Chart,
             HelmTimeout = _parameters.Timeout,
+            ExtensionVersion = _parameters.ExtensionVersion,
             Peers = _peers,
         }, _preflightProgress ??= new NestedProgress(_log, ClusterTest.ProgressActivityId), ct).ConfigureAwait(false));
 

@@ -200,7 +200,7 @@ public static class KubeSpherePart
               clusterRole: {{p.Role}}
             network:
               networkpolicy:
-                enabled: false
+                enabled: true
               ippool:
                 type: none
               topology:
