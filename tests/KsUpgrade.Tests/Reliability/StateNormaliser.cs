@@ -10,7 +10,7 @@ namespace KsUpgrade.Tests.Reliability;
 /// <summary>
 /// Turns a sandbox cluster state (SandboxHost.StateOf) into a sorted list of object texts that two runs reaching the
 /// same end can be compared by: without resourceVersion, uid (and every value equal to a uid), creationTimestamp,
-/// managedFields, generation/observedGeneration, times inside status, generated name suffixes, helm's deploy times,
+/// managedFields, generation/observedGeneration, times inside status, generated name suffixes, helm's deploy and hook-run times,
 /// the journal ConfigMap (its own times and details; it is checked separately), and the values the chart generates
 /// on each render, in the objects and in helm's stored manifests: the paths declared in <see cref="GeneratedValues"/>, no others;
 /// and what the cluster itself keeps writing while it runs, declared in <see cref="Volatile"/> and hidden by <see cref="WithoutVolatile"/>.
@@ -189,7 +189,11 @@ public static class StateNormaliser
             release["manifest"] = GeneratedValues.MaskManifest(manifest);
         if (release?["hooks"] is JsonArray hooks)
             foreach (var hook in hooks.OfType<JsonObject>())
+            {
                 if (hook["manifest"]?.GetValue<string>() is { } hm) hook["manifest"] = GeneratedValues.MaskManifest(hm);
+                // when helm ran the hook (its phase, Succeeded or Failed, is compared)
+                if (hook["last_run"] is JsonObject lastRun) { lastRun.Remove("started_at"); lastRun.Remove("completed_at"); }
+            }
         return release;
     }
 

@@ -38,14 +38,16 @@ public class StateNormaliserTests
     });
 
     /// <summary>A helm release Secret as helm stores it (JSON, gzip, base64) with this manifest.</summary>
-    private static JsonObject Release(string manifest)
+    private static JsonObject Release(string manifest, JsonArray? hooks = null)
     {
-        var json = new JsonObject
+        var body = new JsonObject
         {
             ["name"] = "ks-core", ["namespace"] = "kubesphere-system", ["version"] = 3,
             ["info"] = new JsonObject { ["status"] = "deployed", ["last_deployed"] = DateTime.UtcNow.ToString("O") },
             ["manifest"] = manifest,
-        }.ToJsonString();
+        };
+        if (hooks is not null) body["hooks"] = hooks;
+        var json = body.ToJsonString();
         using var ms = new MemoryStream();
         using (var gz = new GZipStream(ms, CompressionLevel.Optimal, true)) gz.Write(Encoding.UTF8.GetBytes(json));
         var once = Convert.ToBase64String(ms.ToArray());
@@ -124,6 +126,25 @@ public class StateNormaliserTests
         var changedPath = Webhook("Q0EtMg==");
         changedPath["webhooks"]![0]!["clientConfig"]!["service"]!["path"] = "/elsewhere";
         Assert.Contains("protector.kubesphere.io", StateNormaliser.Difference(c, Normalise(changedPath)));
+    }
+
+    /// <summary>A hook as helm 3 and 4 record it in the release: when it last ran, and how that ended.</summary>
+    private static JsonArray Hooks(string started, string completed, string phase) => new(new JsonObject
+    {
+        ["name"] = "ks-core-post-upgrade", ["kind"] = "Job", ["path"] = "ks-core/templates/post-upgrade.yaml", ["manifest"] = "kind: Job",
+        ["events"] = new JsonArray("post-upgrade"),
+        ["last_run"] = new JsonObject { ["started_at"] = started, ["completed_at"] = completed, ["phase"] = phase },
+    });
+
+    [Fact]
+    public void When_a_hook_ran_is_not_a_difference_how_it_ended_is()
+    {
+        var manifest = Manifest("Q0EtMQ==", "one", "ks-apiserver:v4.1.3");
+        var a = Normalise(Release(manifest, Hooks("2026-12-06T03:58:34.88Z", "2026-12-06T03:58:34.89Z", "Succeeded")));
+        var b = Normalise(Release(manifest, Hooks("2026-12-06T04:00:23.27Z", "2026-12-06T04:00:23.32Z", "Succeeded")));
+        Assert.Equal("", StateNormaliser.Difference(a, b));
+        var failed = Normalise(Release(manifest, Hooks("2026-12-06T04:00:23.27Z", "2026-12-06T04:00:23.32Z", "Failed")));
+        Assert.Contains("phase", StateNormaliser.Difference(a, failed));
     }
 
     private static JsonObject NodeAndLease(string heartbeat, string renew, string rv, string transition = "2025-03-10T08:00:00Z", string holder = "worker1", bool unschedulable = false)
