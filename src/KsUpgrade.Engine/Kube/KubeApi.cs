@@ -200,6 +200,7 @@ public sealed class KubeApi : IKubeApi
             ? _client.CustomObjects.CreateNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, fieldManager: FieldManager, cancellationToken: c)
             : _client.CustomObjects.CreateClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, fieldManager: FieldManager, cancellationToken: c),
             $"creating {kind.Kind} {KubeJson.Ref(ns, obj.Name())}", ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
         return KubeJson.FromElement(e);
     }
 
@@ -211,6 +212,18 @@ public sealed class KubeApi : IKubeApi
             ? _client.CustomObjects.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
             : _client.CustomObjects.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
             $"updating {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
+        return KubeJson.FromElement(e);
+    }
+
+    public async Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
+    {
+        var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
+        var name = obj.Name();
+        var e = await Call(c => kind.Namespaced
+            ? _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
+            : _client.CustomObjects.ReplaceClusterCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+            $"updating the status of {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
         return KubeJson.FromElement(e);
     }
 
@@ -249,6 +262,7 @@ public sealed class KubeApi : IKubeApi
                 ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c)
                 : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, propagationPolicy: propagation, cancellationToken: c),
                 doing, ct), doing, ct).ConfigureAwait(false);
+            if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
             return true;
         }
         catch (Exception e) when (Is(e, HttpStatusCode.NotFound))
