@@ -204,26 +204,25 @@ public sealed class KubeApi : IKubeApi
         return KubeJson.FromElement(e);
     }
 
-    public async Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
-    {
-        var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
-        var name = obj.Name();
-        var e = await Call(c => kind.Namespaced
-            ? _client.CustomObjects.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
-            : _client.CustomObjects.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
-            $"updating {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
-        if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
-        return KubeJson.FromElement(e);
-    }
+    public Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) => Put(kind, ns, obj, status: false, ct);
 
-    public async Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
+    public Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) => Put(kind, ns, obj, status: true, ct);
+
+    /// <summary>PUT of the object, or of its status subresource.</summary>
+    private async Task<JsonObject> Put(ResourceKind kind, string? ns, JsonObject obj, bool status, CancellationToken ct)
     {
         var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
         var name = obj.Name();
-        var e = await Call(c => kind.Namespaced
-            ? _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
-            : _client.CustomObjects.ReplaceClusterCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
-            $"updating the status of {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        var o = _client.CustomObjects;
+        var e = await Call(c => (kind.Namespaced, status) switch
+            {
+                (true, false) => o.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (false, false) => o.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (true, true) => o.ReplaceNamespacedCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (false, true) => o.ReplaceClusterCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+            },
+            $"updating {(status ? "the status of " : "")}{kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition" && !status) ForgetDiscovery();
         return KubeJson.FromElement(e);
     }
 
