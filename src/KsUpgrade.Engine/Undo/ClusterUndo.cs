@@ -36,6 +36,8 @@ public sealed record UndoOptions
 public sealed class ClusterUndo
 {
     public const string StepTag = "KsUpgrade.Step";
+    /// <summary>Undo's journal fact: the ks-core revision helm rolled back to.</summary>
+    private const string FactRollbackRevision = "helmRollbackRevision";
     private const int ProgressId = 3;
     private const string Ns = BackupPlan.KubeSphereSystem;
     private readonly IKubeApi _api;
@@ -91,6 +93,8 @@ public sealed class ClusterUndo
                 if (id == UndoStepId.Preflight)
                 {
                     undoState = await PreflightAsync(ct).ConfigureAwait(false);
+                    if (undoState?.Facts.GetValueOrDefault(FactRollbackRevision) is { } revisionText && int.TryParse(revisionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rolledBack))
+                        _rollbackRevision = rolledBack; // an earlier run rolled back
                     // the whole plan, read-only, from the cluster as it is now (each step re-plans when it runs)
                     foreach (var step in new[] { UndoStepId.HelmRollback, UndoStepId.RestoreCrds, UndoStepId.RestoreObjects, UndoStepId.RestoreWebhooks, UndoStepId.Finish })
                     {
@@ -136,7 +140,10 @@ public sealed class ClusterUndo
                 record.Detail = await plan.Run(ct).ConfigureAwait(false);
                 record.Status = KsUpgradeStepStatus.Succeeded;
                 if (id != UndoStepId.Finish)
-                    await _undoJournal.StepFinishedAsync(id.ToString(), JournalStatus.Succeeded, record.Detail).ConfigureAwait(false);
+                    await _undoJournal.StepFinishedAsync(id.ToString(), JournalStatus.Succeeded, record.Detail, s =>
+                    {
+                        if (id == UndoStepId.HelmRollback && _rollbackRevision is { } r) s.Facts[FactRollbackRevision] = r.ToString(CultureInfo.InvariantCulture);
+                    }).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -15,7 +15,7 @@ namespace KsUpgrade.Tests.Undo;
 /// <summary>
 /// Undo-KsUpgrade on the sandbox with the fixture chart and real helm 3: a completed host upgrade is undone and the
 /// KubeSphere-owned state equals the pre-upgrade state (<see cref="KubeSphereState"/>), the upgrade then runs again to
-/// success; a stop in the middle of Undo and a re-run finish it.
+/// success; a stop in the middle of Undo (after RestoreCrds) and a re-run finish it.
 /// </summary>
 public sealed class UndoOnSandboxTests
 {
@@ -56,8 +56,22 @@ public sealed class UndoOnSandboxTests
             Assert.Contains(plan.NotRestored, l => l.StartsWith(claim[(claim.IndexOf("PersistentVolumeClaim", StringComparison.Ordinal))..].Replace(" empty", ""), StringComparison.Ordinal));
         Assert.Contains(plan.Steps, s => s.Status == KsUpgradeStepStatus.WhatIf);
 
+        // Undo stopped in the middle (after RestoreCrds: the 3.4 CRDs are back, their objects not yet): journaled, then finished by a re-run
+        using (var cts = new CancellationTokenSource())
+        {
+            var stopping = new StopAfterStepLog(StopAfterStepLog.UpgradeStep(nameof(UndoStepId.RestoreCrds)), cts);
+            var stopped = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(sb, host, stopping).RunAsync(cts.Token));
+            Assert.True(stopping.Fired);
+            Assert.Equal(ErrorIds.Stopped, stopped.ErrorId);
+            var undoJournal = await UpgradeJournal.ReadAsync(KubeApi.For(host, _ => { }), UpgradeJournal.UndoConfigMapName, CancellationToken.None);
+            Assert.NotNull(undoJournal);
+            Assert.True(undoJournal!.State.IsDone(nameof(UndoStepId.RestoreCrds)));
+        }
+
         var log = new RecordingEngineLog();
         var undone = await Undo(sb, host, log).RunAsync(CancellationToken.None);
+        Assert.Contains(undone.Steps, s => s.Name == nameof(UndoStepId.RestoreCrds) && s.Status == KsUpgradeStepStatus.Skipped && s.Detail.StartsWith("done by an earlier run", StringComparison.Ordinal));
+        Assert.Contains(log.Records, r => r.Message.StartsWith("Resuming the Undo", StringComparison.Ordinal));
         foreach (var s in undone.Steps) _output.WriteLine($"{s.Name} {s.Status}: {s.Detail}");
         Assert.True(undone.Succeeded);
         Assert.Equal(revisionBefore, undone.HelmRevision);
