@@ -19,6 +19,8 @@
         'Test-KsBackup'
         'Invoke-KsHostUpgrade'
         'Invoke-KsMemberUpgrade'
+        'Undo-KsUpgrade'
+        'Complete-KsUpgrade'
         'Get-KsMemberCluster'
         'Remove-KsMemberTaint'
         'Get-KsGateway'

@@ -12,10 +12,16 @@ public sealed record BackupSource(string Group, string Plural, string? Namespace
 {
     public bool AllNamespaces { get; init; }
 
+    /// <summary>Which listed objects belong in the file (null: all), applied item by item while streaming.</summary>
+    public Func<JsonObject, bool>? Filter { get; init; }
+
+    /// <summary>What <see cref="Filter"/> keeps, in words (shown in the manifest's sources).</summary>
+    public string? FilterText { get; init; }
+
     /// <summary>The kind as kubectl names it fully: plural.group, or the plural alone for the core group.</summary>
     public string KindName => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
-    public string Display => KindName + (Namespace is null ? "" : $" in {Namespace}") + (Name is null ? "" : $" named {Name}");
+    public string Display => KindName + (Namespace is null ? "" : $" in {Namespace}") + (Name is null ? "" : $" named {Name}") + (FilterText is null ? "" : $" ({FilterText})");
 }
 
 /// <summary>One backup file and the sources written into it, in order.</summary>
@@ -91,11 +97,56 @@ public static class BackupPlan
         return files;
     }
 
+    /// <summary>The file holding the ks-core release history reference (revision, chart, status; not the release payload).</summary>
+    public const string HelmReleasesFile = "undo-helm-releases.yaml";
+    /// <summary>The kind of a document in <see cref="HelmReleasesFile"/>.</summary>
+    public const string HelmReleaseRevisionKind = "HelmReleaseRevision";
+
+    /// <summary>The CRD groups Undo restores: KubeSphere's (*.kubesphere.io) and kubefed's (*.kubefed.io, the federated IAM types).</summary>
+    public static bool IsKubeSphereGroup(string? group) =>
+        group is not null && (group == "kubesphere.io" || group.EndsWith(".kubesphere.io", StringComparison.Ordinal)
+                              || group == "kubefed.io" || group.EndsWith(".kubefed.io", StringComparison.Ordinal));
+
+    /// <summary>A webhook configuration of KubeSphere: one of its webhooks calls a Service in kubesphere-system, or its name is a kubesphere.io name.</summary>
+    public static bool IsKubeSphereWebhook(JsonObject w) =>
+        w.Name().EndsWith("kubesphere.io", StringComparison.Ordinal)
+        || (w["webhooks"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Any(h => h.Str("clientConfig", "service", "namespace") == KsNames.KubeSphereSystem);
+
+    /// <summary>
+    /// What Undo-KsUpgrade needs beyond upgrade.sh's set (written after it; <see cref="HelmReleasesFile"/> too): the
+    /// CustomResourceDefinitions of the KubeSphere and kubefed groups, KubeSphere's webhook configurations, and the
+    /// kubesphere-system objects upgrade.sh does not back up (the old redis Service and PVC, ks-installer's
+    /// ServiceAccount, Jobs).
+    /// </summary>
+    public static IReadOnlyList<BackupFilePlan> UndoFiles() => new[]
+    {
+        new BackupFilePlan("undo-crds.yaml", new[]
+        {
+            new BackupSource("apiextensions.k8s.io", "customresourcedefinitions")
+                { Filter = crd => IsKubeSphereGroup(crd.Str("spec", "group")), FilterText = "groups *.kubesphere.io, *.kubefed.io" },
+        }, false),
+        new BackupFilePlan("undo-webhooks.yaml", new[]
+        {
+            new BackupSource("admissionregistration.k8s.io", "validatingwebhookconfigurations") { Filter = IsKubeSphereWebhook, FilterText = "KubeSphere's" },
+            new BackupSource("admissionregistration.k8s.io", "mutatingwebhookconfigurations") { Filter = IsKubeSphereWebhook, FilterText = "KubeSphere's" },
+        }, false),
+        new BackupFilePlan("undo-kubesphere-system.yaml", new[]
+        {
+            new BackupSource("", "services", KsNames.KubeSphereSystem),
+            new BackupSource("", "persistentvolumeclaims", KsNames.KubeSphereSystem),
+            new BackupSource("", "serviceaccounts", KsNames.KubeSphereSystem),
+            new BackupSource("batch", "jobs", KsNames.KubeSphereSystem),
+        }, false),
+    };
+
+    /// <summary>Every file name Undo needs in a backup.</summary>
+    public static IEnumerable<string> UndoFileNames() => UndoFiles().Select(f => f.FileName).Append(HelmReleasesFile);
+
     /// <summary>
     /// Objects KsUpgrade itself keeps in the cluster, which upgrade.sh's backup never holds and a restore must not bring
-    /// back: the upgrade journal (written before the upgrade's Backup step runs).
+    /// back: the upgrade journal and Undo's journal (the upgrade's is written before the upgrade's Backup step runs).
     /// </summary>
     public static bool IsOwnObject(BackupSource source, JsonObject obj) =>
         source.Group.Length == 0 && source.Plural == "configmaps"
-        && obj.Namespace() == KsNames.KubeSphereSystem && obj.Name() == UpgradeJournal.ConfigMapName;
+        && obj.Namespace() == KsNames.KubeSphereSystem && UpgradeJournal.IsJournal(obj.Name());
 }

@@ -93,7 +93,8 @@ public static partial class BackupVerifier
         var names = namespaces.ToList();
         if (names.RemoveAll(n => !NamespaceName().IsMatch(n)) > 0)
             problems.Add($"{ClusterBackup.ManifestFileName} names a namespace that is not a Kubernetes name.");
-        foreach (var plan in BackupPlan.Files(names))
+        var undo = IsUndoBackup(manifest);
+        foreach (var plan in undo ? BackupPlan.Files(names).Concat(BackupPlan.UndoFiles()) : BackupPlan.Files(names))
         {
             if (listed.Contains(plan.FileName) || plan.Sources.All(s => skipped.Contains(s.KindName))) continue;
             var check = new KsBackupFileCheck
@@ -104,7 +105,20 @@ public static partial class BackupVerifier
             problems.Add(check.ToString());
             yield return check;
         }
+        if (!undo || listed.Contains(BackupPlan.HelmReleasesFile)) yield break;
+        {
+            var check = new KsBackupFileCheck
+            {
+                Name = BackupPlan.HelmReleasesFile, ObjectsFound = -1,
+                Problem = "the manifest says the backup holds what Undo-KsUpgrade needs, and this file of it (the ks-core release history) is not listed",
+            };
+            problems.Add(check.ToString());
+            yield return check;
+        }
     }
+
+    /// <summary>True when the manifest says the backup holds what Undo-KsUpgrade needs (backups of KsUpgrade before Undo existed do not).</summary>
+    public static bool IsUndoBackup(JsonObject manifest) => manifest["undo"] is JsonValue v && v.TryGetValue<bool>(out var undo) && undo;
 
     private static KsBackupFileCheck CheckFile(string path, string name, JsonObject entry)
     {

@@ -1,3 +1,4 @@
+using KsUpgrade.Engine.Helm;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Diagnostics;
@@ -84,7 +85,7 @@ public sealed class ClusterBackup
         OwnerOnlyFiles.CreateDirectory(staging);
 
         var namespaces = BackupPlan.Namespaces(await SystemWorkspaceNamespacesAsync(ct).ConfigureAwait(false));
-        var plans = BackupPlan.Files(namespaces);
+        var plans = BackupPlan.Files(namespaces).Concat(BackupPlan.UndoFiles()).ToList();
         var files = new List<KsBackupFile>();
         var skipped = new List<string>();
         var sources = new Dictionary<string, List<string>>();
@@ -124,6 +125,7 @@ public sealed class ClusterBackup
                     await foreach (var page in _api.PagesAsync(kind, source.Namespace, null, ct, options.PageSize).ConfigureAwait(false))
                         foreach (var obj in page.Items)
                         {
+                            if (source.Filter is not null && !source.Filter(obj)) continue;
                             if (BackupPlan.IsOwnObject(source, obj))
                                 _log.Verbose($"Backup: {source.KindName} {obj.Namespace()}/{obj.Name()} is KsUpgrade's own upgrade journal; not backed up.");
                             else writer.Write(Clean(obj, kind, options.ExcludeSecretData));
@@ -134,6 +136,8 @@ public sealed class ClusterBackup
             files.Add(writer.Finish());
             sources[plan.FileName] = resolved.Select(r => r.Source.Display).ToList();
         }
+        files.Add(await WriteReleaseHistoryAsync(staging, ct).ConfigureAwait(false));
+        sources[BackupPlan.HelmReleasesFile] = new List<string> { $"helm release {KsNames.KsCoreRelease} in {KsNames.KubeSphereSystem}: revision, chart, status (helm keeps the release Secrets)" };
 
         var result = new KsBackupResult
         {
@@ -158,6 +162,29 @@ public sealed class ClusterBackup
         }
         _log.Verbose($"Backup complete: {result.Files.Length} files, {result.ObjectCount} objects in '{target}'.");
         return result;
+    }
+
+    /// <summary>
+    /// The ks-core release history reference Undo rolls back to: one document per revision (release, revision, status,
+    /// chart and app version, the Secret helm keeps it in), never the release payload (values, manifest).
+    /// </summary>
+    private async Task<KsBackupFile> WriteReleaseHistoryAsync(string staging, CancellationToken ct)
+    {
+        using var writer = new BackupFileWriter(System.IO.Path.Combine(staging, BackupPlan.HelmReleasesFile), sensitive: false);
+        foreach (var r in await HelmReleaseReader.HistoryAsync(_api, KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false))
+            writer.Write(new JsonObject
+            {
+                ["apiVersion"] = "ksupgrade.io/v1",
+                ["kind"] = BackupPlan.HelmReleaseRevisionKind,
+                ["metadata"] = new JsonObject { ["name"] = $"{r.Name}.v{r.Revision}", ["namespace"] = KsNames.KubeSphereSystem },
+                ["release"] = r.Name,
+                ["revision"] = r.Revision,
+                ["status"] = r.Status,
+                ["chartVersion"] = r.ChartVersion,
+                ["appVersion"] = r.AppVersion,
+                ["secret"] = r.SecretName,
+            });
+        return writer.Finish();
     }
 
     /// <summary>A copy without managed fields; Secrets without their data when asked.</summary>
@@ -198,6 +225,8 @@ public sealed class ClusterBackup
                 ["sources"] = new JsonArray(sources[f.Name].Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
             }).ToArray()),
             ["skippedKinds"] = new JsonArray(result.SkippedKinds.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
+            // the backup holds what Undo-KsUpgrade needs (BackupPlan.UndoFileNames): Test-KsBackup then requires those files
+            ["undo"] = true,
         };
         await File.WriteAllTextAsync(System.IO.Path.Combine(dir, ManifestFileName),
             manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);

@@ -26,6 +26,12 @@ public static class JournalFacts
     /// before the first change.
     /// </summary>
     public const string WaivedChecks = "waivedChecks";
+
+    /// <summary>When Complete-KsUpgrade declared the finished upgrade final (ISO 8601): Undo-KsUpgrade refuses from then on.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>Undo's journal: the upgrade journal it undoes (JSON of its JournalState), kept until Undo has finished.</summary>
+    public const string UndoneUpgrade = "undoneUpgrade";
 }
 
 /// <summary>One step as the journal records it.</summary>
@@ -65,6 +71,9 @@ public sealed class JournalState
 
     /// <summary>The upgrade's last step (PostCheck) is done: nothing is left to resume.</summary>
     public bool Finished => IsDone(UpgradeStepId.PostCheck);
+
+    /// <summary>Complete-KsUpgrade declared this upgrade final.</summary>
+    public bool Completed => Facts.ContainsKey(JournalFacts.Completed);
 
     /// <summary>Where an unfinished upgrade stopped: its last step not done, else its last step recorded (null: none).</summary>
     public JournalStepRecord? StoppedAt =>

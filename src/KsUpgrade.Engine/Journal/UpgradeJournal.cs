@@ -14,13 +14,20 @@ namespace KsUpgrade.Engine.Journal;
 public sealed class UpgradeJournal
 {
     public const string ConfigMapName = "ks-upgrade-journal";
+    /// <summary>Undo-KsUpgrade's own journal (its steps, and the upgrade's journal it undoes, kept until Undo finished).</summary>
+    public const string UndoConfigMapName = "ks-upgrade-undo-journal";
+
+    /// <summary>True for the ConfigMaps KsUpgrade journals in (never backed up, never restored).</summary>
+    public static bool IsJournal(string name) => name is ConfigMapName or UndoConfigMapName;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly IKubeApi _api;
+    private readonly string _name;
     private string? _resourceVersion;
 
-    private UpgradeJournal(IKubeApi api, JournalState state, string? resourceVersion)
+    private UpgradeJournal(IKubeApi api, JournalState state, string? resourceVersion, string name = ConfigMapName)
     {
         _api = api;
+        _name = name;
         State = state;
         _resourceVersion = resourceVersion;
     }
@@ -31,14 +38,23 @@ public sealed class UpgradeJournal
     public bool Exists => _resourceVersion is not null;
 
     /// <summary>The journal in the cluster, or null when there is none.</summary>
-    public static async Task<UpgradeJournal?> ReadAsync(IKubeApi api, CancellationToken ct)
+    public static Task<UpgradeJournal?> ReadAsync(IKubeApi api, CancellationToken ct) => ReadAsync(api, ConfigMapName, ct);
+
+    /// <summary>The journal in ConfigMap <paramref name="name"/> (the upgrade's or Undo's), or null when there is none.</summary>
+    public static async Task<UpgradeJournal?> ReadAsync(IKubeApi api, string name, CancellationToken ct)
     {
-        var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, ConfigMapName, ct).ConfigureAwait(false);
-        return cm is null ? null : new UpgradeJournal(api, Decode(cm), cm.ResourceVersion());
+        var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, name, ct).ConfigureAwait(false);
+        return cm is null ? null : new UpgradeJournal(api, Decode(cm), cm.ResourceVersion(), name);
     }
 
+    /// <summary>The ConfigMap this journal is kept in.</summary>
+    public string Name => _name;
+
+    /// <summary>Deletes the journal's ConfigMap (Undo, once finished).</summary>
+    public Task<bool> DeleteAsync(CancellationToken ct) => _api.DeleteAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, _name, "Background", ct);
+
     /// <summary>A journal not yet written (created on the first <see cref="UpdateAsync"/>).</summary>
-    public static UpgradeJournal New(IKubeApi api, SortedDictionary<string, string> parameters, IReadOnlyDictionary<string, string>? sources = null)
+    public static UpgradeJournal New(IKubeApi api, SortedDictionary<string, string> parameters, IReadOnlyDictionary<string, string>? sources = null, string name = ConfigMapName)
     {
         var now = DateTimeOffset.UtcNow;
         return new UpgradeJournal(api, new JournalState
@@ -49,7 +65,7 @@ public sealed class UpgradeJournal
             ToolVersion = ToolInfo.Version,
             Created = now,
             Updated = now,
-        }, null);
+        }, null, name);
     }
 
     /// <summary>SHA-256 (hex) of the normalized, non-secret parameters.</summary>
@@ -111,7 +127,7 @@ public sealed class UpgradeJournal
             var next = Clone(State);
             change(next);
             next.Updated = DateTimeOffset.UtcNow;
-            var cm = Encode(next);
+            var cm = Encode(next, _name);
             try
             {
                 JsonObject written;
@@ -128,12 +144,12 @@ public sealed class UpgradeJournal
             }
             catch (KubeConflictException) when (attempt < 5)
             {
-                var current = await _api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, ConfigMapName, ct).ConfigureAwait(false);
+                var current = await _api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, _name, ct).ConfigureAwait(false);
                 if (current is null) { _resourceVersion = null; continue; }
                 var theirs = Decode(current);
                 if (theirs.ParametersHash != State.ParametersHash)
                     throw new KsUpgradeException(ErrorIds.JournalMismatch, KsErrorCategory.ResourceBusy,
-                        $"The journal {KsNames.KubeSphereSystem}/{ConfigMapName} was rewritten by another run with different parameters; stopping.", ConfigMapName);
+                        $"The journal {KsNames.KubeSphereSystem}/{_name} was rewritten by another run with different parameters; stopping.", _name);
                 State = theirs;
                 _resourceVersion = current.ResourceVersion();
             }
@@ -142,13 +158,13 @@ public sealed class UpgradeJournal
 
     private static JournalState Clone(JournalState s) => JsonSerializer.Deserialize<JournalState>(JsonSerializer.Serialize(s, Json), Json)!;
 
-    internal static JsonObject Encode(JournalState s) => new()
+    internal static JsonObject Encode(JournalState s, string name = ConfigMapName) => new()
     {
         ["apiVersion"] = "v1",
         ["kind"] = "ConfigMap",
         ["metadata"] = new JsonObject
         {
-            ["name"] = ConfigMapName,
+            ["name"] = name,
             ["namespace"] = KsNames.KubeSphereSystem,
             ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "ksupgrade" },
         },

@@ -50,6 +50,13 @@ public interface IKubeApi
     /// <summary>Replaces (PUT) with the object's metadata.resourceVersion; throws <see cref="KubeConflictException"/> on 409.</summary>
     Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct);
 
+    /// <summary>
+    /// Replaces the status subresource (PUT .../status) with the object's metadata.resourceVersion: the status a create or
+    /// replace drops on kinds with a status subresource (Undo writes back the status the backup recorded).
+    /// </summary>
+    Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) =>
+        throw new NotSupportedException("This Kubernetes access does not write status subresources.");
+
     Task<JsonObject> PatchAsync(ResourceKind kind, string? ns, string name, KubePatchType type, string body, CancellationToken ct);
 
     /// <summary>Server-side apply (field manager ksupgrade).</summary>

@@ -219,17 +219,29 @@ public sealed class KubeApi : IKubeApi, IDisposable
             ? _client.CustomObjects.CreateNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, fieldManager: FieldManager, cancellationToken: c)
             : _client.CustomObjects.CreateClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, fieldManager: FieldManager, cancellationToken: c),
             $"creating {kind.Kind} {KubeJson.Ref(ns, obj.Name())}", ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
         return KubeJson.FromElement(e);
     }
 
-    public async Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct)
+    public Task<JsonObject> ReplaceAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) => Put(kind, ns, obj, status: false, ct);
+
+    public Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) => Put(kind, ns, obj, status: true, ct);
+
+    /// <summary>PUT of the object, or of its status subresource.</summary>
+    private async Task<JsonObject> Put(ResourceKind kind, string? ns, JsonObject obj, bool status, CancellationToken ct)
     {
         var body = JsonSerializer.Deserialize<JsonElement>(obj.ToJsonString());
         var name = obj.Name();
-        var e = await Call(c => kind.Namespaced
-            ? _client.CustomObjects.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c)
-            : _client.CustomObjects.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
-            $"updating {kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        var o = _client.CustomObjects;
+        var e = await Call(c => (kind.Namespaced, status) switch
+            {
+                (true, false) => o.ReplaceNamespacedCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (false, false) => o.ReplaceClusterCustomObjectAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (true, true) => o.ReplaceNamespacedCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, ns!, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+                (false, true) => o.ReplaceClusterCustomObjectStatusAsync<JsonElement>(body, kind.Group, kind.Version, kind.Plural, name, fieldManager: FieldManager, cancellationToken: c),
+            },
+            $"updating {(status ? "the status of " : "")}{kind.Kind} {KubeJson.Ref(ns, name)}", ct).ConfigureAwait(false);
+        if (kind.Kind == "CustomResourceDefinition" && !status) ForgetDiscovery();
         return KubeJson.FromElement(e);
     }
 
@@ -282,6 +294,7 @@ public sealed class KubeApi : IKubeApi, IDisposable
                 ? _client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonElement>(kind.Group, kind.Version, ns!, kind.Plural, name, gracePeriodSeconds: (int?)gracePeriodSeconds, propagationPolicy: propagation, cancellationToken: c)
                 : _client.CustomObjects.DeleteClusterCustomObjectAsync<JsonElement>(kind.Group, kind.Version, kind.Plural, name, gracePeriodSeconds: (int?)gracePeriodSeconds, propagationPolicy: propagation, cancellationToken: c),
                 doing, ct), doing, ct).ConfigureAwait(false);
+            if (kind.Kind == "CustomResourceDefinition") ForgetDiscovery();
             return true;
         }
         catch (Exception e) when (Is(e, HttpStatusCode.NotFound))

@@ -40,6 +40,16 @@ public sealed record HelmUpgradeCall(string Release, string Namespace, string Ch
     }
 }
 
+/// <summary>helm rollback of a release to one of its revisions (Undo-KsUpgrade).</summary>
+public sealed record HelmRollbackCall(string Release, string Namespace, int Revision, TimeSpan Timeout)
+{
+    public IReadOnlyList<string> Arguments() => new[]
+    {
+        "rollback", Release, Revision.ToString(CultureInfo.InvariantCulture), "--namespace", Namespace,
+        "--timeout", ((int)Timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s",
+    };
+}
+
 /// <summary>What helm upgrade left: the release revision and status.</summary>
 public sealed record HelmUpgradeOutcome(int? Revision, string? Status);
 
@@ -64,6 +74,13 @@ public interface IUpgradeHelm
     /// <summary>The exact helm command line the template call runs (for the -WhatIf plan); default: the call's own arguments.</summary>
     Task<string> DescribeTemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
         Task.FromResult("helm " + string.Join(" ", request.Arguments()));
+
+    /// <summary>Runs helm rollback (Undo-KsUpgrade); failures are KsUpgradeExceptions (ErrorIds.HelmFailed).</summary>
+    Task RollbackAsync(HelmRollbackCall request, CancellationToken ct) =>
+        throw new NotSupportedException("This helm binding cannot roll back a release.");
+
+    /// <summary>The exact helm command line the rollback runs (for the -WhatIf plan).</summary>
+    string DescribeRollback(HelmRollbackCall request) => "helm " + string.Join(" ", request.Arguments());
 
     /// <summary>The exact helm command line the upgrade runs (for the -WhatIf plan); default: the call's own arguments.</summary>
     string DescribeUpgrade(HelmUpgradeCall request) => "helm " + string.Join(" ", request.Arguments());

@@ -80,6 +80,18 @@ public static class ErrorIds
     /// <summary>A member upgrade without -HostCluster (and without -SkipHostCheck): the host's version cannot be checked.</summary>
     public const string HostClusterRequired = "KsUpgrade.HostClusterRequired";
 
+    // Undo
+    /// <summary>Undo-KsUpgrade on a cluster with no upgrade journal (and no unfinished Undo): there is nothing to undo.</summary>
+    public const string NothingToUndo = "KsUpgrade.NothingToUndo";
+    /// <summary>Undo-KsUpgrade after Complete-KsUpgrade declared the upgrade final.</summary>
+    public const string UpgradeCompleted = "KsUpgrade.UpgradeCompleted";
+    /// <summary>Undo-KsUpgrade on a host whose members are already on KubeSphere 4: undo the members first (named).</summary>
+    public const string MembersUpgraded = "KsUpgrade.MembersUpgraded";
+    /// <summary>The backup is not intact, or was taken without what Undo needs (CRDs, webhooks, the release history).</summary>
+    public const string BackupNotUsableForUndo = "KsUpgrade.BackupNotUsableForUndo";
+    /// <summary>Complete-KsUpgrade on an upgrade that has not finished (or no upgrade journal).</summary>
+    public const string UpgradeNotFinished = "KsUpgrade.UpgradeNotFinished";
+
     // Backup
     /// <summary>The backup path is an existing file or a non-empty directory.</summary>
     public const string BackupPathNotEmpty = "KsUpgrade.BackupPathNotEmpty";

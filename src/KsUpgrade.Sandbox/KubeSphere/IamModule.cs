@@ -60,7 +60,9 @@ public static class IamModule
             }
             json["manifest"] = manifest;
             var secret = HelmReleaseSecret.Encode(json);
-            secret["metadata"]!["labels"]!["createdAt"] = deployed.Secret.Str("metadata", "labels", "createdAt");
+            // a revision helm rollback wrote has no createdAt label: none is invented (a null label is invalid)
+            if (deployed.Secret.Str("metadata", "labels", "createdAt") is { } createdAt) secret["metadata"]!["labels"]!["createdAt"] = createdAt;
+            else secret["metadata"]!["labels"]!.AsObject().Remove("createdAt");
             secret["metadata"]!["labels"]!["modifiedAt"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
             run.Update(secret);
             run.Info("iam.go:190", $"appended {added} resources to release ks-core revision {deployed.Release.Revision}");

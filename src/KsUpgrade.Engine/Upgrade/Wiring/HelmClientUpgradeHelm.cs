@@ -67,6 +67,12 @@ public sealed class HelmClientUpgradeHelm : IUpgradeHelm
     public async Task<string> DescribeTemplateAsync(HelmTemplateCall request, CancellationToken ct) =>
         HelmCommandLine.Format(_helm.HelmPath, await _helm.DescribeTemplateAsync(Map(request), ct).ConfigureAwait(false));
 
+    public Task RollbackAsync(HelmRollbackCall request, CancellationToken ct) =>
+        _helm.RollbackAsync(request.Release, request.Namespace, request.Revision, _kube, wait: false, request.Timeout, ct);
+
+    public string DescribeRollback(HelmRollbackCall request) =>
+        HelmCommandLine.Format(_helm.HelmPath, HelmCommandLine.Rollback(request.Release, request.Namespace, request.Revision, false, request.Timeout, _kube));
+
     public string DescribeUpgrade(HelmUpgradeCall request) =>
         HelmCommandLine.Format(_helm.HelmPath, HelmCommandLine.Upgrade(Map(request)));
 }

@@ -44,6 +44,12 @@ public sealed class RealHelm : IUpgradeHelm
         return new HelmUpgradeOutcome(m.Success ? int.Parse(m.Groups[1].Value) : null, Regex.Match(stdout, @"STATUS:\s*(\S+)").Groups[1].Value);
     }
 
+    public async Task RollbackAsync(HelmRollbackCall request, CancellationToken ct)
+    {
+        var (code, _, stderr) = await RunAsync(request.Arguments(), null, ct);
+        if (code != 0) throw new KsUpgradeException(ErrorIds.HelmFailed, KsErrorCategory.FromStdErr, "helm rollback failed: " + stderr.Trim());
+    }
+
     private async Task<(int, string, string)> RunAsync(IReadOnlyList<string> args, Action<string>? line, CancellationToken ct)
     {
         Calls.Add(args);

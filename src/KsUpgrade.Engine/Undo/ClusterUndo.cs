@@ -1,0 +1,638 @@
+using KsUpgrade.Engine.Helm;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Backup;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Members;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Upgrade.Wiring;
+
+namespace KsUpgrade.Engine.Undo;
+
+/// <summary>Undo-KsUpgrade's options.</summary>
+public sealed record UndoOptions
+{
+    /// <summary>The backup to restore from (null: the one the upgrade journal names).</summary>
+    public string? BackupPath { get; init; }
+    /// <summary>helm's --timeout for the rollback.</summary>
+    public TimeSpan HelmTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long a CRD deletion may take before Undo gives up (finalizers of its objects).</summary>
+    public TimeSpan CrdDeleteTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>-HelmPath (null: PATH and the usual places).</summary>
+    public string? HelmPath { get; init; }
+}
+
+/// <summary>
+/// Undo-KsUpgrade: takes a cluster the upgrade changed (finished, or stopped at any step) back to the state its backup
+/// recorded, from evidence: the journal (which steps landed, the ks-core revision before helm upgrade), the backup
+/// (objects, CRD definitions, webhook configurations, release history) and the live cluster (what differs now). Every
+/// step plans from what the cluster shows when it runs, so a stopped Undo re-run finishes it; the steps are journaled in
+/// ConfigMap kubesphere-system/ks-upgrade-undo-journal, which also keeps the upgrade's journal until Undo has finished.
+/// </summary>
+public sealed class ClusterUndo
+{
+    public const string StepTag = "KsUpgrade.Step";
+    /// <summary>Undo's journal fact: the ks-core revision helm rolled back to.</summary>
+    private const string FactRollbackRevision = "helmRollbackRevision";
+    private const int ProgressId = 3;
+    private const string Ns = KsNames.KubeSphereSystem;
+    private readonly IKubeApi _api;
+    private readonly IUpgradeHelm _helm;
+    private readonly IEngineLog _log;
+    private readonly UndoOptions _options;
+
+    public ClusterUndo(IKubeApi api, IUpgradeHelm helm, IEngineLog log, UndoOptions options)
+    {
+        _api = api;
+        _helm = helm;
+        _log = log;
+        _options = options;
+    }
+
+    /// <summary>For a connected cluster, with the real helm.</summary>
+    public static ClusterUndo For(KsCluster cluster, UndoOptions options, IEngineLog log) =>
+        new(KubeApi.For(cluster, log.Verbose), HelmClientUpgradeHelm.For(cluster, options.HelmPath), log, options);
+
+    public static IReadOnlyList<string> StepNames => Enum.GetNames<UndoStepId>();
+
+    /// <summary>What one step would do: one line per change, and how to do it.</summary>
+    private sealed record Plan(string Target, List<string> Actions, Func<CancellationToken, Task<string>> Run, string? Nothing = null)
+    {
+        public string Describe() => Actions.Count == 0 ? Nothing ?? "nothing to do" : string.Join(Environment.NewLine, Actions);
+    }
+
+    private UndoBackup _backup = null!;
+    private JournalState _upgrade = null!;
+    private UpgradeJournal? _undoJournal;
+    private readonly List<string> _notRestored = new();
+    private int? _rollbackRevision;
+
+    public async Task<KsUndoResult> RunAsync(CancellationToken ct)
+    {
+        var records = StepNames.Select(n => new KsUpgradeStep(n)).ToArray();
+        var plans = new List<string>();
+        KsUpgradeException? failure = null;
+        var live = false;
+        var declined = false;
+        JournalState? undoState = null;
+        for (var i = 0; i < records.Length && failure is null; i++)
+        {
+            var id = (UndoStepId)i;
+            var record = records[i];
+            var label = $"Step {i + 1} of {records.Length}: {id}";
+            record.Started = DateTimeOffset.Now;
+            var clock = Stopwatch.StartNew();
+            _log.Progress(ProgressId, "Undo of the KubeSphere upgrade", label, 100 * i / records.Length);
+            _log.Information($"{label} started.", StepTag);
+            try
+            {
+                if (id == UndoStepId.Preflight)
+                {
+                    undoState = await PreflightAsync(ct).ConfigureAwait(false);
+                    if (undoState?.Facts.GetValueOrDefault(FactRollbackRevision) is { } revisionText && int.TryParse(revisionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rolledBack))
+                        _rollbackRevision = rolledBack; // an earlier run rolled back
+                    // the whole plan, read-only, from the cluster as it is now (each step re-plans when it runs)
+                    foreach (var step in new[] { UndoStepId.HelmRollback, UndoStepId.RestoreCrds, UndoStepId.RestoreObjects, UndoStepId.RestoreWebhooks, UndoStepId.Finish })
+                    {
+                        var p = await PlanAsync(step, ct).ConfigureAwait(false);
+                        plans.AddRange(p.Actions.Select(a => $"{step}: {a}"));
+                    }
+                    record.Status = KsUpgradeStepStatus.Succeeded;
+                    record.Detail = $"backup {_backup.Path} (taken {_backup.Created:u}, KubeSphere {_backup.KubeSphereVersion}); {plans.Count} changes planned";
+                    continue;
+                }
+                if (undoState?.Step(id.ToString()) is { } done && JournalStatus.IsDone(done.Status))
+                {
+                    record.Status = KsUpgradeStepStatus.Skipped;
+                    record.Detail = $"done by an earlier run ({done.Finished:u}): {done.Detail}";
+                    continue;
+                }
+                var plan = await PlanAsync(id, ct).ConfigureAwait(false);
+                if (declined)
+                {
+                    record.Status = KsUpgradeStepStatus.WhatIf;
+                    record.Detail = plan.Describe();
+                    continue;
+                }
+                if (plan.Actions.Count == 0 && id != UndoStepId.Finish)
+                {
+                    record.Status = KsUpgradeStepStatus.Skipped;
+                    record.Detail = plan.Describe();
+                    if (live) await _undoJournal!.StepFinishedAsync(id.ToString(), JournalStatus.Skipped, record.Detail).ConfigureAwait(false);
+                    continue;
+                }
+                foreach (var line in plan.Actions) _log.Verbose($"{id}: {line}");
+                if (!await _log.ShouldProcessAsync(plan.Target, $"{id}:{Environment.NewLine}{plan.Describe()}").ConfigureAwait(false))
+                {
+                    record.Status = KsUpgradeStepStatus.WhatIf;
+                    record.Detail = plan.Describe();
+                    declined = true;
+                    continue;
+                }
+                live = true;
+                await EnsureUndoJournalAsync(ct).ConfigureAwait(false);
+                record.Status = KsUpgradeStepStatus.Running;
+                await _undoJournal!.StepStartedAsync(id.ToString(), ct).ConfigureAwait(false);
+                record.Detail = await plan.Run(ct).ConfigureAwait(false);
+                record.Status = KsUpgradeStepStatus.Succeeded;
+                if (id != UndoStepId.Finish)
+                    await _undoJournal.StepFinishedAsync(id.ToString(), JournalStatus.Succeeded, record.Detail, s =>
+                    {
+                        if (id == UndoStepId.HelmRollback && _rollbackRevision is { } r) s.Facts[FactRollbackRevision] = r.ToString(CultureInfo.InvariantCulture);
+                    }).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failure = Map(e, id.ToString(), ct);
+                record.Status = KsUpgradeStepStatus.Failed;
+                record.Detail = failure.Message;
+                if (live && _undoJournal is { Exists: true })
+                {
+                    try
+                    {
+                        await _undoJournal.StepFinishedAsync(id.ToString(), failure.ErrorId == ErrorIds.Stopped ? JournalStatus.Stopped : JournalStatus.Failed, failure.Message).ConfigureAwait(false);
+                    }
+                    catch (Exception je) when (je is KsUpgradeException or OperationCanceledException or KubeConflictException)
+                    {
+                        _log.Warning($"Undo's journal could not record the failure of step {id}: {je.Message}");
+                    }
+                }
+            }
+            finally
+            {
+                record.Duration = clock.Elapsed;
+                _log.Information($"{label} {record.Status.ToString().ToLowerInvariant()}{(string.IsNullOrEmpty(record.Detail) ? "" : ": " + FirstLine(record.Detail))}", StepTag);
+            }
+        }
+        _log.Progress(ProgressId, "Undo of the KubeSphere upgrade", "done", 100, completed: true);
+        var result = new KsUndoResult
+        {
+            Cluster = _api.Context,
+            BackupPath = _backup?.Path,
+            ToVersion = _backup?.KubeSphereVersion,
+            HelmRevision = _rollbackRevision,
+            Steps = records,
+            Plan = plans.ToArray(),
+            NotRestored = _notRestored.Distinct().ToArray(),
+            Succeeded = failure is null && records.All(r => r.Status is KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped),
+        };
+        _log.Output(result);
+        if (failure is not null) throw failure;
+        return result;
+    }
+
+    // ---------------------------------------------------------------- Preflight
+
+    /// <summary>Reads the journals and the backup and refuses what Undo must not do. Returns Undo's own journal state (null: none yet).</summary>
+    private async Task<JournalState?> PreflightAsync(CancellationToken ct)
+    {
+        var undo = await UpgradeJournal.ReadAsync(_api, UpgradeJournal.UndoConfigMapName, ct).ConfigureAwait(false);
+        if (undo is not null && undo.State.Facts.TryGetValue(JournalFacts.UndoneUpgrade, out var kept))
+        {
+            _undoJournal = undo;
+            _upgrade = JsonSerializer.Deserialize<JournalState>(kept, JournalJson)!;
+            _log.Information($"Resuming the Undo recorded in {Ns}/{UpgradeJournal.UndoConfigMapName}: steps already done are skipped.", StepTag);
+        }
+        else
+        {
+            var journal = await UpgradeJournal.ReadAsync(_api, ct).ConfigureAwait(false)
+                ?? throw new KsUpgradeException(ErrorIds.NothingToUndo, KsErrorCategory.ObjectNotFound,
+                    $"There is no upgrade journal {Ns}/{UpgradeJournal.ConfigMapName} in cluster {_api.Context}: no KsUpgrade upgrade to undo.", UpgradeJournal.ConfigMapName)
+                { Remedy = "Run Test-KsCluster to see the cluster's state; Undo-KsUpgrade only undoes an upgrade Invoke-KsHostUpgrade or Invoke-KsMemberUpgrade journaled." };
+            _upgrade = journal.State;
+        }
+        if (_upgrade.Completed)
+            throw new KsUpgradeException(ErrorIds.UpgradeCompleted, KsErrorCategory.InvalidOperation,
+                $"The upgrade of cluster {_api.Context} was declared final by Complete-KsUpgrade on {_upgrade.Facts[JournalFacts.Completed]}; it is not undone.", UpgradeJournal.ConfigMapName)
+            { Remedy = "Going back now means restoring the cluster from your own etcd snapshot or Velero backup; fix forward with Test-KsCluster -Phase PostUpgrade." };
+
+        var path = _options.BackupPath ?? _upgrade.BackupPath
+            ?? throw new KsUpgradeException(ErrorIds.BackupNotUsableForUndo, KsErrorCategory.ObjectNotFound,
+                "The upgrade journal names no backup (the upgrade stopped before its Backup step).", UpgradeJournal.ConfigMapName)
+            { Remedy = "Nothing was changed before the backup: delete ConfigMap ks-upgrade-journal in kubesphere-system, or pass -BackupPath." };
+        _backup = UndoBackup.Read(path, ct);
+
+        if (_upgrade.Parameters.GetValueOrDefault("Role") is not "member")
+        {
+            var clusterKind = await _api.FindByPluralAsync("cluster.kubesphere.io", "clusters", ct).ConfigureAwait(false);
+            if (clusterKind is not null)
+            {
+                var upgraded = ClusterObject.ParseAll(await _api.ListAllAsync(clusterKind, null, null, ct).ConfigureAwait(false), null)
+                    .Where(m => m.Role == KsClusterRole.Member && m.KubeSphereVersion is { } v && v.TrimStart('v').StartsWith('4'))
+                    .Select(m => $"{m.Name} ({m.KubeSphereVersion})").ToList();
+                if (upgraded.Count > 0)
+                    throw new KsUpgradeException(ErrorIds.MembersUpgraded, KsErrorCategory.InvalidOperation,
+                        $"Members of host {_api.Context} are already on KubeSphere 4: {string.Join(", ", upgraded)}. A 3.4 host cannot manage them.", _api.Context)
+                    { Remedy = "Run Undo-KsUpgrade on each of those members first, then on the host." };
+            }
+        }
+        return undo?.State;
+    }
+
+    private async Task EnsureUndoJournalAsync(CancellationToken ct)
+    {
+        if (_undoJournal is { Exists: true }) return;
+        _undoJournal = UpgradeJournal.New(_api, new SortedDictionary<string, string>(StringComparer.Ordinal) { ["BackupPath"] = _backup.Path },
+            name: UpgradeJournal.UndoConfigMapName);
+        await _undoJournal.UpdateAsync(s =>
+        {
+            s.BackupPath = _backup.Path;
+            s.Facts[JournalFacts.UndoneUpgrade] = JsonSerializer.Serialize(_upgrade, JournalJson);
+        }, ct).ConfigureAwait(false);
+    }
+
+    private static readonly JsonSerializerOptions JournalJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private Task<Plan> PlanAsync(UndoStepId id, CancellationToken ct) => id switch
+    {
+        UndoStepId.HelmRollback => PlanRollbackAsync(ct),
+        UndoStepId.RestoreCrds => PlanCrdsAsync(ct),
+        UndoStepId.RestoreObjects => PlanObjectsAsync(ct),
+        UndoStepId.RestoreWebhooks => PlanWebhooksAsync(ct),
+        UndoStepId.Finish => PlanFinishAsync(ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(id)),
+    };
+
+    // ---------------------------------------------------------------- HelmRollback
+
+    private async Task<Plan> PlanRollbackAsync(CancellationToken ct)
+    {
+        var target = $"helm release {Ns}/{KsNames.KsCoreRelease}";
+        var before = _backup.Deployed;
+        if (before is null) return new Plan(target, new(), _ => Task.FromResult(""), "the backup records no deployed ks-core revision");
+        // the journal's revision (HelmUpgrade recorded it before it ran) when the backup shows it deployed; else the backup's
+        var fromJournal = _upgrade.Facts.TryGetValue(InterruptedHelmUpgrade.FactRevisionBefore, out var text) && int.TryParse(text, out var r) ? r : (int?)null;
+        var revision = fromJournal is { } j && _backup.Releases.Any(x => x.Revision == j && x.Status == "deployed") ? j : before.Revision;
+        var history = await HelmReleaseReader.HistoryAsync(_api, Ns, KsNames.KsCoreRelease, ct).ConfigureAwait(false);
+        var latest = history.LastOrDefault();
+        if (latest is null)
+            throw new KsUpgradeException(ErrorIds.NothingToUndo, KsErrorCategory.ObjectNotFound,
+                $"Helm release {KsNames.KsCoreRelease} has no revisions in {Ns}: there is nothing to roll back to.", KsNames.KsCoreRelease)
+            { Remedy = "Reinstall KubeSphere 3.4 with helm, then restore the backup's objects." };
+        if (latest.Status == "deployed" && latest.ChartVersion == before.ChartVersion && latest.AppVersion == before.AppVersion)
+            return new Plan(target, new(), _ => Task.FromResult(""),
+                $"release {KsNames.KsCoreRelease} revision {latest.Revision} is deployed with chart {before.ChartVersion} (app {before.AppVersion}), as before the upgrade");
+        if (history.All(h => h.Revision != revision))
+            throw new KsUpgradeException(ErrorIds.BackupNotUsableForUndo, KsErrorCategory.ObjectNotFound,
+                $"Helm no longer keeps revision {revision} of {KsNames.KsCoreRelease} (its history was trimmed): it cannot roll back to it.", KsNames.KsCoreRelease)
+            { Remedy = "Restore the release Secret sh.helm.release.v1.ks-core.v" + revision + " from your own backup, then run Undo-KsUpgrade again." };
+        _rollbackRevision = revision;
+        var call = new HelmRollbackCall(KsNames.KsCoreRelease, Ns, revision, _options.HelmTimeout);
+        var action = $"helm rollback {KsNames.KsCoreRelease} to revision {revision} (chart {before.ChartVersion}, app {before.AppVersion}; now revision {latest.Revision}, {latest.Status}, chart {latest.ChartVersion}): {_helm.DescribeRollback(call)}";
+        return new Plan(target, new() { action }, async c =>
+        {
+            await _helm.RollbackAsync(call, c).ConfigureAwait(false);
+            return $"rolled back to revision {revision} (chart {before.ChartVersion})";
+        });
+    }
+
+    // ---------------------------------------------------------------- RestoreCrds
+
+    private async Task<Plan> PlanCrdsAsync(CancellationToken ct)
+    {
+        var actions = new List<string>();
+        var work = new List<Func<CancellationToken, Task>>();
+        var backedUp = _backup.Crds.ToDictionary(c => c.Name(), StringComparer.Ordinal);
+        var liveCrds = (await _api.ListAllAsync(ResourceKind.CustomResourceDefinitions, null, null, ct).ConfigureAwait(false)).ToDictionary(c => c.Name(), StringComparer.Ordinal);
+        foreach (var (name, crd) in backedUp.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var versions = Versions(crd);
+            if (!liveCrds.TryGetValue(name, out var now))
+            {
+                actions.Add($"Re-create CustomResourceDefinition {name} (versions {versions})");
+                work.Add(c => _api.CreateAsync(ResourceKind.CustomResourceDefinitions, null, UndoObjects.ForCreate(crd, Empty), c));
+                continue;
+            }
+            if (JsonNode.DeepEquals(crd["spec"], now["spec"])) continue;
+            var stored = (now["status"]?["storedVersions"] as JsonArray ?? new JsonArray()).Select(v => v?.GetValue<string>()).OfType<string>().ToList();
+            var served = VersionNames(crd);
+            var lost = stored.Where(v => !served.Contains(v)).ToList();
+            if (lost.Count == 0)
+            {
+                actions.Add($"Restore CustomResourceDefinition {name} to versions {versions} (now {Versions(now)})");
+                work.Add(async c =>
+                {
+                    var current = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, c).ConfigureAwait(false);
+                    var body = UndoObjects.ForCreate(crd, Empty);
+                    body.Obj("metadata")["resourceVersion"] = current?.ResourceVersion();
+                    await _api.ReplaceAsync(ResourceKind.CustomResourceDefinitions, null, body, c).ConfigureAwait(false);
+                });
+            }
+            else
+            {
+                // objects stored in a version the 3.4 definition does not serve: re-create the CRD and restore its objects
+                // from the backup (RestoreObjects) instead of trusting a conversion
+                actions.Add($"Re-create CustomResourceDefinition {name} with versions {versions} (now {Versions(now)}; objects stored in {string.Join(", ", lost)}): "
+                            + "its objects are deleted with it and restored from the backup");
+                work.Add(c => RecreateCrdAsync(crd, c));
+            }
+        }
+        foreach (var (name, crd) in liveCrds.Where(k => !backedUp.ContainsKey(k.Key) && BackupPlan.IsKubeSphereGroup(k.Value.Str("spec", "group"))).OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            if (!UndoObjects.CreatedSince(crd, _backup.Created))
+            {
+                _notRestored.Add($"CustomResourceDefinition {name}: not in the backup but older than it; left as it is");
+                continue;
+            }
+            actions.Add($"Delete CustomResourceDefinition {name} and its objects (added by the upgrade)");
+            work.Add(c => DeleteCrdAsync(crd, c));
+        }
+        return new Plan($"{actions.Count} CustomResourceDefinitions", actions, async c =>
+        {
+            foreach (var w in work) await w(c).ConfigureAwait(false);
+            return $"{work.Count} CustomResourceDefinitions restored or removed";
+        }, "every KubeSphere CRD is as the backup recorded it");
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    private static List<string> VersionNames(JsonObject crd) =>
+        (crd["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Select(v => v.Str("name")).OfType<string>().ToList();
+
+    private static string Versions(JsonObject crd) =>
+        string.Join(", ", (crd["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>()
+            .Select(v => v.Str("name") + (v.Bool("storage") == true ? " (storage)" : "") + (v.Bool("served") == false ? " (not served)" : "")));
+
+    private async Task RecreateCrdAsync(JsonObject backedUp, CancellationToken ct)
+    {
+        var live = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, backedUp.Name(), ct).ConfigureAwait(false);
+        if (live is not null) await DeleteCrdAsync(live, ct).ConfigureAwait(false);
+        await _api.CreateAsync(ResourceKind.CustomResourceDefinitions, null, UndoObjects.ForCreate(backedUp, Empty), ct).ConfigureAwait(false);
+        _log.Verbose($"Re-created CustomResourceDefinition {backedUp.Name()}.");
+    }
+
+    /// <summary>
+    /// Deletes a CRD: first the finalizers of its objects (nothing runs to clear them while KubeSphere is down) and the
+    /// owner references Namespaces hold to them (else the garbage collector would delete those namespaces), then the
+    /// CRD, then waits until it is gone.
+    /// </summary>
+    private async Task DeleteCrdAsync(JsonObject crd, CancellationToken ct)
+    {
+        var name = crd.Name();
+        var group = crd.Str("spec", "group") ?? "";
+        var plural = crd.Str("spec", "names", "plural") ?? "";
+        var kindName = crd.Str("spec", "names", "kind") ?? "";
+        var kind = await _api.FindByPluralAsync(group, plural, ct).ConfigureAwait(false);
+        if (kind is not null)
+        {
+            foreach (var o in await _api.ListAllAsync(kind, null, null, ct).ConfigureAwait(false))
+                if (o["metadata"]?["finalizers"] is JsonArray { Count: > 0 })
+                    await _api.PatchAsync(kind, kind.Namespaced ? o.Namespace() : null, o.Name(), KubePatchType.Merge, """{"metadata":{"finalizers":null}}""", ct).ConfigureAwait(false);
+            foreach (var nsObj in await _api.ListAllAsync(ResourceKind.Namespaces, null, null, ct).ConfigureAwait(false))
+            {
+                if (nsObj["metadata"]?["ownerReferences"] is not JsonArray refs) continue;
+                var kept = refs.OfType<JsonObject>().Where(r => !(r.Str("kind") == kindName && (r.Str("apiVersion") ?? "").StartsWith(group + "/", StringComparison.Ordinal))).ToList();
+                if (kept.Count == refs.Count) continue;
+                var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = kept.Count == 0 ? null : new JsonArray(kept.Select(k => (JsonNode?)k.DeepClone()).ToArray()) } };
+                await _api.PatchAsync(ResourceKind.Namespaces, null, nsObj.Name(), KubePatchType.Merge, patch.ToJsonString(), ct).ConfigureAwait(false);
+            }
+        }
+        await _api.DeleteAsync(ResourceKind.CustomResourceDefinitions, null, name, "Background", ct).ConfigureAwait(false);
+        var deadline = DateTimeOffset.UtcNow + _options.CrdDeleteTimeout;
+        while (await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false) is not null)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.OperationTimeout,
+                    $"CustomResourceDefinition {name} was not deleted within {_options.CrdDeleteTimeout.TotalSeconds:0} s (objects with finalizers?).", name)
+                { Remedy = $"Check 'kubectl get {plural}.{group} -A' for objects with finalizers, then run Undo-KsUpgrade again." };
+            await Task.Delay(_options.PollInterval, ct).ConfigureAwait(false);
+        }
+        _log.Verbose($"Deleted CustomResourceDefinition {name}.");
+    }
+
+    // ---------------------------------------------------------------- RestoreObjects / RestoreWebhooks
+
+    /// <summary>The order objects are written back in: owners (workspaces) before namespaces before what lives in them.</summary>
+    private static int Order(BackupSource s) => s.Group switch
+    {
+        BackupPlan.Tenant => 0,
+        "" when s.Plural == "namespaces" => 1,
+        BackupPlan.Iam => 2,
+        BackupPlan.Rbac => 3,
+        _ => 4,
+    };
+
+    private Task<Plan> PlanObjectsAsync(CancellationToken ct) =>
+        PlanSetsAsync(_backup.Sets.Where(s => s.Source.Group is not ("apiextensions.k8s.io" or "admissionregistration.k8s.io"))
+            .OrderBy(s => Order(s.Source)).ToList(), "KubeSphere objects", ct);
+
+    private Task<Plan> PlanWebhooksAsync(CancellationToken ct) =>
+        PlanSetsAsync(_backup.Sets.Where(s => s.Source.Group == "admissionregistration.k8s.io").ToList(), "webhook configurations", ct);
+
+    /// <summary>Never restored nor deleted: helm's release records (helm rolls the release back) and KsUpgrade's journals.</summary>
+    private static bool Untouched(JsonObject o) =>
+        (o.Str("kind") == "Secret" && o.Str("type") == "helm.sh/release.v1")
+        || (o.Str("kind") == "ConfigMap" && o.Namespace() == KsNames.KubeSphereSystem && UpgradeJournal.IsJournal(o.Name()));
+
+    private async Task<Plan> PlanSetsAsync(IReadOnlyList<(BackupSource Source, IReadOnlyList<JsonObject> Objects)> sets, string what, CancellationToken ct)
+    {
+        var actions = new List<string>();
+        var work = new List<Func<CancellationToken, Task>>();
+        foreach (var (source, objects) in sets)
+        {
+            var kind = await _api.FindByPluralAsync(source.Group, source.Plural, ct).ConfigureAwait(false);
+            if (kind is null)
+            {
+                if (objects.Count > 0)
+                    _notRestored.Add($"{source.KindName}: {objects.Count} objects in the backup, but the cluster does not serve the kind (its CRD is missing)");
+                continue;
+            }
+            var live = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            if (source.Name is not null)
+            {
+                if (await _api.GetAsync(kind, source.Namespace, source.Name, ct).ConfigureAwait(false) is { } one) live[Key(one)] = one;
+            }
+            else
+                foreach (var o in await _api.ListAllAsync(kind, source.Namespace, null, ct).ConfigureAwait(false))
+                    if (source.Filter is null || source.Filter(o)) live[Key(o)] = o;
+
+            foreach (var b in objects.Where(o => !Untouched(o)))
+            {
+                live.TryGetValue(Key(b), out var now);
+                var display = UndoObjects.Ref(b);
+                if (kind.Kind == "Job")
+                {
+                    if (now is null) _notRestored.Add($"{display}: a Job is not re-created (it would run again)");
+                    continue;
+                }
+                if (kind.Kind == "PersistentVolumeClaim")
+                {
+                    if (now is not null) continue;
+                    actions.Add($"Re-create {display} empty");
+                    _notRestored.Add($"{display}: re-created as a new, empty claim; the data of its old volume ({b.Str("spec", "volumeName") ?? "none"}) was deleted with it by the upgrade");
+                    work.Add(async c => await _api.CreateAsync(kind, b.Namespace(), UndoObjects.NewClaim(b, await OwnerUidsAsync(c).ConfigureAwait(false)), c).ConfigureAwait(false));
+                    continue;
+                }
+                if (now is null)
+                {
+                    actions.Add($"Re-create {display}{Note(b)}");
+                    work.Add(c => RestoreAsync(kind, b, c));
+                }
+                else if (UndoObjects.Comparable(b) != UndoObjects.Comparable(now))
+                {
+                    actions.Add($"Restore {display}{Note(b)}");
+                    work.Add(c => RestoreAsync(kind, b, c));
+                }
+            }
+            var backedUp = objects.Select(Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var (key, o) in live.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                if (backedUp.Contains(key) || Untouched(o)) continue;
+                if (o["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 }) continue; // its owner's deletion takes it
+                if (!UndoObjects.CreatedSince(o, _backup.Created))
+                {
+                    _notRestored.Add($"{UndoObjects.Ref(o)}: not in the backup but older than it; left as it is");
+                    continue;
+                }
+                actions.Add($"Delete {UndoObjects.Ref(o)} (created since the backup)");
+                work.Add(c => _api.DeleteAsync(kind, kind.Namespaced ? o.Namespace() : null, o.Name(), "Background", c));
+            }
+        }
+        return new Plan(what, actions, async c =>
+        {
+            foreach (var w in work) await w(c).ConfigureAwait(false);
+            _ownerUids = null;
+            return $"{work.Count} {what} re-created, restored or deleted";
+        }, $"every backed-up {what[..^1]} is as the backup recorded it");
+    }
+
+    /// <summary>What the plan says beside an object it writes back (the replicas of a Deployment, the cc's etcd endpoints).</summary>
+    private static string Note(JsonObject b) => b.Str("kind") switch
+    {
+        "Deployment" => $" ({b.Long("spec", "replicas") ?? 1} replicas)",
+        "ClusterConfiguration" => $" (spec.etcd.endpointIps '{b.Str("spec", "etcd", "endpointIps") ?? ""}')",
+        _ => "",
+    };
+
+    private static string Key(JsonObject o) => $"{o.Str("kind")}/{o.Namespace()}/{o.Name()}";
+
+    private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct)
+    {
+        // written in the version the backup holds it in (the CRDs serve it again by now)
+        backedUp = AtStorageVersion(backedUp);
+        var kind = await _api.KindOfAsync(backedUp.Str("apiVersion") ?? "", backedUp.Str("kind") ?? "", ct).ConfigureAwait(false) ?? listed;
+        var ns = kind.Namespaced ? backedUp.Namespace() : null;
+        _log.Verbose($"Restoring {UndoObjects.Ref(backedUp)} as {kind}.");
+        var now = await _api.GetAsync(kind, ns, backedUp.Name(), ct).ConfigureAwait(false);
+        var body = UndoObjects.ForCreate(backedUp, await OwnerUidsAsync(ct).ConfigureAwait(false));
+        if (now is null)
+        {
+            await RestoreStatusAsync(kind, backedUp, await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return;
+        }
+        if (kind.Kind == "Service" && now.Str("spec", "clusterIP") is { } ip && backedUp.Str("spec", "clusterIP") is { } was && ip != was)
+        {
+            // a Service's clusterIP cannot change: the one the backup recorded comes back with a new Service
+            await _api.DeleteAsync(kind, ns, backedUp.Name(), "Background", ct).ConfigureAwait(false);
+            await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false);
+            return;
+        }
+        body.Obj("metadata")["resourceVersion"] = now.ResourceVersion();
+        try
+        {
+            await RestoreStatusAsync(kind, backedUp, await _api.ReplaceAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+        catch (KubeConflictException)
+        {
+            await RestoreAsync(listed, backedUp, ct).ConfigureAwait(false); // changed since it was read: read again
+        }
+    }
+
+    /// <summary>
+    /// A custom resource whose kind has a status subresource loses its status on create and replace (a User's state: a
+    /// disabled user must not come back active): the backed-up status is written to the status subresource. Built-in
+    /// kinds' status is their controllers' (a Deployment's availability is observed, not restored).
+    /// </summary>
+    private async Task RestoreStatusAsync(ResourceKind kind, JsonObject backedUp, JsonObject written, CancellationToken ct)
+    {
+        if (backedUp["status"] is not JsonObject { Count: > 0 } status || kind.Group.Length == 0 || !kind.Group.Contains('.')
+            || kind.Group.EndsWith(".k8s.io", StringComparison.Ordinal) || JsonNode.DeepEquals(status, written["status"])) return;
+        var body = (JsonObject)written.DeepClone();
+        body["status"] = status.DeepClone();
+        await _api.ReplaceStatusAsync(kind, kind.Namespaced ? written.Namespace() : null, body, ct).ConfigureAwait(false);
+    }
+
+    private Dictionary<string, string>? _storageVersions;
+
+    /// <summary>
+    /// A custom resource is written back in the storage version its backed-up CRD declares (what etcd held before the
+    /// upgrade), when that CRD converts by apiVersion alone (strategy None: every version has the same schema); the
+    /// backup lists objects in the preferred version, which may be one the 3.4 CRD serves but never stored.
+    /// </summary>
+    private JsonObject AtStorageVersion(JsonObject backedUp)
+    {
+        _storageVersions ??= _backup.Crds
+            .Where(c => (c.Str("spec", "conversion", "strategy") ?? "None") == "None")
+            .Select(c => (Key: $"{c.Str("spec", "group")}/{c.Str("spec", "names", "kind")}",
+                          Storage: (c["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().FirstOrDefault(v => v.Bool("storage") == true)?.Str("name")))
+            .Where(x => x.Storage is not null)
+            .GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.First().Storage!, StringComparer.Ordinal);
+        var (group, version) = ResourceKind.SplitApiVersion(backedUp.Str("apiVersion") ?? "");
+        if (group.Length == 0 || !_storageVersions.TryGetValue($"{group}/{backedUp.Str("kind")}", out var storage) || storage == version) return backedUp;
+        var copy = (JsonObject)backedUp.DeepClone();
+        copy["apiVersion"] = $"{group}/{storage}";
+        return copy;
+    }
+
+    private Dictionary<string, string>? _ownerUids;
+
+    /// <summary>The uids of the live owners backed-up objects refer to ("Kind/name"): workspaces, workspace templates, users.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> OwnerUidsAsync(CancellationToken ct)
+    {
+        var uids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (group, plural) in new[] { (BackupPlan.Tenant, "workspaces"), (BackupPlan.Tenant, "workspacetemplates"), (BackupPlan.Iam, "users"), (BackupPlan.Iam, "globalroles"), (BackupPlan.Iam, "workspaceroles") })
+        {
+            var kind = await _api.FindByPluralAsync(group, plural, ct).ConfigureAwait(false);
+            if (kind is null) continue;
+            foreach (var o in await _api.ListAllAsync(kind, null, null, ct).ConfigureAwait(false))
+                if (o.Str("metadata", "uid") is { } uid) uids[$"{kind.Kind}/{o.Name()}"] = uid;
+        }
+        return _ownerUids = uids;
+    }
+
+    // ---------------------------------------------------------------- Finish
+
+    private Task<Plan> PlanFinishAsync(CancellationToken ct)
+    {
+        var images = _backup.Sets.Where(s => s.Source.Plural is "deployments" or "statefulsets" or "daemonsets")
+            .SelectMany(s => s.Objects)
+            .SelectMany(o => (o["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+            .Select(c => c.Str("image")).OfType<string>().Where(i => i.Contains("kubesphere", StringComparison.OrdinalIgnoreCase)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (images.Count > 0)
+            _notRestored.Add($"Images: the restored workloads run the 3.4 images the backup recorded ({string.Join(", ", images)}); Undo does not check they can still be pulled (docker.io/kubesphere deleted its images in July 2025: mirror them)");
+        var actions = new List<string>
+        {
+            $"Delete ConfigMap {Ns}/{UpgradeJournal.ConfigMapName} (the upgrade journal: the cluster can be upgraded again from the start)",
+            $"Delete ConfigMap {Ns}/{UpgradeJournal.UndoConfigMapName} (Undo's journal)",
+        };
+        return Task.FromResult(new Plan($"journals in {Ns}", actions, async c =>
+        {
+            await _api.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.ConfigMapName, "Background", c).ConfigureAwait(false);
+            await _api.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.UndoConfigMapName, "Background", c).ConfigureAwait(false);
+            return "the upgrade journal and Undo's journal removed";
+        }));
+    }
+
+    private KsUpgradeException Map(Exception e, string step, CancellationToken ct) => e switch
+    {
+        KsUpgradeException ks => ks,
+        OperationCanceledException when ct.IsCancellationRequested => new KsUpgradeException(ErrorIds.Stopped, KsErrorCategory.OperationStopped,
+            $"Stopped during Undo step {step}; Undo's journal records where.", step, e) { Remedy = "Run Undo-KsUpgrade again to finish it." },
+        KubeConflictException => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ResourceBusy,
+            $"Undo step {step} failed: {e.Message}", step, e) { Remedy = "Run Undo-KsUpgrade again: it continues from what the cluster shows." },
+        IOException or UnauthorizedAccessException => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ReadError, $"Undo step {step} failed: {e.Message}", step, e),
+        _ => new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.NotSpecified, $"Undo step {step} failed: {e.GetType().Name}: {e.Message}", step, e)
+        { Remedy = "Run Undo-KsUpgrade again: it continues from what the cluster shows." },
+    };
+
+    private static string FirstLine(string s)
+    {
+        var nl = s.IndexOf('\n');
+        return nl < 0 ? s : s[..nl].TrimEnd('\r') + " ...";
+    }
+}

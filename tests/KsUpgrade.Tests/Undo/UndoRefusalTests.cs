@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Backup;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Undo;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Tests.Upgrade.Fakes;
+
+namespace KsUpgrade.Tests.Undo;
+
+/// <summary>What Undo-KsUpgrade and Complete-KsUpgrade refuse, before any change.</summary>
+public sealed class UndoRefusalTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksundo-" + Guid.NewGuid().ToString("N"));
+    private static readonly ResourceKind Clusters = new("cluster.kubesphere.io", "v1alpha1", "clusters", "Cluster", false);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
+    }
+
+    private static ClusterUndo Undo(FakeKubeApi api, string? backup = null) =>
+        new(api, new ThrowingHelm(), new RecordingEngineLog(), new UndoOptions { BackupPath = backup });
+
+    private sealed class ThrowingHelm : IUpgradeHelm
+    {
+        public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => throw new InvalidOperationException("no helm here");
+        public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct) => throw new InvalidOperationException("no helm here");
+    }
+
+    private static async Task JournalAsync(FakeKubeApi api, bool finished, bool completed = false, string? backup = null)
+    {
+        var journal = UpgradeJournal.New(api, new SortedDictionary<string, string> { ["Role"] = "host" });
+        await journal.UpdateAsync(s =>
+        {
+            s.BackupPath = backup;
+            s.Steps.Add(new JournalStepRecord { Name = "Backup", Status = JournalStatus.Succeeded });
+            if (finished) s.Steps.Add(new JournalStepRecord { Name = "PostCheck", Status = JournalStatus.Succeeded });
+            if (completed) s.Facts[JournalFacts.Completed] = DateTimeOffset.UtcNow.ToString("o");
+        }, CancellationToken.None);
+    }
+
+    private async Task<string> BackupAsync(FakeKubeApi api)
+    {
+        var path = Path.Combine(_dir, "bk");
+        Directory.CreateDirectory(_dir);
+        await new ClusterBackup(api, new RecordingEngineLog()).RunAsync(new BackupOptions(path), CancellationToken.None);
+        return path;
+    }
+
+    [Fact]
+    public async Task Without_a_journal_there_is_nothing_to_undo()
+    {
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(new FakeKubeApi()).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.NothingToUndo, e.ErrorId);
+        Assert.Contains("Test-KsCluster", e.Remedy);
+    }
+
+    [Fact]
+    public async Task After_Complete_KsUpgrade_Undo_refuses_and_nothing_is_written()
+    {
+        var api = new FakeKubeApi();
+        await JournalAsync(api, finished: true);
+        var completion = await UpgradeCompletion.CompleteAsync(api, new RecordingEngineLog(), CancellationToken.None);
+        Assert.Equal("fake", completion.Cluster);
+        var writes = api.Mutations.Count;
+
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.UpgradeCompleted, e.ErrorId);
+        Assert.Equal(writes, api.Mutations.Count);
+        // a second Complete-KsUpgrade keeps the first time
+        Assert.Equal(completion.Completed, (await UpgradeCompletion.CompleteAsync(api, new RecordingEngineLog(), CancellationToken.None)).Completed);
+    }
+
+    [Fact]
+    public async Task Complete_KsUpgrade_refuses_an_unfinished_upgrade_and_a_cluster_without_one()
+    {
+        var none = await Assert.ThrowsAsync<KsUpgradeException>(() => UpgradeCompletion.CompleteAsync(new FakeKubeApi(), new RecordingEngineLog(), CancellationToken.None));
+        Assert.Equal(ErrorIds.UpgradeNotFinished, none.ErrorId);
+        var api = new FakeKubeApi();
+        await JournalAsync(api, finished: false);
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => UpgradeCompletion.CompleteAsync(api, new RecordingEngineLog(), CancellationToken.None));
+        Assert.Equal(ErrorIds.UpgradeNotFinished, e.ErrorId);
+        Assert.Contains("Undo-KsUpgrade", e.Remedy);
+    }
+
+    [Fact]
+    public async Task A_host_whose_members_are_on_v4_is_refused_naming_them()
+    {
+        var api = new FakeKubeApi(Clusters, ResourceKind.ClusterConfigurations);
+        api.Add(ResourceKind.Namespaces, null, "kubesphere-system", new Dictionary<string, string> { ["kubesphere.io/workspace"] = "system-workspace" });
+        var backup = await BackupAsync(api);
+        await JournalAsync(api, finished: true, backup: backup);
+        api.Add(Clusters, null, "host", new Dictionary<string, string> { ["cluster-role.kubesphere.io/host"] = "" },
+            FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
+        api.Add(Clusters, null, "member1", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
+        api.Add(Clusters, null, "member2", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1"}}"""));
+        var writes = api.Mutations.Count;
+
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.MembersUpgraded, e.ErrorId);
+        Assert.Contains("member1", e.Message);
+        Assert.DoesNotContain("member2", e.Message);
+        Assert.Equal(writes, api.Mutations.Count);
+    }
+
+    [Fact]
+    public async Task A_backup_without_Undos_files_is_refused()
+    {
+        var api = new FakeKubeApi(ResourceKind.ClusterConfigurations);
+        api.Add(ResourceKind.Namespaces, null, "kubesphere-system", new Dictionary<string, string> { ["kubesphere.io/workspace"] = "system-workspace" });
+        var backup = await BackupAsync(api);
+        var manifestPath = Path.Combine(backup, ClusterBackup.ManifestFileName);
+        var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        manifest.Remove("undo"); // as KsUpgrade wrote it before Undo existed
+        var files = manifest["files"]!.AsArray();
+        foreach (var f in files.Where(f => f!["name"]!.GetValue<string>().StartsWith("undo-", StringComparison.Ordinal)).ToList())
+        {
+            File.Delete(Path.Combine(backup, f!["name"]!.GetValue<string>()));
+            files.Remove(f);
+        }
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        await JournalAsync(api, finished: true, backup: backup);
+
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.BackupNotUsableForUndo, e.ErrorId);
+    }
+}
