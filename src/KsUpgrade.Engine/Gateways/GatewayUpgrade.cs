@@ -96,16 +96,6 @@ public static class GatewayUpgrade
     private static async Task<KsGatewayUpgradeResult> UpdateOneCoreAsync(KsCluster cluster, string name, GatewayUpgradeOptions options,
         Func<Task> preconditions, IEngineLog log, CancellationToken ct)
     {
-        var gate = Gates.GetOrAdd(cluster.Server + "|" + cluster.Context, _ => new SemaphoreSlim(1, 1));
-        try
-        {
-            // a stop while waiting for the gate is a stop too (Stopped, not a bare cancellation)
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw ApiErrors.Map(e, cluster.Context, cluster.Server, $"waiting to upgrade gateway '{name}'", ct);
-        }
         try
         {
             return await RunAsync(cluster, name, options, preconditions, log, ct).ConfigureAwait(false);
@@ -113,10 +103,6 @@ public static class GatewayUpgrade
         catch (Exception e) when (e is not KsUpgradeException)
         {
             throw ApiErrors.Map(e, cluster.Context, cluster.Server, $"upgrading gateway '{name}'", ct);
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 
@@ -169,6 +155,37 @@ public static class GatewayUpgrade
                 "Upgrade to the KubeSphere 4 gateway with job dynamic-upgrade (the ingress controller restarts)").ConfigureAwait(false))
             return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.NotRun, Duration = watch.Elapsed, Detail = "Not run (-WhatIf or declined)." };
 
+        // The per-cluster gate (one dynamic-upgrade job at a time) is taken after the answer, never across the question:
+        // a prompt left open in one runspace must not hold another's upgrade. What the question was about is judged again
+        // once the gate is held: another session may have upgraded the gateway meanwhile.
+        var gate = Gates.GetOrAdd(cluster.Server + "|" + cluster.Context, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            // a stop while waiting for the gate is a stop too (Stopped, not a bare cancellation)
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw ApiErrors.Map(e, cluster.Context, cluster.Server, $"waiting to upgrade gateway '{gateway.Name}'", ct);
+        }
+        try
+        {
+            var now = await GatewayEvidence.ReadAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
+            if (!now.Complete && !now.V2Gateway)
+                return await UpgradeApprovedAsync(cluster, gateway, watch, api, options, log, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+        log.Verbose($"Gateway '{gateway.Name}' changed while the question was open (another session upgraded it): judging it again.");
+        return await RunAsync(cluster, gateway.Name, options, preconditions, log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The approved upgrade of one gateway, under the cluster's gate: the job rendered, run and verified.</summary>
+    private static async Task<KsGatewayUpgradeResult> UpgradeApprovedAsync(KsCluster cluster, KsGateway gateway, Stopwatch watch, IKubeApi api,
+        GatewayUpgradeOptions options, IEngineLog log, CancellationToken ct)
+    {
         log.Information($"Upgrading gateway '{gateway.Name}'.", "KsUpgrade.Step");
         var before = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
         if (await DynamicUpgradeJob.UnfinishedJobGatewayAsync(api, log, ct).ConfigureAwait(false) == gateway.Name)

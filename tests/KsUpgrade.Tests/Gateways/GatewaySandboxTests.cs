@@ -204,6 +204,40 @@ public class GatewaySandboxTests
         Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.Contains("/jobs") && r.Method == "POST");
     }
 
+    /// <summary>A log whose ShouldProcess answer is held until the test gives it (a prompt nobody has answered yet).</summary>
+    private sealed class HeldAnswerLog(IEngineLog inner) : ForwardingEngineLog(inner)
+    {
+        public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<bool> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<bool> ShouldProcessAsync(string target, string action)
+        {
+            Asked.TrySetResult();
+            return await Answer.Task.ConfigureAwait(false);
+        }
+    }
+
+    [Fact]
+    public async Task An_unanswered_prompt_does_not_hold_the_cluster_from_another_upgrade()
+    {
+        // issue 17 §1: the per-cluster gate (one dynamic-upgrade job at a time) is never held across a prompt, so a
+        // prompt left open in one runspace does not block Update-KsGateway in another
+        await using var s = await SandboxSession.StartAsync(GatewaySeed.Host(), "host", new SimulatedGatewayJob());
+        var options = Options("/unused-chart") with { Renderer = new FixedRenderer() };
+        var held = new HeldAnswerLog(new RecordingEngineLog());
+        var first = GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], options, held, CancellationToken.None);
+        Assert.Same(held.Asked.Task, await Task.WhenAny(held.Asked.Task, Task.Delay(TimeSpan.FromSeconds(60))));
+
+        var declined = new RecordingEngineLog { Approve = false };
+        var second = GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[1], options, declined, CancellationToken.None);
+        var finished = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(60)));
+        held.Answer.TrySetResult(false);
+        Assert.Same(second, finished);
+        Assert.Equal(KsGatewayUpgradeOutcome.NotRun, (await second).Outcome);
+        Assert.Equal(KsGatewayUpgradeOutcome.NotRun, (await first).Outcome);
+        Assert.DoesNotContain(s.Recorder.Snapshot(), r => r.Path.Contains("/jobs") && r.Method == "POST");
+    }
+
     [Fact]
     public async Task Refuses_while_another_dynamic_upgrade_job_runs()
     {
