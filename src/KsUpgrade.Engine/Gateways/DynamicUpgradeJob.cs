@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KsUpgrade.Engine.Diagnostics;
@@ -26,7 +27,9 @@ public sealed record DynamicJobRun(DynamicJobOutcome Outcome, IReadOnlyList<stri
 
 /// <summary>
 /// Job kubesphere-system/dynamic-upgrade: deleted (with its pods) before it is re-created, applied from the rendered
-/// template, waited for while its log is streamed as Verbose. A Complete job whose log says the phase was skipped is a failure.
+/// template, waited for while its log is streamed as Verbose; deleting and waiting are the one job runner's
+/// (<see cref="JobRunner"/>), the gateway's own parts are its ConfigMap and the rendered objects. A job whose log says
+/// the phase was skipped is a failure, however it ended.
 /// Every API call goes through the access layer (<see cref="IKubeApi"/>: transient failures retried, errors mapped once).
 /// </summary>
 public static class DynamicUpgradeJob
@@ -59,30 +62,23 @@ public static class DynamicUpgradeJob
         catch (YamlDotNet.Core.YamlException) { return null; }
     }
 
-    /// <summary>Refuses when a dynamic-upgrade job is still running; otherwise deletes the job and its pods and waits until they are gone.</summary>
+    /// <summary>
+    /// Refuses when a dynamic-upgrade job is still running; otherwise deletes the job and its pods and waits until the job
+    /// is gone (<see cref="JobRunner.DeleteAsync"/>).
+    /// </summary>
     public static async Task DeleteExistingAsync(IKubeApi api, IEngineLog log, TimeSpan poll, CancellationToken ct)
     {
         var job = await TryReadJobAsync(api, ct).ConfigureAwait(false);
-        if (job is not null)
-        {
-            if (!IsFinished(job) && (job.Status?.Active ?? 0) > 0)
-                throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {KsNames.KubeSphereSystem}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
-                { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {KsNames.KubeSphereSystem} delete job {JobName}." };
-            log.Verbose($"Deleting the previous job {KsNames.KubeSphereSystem}/{JobName} and its pods.");
-            await api.DeleteAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, "Background", ct).ConfigureAwait(false);
-        }
-        foreach (var pod in await PodsAsync(api, job?.Metadata?.Uid, ct).ConfigureAwait(false))
-            await api.DeleteAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, pod.Metadata.Name, "Background", 0, ct).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (await TryReadJobAsync(api, ct).ConfigureAwait(false) is not null)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
-                    $"Job {KsNames.KubeSphereSystem}/{JobName} was deleted but is still present after 60 s (finalizers?).", JobName);
-            await Task.Delay(poll, ct).ConfigureAwait(false);
-        }
+        if (job is not null && !IsFinished(job) && (job.At("status", "active")?.GetValue<long>() ?? 0) > 0)
+            throw new KsUpgradeException(ErrorIds.GatewayJobBusy, KsErrorCategory.ResourceBusy,
+                $"Job {KsNames.KubeSphereSystem}/{JobName} is still running; gateways are upgraded one at a time.", JobName)
+            { Remedy = $"Wait for it to finish; if no other session runs it, delete it: kubectl -n {KsNames.KubeSphereSystem} delete job {JobName}." };
+        if (job is not null) log.Verbose($"Deleting the previous job {KsNames.KubeSphereSystem}/{JobName} and its pods.");
+        await new JobRunner(api, log) { PollInterval = poll }.DeleteAsync(KsNames.KubeSphereSystem, JobName, DeleteTimeout, ct).ConfigureAwait(false);
     }
+
+    /// <summary>How long a deleted job may take to go (its pods' finalizers, the garbage collector).</summary>
+    private static readonly TimeSpan DeleteTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Creates the ConfigMap, or replaces it when it exists (409 AlreadyExists: left by an earlier run, or written by
@@ -98,7 +94,7 @@ public static class DynamicUpgradeJob
         {
             try
             {
-                await api.CreateAsync(ResourceKind.ConfigMaps, ns, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
+                await api.CreateAsync(ResourceKind.ConfigMaps, ns, (JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
                 return;
             }
             catch (KubeConflictException)
@@ -106,7 +102,7 @@ public static class DynamicUpgradeJob
                 try
                 {
                     // replaced whole: no resourceVersion precondition (the ConfigMap is ours; the last write wins)
-                    await api.ReplaceAsync(ResourceKind.ConfigMaps, ns, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
+                    await api.ReplaceAsync(ResourceKind.ConfigMaps, ns, (JsonObject)body.DeepClone(), ct).ConfigureAwait(false);
                     return;
                 }
                 catch (KsUpgradeException gone) when (ApiErrors.IsNotFound(gone) && attempt < 3)
@@ -177,83 +173,44 @@ public static class DynamicUpgradeJob
         }
     }
 
-    /// <summary>Waits for Complete or Failed (or the timeout), streaming new log lines as Verbose.</summary>
+    /// <summary>
+    /// Waits for Complete or Failed (or the timeout) with <see cref="JobRunner.WaitAsync"/>, which streams its pods' log
+    /// lines as Verbose ("[&lt;pod&gt;] line"). A job that is deleted while it is waited for (by someone else: nothing
+    /// re-creates it) ends the wait at once as Failed, so the caller reports what the cluster shows now.
+    /// </summary>
     public static async Task<DynamicJobRun> WaitAsync(IKubeApi api, TimeSpan timeout, TimeSpan poll, IEngineLog log, CancellationToken ct)
     {
-        var lines = new List<string>();
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + timeout;
-        V1Job? job;
-        while (true)
+        const string job = $"{KsNames.KubeSphereSystem}/{JobName}";
+        JobOutcome outcome;
+        try
         {
-            job = await TryReadJobAsync(api, ct).ConfigureAwait(false);
-            await CollectLogAsync(api, job?.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false);
-            if (job is not null && IsFinished(job)) break;
-            if (DateTime.UtcNow > deadline)
-            {
-                return new DynamicJobRun(Upgrade.SkippedPhase.Find(lines) is not null ? DynamicJobOutcome.PhaseSkipped : DynamicJobOutcome.TimedOut, lines,
-                    $"Job {KsNames.KubeSphereSystem}/{JobName} did not complete within {timeout.TotalSeconds:0} s.");
-            }
-            await Task.Delay(poll, ct).ConfigureAwait(false);
+            outcome = await new JobRunner(api, log) { PollInterval = poll }.WaitAsync(KsNames.KubeSphereSystem, JobName, timeout, ct).ConfigureAwait(false);
         }
-        await CollectLogAsync(api, job.Metadata?.Uid, seen, lines, log, ct).ConfigureAwait(false); // lines written as the pod ended
-        var failed = HasCondition(job, "Failed");
-        var skipped = Upgrade.SkippedPhase.Find(lines) is not null;
-        var summary = failed
-            ? $"Job {KsNames.KubeSphereSystem}/{JobName} failed: {job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed")?.Message ?? "see its log"}."
-            : skipped
-                ? $"Job {KsNames.KubeSphereSystem}/{JobName} completed, but ks-upgrade skipped the phase: {Upgrade.SkippedPhase.Find(lines)}"
-                : $"Job {KsNames.KubeSphereSystem}/{JobName} completed.";
-        var outcome = skipped ? DynamicJobOutcome.PhaseSkipped : failed ? DynamicJobOutcome.Failed : DynamicJobOutcome.Completed;
-        return new DynamicJobRun(outcome, lines, summary);
+        catch (KsUpgradeException e) when (e.Category == KsErrorCategory.ObjectNotFound && Equals(e.Target, JobName))
+        {
+            return new DynamicJobRun(DynamicJobOutcome.Failed, Array.Empty<string>(),
+                $"Job {job} disappeared while it was waited for (deleted by another client?); its pods' log went with it (the lines read are in the Verbose stream).");
+        }
+        var skipped = Upgrade.SkippedPhase.Find(outcome.LogLines);
+        return outcome.End switch
+        {
+            // a skip line is the failure that matters, however the job ended
+            _ when skipped is not null => new DynamicJobRun(DynamicJobOutcome.PhaseSkipped, outcome.LogLines,
+                outcome.End == JobEnd.Complete
+                    ? $"Job {job} completed, but ks-upgrade skipped the phase: {skipped}"
+                    : $"Job {job} {(outcome.End == JobEnd.Failed ? "failed" : $"did not complete within {timeout.TotalSeconds:0} s")} after ks-upgrade skipped the phase: {skipped}"),
+            JobEnd.Failed => new DynamicJobRun(DynamicJobOutcome.Failed, outcome.LogLines,
+                $"Job {job} failed: {outcome.FailedMessage ?? "see its log"}."),
+            JobEnd.TimedOut => new DynamicJobRun(DynamicJobOutcome.TimedOut, outcome.LogLines,
+                $"Job {job} did not complete within {timeout.TotalSeconds:0} s ({outcome.PodState})."),
+            _ => new DynamicJobRun(DynamicJobOutcome.Completed, outcome.LogLines, $"Job {job} completed."),
+        };
     }
 
-    private static async Task CollectLogAsync(IKubeApi api, string? jobUid, Dictionary<string, int> seen, List<string> lines, IEngineLog log, CancellationToken ct)
-    {
-        if (jobUid is null) return;
-        foreach (var pod in await PodsAsync(api, jobUid, ct).ConfigureAwait(false))
-        {
-            string text;
-            try
-            {
-                text = await api.ReadPodLogAsync(KsNames.KubeSphereSystem, pod.Metadata.Name, null, ct).ConfigureAwait(false);
-            }
-            catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsBadRequest(e))
-            {
-                continue; // container not started yet, or the pod is gone
-            }
-            var podLines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-            seen.TryGetValue(pod.Metadata.Name, out var done);
-            foreach (var line in podLines.Skip(done))
-            {
-                lines.Add(line);
-                log.Verbose($"[{JobName}] {line}");
-            }
-            seen[pod.Metadata.Name] = Math.Max(done, podLines.Count);
-        }
-    }
+    private static async Task<JsonObject?> TryReadJobAsync(IKubeApi api, CancellationToken ct) =>
+        await api.GetAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, ct).ConfigureAwait(false);
 
-    /// <summary>The job's pods: labelled job-name=dynamic-upgrade, or owned by the job's uid.</summary>
-    private static async Task<IReadOnlyList<V1Pod>> PodsAsync(IKubeApi api, string? jobUid, CancellationToken ct)
-    {
-        var labelled = await api.ListAllAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, $"job-name={JobName}", ct).ConfigureAwait(false);
-        var pods = labelled.Select(p => p.As<V1Pod>()).ToList();
-        if (jobUid is not null)
-        {
-            var all = (await api.ListAllAsync(ResourceKind.Pods, KsNames.KubeSphereSystem, null, ct).ConfigureAwait(false)).Select(p => p.As<V1Pod>());
-            foreach (var p in all)
-                if (p.Metadata?.OwnerReferences?.Any(r => r.Uid == jobUid) == true && pods.All(x => x.Metadata.Name != p.Metadata.Name)) pods.Add(p);
-        }
-        return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ToList();
-    }
-
-    private static async Task<V1Job?> TryReadJobAsync(IKubeApi api, CancellationToken ct) =>
-        (await api.GetAsync(ResourceKind.Jobs, KsNames.KubeSphereSystem, JobName, ct).ConfigureAwait(false))?.As<V1Job>();
-
-    private static bool IsFinished(V1Job job) => HasCondition(job, "Complete") || HasCondition(job, "Failed");
-
-    private static bool HasCondition(V1Job job, string type) =>
-        job.Status?.Conditions?.Any(c => c.Type == type && c.Status == "True") == true;
+    private static bool IsFinished(JsonObject job) => KubeJson.HasCondition(job, "Complete") || KubeJson.HasCondition(job, "Failed");
 
     private static KsUpgradeException Invalid(string what) =>
         new(ErrorIds.GatewayJobInvalid, KsErrorCategory.InvalidData, $"Cannot apply the dynamic-upgrade job: {what}.", JobName);

@@ -11,8 +11,11 @@ public enum JobEnd
     TimedOut,
 }
 
-/// <summary>How a job ended and what its pods logged (all pods, in creation order).</summary>
-public sealed record JobOutcome(JobEnd End, IReadOnlyList<string> LogLines, string? PodState)
+/// <summary>
+/// How a job ended and what its pods logged (all pods, in creation order); <paramref name="FailedMessage"/>: the message of
+/// its Failed condition (BackoffLimitExceeded, DeadlineExceeded...), when it failed.
+/// </summary>
+public sealed record JobOutcome(JobEnd End, IReadOnlyList<string> LogLines, string? PodState, string? FailedMessage = null)
 {
     public IReadOnlyList<string> LastLines(int n) => LogLines.Skip(Math.Max(0, LogLines.Count - n)).ToList();
 }
@@ -83,13 +86,19 @@ public sealed class JobRunner
         using var followCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var deadline = DateTimeOffset.UtcNow + timeout;
         JobEnd end;
-        string? podState = null;
+        string? podState = null, failedMessage = null;
         while (true)
         {
             var obj = await _api.GetAsync(ResourceKind.Jobs, ns, job, ct).ConfigureAwait(false)
                       ?? throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ObjectNotFound, $"Job {ns}/{job} disappeared while waiting for it.", job);
             if (KubeJson.HasCondition(obj, "Complete")) { end = JobEnd.Complete; break; }
-            if (KubeJson.HasCondition(obj, "Failed")) { end = JobEnd.Failed; break; }
+            if (KubeJson.HasCondition(obj, "Failed"))
+            {
+                failedMessage = (obj.At("status", "conditions") as JsonArray)?.OfType<JsonObject>()
+                    .FirstOrDefault(c => c.Str("type") == "Failed")?.Str("message");
+                end = JobEnd.Failed;
+                break;
+            }
             var pods = await _api.ListAllAsync(ResourceKind.Pods, ns, PodSelector(job), ct).ConfigureAwait(false);
             podState = DescribePods(pods);
             foreach (var pod in pods)
@@ -113,7 +122,7 @@ public sealed class JobRunner
             foreach (var l in podLines.Skip(emitted.GetValueOrDefault(pod))) _log.Verbose($"[{pod}] {l}");
             lines.AddRange(podLines);
         }
-        return new JobOutcome(end, lines, podState);
+        return new JobOutcome(end, lines, podState, failedMessage);
     }
 
     /// <summary>The full logs of the job's pods, oldest pod first.</summary>
@@ -132,8 +141,10 @@ public sealed class JobRunner
                 var text = await _api.ReadPodLogAsync(ns, pod.Name(), null, ct).ConfigureAwait(false);
                 result.Add((pod.Name(), text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList()));
             }
-            catch (KsUpgradeException e)
+            catch (KsUpgradeException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsBadRequest(e))
             {
+                // the pod went between the list and the read, or its container never started: it logged nothing.
+                // Any other error is not swallowed: a log that cannot be read cannot tell whether the phase was skipped.
                 _log.Verbose($"Could not read the log of pod {ns}/{pod.Name()}: {e.Message}");
             }
         }

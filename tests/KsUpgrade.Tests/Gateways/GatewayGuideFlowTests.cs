@@ -107,7 +107,7 @@ public class GatewayGuideFlowTests
         // the cluster gateway waits for it
         Assert.Equal(KsGatewayUpgradeOutcome.NotRun, byName[clusterGw].Outcome);
         Assert.Contains(workspace, byName[clusterGw].Detail);
-        Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("[dynamic-upgrade]") && r.Message.Contains("upgraded"));
+        Assert.Contains(log.Records, r => r.Stream == "Verbose" && r.Message.StartsWith("[dynamic-upgrade-") && r.Message.Contains("upgraded"));
 
         // the workspace gateway handled by hand (see the help), the cluster gateway is upgraded on its own; v4.1.3 gives
         // every Ingress without a class the hard-coded kubesphere-router-cluster, which is not the IngressClass it creates

@@ -145,9 +145,10 @@ public class GatewaySandboxTests
         Assert.Equal(order, job.Runs);
         Assert.Equal(1, job.MaxConcurrent);
         Assert.Equal(3, log.Outputs.Count);
-        // Each job was deleted before the next one was created: creates and deletes alternate.
+        // Each job is created only after the previous one (if any: the first delete finds none) was deleted: creates
+        // and deletes alternate.
         var jobWrites = s.Recorder.Snapshot().Where(r => r.Path.Contains("/jobs") && r.Method is "POST" or "DELETE").Select(r => r.Method).ToList();
-        Assert.Equal(new[] { "POST", "DELETE", "POST", "DELETE", "POST" }, jobWrites);
+        Assert.Equal(new[] { "DELETE", "POST", "DELETE", "POST", "DELETE", "POST" }, jobWrites);
         var listed = await GatewayCatalog.ListAsync(s.Cluster, null, log, CancellationToken.None);
         Assert.All(listed, g => Assert.True(g.Upgraded));
     }
@@ -270,7 +271,31 @@ public class GatewaySandboxTests
 
         Assert.Equal(KsGatewayUpgradeOutcome.Failed, result.Outcome);
         Assert.Contains("did not complete within 1 s", result.Detail);
+        // what the pod was doing when the time ran out (the one job runner's pod state), not only that it ran out
+        Assert.Contains("pod dynamic-upgrade-", result.Detail);
         Assert.NotNull(s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade"));
+    }
+
+    [Fact]
+    public async Task A_job_deleted_while_it_is_waited_for_fails_the_gateway_at_once_not_at_the_timeout()
+    {
+        var seed = GatewaySeed.Host()[0];
+        var slow = new KsUpgrade.Sandbox.Seeds.SeedCluster { Name = seed.Name, KubernetesVersion = seed.KubernetesVersion, Objects = seed.Objects, JobRunSeconds = 60 };
+        await using var s = await SandboxSession.StartAsync(new[] { slow }, "host");
+        var options = Options("/unused-chart") with { Renderer = new FixedRenderer(), JobTimeout = TimeSpan.FromSeconds(90) };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var run = GatewayUpgrade.UpdateOneAsync(s.Cluster, SeedGateways[0], options, new RecordingEngineLog(), CancellationToken.None);
+        // another client deletes the job while it runs (nothing re-creates it)
+        while (s.View.Get("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade") is null && !run.IsCompleted) await Task.Delay(50);
+        await Task.Delay(500);
+        Assert.True(s.View.Delete("batch/v1", "jobs", "kubesphere-system", "dynamic-upgrade"));
+        var result = await run;
+
+        Assert.Equal(KsGatewayUpgradeOutcome.Failed, result.Outcome);
+        Assert.Equal(ErrorIds.GatewayUpgradeFailed, result.ErrorId);
+        Assert.Contains("disappeared while it was waited for", result.Detail);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(45), $"waited {watch.Elapsed.TotalSeconds:0} s for a job that was gone");
     }
 
     /// <summary>A renderer that needs no helm (the job must never be applied in this test).</summary>
