@@ -220,7 +220,8 @@ Describe 'The session connection' {
     It 'a cmdlet that changes a cluster first writes an Information record naming the context and server (<Name>)' -ForEach @(
         @{ Name = 'Remove-KsMemberTaint'; Run = { Remove-KsMemberTaint -Name member1 -Force -Confirm:$false -WarningAction SilentlyContinue -InformationVariable iv -InformationAction SilentlyContinue | Out-Null; $iv } }
         @{ Name = 'Remove-KsLegacyGateway'; Run = { Remove-KsLegacyGateway -Force -WhatIf -InformationVariable iv -InformationAction SilentlyContinue | Out-Null; $iv } }
-        @{ Name = 'Update-KsGateway'; Run = { Update-KsGateway -All -Chart $script:Chart -WhatIf -WarningAction SilentlyContinue -InformationVariable iv -InformationAction SilentlyContinue | Out-Null; $iv } }
+        # on this 3.4 host Update-KsGateway then refuses (gateways are upgraded after the cluster is on v4): the record came first
+        @{ Name = 'Update-KsGateway'; Run = { try { Update-KsGateway -All -Chart $script:Chart -WhatIf -WarningAction SilentlyContinue -InformationVariable iv -InformationAction SilentlyContinue | Out-Null } catch { if ("$_" -notmatch 'KubeSphere 4') { throw } }; $iv } }
         @{ Name = 'Invoke-KsHostUpgrade'; Run = { Invoke-KsHostUpgrade -ValuesPath $script:Values -Chart $script:Chart -WhatIf -BackupPath (Join-Path $script:Dir 'info') -WarningAction SilentlyContinue -InformationVariable iv -InformationAction SilentlyContinue | Out-Null; $iv } }
     ) {
         $h = Connect-KsCluster -Context host
