@@ -34,7 +34,8 @@ public static class ImagePullProbe
     /// <summary>
     /// The images of chart 1.1.5 the upgrade runs (domain-facts §1.2; upgrade-painpoints §2 item 11), from the chosen
     /// registry: ks-upgrade at its tag, ks-apiserver, ks-controller-manager and ks-console at -Tag, the museum at
-    /// -ExtensionVersion, kubectl, redis and haproxy at the chart's pinned tags.
+    /// -ExtensionVersion, kubectl, redis and haproxy at the chart's pinned tags. These are container images the cluster's
+    /// kubelet pulls (the chart's hook Jobs run the kubectl image); the module itself never runs kubectl.
     /// </summary>
     public static IReadOnlyList<(string Container, string Image)> ImagesFor(KsCoreImageSettings s)
     {
