@@ -174,14 +174,28 @@ Describe 'Test-KsCluster -ProbeImages (opt-in, not read-only)' {
         Get-SandboxStateText -Sandbox $script:Probe -Cluster host | Should -Be $before
     }
 
-    It 'pulls every image in a Job that is deleted after the run; without -ProbeImages the check is Skipped' {
-        $report = $script:PHost | Test-KsCluster -ProbeImages -Confirm:$false -WarningAction SilentlyContinue
+    It 'pulls every image the rendered chart runs, from -ImageRegistry, in a Job deleted after the run; without -ProbeImages the check is Skipped' {
+        $report = $script:PHost | Test-KsCluster -ProbeImages -Chart (Get-KsFixture ks-core) -ValuesPath (Get-KsFixture ks-core-values.yaml) -ImageRegistry 'mirror.local:5000' -Confirm:$false -WarningAction SilentlyContinue
         $check = $report.Checks | Where-Object Id -eq 'ImagesPullable'
         $check.Status | Should -Be 'Passed' -Because $check.Message
-        @($check.Data).Count | Should -Be 8
-        $check.Data.Image | Should -Contain 'docker.io/kubesphere/ks-upgrade:v4.1.3'
+        $check.Message | Should -Match 'rendered chart'
+        $check.Data.Image | Should -Contain 'mirror.local:5000/kubesphere/ks-upgrade:v4.1.3'
+        # the chart's own pins come from its values, not from the module
+        $kubectlTag = (Select-String -Path (Join-Path (Get-KsFixture ks-core) 'values.yaml') -Pattern 'repository: kubesphere/kubectl' -Context 0, 1)[0].Context.PostContext[0].Trim() -replace '^tag:\s*', ''
+        $check.Data.Image | Should -Contain "mirror.local:5000/kubesphere/kubectl:$kubectlTag"
+        $check.Data.Image | ForEach-Object { $_ | Should -BeLike 'mirror.local:5000/*' }
         Get-ProbeJob | Should -BeNullOrEmpty
         (($script:PHost | Test-KsCluster -WarningAction SilentlyContinue).Checks | Where-Object Id -eq 'ImagesPullable').Message | Should -Match '-ProbeImages'
+    }
+
+    It 'without a chart pulls the images the parameters name and warns that the chart''s own images were not pulled' {
+        $report = $script:PHost | Test-KsCluster -ProbeImages -Confirm:$false -WarningAction SilentlyContinue
+        $check = $report.Checks | Where-Object Id -eq 'ImagesPullable'
+        $check.Status | Should -Be 'Warning' -Because $check.Message
+        $check.Message | Should -Match 'not pulled: the chart was not rendered'
+        $check.Remedy | Should -Match '-Chart'
+        $check.Data.Image | Should -Contain 'docker.io/kubesphere/ks-upgrade:v4.1.3'
+        Get-ProbeJob | Should -BeNullOrEmpty
     }
 
     It 'refuses a bad -ImageRegistry before anything is created' {

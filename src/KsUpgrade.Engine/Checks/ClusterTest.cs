@@ -63,7 +63,7 @@ public static class ClusterTest
         var values = options.ValuesPath is null ? null : LocalValuesInspector.Inspect(options.ValuesPath);
         var (render, skipped, target) = options.Chart is null ? (null, null, null) : await RenderChartAsync(options, ct).ConfigureAwait(false);
         var probe = options.ProbeImages is { } images
-            ? await ProbeImagesAsync(cluster, api, images, values, options, log, ct).ConfigureAwait(false)
+            ? await ProbeImagesAsync(cluster, api, images, render, values, options, log, ct).ConfigureAwait(false)
             : null;
         var defaults = new CheckRequest();
         var request = new CheckRequest
@@ -126,15 +126,20 @@ public static class ClusterTest
         return (await options.RenderChart(chart.Path, ct).ConfigureAwait(false), null, chart.Metadata);
     }
 
-    /// <summary>-ProbeImages: the images of the run, pulled by a short-lived Job with the values' global.imagePullSecrets.</summary>
+    /// <summary>
+    /// -ProbeImages: the images of the run (those the rendered chart runs, else those the parameters name), pulled by a
+    /// short-lived Job with the values' global.imagePullSecrets.
+    /// </summary>
     private static async Task<ImagePullProbeResult> ProbeImagesAsync(KsCluster cluster, IKubeApi api, KsCoreImageSettings images,
-        ValuesFindings? values, ClusterTestOptions options, IEngineLog log, CancellationToken ct)
+        ChartRenderFindings? render, ValuesFindings? values, ClusterTestOptions options, IEngineLog log, CancellationToken ct)
     {
         images.Validate();
         var secrets = values?.ImagePullSecrets ?? Array.Empty<string>();
         try
         {
-            return await ImagePullProbe.RunAsync(api, log, ImagePullProbe.ImagesFor(images), secrets, options.ProbeTimeout, options.ProbePollInterval, ct).ConfigureAwait(false);
+            var fromChart = render is { Failed: false, Images.Count: > 0 };
+            var result = await ImagePullProbe.RunAsync(api, log, ImagePullProbe.ImagesFor(images, render), secrets, options.ProbeTimeout, options.ProbePollInterval, ct).ConfigureAwait(false);
+            return fromChart ? result : result with { NotProbed = ImagePullProbe.NotProbedWithoutChart };
         }
         catch (Exception e) when (e is not KsUpgradeException and not OperationCanceledException)
         {

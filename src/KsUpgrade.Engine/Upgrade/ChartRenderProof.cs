@@ -36,14 +36,14 @@ internal sealed class ChartRenderProof
         var warnings = new List<string>();
         var values = UpgradeContext.ValuesFilesOf(p);
         ChartRenderProof Done(int prepare = 0, int release = 0, IReadOnlyList<ChartResourceRef>? resources = null,
-            IReadOnlyList<string>? after = null, IReadOnlyList<JsonObject>? before = null, string? remedy = null) => new()
+            IReadOnlyList<string>? after = null, IReadOnlyList<JsonObject>? before = null, string? remedy = null, IReadOnlyList<string>? images = null) => new()
         {
             Findings = new ChartRenderFindings
             {
                 HelmVersion = version, ChartVersion = chart.Version, AppVersion = chart.AppVersion,
                 PrepareObjects = prepare, ReleaseObjects = release, Resources = resources ?? Array.Empty<ChartResourceRef>(),
                 ServedAfterCrds = after ?? Array.Empty<string>(), CrdsBeforePrepare = (before ?? Array.Empty<JsonObject>()).Select(d => d.Name()).ToList(),
-                Notes = notes, Problems = problems, Warnings = warnings, Remedy = remedy,
+                Notes = notes, Problems = problems, Warnings = warnings, Remedy = remedy, Images = images ?? Array.Empty<string>(),
             },
             CrdsBeforePrepare = before ?? Array.Empty<JsonObject>(),
         };
@@ -146,7 +146,8 @@ internal sealed class ChartRenderProof
         var resources = release.Where(d => d.Hook is null).Select(d => new ChartResourceRef(d.ApiVersion, d.Kind, d.Namespace, d.Name)).ToList();
         remedy ??= problems.Count == 0 ? (warnings.Count > 0 ? "Use ks-core chart 1.1.5 (-Chart) unless you have a reason for this one." : null)
             : "Nothing was changed. Fix what the message names (the chart, the values file, or the helm binary: -HelmPath), then run Test-KsCluster -Chart again.";
-        return Done(prepare.Count, release.Count, resources, servedAfter.ToList(), before, remedy);
+        var images = prepare.Concat(release).SelectMany(d => PodTemplates.Images(d.Object)).Select(i => i.Image).Distinct(StringComparer.Ordinal).ToList();
+        return Done(prepare.Count, release.Count, resources, servedAfter.ToList(), before, remedy, images);
     }
 
     private static IReadOnlyList<(string Name, bool Served)> Versions(JsonObject crd) =>

@@ -17,6 +17,11 @@ public sealed record ChartRenderFindings
     public int ReleaseObjects { get; init; }
     /// <summary>The release's objects without hooks (for the adoption check).</summary>
     public IReadOnlyList<ChartResourceRef> Resources { get; init; } = Array.Empty<ChartResourceRef>();
+    /// <summary>
+    /// The container images the renders run (the prepare template and the release, hooks included), each once, in order:
+    /// what the kubelet will be asked to pull (Test-KsCluster -ProbeImages pulls exactly these).
+    /// </summary>
+    public IReadOnlyList<string> Images { get; init; } = Array.Empty<string>();
     /// <summary>Rendered kinds the cluster does not serve now but the chart's CRDs will ("GlobalRole iam.kubesphere.io/v1beta1").</summary>
     public IReadOnlyList<string> ServedAfterCrds { get; init; } = Array.Empty<string>();
     /// <summary>CRDs the upgrade applies before the prepare render (helm 4 builds every kind of the chart when it renders).</summary>

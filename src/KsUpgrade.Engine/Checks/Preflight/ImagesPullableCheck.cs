@@ -19,9 +19,14 @@ public sealed class ImagesPullableCheck : ClusterCheck
         var data = probe.Images.Cast<object>().ToArray();
         var failed = probe.Images.Where(i => !i.Pulled).ToList();
         var left = probe.JobDeleted ? "" : $" The probe Job {ImagePullProbe.Namespace}/{ImagePullProbe.JobName} could not be deleted: delete it with kubectl.";
+        var which = probe.NotProbed is null ? "the rendered chart runs" : "the run's parameters name";
+        var notProbed = probe.NotProbed is null ? "" : " " + probe.NotProbed;
+        if (failed.Count == 0 && probe.NotProbed is null)
+            return Task.FromResult(Passed($"The kubelet pulled all {probe.Images.Count} images {which}: {NameList(probe.Images.Select(i => i.Image))}.{left}", data));
         if (failed.Count == 0)
-            return Task.FromResult(Passed($"The kubelet pulled all {probe.Images.Count} images: {NameList(probe.Images.Select(i => i.Image))}.{left}", data));
-        return Task.FromResult(Failed($"{failed.Count} of {probe.Images.Count} images cannot be pulled: {string.Join("; ", failed.Select(i => $"{i.Image}: {i.Reason}: {i.Message}"))}.{left}",
+            return Task.FromResult(Warning($"The kubelet pulled all {probe.Images.Count} images {which}: {NameList(probe.Images.Select(i => i.Image))}.{notProbed}{left}",
+                "Run Test-KsCluster -ProbeImages -Chart <the chart> -ValuesPath <the values file> so every image the chart runs is pulled.", data));
+        return Task.FromResult(Failed($"{failed.Count} of {probe.Images.Count} images {which} cannot be pulled: {string.Join("; ", failed.Select(i => $"{i.Image}: {i.Reason}: {i.Message}"))}.{notProbed}{left}",
             "Mirror the images into a registry the cluster can reach and pass it with -ImageRegistry (the upgrade's and Test-KsCluster's), add the registry's pull secret to global.imagePullSecrets in the values, then run Test-KsCluster -ProbeImages again.",
             data));
     }

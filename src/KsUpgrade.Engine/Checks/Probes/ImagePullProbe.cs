@@ -9,11 +9,15 @@ namespace KsUpgrade.Engine.Checks;
 public sealed record ImagePullOutcome(string Container, string Image, bool Pulled, string? Reason, string? Message);
 
 /// <summary>What Test-KsCluster -ProbeImages found: each image, and whether its Job was deleted afterwards.</summary>
-public sealed record ImagePullProbeResult(IReadOnlyList<ImagePullOutcome> Images, bool JobDeleted);
+public sealed record ImagePullProbeResult(IReadOnlyList<ImagePullOutcome> Images, bool JobDeleted)
+{
+    /// <summary>What was not pulled because it was not known (no rendered chart); null when every image of the run was probed.</summary>
+    public string? NotProbed { get; init; }
+}
 
 /// <summary>
 /// Test-KsCluster -ProbeImages (opt-in, it writes): a short-lived Job in kubesphere-system whose one pod has a container
-/// per image the run will need (upgrade-painpoints.md §2 item 11), each exiting at once; the kubelet pulls them from
+/// per image the run will need (upgrade-painpoints.md §2 item 11; from the rendered chart, <see cref="ImagesFor"/>), each exiting at once; the kubelet pulls them from
 /// the cluster's point of view, with the chart's imagePullSecrets. A container that started (or ended) was pulled; one
 /// waiting with ErrImagePull/ImagePullBackOff was not, and the kubelet's error is kept. The Job (and its pod) is always
 /// deleted, also when the probe fails or is stopped.
@@ -32,25 +36,52 @@ public static class ImagePullProbe
     private static readonly ResourceKind Events = new("", "v1", "events", "Event", true);
 
     /// <summary>
-    /// The images of chart 1.1.5 the upgrade runs (domain-facts §1.2; upgrade-painpoints §2 item 11), from the chosen
-    /// registry: ks-upgrade at its tag, ks-apiserver, ks-controller-manager and ks-console at -Tag, the museum at
-    /// -ExtensionVersion, kubectl, redis and haproxy at the chart's pinned tags. These are container images the cluster's
-    /// kubelet pulls (the chart's hook Jobs run the kubectl image); the module itself never runs kubectl.
+    /// The images to pull. With the chart rendered as the upgrade will render it (Test-KsCluster -Chart -ValuesPath), every
+    /// image its renders run, hooks and the prepare job included (<see cref="ChartRenderFindings.Images"/>): the chart's
+    /// own values pin the tags of its kubectl, redis and haproxy images, and -ImageRegistry reaches all of them. Without a
+    /// render, only the images the run's parameters name (ks-upgrade, the ks-core components at -Tag, the museum at
+    /// -ExtensionVersion), and <see cref="NotProbedWithoutChart"/> says what was left out.
     /// </summary>
-    public static IReadOnlyList<(string Container, string Image)> ImagesFor(KsCoreImageSettings s)
+    public static IReadOnlyList<(string Container, string Image)> ImagesFor(KsCoreImageSettings s, ChartRenderFindings? render)
     {
-        var r = s.ImageRegistry.TrimEnd('/');
-        return new[]
+        IEnumerable<string> images;
+        if (render is { Failed: false, Images.Count: > 0 }) images = render.Images;
+        else
         {
-            ("ks-upgrade", $"{r}/kubesphere/ks-upgrade:{s.EffectiveUpgradeImageTag}"),
-            ("ks-apiserver", $"{r}/kubesphere/ks-apiserver:{s.Tag}"),
-            ("ks-controller-manager", $"{r}/kubesphere/ks-controller-manager:{s.Tag}"),
-            ("ks-console", $"{r}/kubesphere/ks-console:{s.Tag}"),
-            ("ks-extensions-museum", $"{r}/kubesphere/ks-extensions-museum:{s.ExtensionVersion}"),
-            ("kubectl", $"{r}/kubesphere/kubectl:v1.27.16"),
-            ("redis", $"{r}/kubesphere/redis:7.2.4-alpine"),
-            ("haproxy", $"{r}/kubesphere/haproxy:2.9.6-alpine"),
-        };
+            var r = s.ImageRegistry.TrimEnd('/');
+            images = new[]
+            {
+                $"{r}/kubesphere/ks-upgrade:{s.EffectiveUpgradeImageTag}",
+                $"{r}/kubesphere/ks-apiserver:{s.Tag}",
+                $"{r}/kubesphere/ks-controller-manager:{s.Tag}",
+                $"{r}/kubesphere/ks-console:{s.Tag}",
+                $"{r}/kubesphere/ks-extensions-museum:{s.ExtensionVersion}",
+            };
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return images.Distinct(StringComparer.Ordinal).Select(i => (ContainerName(i, names), i)).ToList();
+    }
+
+    /// <summary>What a probe without a rendered chart leaves out (the ImagesPullable message says it).</summary>
+    public const string NotProbedWithoutChart =
+        "The images the chart pins in its own values (its kubectl, redis and haproxy images) were not pulled: the chart was not rendered.";
+
+    /// <summary>A container name from the image's repository (a DNS-1123 label, unique in the pod).</summary>
+    private static string ContainerName(string image, HashSet<string> taken)
+    {
+        var repo = image;
+        var at = repo.IndexOf('@');
+        if (at >= 0) repo = repo[..at];
+        var slash = repo.LastIndexOf('/');
+        var colon = repo.LastIndexOf(':');
+        if (colon > slash) repo = repo[..colon];
+        var last = repo[(slash + 1)..].ToLowerInvariant();
+        var label = new string(last.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        if (label.Length == 0) label = "image";
+        if (label.Length > 58) label = label[..58].TrimEnd('-');
+        var name = label;
+        for (var n = 2; !taken.Add(name); n++) name = $"{label}-{n}";
+        return name;
     }
 
     /// <summary>The probe Job: one pod, a container per image running `sh -c 'exit 0'` (an image without a shell still counts as pulled).</summary>

@@ -87,6 +87,38 @@ public sealed class ChartRenderProofTests : MulticlusterSandboxTest
         Assert.Equal(KsCheckStatus.Passed, report.Checks.Single(c => c.Id == "ChartAdoption").Status);
     }
 
+    [Fact]
+    public async Task The_image_probe_pulls_the_images_the_rendered_chart_runs_from_its_values_and_the_registry()
+    {
+        // a chart whose values pin other tags than 1.1.5's: the probe must ask the kubelet for what this chart runs
+        var chart = ChartCopy("pinned", dir =>
+        {
+            var file = Path.Combine(dir, "values.yaml");
+            File.WriteAllText(file, File.ReadAllText(file).Replace("tag: v1.27.16", "tag: v1.99.0-probe").Replace("tag: 7.2.4-alpine", "tag: 7.9.9-probe"));
+        });
+        var cluster = await ConnectAsync("host");
+        var images = new KsCoreImageSettings { ImageRegistry = "mirror.local:5000" };
+        var report = await ClusterTest.RunAsync(cluster, new ClusterTestOptions
+        {
+            Phase = KsCheckPhase.Preflight, ValuesPath = ValuesFile(), Chart = chart, HelmPath = HelmOf(3),
+            RenderChart = ChartRenderer.For(cluster, ValuesFile(), HelmOf(3), images),
+            ProbeImages = images, ProbePollInterval = TimeSpan.FromMilliseconds(200), ProbeTimeout = TimeSpan.FromSeconds(20),
+        }, NullEngineLog.Instance, CancellationToken.None);
+
+        var render = report.Checks.Single(c => c.Id == "ChartRenders");
+        Assert.Equal(KsCheckStatus.Passed, render.Status);
+        var check = report.Checks.Single(c => c.Id == "ImagesPullable");
+        Assert.True(check.Status == KsCheckStatus.Passed, $"{check.Status}: {check.Message}");
+        var probed = check.Data.Cast<ImagePullOutcome>().Select(o => o.Image).ToList();
+        Assert.Contains("mirror.local:5000/kubesphere/kubectl:v1.99.0-probe", probed);
+        Assert.Contains("mirror.local:5000/kubesphere/redis:7.9.9-probe", probed);
+        Assert.Contains("mirror.local:5000/kubesphere/ks-upgrade:v4.1.3", probed);
+        Assert.DoesNotContain(probed, i => i.Contains("v1.27.16") || i.Contains("7.2.4-alpine"));
+        Assert.All(probed, i => Assert.StartsWith("mirror.local:5000/", i));
+        Assert.Equal(probed.Count, probed.Distinct().Count());
+        Assert.Contains("rendered", check.Message);
+    }
+
     [Theory]
     [MemberData(nameof(HelmMajors))]
     public async Task A_chart_that_renders_a_kind_nothing_serves_stops_at_preflight_with_nothing_changed(int major)
