@@ -97,7 +97,7 @@ public sealed class CheckContext
     public async Task<ReadResult<KsClusterRole>> KubeSphereConfigRoleAsync()
     {
         var cm = await KubeSphereConfig.ConfigureAwait(false);
-        return cm.IsOk ? ReadResult<KsClusterRole>.Ok(Checks.KubeSphereConfigRole.Read(cm.Value)) : ReadResult<KsClusterRole>.Failed(cm.Failure!.Value, cm.Error!);
+        return cm.IsOk ? ReadResult<KsClusterRole>.Ok(Checks.KubeSphereConfigFile.Role(cm.Value)) : ReadResult<KsClusterRole>.Failed(cm.Failure!.Value, cm.Error!);
     }
 
     /// <summary>A peer cluster's kubesphere-config data (read once per peer).</summary>

@@ -87,7 +87,7 @@ public static class GatewayPreconditions
         var cm = await api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, KsNames.KubeSphereConfig, ct).ConfigureAwait(false);
         if (cm is null) return cluster.Role;
         var data = (cm["data"] as JsonObject)?.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-        return KubeSphereConfigRole.Read(data);
+        return KubeSphereConfigFile.Role(data);
     }
 
     /// <summary>InstallPlan gateway exists and is not disabled (404, also when the kind is not served: false).</summary>

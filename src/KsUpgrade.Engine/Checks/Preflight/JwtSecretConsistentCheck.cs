@@ -18,7 +18,7 @@ public sealed class JwtSecretConsistentCheck : ClusterCheck
             return Skipped("No other cluster given (-MemberCluster on a host, -HostCluster on a member).");
         var mine = await ctx.KubeSphereConfig.ConfigureAwait(false);
         if (!mine.IsOk) return CannotRead(mine);
-        var own = KubeSphereConfigJwt.Read(mine.Value);
+        var own = KubeSphereConfigFile.JwtSecret(mine.Value);
         var self = ctx.Request.Cluster?.Context ?? "this cluster";
         var rows = new List<JwtSecretComparison>();
         var unreadable = new List<string>();
@@ -30,7 +30,7 @@ public sealed class JwtSecretConsistentCheck : ClusterCheck
                 unreadable.Add($"{peer.Name} ({read.Error})");
                 continue;
             }
-            var theirs = KubeSphereConfigJwt.Read(read.Value);
+            var theirs = KubeSphereConfigFile.JwtSecret(read.Value);
             rows.Add(new JwtSecretComparison(peer.Name, peer.Role, theirs is null ? "missing" : own is not null && theirs == own ? "equal" : "differs"));
         }
         const string remedy = "Give every member the host's jwtSecret: on 3.4 set spec.authentication.jwtSecret in the member's cc ks-installer and let ks-installer write kubesphere-config; "
