@@ -66,11 +66,16 @@ public sealed record GatewayEvidence
         var deployments = await api.ListAllAsync(ResourceKind.Deployments, ns,
             $"app.kubernetes.io/instance={releaseName},app.kubernetes.io/component=controller", ct).ConfigureAwait(false);
         var deployment = deployments.FirstOrDefault()?.As<V1Deployment>();
-        var available = deployment?.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") == true && (deployment.Status.AvailableReplicas ?? 0) > 0;
+        var availableNow = deployment?.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") == true && (deployment.Status.AvailableReplicas ?? 0) > 0;
+        // available pods of an older template are not the v4 controller: its rollout must have finished
+        var rollout = deployment is null ? null : Checks.DeploymentRollout.Of(deployment);
+        var specReplicas = deployment?.Spec?.Replicas ?? 1;
+        var available = availableNow && rollout!.IsComplete(specReplicas);
         var controllerState = deployment is null
             ? $"no controller Deployment of release {releaseName} in {ns}"
             : available ? $"Deployment {ns}/{deployment.Metadata.Name} available"
-            : $"Deployment {ns}/{deployment.Metadata.Name} not available ({deployment.Status?.AvailableReplicas ?? 0}/{deployment.Spec?.Replicas ?? 1} replicas)";
+            : availableNow ? $"Deployment {ns}/{deployment.Metadata.Name} still rolling out ({rollout!.Describe(specReplicas)})"
+            : $"Deployment {ns}/{deployment.Metadata.Name} not available ({deployment.Status?.AvailableReplicas ?? 0}/{specReplicas} replicas)";
 
         var classExists = await api.GetAsync(ResourceKind.IngressClasses, null, className, ct).ConfigureAwait(false) is not null;
 

@@ -14,7 +14,7 @@ public class PostUpgradeCheckTests
     public static TheoryData<string> Faults => new()
     {
         "PinnedImageTag", "ImageByDigest", "MuseumNotSynced", "MuseumMissing", "InstallPlanFailed", "InstallPlanMissing", "MemberAgentPending",
-        "LeftoverWebhook", "OldCaWebhook", "JwtDiffers",
+        "LeftoverWebhook", "OldCaWebhook", "JwtDiffers", "RolloutUnfinished",
     };
 
     /// <summary>fault → the check that must change and its status (issue 18's post-upgrade gate).</summary>
@@ -49,6 +49,11 @@ public class PostUpgradeCheckTests
             case "OldCaWebhook":
                 r.Webhooks[1] = r.Webhooks[1] with { CaBundleSha256 = FakeClusters.CaV3 };
                 return ("LegacyWebhooksRemoved", KsCheckStatus.Failed, "extensions.kubesphere.io (old CA)");
+            case "RolloutUnfinished":
+                // the template says v4.1.3 and the Deployment is Available, but the new pod never became ready: the
+                // old pod (3.4) is the one serving (maxUnavailable 0 keeps it), so ks-core does not run the target yet
+                r.Deployments[0] = r.Deployments[0] with { Rollout = new DeploymentRollout(2, 2, UpdatedReplicas: 1, StatusReplicas: 2) };
+                return ("KsCoreImagesMatchTarget", KsCheckStatus.Failed, "ks-apiserver: 1 of 1 replicas run the current template, 2 pods in all");
             case "JwtDiffers":
                 req = new CheckRequest { Values = req.Values, Helm = req.Helm, Peers = new[] { new PeerCluster("member1", KsClusterRole.Member, FakeClusters.Member("rotated", v4: true)) } };
                 return ("JwtSecretConsistent", KsCheckStatus.Failed, "member1 differs");

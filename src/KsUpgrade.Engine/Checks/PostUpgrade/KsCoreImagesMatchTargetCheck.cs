@@ -3,7 +3,9 @@ namespace KsUpgrade.Engine.Checks.PostUpgrade;
 /// <summary>
 /// Every container of the ks-core Deployments (ks-apiserver, ks-console, ks-controller-manager on a host; ks-agent on a
 /// member) runs an image tagged with the target appVersion. helm reports success while a pinned tag carried over in the
-/// values keeps the old image (upgrade-painpoints.md §1.2, kubesphere#6521).
+/// values keeps the old image (upgrade-painpoints.md §1.2, kubesphere#6521). The template is not enough: until the
+/// rollout has finished (<see cref="DeploymentRollout"/>), pods of the old template may be the ones serving — a new pod
+/// that never becomes ready leaves the 3.4 pod running behind an Available Deployment — so an unfinished rollout fails.
 /// </summary>
 public sealed class KsCoreImagesMatchTargetCheck : ClusterCheck
 {
@@ -30,6 +32,12 @@ public sealed class KsCoreImagesMatchTargetCheck : ClusterCheck
         if (wrong.Count > 0)
             return Failed($"{NameList(wrong.Select(i => $"{i.Deployment} runs {i.Image}"))}; expected tag {target}. helm reported success, but a pinned image tag was carried over.",
                 "Remove per-component image tags from the values (apiserver.image.tag, console.image.tag, controller.image.tag; keep global.tag at the target or empty), then re-run the upgrade with the same parameters.",
+                images.Cast<object>().ToArray());
+        var unfinished = deployments.Value.Where(d => wanted.Contains(d.Name) && d.Rollout is { } r && !r.IsComplete(d.Replicas))
+            .Select(d => $"{d.Name}: {d.Rollout!.Describe(d.Replicas)}").ToList();
+        if (unfinished.Count > 0)
+            return Failed($"The rollout of the target images has not finished, so pods of the old template may still be serving: {string.Join("; ", unfinished)}.",
+                "Look at the new pods: kubectl -n kubesphere-system get pods and describe the one not ready (image pull, crash, probes); kubectl -n kubesphere-system rollout status deployment/<name> shows when it finishes. Then run Test-KsCluster -Phase PostUpgrade again.",
                 images.Cast<object>().ToArray());
         if (unknown.Count > 0)
             return Warning($"{NameList(unknown.Select(i => $"{i.Deployment} runs {i.Image}"))}: pinned by digest or without a tag, so its version cannot be compared with {target}.",

@@ -57,9 +57,31 @@ public sealed record EndpointsRow(string Namespace, string Name, IReadOnlyList<s
 
 /// <summary>A deployment's replica status; Available is the `Available` condition.</summary>
 /// <param name="Images">The images of the pod template's containers (init containers excluded).</param>
-public sealed record DeploymentRow(string Namespace, string Name, int Replicas, int AvailableReplicas, bool AvailableCondition, IReadOnlyList<string>? Images = null)
+/// <param name="Rollout">How far the rollout of the current template got (null: not read).</param>
+public sealed record DeploymentRow(string Namespace, string Name, int Replicas, int AvailableReplicas, bool AvailableCondition, IReadOnlyList<string>? Images = null,
+    DeploymentRollout? Rollout = null)
 {
     public bool IsAvailable => AvailableCondition && AvailableReplicas >= Math.Max(1, Replicas);
+}
+
+/// <summary>
+/// A Deployment's rollout, as <c>kubectl rollout status</c> judges it: the controller has seen the current template
+/// (status.observedGeneration ≥ metadata.generation), every replica runs it (status.updatedReplicas = spec.replicas) and
+/// no pod of an older template is left (status.replicas = updatedReplicas). Until then old pods may still be the ones
+/// serving, whatever the template says.
+/// </summary>
+public sealed record DeploymentRollout(long Generation, long ObservedGeneration, int UpdatedReplicas, int StatusReplicas)
+{
+    public bool IsComplete(int specReplicas) =>
+        ObservedGeneration >= Generation && UpdatedReplicas >= specReplicas && StatusReplicas <= UpdatedReplicas;
+
+    /// <summary>The one reading of a Deployment's rollout (the checks' reader and the gateway evidence use it).</summary>
+    public static DeploymentRollout Of(k8s.Models.V1Deployment d) =>
+        new(d.Metadata?.Generation ?? 0, d.Status?.ObservedGeneration ?? 0, d.Status?.UpdatedReplicas ?? 0, d.Status?.Replicas ?? 0);
+
+    public string Describe(int specReplicas) => ObservedGeneration < Generation
+        ? $"the controller has not seen the current template yet (generation {Generation}, observed {ObservedGeneration})"
+        : $"{UpdatedReplicas} of {specReplicas} replicas run the current template, {StatusReplicas} pods in all";
 }
 
 /// <summary>Which helm releases to read: one namespace (null = all), one exact name or a name prefix.</summary>

@@ -138,7 +138,8 @@ public sealed class KubeClusterReader : IClusterReader
                 d.Spec?.Replicas ?? 1,
                 d.Status?.AvailableReplicas ?? 0,
                 d.Status?.Conditions?.Any(c => c.Type == "Available" && c.Status == "True") ?? false,
-                (IReadOnlyList<string>)(d.Spec?.Template?.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Image ?? "").ToList()));
+                (IReadOnlyList<string>)(d.Spec?.Template?.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Image ?? "").ToList(),
+                DeploymentRollout.Of(d)));
         }, ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<PvcRow>> ListPersistentVolumeClaimsAsync(CancellationToken ct) =>
