@@ -295,12 +295,14 @@ public sealed class ClusterUndo
         foreach (var (_, o) in blocking)
             actions.Add($"Delete {UndoObjects.Ref(o)}: it is in revision {revision}'s manifest and not in revision {latest.Revision}'s (the interrupted upgrade never removed it), "
                         + $"and helm rollback refuses an object the release's latest manifest does not hold; the rollback re-creates it from revision {revision}'s manifest");
-        // an interrupted rollback's record already holds the target's manifest, so helm would no longer delete what the
-        // revision before it added: those objects of ks-core's are deleted here, as the interrupted rollback would have
-        if (interrupted?.Status == HelmReleaseStatus.PendingRollback && history.LastOrDefault(h => h.Revision < latest.Revision) is { } prior)
+        // the record of an earlier Undo's rollback that did not finish (failed, or pending and marked failed) already holds
+        // the target's manifest, so helm would no longer delete what the revision before it added: those objects of
+        // ks-core's are deleted here, as that rollback would have
+        if (latest.Status is HelmReleaseStatus.PendingRollback or HelmReleaseStatus.Failed && UnfinishedRollbackOfOurs(latest, revision, before)
+            && history.LastOrDefault(h => h.Revision < latest.Revision) is { } prior)
             foreach (var (kind, o) in await OnlyInFirstManifestAsync(prior, targetRelease, helmOwned: true, ct).ConfigureAwait(false))
             {
-                actions.Add($"Delete {UndoObjects.Ref(o)}: ks-core's in revision {prior.Revision}'s manifest and not in revision {revision}'s (the interrupted rollback had not removed it)");
+                actions.Add($"Delete {UndoObjects.Ref(o)}: ks-core's in revision {prior.Revision}'s manifest and not in revision {revision}'s (the unfinished rollback had not removed it)");
                 blocking.Add((kind, o));
             }
         actions.Add(action);
@@ -341,6 +343,11 @@ public sealed class ClusterUndo
         return found;
     }
 
+    /// <summary>An earlier run of this Undo started its helm rollback and did not finish it, and <paramref name="latest"/> is that rollback's record (after the target, with its chart).</summary>
+    private bool UnfinishedRollbackOfOurs(HelmRelease latest, int revision, BackedUpRevision before) =>
+        _undoJournal?.State.Step(nameof(UndoStepId.HelmRollback)) is { } step && !JournalStatus.IsDone(step.Status)
+        && latest.Revision > revision && latest.ChartVersion == before.ChartVersion && latest.AppVersion == before.AppVersion;
+
     /// <summary>
     /// The latest ks-core revision is pending (helm refuses every operation on such a release). It is marked failed and
     /// rolled back from only when the evidence says it was left by an interrupted helm of ours: pending-upgrade, by the
@@ -357,9 +364,7 @@ public sealed class ClusterUndo
                 _upgrade.Step(nameof(UpgradeStepId.HelmUpgrade)) is { } step && !JournalStatus.IsDone(step.Status)
                 && _upgrade.Facts.TryGetValue(InterruptedHelmUpgrade.FactRevisionBefore, out var text)
                 && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var noted) && latest.Revision == noted + 1,
-            HelmReleaseStatus.PendingRollback =>
-                _undoJournal?.State.Step(nameof(UndoStepId.HelmRollback)) is { } step && !JournalStatus.IsDone(step.Status)
-                && latest.Revision > revision && latest.ChartVersion == before.ChartVersion && latest.AppVersion == before.AppVersion,
+            HelmReleaseStatus.PendingRollback => UnfinishedRollbackOfOurs(latest, revision, before),
             _ => false,
         };
         if (!ours)

@@ -25,15 +25,18 @@ public abstract class UndoFaultTestsBase
     protected UndoFaultTestsBase(ITestOutputHelper output) => _output = output;
 
     /// <summary>
-    /// The request of each Undo step a fault hits (the fault matrix's <see cref="StepTarget"/> for Undo): Preflight reads
-    /// Undo's journal first; HelmRollback's first write is helm's pending-rollback release record; RestoreCrds deletes the
-    /// CRDs the upgrade added; RestoreObjects re-creates ks-installer's Deployment (among others); RestoreWebhooks writes
-    /// KubeSphere's validating webhook configurations; Finish deletes the upgrade journal.
+    /// The request of each Undo step a fault hits (the fault matrix's <see cref="StepTarget"/> for Undo), armed once the
+    /// step before has finished: Preflight reads Undo's journal first; HelmRollback's first write is helm's
+    /// pending-rollback release record; RestoreCrds deletes the CRDs the upgrade added; RestoreObjects re-creates
+    /// ks-installer's Deployment (among others); RestoreWebhooks lists KubeSphere's validating webhook configurations (the
+    /// rollback gave back the chart's: it has nothing to write); Finish deletes the upgrade journal.
     /// </summary>
     internal static readonly IReadOnlyDictionary<string, (string Verb, string Resource, string? Name)> Targets = new Dictionary<string, (string, string, string?)>
     {
         [nameof(UndoStepId.Preflight)] = ("get", "configmaps", UpgradeJournal.UndoConfigMapName),
         [nameof(UndoStepId.HelmRollback)] = ("create", "secrets", null),
+        // helm's rollback fails in the middle of applying the 3.4 manifest (it records the revision failed)
+        [nameof(UndoStepId.HelmRollback) + ":apply"] = ("create", "deployments", null),
         [nameof(UndoStepId.RestoreCrds)] = ("delete", "customresourcedefinitions", null),
         [nameof(UndoStepId.RestoreObjects)] = ("create", "deployments", null),
         [nameof(UndoStepId.RestoreWebhooks)] = ("*", "validatingwebhookconfigurations", null),
@@ -57,9 +60,16 @@ public abstract class UndoFaultTestsBase
                 if (step == nameof(UndoStepId.Preflight) && fault is FaultKind.Conflict409 or FaultKind.StoppedAfterStep) continue;
                 // nothing runs after Finish: a stop there is a finished Undo
                 if (step == nameof(UndoStepId.Finish) && fault == FaultKind.StoppedAfterStep) continue;
+                // after the helm rollback the chart's webhook configurations are the 3.4 ones again: RestoreWebhooks finds
+                // nothing to change (Skipped) and only lists them; a conflict is a write's answer
+                if (step == nameof(UndoStepId.RestoreWebhooks) && fault == FaultKind.Conflict409) continue;
                 yield return (fault, step);
             }
-            if (step == nameof(UndoStepId.HelmRollback)) yield return (FaultKind.HelmKilled, step);
+            if (step == nameof(UndoStepId.HelmRollback))
+            {
+                yield return (FaultKind.HelmKilled, step);
+                yield return (FaultKind.Persistent500, step + ":apply");
+            }
         }
     }
 
@@ -118,8 +128,19 @@ public abstract class UndoFaultTestsBase
         var helm = HelmTool.Path;
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        IEngineLog log1 = fault == FaultKind.StoppedAfterStep ? new StopAfterStepLog(step, cts) : new RecordingEngineLog();
-        var rule = RuleOf(fault, step) is { } r ? sb.Host.AddFault(r) : null;
+        // the fault is armed once the step before has finished, so it hits the step's own request (not the same request
+        // of the whole plan Preflight makes); a stop after the step cancels the run once the step is recorded done
+        static bool Done(string s, string stream, string message) => stream == "Information" && message.StartsWith("Step ", StringComparison.Ordinal)
+            && (message.Contains($": {s} succeeded", StringComparison.Ordinal) || message.Contains($": {s} skipped", StringComparison.Ordinal));
+        var stepName = step.Split(':')[0]; // "HelmRollback:apply": the step, and which of its requests
+        var previous = Enum.GetNames<UndoStepId>().TakeWhile(n => n != stepName).LastOrDefault();
+        var template = RuleOf(fault, step);
+        var rule = template is not null && previous is null ? sb.Host.AddFault(template) : null;
+        var log1 = new StopAfterStepLog((stream, message) =>
+        {
+            if (template is not null && rule is null && Done(previous!, stream, message)) rule = sb.Host.AddFault(template);
+            return fault == FaultKind.StoppedAfterStep && Done(stepName, stream, message);
+        }, cts);
         var fired = false;
         void OnMatch(FaultRuleMatch m)
         {
@@ -146,7 +167,7 @@ public abstract class UndoFaultTestsBase
         switch (fault)
         {
             case FaultKind.StoppedAfterStep:
-                Assert.True(((StopAfterStepLog)log1).Fired, $"Undo never reported {step} succeeded: {run1}");
+                Assert.True(log1.Fired, $"Undo never reported {step} done: {run1}");
                 Assert.Equal(ErrorIds.Stopped, (error1 as KsUpgradeException)?.ErrorId);
                 break;
             case FaultKind.StoppedMidStep:
@@ -190,33 +211,13 @@ public abstract class UndoFaultTestsBase
             var latest = sb.Host.Cluster("host").List("v1", "secrets", KsNames.KubeSphereSystem)
                 .Where(s => s["metadata"]?["labels"]?["owner"]?.GetValue<string>() == "helm" && s["metadata"]?["labels"]?["name"]?.GetValue<string>() == KsNames.KsCoreRelease)
                 .OrderBy(s => int.Parse(s["metadata"]!["labels"]!["version"]!.GetValue<string>())).LastOrDefault();
-            if (latest?["metadata"]?["labels"]?["status"]?.GetValue<string>() == "pending-rollback" && RollbackChild(sb) is { } pid)
+            if (latest?["metadata"]?["labels"]?["status"]?.GetValue<string>() == "pending-rollback" && FaultTrigger.HelmChild("rollback", sb.Host.KubeconfigPath) is { } pid)
             {
                 using var p = Process.GetProcessById(pid);
                 p.Kill();
                 return $"helm (pid {pid}) killed after it wrote {latest["metadata"]!["name"]} (pending-rollback)";
             }
             try { await Task.Delay(20, stop); } catch (OperationCanceledException) { return null; }
-        }
-        return null;
-    }
-
-    private static int? RollbackChild(UpgradeSandbox sb)
-    {
-        var self = Environment.ProcessId;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (!int.TryParse(fields[1], out var ppid) || ppid != self) continue;
-                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                if (args.Contains("rollback") && args.Contains(sb.Host.KubeconfigPath)) return pid;
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
         }
         return null;
     }
