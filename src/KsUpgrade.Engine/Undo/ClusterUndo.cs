@@ -274,6 +274,7 @@ public sealed class ClusterUndo
             throw new KsUpgradeException(ErrorIds.NothingToUndo, KsErrorCategory.ObjectNotFound,
                 $"Helm release {KsNames.KsCoreRelease} has no revisions in {Ns}: there is nothing to roll back to.", KsNames.KsCoreRelease)
             { Remedy = "Reinstall KubeSphere 3.4 with helm, then restore the backup's objects." };
+        var interrupted = latest.IsPending ? Interrupted(latest, revision, before) : null;
         if (latest.Status == "deployed" && latest.ChartVersion == before.ChartVersion && latest.AppVersion == before.AppVersion)
             return new Plan(target, new(), _ => Task.FromResult(""),
                 $"release {KsNames.KsCoreRelease} revision {latest.Revision} is deployed with chart {before.ChartVersion} (app {before.AppVersion}), as before the upgrade");
@@ -283,12 +284,94 @@ public sealed class ClusterUndo
             { Remedy = "Restore the release Secret sh.helm.release.v1.ks-core.v" + revision + " from your own backup, then run Undo-KsUpgrade again." };
         _rollbackRevision = revision;
         var call = new HelmRollbackCall(KsNames.KsCoreRelease, Ns, revision, _options.HelmTimeout);
+        var actions = new List<string>();
+        if (interrupted is not null)
+            actions.Add($"Mark ks-core revision {interrupted.Revision} failed (left {interrupted.Status} by the interrupted {(interrupted.Status == HelmReleaseStatus.PendingRollback ? "helm rollback of an earlier Undo" : "helm upgrade of the upgrade")}; helm records an interrupted operation so)");
         var action = $"helm rollback {KsNames.KsCoreRelease} to revision {revision} (chart {before.ChartVersion}, app {before.AppVersion}; now revision {latest.Revision}, {latest.Status}, chart {latest.ChartVersion}): {_helm.DescribeRollback(call)}";
-        return new Plan(target, new() { action }, async c =>
+        var targetRelease = history.Single(h => h.Revision == revision);
+        // helm rolls back from the latest manifest: a live object of the target's manifest that the latest one lacks
+        // stops it (an upgrade interrupted in helm never removed it); helm re-creates it from the target's manifest
+        var blocking = await OnlyInFirstManifestAsync(targetRelease, latest, helmOwned: false, ct).ConfigureAwait(false);
+        foreach (var (_, o) in blocking)
+            actions.Add($"Delete {UndoObjects.Ref(o)}: it is in revision {revision}'s manifest and not in revision {latest.Revision}'s (the interrupted upgrade never removed it), "
+                        + $"and helm rollback refuses an object the release's latest manifest does not hold; the rollback re-creates it from revision {revision}'s manifest");
+        // the record of an earlier Undo's rollback that did not finish (failed, or pending and marked failed) already holds
+        // the target's manifest, so helm would no longer delete what the revision before it added: those objects of
+        // ks-core's are deleted here, as that rollback would have
+        if (latest.Status is HelmReleaseStatus.PendingRollback or HelmReleaseStatus.Failed && UnfinishedRollbackOfOurs(latest, revision, before)
+            && history.LastOrDefault(h => h.Revision < latest.Revision) is { } prior)
+            foreach (var (kind, o) in await OnlyInFirstManifestAsync(prior, targetRelease, helmOwned: true, ct).ConfigureAwait(false))
+            {
+                actions.Add($"Delete {UndoObjects.Ref(o)}: ks-core's in revision {prior.Revision}'s manifest and not in revision {revision}'s (the unfinished rollback had not removed it)");
+                blocking.Add((kind, o));
+            }
+        actions.Add(action);
+        return new Plan(target, actions, async c =>
         {
+            if (interrupted is not null) await interrupted.MarkFailedAsync(_api, c).ConfigureAwait(false);
+            foreach (var (kind, o) in blocking)
+                await _api.DeleteAsync(kind, kind.Namespaced ? o.Namespace() : null, o.Name(), "Background", c).ConfigureAwait(false);
             await _helm.RollbackAsync(call, c).ConfigureAwait(false);
-            return $"rolled back to revision {revision} (chart {before.ChartVersion})";
+            return (interrupted is null ? "" : $"revision {interrupted.Revision} ({interrupted.Status}) marked failed; ")
+                   + (blocking.Count == 0 ? "" : $"{blocking.Count} objects an interrupted helm left deleted (the ones of revision {revision} helm re-creates); ")
+                   + $"rolled back to revision {revision} (chart {before.ChartVersion})";
         });
+    }
+
+    /// <summary>
+    /// The live objects of <paramref name="first"/>'s manifest that <paramref name="second"/>'s manifest does not hold
+    /// (<paramref name="helmOwned"/>: only those helm's annotations give to ks-core). helm rollback refuses such objects of
+    /// the target's manifest when the latest manifest lacks them ("no &lt;Kind&gt; with the name ... found"): after a
+    /// finished upgrade there are none (helm deleted what the new chart dropped); an upgrade stopped or killed in helm
+    /// leaves them (helm had not got to its deletions).
+    /// </summary>
+    private async Task<List<(ResourceKind Kind, JsonObject Object)>> OnlyInFirstManifestAsync(HelmRelease first, HelmRelease second, bool helmOwned, CancellationToken ct)
+    {
+        var found = new List<(ResourceKind, JsonObject)>();
+        if (first.Revision == second.Revision) return found;
+        static string Key(JsonObject o) => $"{ResourceKind.SplitApiVersion(o.Str("apiVersion") ?? "").Group}/{o.Str("kind")}/{(string.IsNullOrEmpty(o.Namespace()) ? Ns : o.Namespace())}/{o.Name()}";
+        var inSecond = YamlJson.ReadDocuments(second.Manifest).Select(Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var doc in YamlJson.ReadDocuments(first.Manifest))
+        {
+            if (inSecond.Contains(Key(doc))) continue;
+            var kind = await _api.KindOfAsync(doc.Str("apiVersion") ?? "", doc.Str("kind") ?? "", ct).ConfigureAwait(false);
+            if (kind is null) continue; // not served: nothing of it in the cluster
+            var live = await _api.GetAsync(kind, kind.Namespaced ? (string.IsNullOrEmpty(doc.Namespace()) ? Ns : doc.Namespace()) : null, doc.Name(), ct).ConfigureAwait(false);
+            if (live is null || (helmOwned && live.Str("metadata", "annotations", "meta.helm.sh/release-name") != KsNames.KsCoreRelease)) continue;
+            found.Add((kind, live));
+        }
+        return found;
+    }
+
+    /// <summary>An earlier run of this Undo started its helm rollback and did not finish it, and <paramref name="latest"/> is that rollback's record (after the target, with its chart).</summary>
+    private bool UnfinishedRollbackOfOurs(HelmRelease latest, int revision, BackedUpRevision before) =>
+        _undoJournal?.State.Step(nameof(UndoStepId.HelmRollback)) is { } step && !JournalStatus.IsDone(step.Status)
+        && latest.Revision > revision && latest.ChartVersion == before.ChartVersion && latest.AppVersion == before.AppVersion;
+
+    /// <summary>
+    /// The latest ks-core revision is pending (helm refuses every operation on such a release). It is marked failed and
+    /// rolled back from only when the evidence says it was left by an interrupted helm of ours: pending-upgrade, by the
+    /// upgrade Undo undoes (its journal records step HelmUpgrade started and not finished, and the revision is the one after
+    /// the revision it noted before running helm); pending-rollback, by an earlier run of this Undo (Undo's journal records
+    /// step HelmRollback started and not finished, and the revision carries the chart of the revision rolled back to).
+    /// Anything else may be another helm client still at work: ReleasePending.
+    /// </summary>
+    private InterruptedHelmUpgrade Interrupted(HelmRelease latest, int revision, BackedUpRevision before)
+    {
+        var ours = latest.Status switch
+        {
+            HelmReleaseStatus.PendingUpgrade =>
+                _upgrade.Step(nameof(UpgradeStepId.HelmUpgrade)) is { } step && !JournalStatus.IsDone(step.Status)
+                && _upgrade.Facts.TryGetValue(InterruptedHelmUpgrade.FactRevisionBefore, out var text)
+                && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var noted) && latest.Revision == noted + 1,
+            HelmReleaseStatus.PendingRollback => UnfinishedRollbackOfOurs(latest, revision, before),
+            _ => false,
+        };
+        if (!ours)
+            throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
+                $"ks-core revision {latest.Revision} is {latest.Status} (chart {latest.ChartVersion}), and neither the upgrade's journal nor Undo's shows it was left by KsUpgrade's own helm: another helm operation may still be running.", KsNames.KsCoreRelease)
+            { Remedy = $"Wait for that helm operation to end (helm history {KsNames.KsCoreRelease} -n {Ns}), then run Undo-KsUpgrade again." };
+        return new InterruptedHelmUpgrade(latest.Revision, latest.SecretName, latest.ChartVersion, latest.Status);
     }
 
     // ---------------------------------------------------------------- RestoreCrds

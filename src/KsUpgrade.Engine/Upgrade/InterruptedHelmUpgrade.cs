@@ -24,8 +24,12 @@ namespace KsUpgrade.Engine.Upgrade;
 /// three-way merge adopts what the interrupted attempt created, which carries helm's ownership labels). Nothing is
 /// rolled back: the upgrade is simply run again.
 /// </para>
+/// <para>
+/// Undo-KsUpgrade marks the same way a revision left <c>pending-upgrade</c> by the upgrade it undoes, or left
+/// <c>pending-rollback</c> by its own earlier run's helm rollback (<paramref name="Status"/>), before it rolls back.
+/// </para>
 /// </summary>
-internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, string? ChartVersion)
+internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, string? ChartVersion, string Status = HelmReleaseStatus.PendingUpgrade)
 {
     /// <summary>Journal fact: the latest ks-core revision when the HelmUpgrade step planned its helm upgrade.</summary>
     public const string FactRevisionBefore = "helmRevisionBefore";
@@ -46,10 +50,13 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
     }
 
     /// <summary>Rewrites the revision's record as failed (status label and the release's info), guarded by its resourceVersion.</summary>
-    public async Task MarkFailedAsync(UpgradeContext c, CancellationToken ct)
+    public Task MarkFailedAsync(UpgradeContext c, CancellationToken ct) => MarkFailedAsync(c.Api, ct);
+
+    /// <summary>Rewrites the revision's record as failed (status label and the release's info), guarded by its resourceVersion.</summary>
+    public async Task MarkFailedAsync(IKubeApi api, CancellationToken ct)
     {
         const string ns = KsNames.KubeSphereSystem;
-        var secret = await c.Api.GetAsync(ResourceKind.Secrets, ns, SecretName, ct).ConfigureAwait(false)
+        var secret = await api.GetAsync(ResourceKind.Secrets, ns, SecretName, ct).ConfigureAwait(false)
                      ?? throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ObjectNotFound,
                          $"The interrupted ks-core revision {Revision} (secret {SecretName}) disappeared while it was being marked failed.", SecretName)
                          { Remedy = "Re-run with the same parameters." };
@@ -64,19 +71,19 @@ internal sealed record InterruptedHelmUpgrade(int Revision, string SecretName, s
                 { Remedy = $"Check the ks-core release history (helm history ks-core -n {ns}); roll back with helm rollback ks-core -n {ns}, then re-run." };
         }
         var status = release["info"]?["status"]?.GetValue<string>();
-        if (status != "pending-upgrade")
+        if (status != Status)
             throw new KsUpgradeException(ErrorIds.ReleasePending, KsErrorCategory.ResourceBusy,
                 $"ks-core revision {Revision} changed to '{status}' while it was being marked failed: another helm client is working on the release.", SecretName)
                 { Remedy = "Wait for that helm operation to end, then re-run with the same parameters." };
         var info = (JsonObject)release["info"]!;
         info["status"] = "failed";
-        info["description"] = "Upgrade \"ks-core\" failed: interrupted (helm stopped before it recorded the outcome); marked failed by KsUpgrade";
+        info["description"] = $"{(Status == HelmReleaseStatus.PendingRollback ? "Rollback" : "Upgrade")} \"ks-core\" failed: interrupted (helm stopped before it recorded the outcome); marked failed by KsUpgrade";
         ((JsonObject)secret["data"]!)["release"] = HelmReleaseDecoder.EncodeSecretData(release);
         if (secret.At("metadata", "labels") is JsonObject labels) labels["status"] = "failed";
         try
         {
             // guarded by the resourceVersion read above: a helm client that wrote it meanwhile makes this fail
-            await c.Api.ReplaceAsync(ResourceKind.Secrets, ns, secret, ct).ConfigureAwait(false);
+            await api.ReplaceAsync(ResourceKind.Secrets, ns, secret, ct).ConfigureAwait(false);
         }
         catch (KubeConflictException e)
         {

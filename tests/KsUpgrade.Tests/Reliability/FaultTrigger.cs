@@ -129,7 +129,10 @@ public sealed class FaultTrigger : IDisposable
     }
 
     /// <summary>The `helm upgrade` this test process started against this cell's sandbox (its kubeconfig is unique), or null.</summary>
-    private int? HelmUpgradeChild()
+    private int? HelmUpgradeChild() => HelmChild("upgrade", _sandbox.Host.KubeconfigPath);
+
+    /// <summary>The pid of a helm <paramref name="command"/> (upgrade, rollback) this test process started against the sandbox of <paramref name="kubeconfig"/>, or null.</summary>
+    internal static int? HelmChild(string command, string kubeconfig)
     {
         var self = Environment.ProcessId;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -141,7 +144,7 @@ public sealed class FaultTrigger : IDisposable
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 if (!int.TryParse(fields[1], out var ppid) || ppid != self) continue;
                 var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                if (args.Contains("upgrade") && args.Contains(_sandbox.Host.KubeconfigPath)) return pid;
+                if (args.Contains(command) && args.Contains(kubeconfig)) return pid;
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }

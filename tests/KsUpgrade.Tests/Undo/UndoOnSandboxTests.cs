@@ -16,17 +16,15 @@ namespace KsUpgrade.Tests.Undo;
 
 /// <summary>
 /// Undo-KsUpgrade on the sandbox with the fixture chart and real helm 3: a completed host upgrade is undone and the
-/// KubeSphere-owned state equals the pre-upgrade state (<see cref="KubeSphereState"/>), the upgrade then runs again to
-/// success; a stop in the middle of Undo (after RestoreCrds) and a re-run finish it.
+/// KubeSphere-owned state equals the pre-upgrade state (<see cref="KubeSphereState"/>), Test-KsCluster Preflight passes,
+/// the upgrade then runs again to success; a stop in the middle of Undo (after RestoreCrds) and a re-run finish it.
 /// </summary>
 public sealed class UndoOnSandboxTests
 {
     private readonly ITestOutputHelper _output;
     public UndoOnSandboxTests(ITestOutputHelper output) => _output = output;
 
-    private static ClusterUndo Undo(UpgradeSandbox sb, KsCluster host, IEngineLog log) =>
-        new(KubeApi.For(host, log.Verbose), new RealHelm(HelmTool.Path, sb.Host.KubeconfigPath, "host"), log,
-            new UndoOptions { PollInterval = TimeSpan.FromMilliseconds(100), HelmTimeout = TimeSpan.FromMinutes(2) });
+    private static ClusterUndo Undo(UpgradeSandbox sb, KsCluster host, IEngineLog log) => UndoProof.Undo(sb, host, log, HelmTool.Path);
 
     [KsUpgrade.Tests.Seeds.HelmFact]
     public async Task A_completed_host_upgrade_is_undone_to_the_pre_upgrade_state_and_the_upgrade_runs_again()
@@ -89,6 +87,8 @@ public sealed class UndoOnSandboxTests
         Assert.True(diff.Length == 0, diff);
         Assert.Equal(before.DeployedRelease, after.DeployedRelease);
         Assert.Null(await KubeApi.For(host, _ => { }).GetAsync(ResourceKind.ConfigMaps, "kubesphere-system", UpgradeJournal.ConfigMapName, CancellationToken.None));
+        // Test-KsCluster Preflight passes (only the warnings the untouched sandbox shows too)
+        Assert.Null(await UndoProof.PreflightProblemAsync(sb, host, HelmTool.Path));
 
         // the upgrade again, from the start (a new backup: the first one is kept, never overwritten)
         Directory.Move(sb.BackupPath, sb.BackupPath + "-first");
@@ -105,6 +105,11 @@ public sealed class UndoOnSandboxTests
 /// Declared exceptions: a PVC's volume and provisioner annotation (a re-created claim is bound to a new, empty volume) and a Deployment's
 /// deployment.kubernetes.io/revision (Kubernetes counts every rollout: the upgrade's and Undo's add two) and the name of
 /// the ReplicaSet its conditions name (a re-created Deployment has new ReplicaSets; the sandbox names them by its own hash).
+/// The values the chart generates on each render (<see cref="GeneratedValues"/>) are masked by the normaliser; Undo must
+/// give back the recorded ones, so all but the generated certificates (<see cref="Certificates"/>: the webhook CA bundles
+/// and ks-controller-manager-webhook-cert, which the rolled-back chart's render may issue anew) are compared again, by
+/// SHA-256, as one synthetic entry each (kind <see cref="GeneratedValueKind"/>): the jwtSecret in kubesphere-config and
+/// the redis passwords.
 /// </summary>
 public sealed partial record KubeSphereState(List<string> Objects, string DeployedRelease)
 {
@@ -115,6 +120,38 @@ public sealed partial record KubeSphereState(List<string> Objects, string Deploy
     private static readonly string[] SystemKinds = { "Service", "PersistentVolumeClaim", "ServiceAccount", "Job" };
     private static readonly string[] ClusterKinds = { "ClusterConfiguration", "User", "GlobalRole", "GlobalRoleBinding", "WorkspaceRole", "WorkspaceRoleBinding",
         "Group", "GroupBinding", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "WorkspaceTemplate", "Workspace", "Namespace" };
+
+    /// <summary>The generated values Undo's comparison leaves masked: certificates (kind, name or null for all, path).</summary>
+    public static readonly IReadOnlyList<GeneratedValues.Field> Certificates = GeneratedValues.Fields
+        .Where(f => f.Kind is "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" || f.Name == "ks-controller-manager-webhook-cert").ToList();
+
+    public const string GeneratedValueKind = "RestoredGeneratedValue";
+
+    /// <summary>The generated values that are not certificates, of one object, as synthetic entries holding their SHA-256.</summary>
+    public static IEnumerable<JsonObject> GeneratedValueEntries(JsonObject o)
+    {
+        var kind = o.Str("kind");
+        foreach (var f in GeneratedValues.Fields.Except(Certificates))
+        {
+            if (f.Kind != kind || (f.Name is not null && f.Name != o.Name())) continue;
+            JsonNode? node = o;
+            foreach (var key in f.Path) node = node?[key];
+            var value = node?.GetValue<string>();
+            if (value is not null && f.Within is not null)
+            {
+                if (kind == "Secret") value = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(value));
+                value = f.Within.Match(value) is { Success: true } m ? m.Groups[2].Value : null;
+            }
+            var hash = value is null ? "(absent)" : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
+            yield return new JsonObject
+            {
+                ["apiVersion"] = "ksupgrade.tests/v1",
+                ["kind"] = GeneratedValueKind,
+                ["metadata"] = new JsonObject { ["namespace"] = o.Namespace(), ["name"] = $"{kind}/{o.Name()}/{string.Join(".", f.Path)}" },
+                ["sha256"] = hash,
+            };
+        }
+    }
 
     /// <summary>The ks-core revision deployed in a sandbox state.</summary>
     public static int DeployedRevision(JsonObject state) =>
@@ -157,7 +194,10 @@ public sealed partial record KubeSphereState(List<string> Objects, string Deploy
                 (o["metadata"]?["annotations"] as JsonObject)?.Remove("volume.kubernetes.io/storage-provisioner");
             }
         }
+        var generated = kept.SelectMany(GeneratedValueEntries).Select(e => e.ToJsonString()).ToList(); // before the normaliser masks them
         var normalised = StateNormaliser.Normalise(new JsonObject { ["objects"] = new JsonArray(kept.Select(o => (JsonNode?)o).ToArray()) });
+        normalised.AddRange(generated);
+        normalised.Sort(StringComparer.Ordinal);
         var deployed = objects.Where(o => o.Str("kind") == "Secret" && o.Str("type") == "helm.sh/release.v1"
                                           && o.Label("name") == KsNames.KsCoreRelease && o.Label("status") == "deployed")
             .Select(o => HelmReleaseDecoder.DecodeSecretData(o.Str("data", "release")))
