@@ -8,9 +8,11 @@
                out/KsUpgrade.Sandbox (the rehearsal kit: its cmdlets, the sandbox server in server/, the rehearsal
                chart and values file in rehearsal/, help)
       test     build, then run the xunit and Pester suites; ends with one line "N passed, N failed, N skipped"
-      demo     start the ks34-multicluster sandbox and walk through the upgrade on it (-HelmMajor 3 or 4, default 3)
+      demo     start the ks34-multicluster sandbox and walk through the upgrade on it step by step, then the one-command
+               path (Invoke-KsUpgrade) on a second fresh sandbox (-HelmMajor 3 or 4, default 3; -RehearseUndo: upgrade
+               the host, undo it, check the pre-flight passes, upgrade again, first)
       docs     build the external help (MAML) from docs/en-US into the built module
-      bench    run the benchmarks, write out/bench.json
+      bench    run the benchmarks, write out/bench.json (-BenchSuite All|Cluster|Fleet; the fleet needs Invoke-KsUpgrade)
       package  make out/KsUpgrade.zip and out/KsUpgrade.Sandbox.zip (Azure Automation) and a .nupkg of each in out/feed
       tools    fetch helm 3 and 4 into the tool cache and verify their SHA-256 (every other task does this too)
     Works from any current directory; safe to re-run. Tools (helm) are fetched once into a cache outside the
@@ -30,7 +32,14 @@ param(
 
     # demo: the helm the upgrade runs, helm 3 (v3.17.3) or helm 4 (v4.1.4), both from the tool cache.
     [ValidateSet(3, 4)]
-    [int] $HelmMajor = 3
+    [int] $HelmMajor = 3,
+
+    # demo: also rehearse the way back on the host (upgrade, Undo-KsUpgrade, pre-flight passes, upgrade again).
+    [switch] $RehearseUndo,
+
+    # bench: All (the fleet, then the single-cluster benchmarks), Cluster, or Fleet.
+    [ValidateSet('All', 'Cluster', 'Fleet')]
+    [string] $BenchSuite = 'All'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -270,14 +279,14 @@ function Get-PwshPrefixArgs {
 function Invoke-Demo {
     Install-Helm
     Invoke-Build
-    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -HelmMajor $HelmMajor
+    & (Join-Path $Root 'tests/demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -HelmMajor $HelmMajor -RehearseUndo:$RehearseUndo
     if (-not $?) { exit 1 }
 }
 
 function Invoke-Bench {
     Install-Helm
     Invoke-Build
-    & (Join-Path $Root 'tests/bench/Bench.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -OutputPath (Join-Path $Out 'bench.json')
+    & (Join-Path $Root 'tests/bench/Bench.ps1') -ModulePath (Join-Path $ModuleOut 'KsUpgrade.psd1') -SandboxModulePath (Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1') -OutputPath (Join-Path $Out 'bench.json') -Suite $BenchSuite
 }
 
 function Invoke-Package {

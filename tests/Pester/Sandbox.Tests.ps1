@@ -146,3 +146,76 @@ Stop-KsSandbox -All -Confirm:`$false
         finally { Remove-Item -Recurse -Force $only -ErrorAction SilentlyContinue }
     }
 }
+
+Describe 'Start-KsSandbox -Scale @{ Members = 8 }: a fleet of nine clusters in one sandbox process' {
+    BeforeAll {
+        Use-KsTestHelm
+        $script:FleetDir = New-KsTestDirectory -Name 'fleet-sandbox'
+        $script:Fleet = Start-KsSandbox -Seed ks34-multicluster -Scale @{ Members = 8 }
+        $script:MemberNames = 1..8 | ForEach-Object { "member$_" }
+        $script:FleetHost = $script:Fleet.Clusters | Where-Object Context -eq 'host'
+    }
+    AfterAll {
+        if ($script:Fleet) { $script:Fleet | Stop-KsSandbox -Confirm:$false }
+        Remove-Item -Recurse -Force $script:FleetDir -ErrorAction SilentlyContinue
+    }
+
+    It 'serves the host and eight members, each its own API server on its own port and connected' {
+        $script:Fleet.Contexts | Should -Be (@('host') + $script:MemberNames)
+        $script:Fleet.Clusters.Count | Should -Be 9
+        @($script:Fleet.Clusters | Where-Object Role -eq 'Member').Context | Should -Be $script:MemberNames
+        $script:FleetHost.Role | Should -Be 'Host'
+        @($script:Fleet.Clusters.Server | Select-Object -Unique).Count | Should -Be 9
+        $script:Fleet.Clusters | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v3.4.1' }
+    }
+
+    It 'answers real kubectl on every context with that cluster''s own nodes and a 3.4 cc of its role' {
+        foreach ($context in $script:Fleet.Contexts) {
+            $nodes = & $script:Kubectl --kubeconfig $script:Fleet.Kubeconfig --context $context get nodes -o json | ConvertFrom-Json
+            $LASTEXITCODE | Should -Be 0 -Because "kubectl reaches $context"
+            $nodes.items.Count | Should -Be 6
+            $nodes.items | ForEach-Object { $_.metadata.name | Should -BeLike "$context-*" }
+            $cc = & $script:Kubectl --kubeconfig $script:Fleet.Kubeconfig --context $context get clusterconfigurations.installer.kubesphere.io ks-installer -n kubesphere-system -o json | ConvertFrom-Json
+            $LASTEXITCODE | Should -Be 0
+            $cc.spec.multicluster.clusterRole | Should -Be $(if ($context -eq 'host') { 'host' } else { 'member' })
+            $cc.metadata.labels.version | Should -Be 'v3.4.1'
+        }
+    }
+
+    It 'registers every member on the host as a Cluster object, untainted and on v3.4.1' {
+        $objects = & $script:Kubectl --kubeconfig $script:Fleet.Kubeconfig --context host get clusters.cluster.kubesphere.io -o json | ConvertFrom-Json
+        $LASTEXITCODE | Should -Be 0
+        @($objects.items.metadata.name | Sort-Object) | Should -Be @(@('host') + $script:MemberNames | Sort-Object)
+        $members = @($script:FleetHost | Get-KsMemberCluster | Where-Object Role -eq 'Member')
+        $members.Name | Should -Be $script:MemberNames
+        $members | ForEach-Object {
+            $_.KubeSphereVersion | Should -Be 'v3.4.1'
+            $_.Ready | Should -BeTrue
+            $_.Tainted | Should -BeFalse
+        }
+        # only the host registers clusters: a 3.4 member holds no Cluster object
+        $onMember = & $script:Kubectl --kubeconfig $script:Fleet.Kubeconfig --context member8 get clusters.cluster.kubesphere.io -o json | ConvertFrom-Json
+        $LASTEXITCODE | Should -Be 0
+        @($onMember.items).Count | Should -Be 0
+    }
+
+    It 'runs the host upgrade and then a member upgrade of the last member to v4.1.3, seen on the host' {
+        $member8 = $script:Fleet.Clusters | Where-Object Context -eq 'member8'
+        $hostResult = $script:FleetHost | Invoke-KsHostUpgrade -ValuesPath $script:Fleet.ValuesPath -Chart $script:Fleet.ChartPath `
+            -BackupPath (Join-Path $script:FleetDir 'host') -JobTimeout 2m -Confirm:$false -InformationAction SilentlyContinue
+        $hostResult.Succeeded | Should -BeTrue
+        $memberResult = $member8 | Invoke-KsMemberUpgrade -ValuesPath $script:Fleet.ValuesPath -Chart $script:Fleet.ChartPath -HostCluster $script:FleetHost `
+            -BackupPath (Join-Path $script:FleetDir 'member8') -JobTimeout 2m -Confirm:$false -InformationAction SilentlyContinue
+        $memberResult.Succeeded | Should -BeTrue
+        $memberResult.ToVersion | Should -Be 'v4.1.3'
+        # the host's cluster controller resyncs every second: member8 on v4.1.3 and untainted, the others still on v3.4.1
+        $deadline = (Get-Date).AddSeconds(20)
+        do {
+            Start-Sleep -Milliseconds 500
+            $view = @($script:FleetHost | Get-KsMemberCluster)
+        } while (($view | Where-Object Name -eq 'member8').KubeSphereVersion -ne 'v4.1.3' -and (Get-Date) -lt $deadline)
+        ($view | Where-Object Name -eq 'member8').KubeSphereVersion | Should -Be 'v4.1.3'
+        ($view | Where-Object Name -eq 'member8').Tainted | Should -BeFalse
+        @($view | Where-Object { $_.Role -eq 'Member' -and $_.Name -ne 'member8' } | ForEach-Object KubeSphereVersion | Select-Object -Unique) | Should -Be @('v3.4.1')
+    }
+}

@@ -12,6 +12,11 @@
       Backup-KsCluster, at full scale and at a tenth of it (nodes, namespaces, RBAC objects), to show memory stays flat.
     Targets (issue 4/8): Test-KsCluster >= 20x faster than the baseline and under 3 s; Backup-KsCluster >= 5x faster than
     its baseline, peak memory flat as the objects grow 10x.
+    The fleet (issue 20, tests/bench/FleetBench.ps1, run first): 1 host + $FleetMembers members upgraded sequentially by
+    the README's pipeline and by Invoke-KsUpgrade -ThrottleLimit $FleetThrottleLimit, in one run, and a single-cluster
+    upgrade: speed-up (target >= 3x) and the peak memory of the parallel run's pwsh against the single upgrade's
+    (target <= 1.5x). Without Invoke-KsUpgrade in the module the bench fails before it measures anything.
+    -Suite Cluster runs only the first set, -Suite Fleet only the fleet; bench.json then holds only what ran.
 #>
 [CmdletBinding()]
 param(
@@ -26,7 +31,13 @@ param(
     # The memory-flatness check backs up a second sandbox with Nodes, Namespaces and RbacObjects divided by this.
     [int] $MemoryScaleDivisor = 10,
     # Gateways of the Get-KsGateway sandbox (0 skips it).
-    [int] $Gateways = 500
+    [int] $Gateways = 500,
+    # All: the fleet, then the single-cluster benchmarks; Cluster or Fleet: only those.
+    [ValidateSet('All', 'Cluster', 'Fleet')] [string] $Suite = 'All',
+    # The fleet: members beside the host, Invoke-KsUpgrade's -ThrottleLimit, and how long each simulated job runs.
+    [int] $FleetMembers = 8,
+    [int] $FleetThrottleLimit = 4,
+    [double] $FleetJobRunSeconds = 5
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -44,8 +55,30 @@ function Reset-Requests($sandbox) { Invoke-SandboxControl -Sandbox $sandbox -Met
 
 $results = [ordered]@{
     machine = [ordered]@{ cores = [Environment]::ProcessorCount; os = [Runtime.InteropServices.RuntimeInformation]::OSDescription; runtime = [Runtime.InteropServices.RuntimeInformation]::FrameworkDescription; pwsh = $PSVersionTable.PSVersion.ToString() }
-    scale = [ordered]@{ nodes = $Nodes; namespaces = $Namespaces; podsPerNode = $PodsPerNode; rbacObjects = $RbacObjects }
 }
+
+function Get-FleetRows($fleet) {
+    foreach ($p in 'sequential', 'parallel', 'single') {
+        if (-not $fleet.Contains($p)) { continue }
+        $label = switch ($p) { 'sequential' { "Fleet 1+$($fleet.members), README pipeline, sequential" } 'parallel' { "Fleet 1+$($fleet.members), Invoke-KsUpgrade -ThrottleLimit $($fleet.throttleLimit)" } 'single' { 'Single-cluster upgrade' } }
+        [pscustomobject]@{ Measure = "$label (s)"; Value = $fleet[$p].seconds; Requests = ''; Target = '' }
+        [pscustomobject]@{ Measure = "$label, peak memory (MB)"; Value = $fleet[$p].peakMemoryMB; Requests = ''; Target = '' }
+    }
+    if ($fleet.Contains('speedup')) { [pscustomobject]@{ Measure = 'Fleet speed-up (x)'; Value = $fleet.speedup; Requests = ''; Target = '>= 3' } }
+    if ($fleet.Contains('peakMemoryRatio')) { [pscustomobject]@{ Measure = 'Fleet peak memory / single upgrade (x)'; Value = $fleet.peakMemoryRatio; Requests = ''; Target = '<= 1.5' } }
+}
+
+if ($Suite -in 'All', 'Fleet') {
+    # fails before it starts anything when the module has no Invoke-KsUpgrade: no figure is made up
+    $results.fleet = & (Join-Path $PSScriptRoot 'FleetBench.ps1') -ModulePath $ModulePath -Members $FleetMembers -ThrottleLimit $FleetThrottleLimit -JobRunSeconds $FleetJobRunSeconds
+    if ($Suite -eq 'Fleet') {
+        $results | ConvertTo-Json -Depth 6 | Set-Content $OutputPath
+        Get-FleetRows $results.fleet | Format-Table -AutoSize | Out-Host
+        Write-Host "Figures written to $OutputPath"
+        return
+    }
+}
+$results.scale = [ordered]@{ nodes = $Nodes; namespaces = $Namespaces; podsPerNode = $PodsPerNode; rbacObjects = $RbacObjects }
 
 # Import time, in a clean pwsh, best of three.
 $imports = 1..3 | ForEach-Object {
@@ -185,5 +218,6 @@ $rows += [pscustomobject]@{ Measure = "Backup peak memory ratio (objects x$($mem
 if ($results.Contains('getKsGatewayMany')) {
     $rows += [pscustomobject]@{ Measure = "Get-KsGateway, $($results.getKsGatewayMany.gateways) gateways (s)"; Value = $results.getKsGatewayMany.seconds; Requests = $results.getKsGatewayMany.requests; Target = '' }
 }
+if ($results.Contains('fleet')) { $rows += @(Get-FleetRows $results.fleet) }
 $rows | Format-Table -AutoSize | Out-Host
 Write-Host "Figures written to $OutputPath"

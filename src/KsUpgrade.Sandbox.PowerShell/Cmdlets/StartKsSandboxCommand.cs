@@ -23,7 +23,10 @@ public sealed class StartKsSandboxCommand : PSCmdlet, IDisposable
     [ValidatePath]
     public string Seed { get; set; } = "ks34-host";
 
-    /// <summary>Grows the seed: keys Nodes, Namespaces, PodsPerNode, RbacObjects.</summary>
+    /// <summary>
+    /// Grows the seed: keys Nodes, Namespaces, PodsPerNode, RbacObjects (each cluster), and Members (ks34-multicluster:
+    /// the host and member1..memberN, each its own cluster on its own port; ks34-host: the host's member list).
+    /// </summary>
     [Parameter]
     public Hashtable? Scale { get; set; }
 
@@ -101,7 +104,7 @@ foreach ($c in $Contexts) { Connect-KsCluster -Kubeconfig $Kubeconfig -Context $
         return clusters;
     }
 
-    private static readonly string[] ScaleKeys = { "Nodes", "Namespaces", "PodsPerNode", "RbacObjects" };
+    private static readonly string[] ScaleKeys = { "Nodes", "Namespaces", "PodsPerNode", "RbacObjects", "Members" };
 
     private Dictionary<string, int>? ParseScale()
     {

@@ -78,7 +78,7 @@ public sealed class Ks34Profile
                 case "namespaces": Namespaces = value; break;
                 case "podspernode": PodsPerNode = value; break;
                 case "rbacobjects": RbacObjects = value; break;
-                default: throw new ArgumentException($"Unknown scale key '{key}'. Known keys: Nodes, Namespaces, PodsPerNode, RbacObjects.");
+                default: throw new ArgumentException($"Unknown scale key '{key}'. Known keys: Nodes, Namespaces, PodsPerNode, RbacObjects, Members.");
             }
         }
     }

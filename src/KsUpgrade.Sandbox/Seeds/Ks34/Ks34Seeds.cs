@@ -6,13 +6,22 @@ public static class Ks34Seeds
     public const string HostName = "host";
     public static readonly string[] MemberNames = { "member1", "member2" };
 
-    public static Ks34Profile Host() => new()
+    /// <summary>The most members a fleet seed (scale key Members) may have: each is a whole cluster in the sandbox process.</summary>
+    public const int MaxMembers = 100;
+
+    /// <summary>member1 .. member<paramref name="count"/>: the members of a fleet seed (scale key Members).</summary>
+    public static IReadOnlyList<string> MemberNamesOf(int count) => Enumerable.Range(1, count).Select(i => $"member{i}").ToArray();
+
+    public static Ks34Profile Host() => Host(MemberNames);
+
+    /// <summary>The host, with a Cluster object for each of <paramref name="members"/>.</summary>
+    public static Ks34Profile Host(IReadOnlyList<string> members) => new()
     {
         ClusterName = HostName,
         Role = "host",
         NodePrefix = "host",
         IpPrefix = "10.10",
-        Members = MemberNames,
+        Members = members,
         Workspaces = new[]
         {
             new WorkspaceSpec("demo-ws", new[] { "demo-project", "demo-staging" }),

@@ -12,12 +12,16 @@ public static class MulticlusterPart
 {
     public const string ApiVersion = "cluster.kubesphere.io/v1alpha1";
 
-    /// <summary>IP prefix of a member's nodes (member1 → 10.20, member2 → 10.30, ...).</summary>
+    /// <summary>
+    /// IP prefix of a member's nodes: member1 → 10.20, member2 → 10.30, ... member24 → 10.250; from member25 on (fleet
+    /// seeds) 100.25, 100.26, ... (up to member255), so every member's nodes have their own valid addresses.
+    /// </summary>
     public static string MemberIpPrefix(string member)
     {
         var digits = new string(member.Where(char.IsDigit).ToArray());
         var n = int.TryParse(digits, out var i) ? i : 1;
-        return $"10.{10 + 10 * n}";
+        if (n > 255) throw new ArgumentOutOfRangeException(nameof(member), $"No node IP prefix for {member}: at most member255.");
+        return n <= 24 ? $"10.{10 + 10 * n}" : $"100.{n}";
     }
 
     public static void Add(SeedContext ctx)
@@ -25,8 +29,9 @@ public static class MulticlusterPart
         var p = ctx.Profile;
         if (!p.IsHost) return;
         ctx.Add(Cluster(p.ClusterName, host: true, p.IpPrefix, ctx.Nodes.Count, p.KubernetesVersion, p.KsVersion));
+        // a member's node count as its own seed has it: the scale (Nodes) applies to every cluster of the seed alike
         foreach (var m in p.Members)
-            ctx.Add(Cluster(m, host: false, MemberIpPrefix(m), 6, p.KubernetesVersion, p.KsVersion));
+            ctx.Add(Cluster(m, host: false, MemberIpPrefix(m), ctx.Nodes.Count, p.KubernetesVersion, p.KsVersion));
     }
 
     public static JsonObject Cluster(string name, bool host, string ipPrefix, int nodeCount, string k8sVersion, string ksVersion)
