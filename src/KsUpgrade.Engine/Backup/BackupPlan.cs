@@ -53,6 +53,7 @@ public static class BackupPlan
     public const string Iam = "iam.kubesphere.io";
     public const string Tenant = "tenant.kubesphere.io";
     public const string Rbac = "rbac.authorization.k8s.io";
+    public const string GatewayGroup = "gateway.kubesphere.io";
 
     /// <summary>
     /// Every file upgrade.sh writes, given the namespaces labelled system-workspace: one per namespace, plus
@@ -116,7 +117,7 @@ public static class BackupPlan
     /// What Undo-KsUpgrade needs beyond upgrade.sh's set (written after it; <see cref="HelmReleasesFile"/> too): the
     /// CustomResourceDefinitions of the KubeSphere and kubefed groups, KubeSphere's webhook configurations, and the
     /// kubesphere-system objects upgrade.sh does not back up (the old redis Service and PVC, ks-installer's
-    /// ServiceAccount, Jobs).
+    /// ServiceAccount, Jobs), and the gateway.kubesphere.io objects (3.4's Gateways and Nginx CRs).
     /// </summary>
     public static IReadOnlyList<BackupFilePlan> UndoFiles() => new[]
     {
@@ -129,6 +130,12 @@ public static class BackupPlan
         {
             new BackupSource("admissionregistration.k8s.io", "validatingwebhookconfigurations") { Filter = IsKubeSphereWebhook, FilterText = "KubeSphere's" },
             new BackupSource("admissionregistration.k8s.io", "mutatingwebhookconfigurations") { Filter = IsKubeSphereWebhook, FilterText = "KubeSphere's" },
+        }, false),
+        // the 3.4 gateways: the upgrade deletes the v1alpha1 CRDs of gateway.kubesphere.io, and their objects with them
+        new BackupFilePlan("undo-gateways.yaml", new[]
+        {
+            new BackupSource(GatewayGroup, "gateways") { AllNamespaces = true },
+            new BackupSource(GatewayGroup, "nginxes") { AllNamespaces = true },
         }, false),
         new BackupFilePlan("undo-kubesphere-system.yaml", new[]
         {

@@ -33,8 +33,9 @@ public sealed class UndoOnSandboxTests
         var host = await sb.ConnectHostAsync();
         var before = KubeSphereState.Of(sb.Host.StateOf("host"));
         var revisionBefore = KubeSphereState.DeployedRevision(sb.Host.StateOf("host"));
+        Assert.Contains(before.Objects, o => o.Contains("\"kind\":\"Gateway\"", StringComparison.Ordinal)); // 3.4 gateways, which the upgrade's CRD deletion takes away
 
-        var first = await sb.RunHostUpgradeAsync(host, new RecordingEngineLog(), CancellationToken.None);
+        var first = await sb.RunHostUpgradeAsync(host, new RecordingEngineLog(), gatewayJob: true, CancellationToken.None); // the guide's values: the gateway job deletes the 3.4 gateways with their CRD
         Assert.True(first.Succeeded, first.StepsText + " " + first.Error);
         Assert.NotEqual(before.Objects, KubeSphereState.Of(sb.Host.StateOf("host")).Objects); // the upgrade changed what Undo must give back
 
@@ -92,7 +93,7 @@ public sealed class UndoOnSandboxTests
 
         // the upgrade again, from the start (a new backup: the first one is kept, never overwritten)
         Directory.Move(sb.BackupPath, sb.BackupPath + "-first");
-        var again = await sb.RunHostUpgradeAsync(host, new RecordingEngineLog(), CancellationToken.None);
+        var again = await sb.RunHostUpgradeAsync(host, new RecordingEngineLog(), gatewayJob: true, CancellationToken.None);
         Assert.True(again.Succeeded, again.StepsText + " " + again.Error);
     }
 }
@@ -172,6 +173,7 @@ public sealed partial record KubeSphereState(List<string> Objects, string Deploy
             if (kind == "ConfigMap" && UpgradeJournal.IsJournal(o.Name())) return false;
             if (kind == "CustomResourceDefinition") return BackupPlan.IsKubeSphereGroup(o.Str("spec", "group"));
             if (kind is "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration") return BackupPlan.IsKubeSphereWebhook(o);
+            if (group == "gateway.kubesphere.io") return true; // the 3.4 Gateways and Nginx CRs the upgrade's CRD deletion takes with it; 4.1's v2 Gateways
             if (o.Namespace() == KsNames.KubeSphereSystem && SystemKinds.Contains(kind)) return true;
             if (o.Namespace() is { } ns && systemNamespaces.Contains(ns) && NamespacedKinds.Contains(kind) && group is "" or "apps") return true;
             return ClusterKinds.Contains(kind) && group is "" or "installer.kubesphere.io" or "iam.kubesphere.io" or "tenant.kubesphere.io" or "rbac.authorization.k8s.io";
