@@ -257,27 +257,109 @@ public static class MemberClusters
     /// -HostCluster runs it before changing anything, so a wrong -MemberName stops the upgrade instead of failing the taint
     /// removal at its end. Throws MemberNotFound (listing the known clusters) or HostClusterRefused.
     /// </summary>
-    public static async Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct)
+    public static Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct) => EnsureMemberAsync(KubeApi.For(host), name, ct);
+
+    /// <summary>As <see cref="EnsureMemberAsync(KsCluster, string, CancellationToken)"/>, through the host's access layer; returns the member's Cluster object.</summary>
+    public static async Task<JsonObject> EnsureMemberAsync(IKubeApi host, string name, CancellationToken ct)
     {
-        var all = await ListObjectsAsync(KubeApi.For(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
-        if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
-        if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host, name);
+        var all = await ListObjectsAsync(host, ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        var member = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host.Context, name, all);
+        if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host.Context, name);
+        return member;
     }
+
+    /// <summary>The reason of the Schedulable condition ks-upgrade's core pre-upgrade puts on every member during the host upgrade.</summary>
+    public const string UpgradeTaintReason = "Upgrading";
+    /// <summary>Its message (ks-upgrade v4.1.3, core.go).</summary>
+    public const string UpgradeTaintMessage = "Not schedulable now";
+
+    /// <summary>
+    /// Puts the Schedulable=False condition back on member <paramref name="name"/>'s Cluster object on the host, as the host
+    /// upgrade left it before the member's upgrade removed it (Undo-KsUpgrade of a member: a member back on 3.4 must not
+    /// get the v4 host's extension agents). A JSON patch guarded by a <c>test</c> of the whole conditions list (on the main
+    /// resource, or through /status when the CRD declares a status subresource), re-read and retried when it moved. A
+    /// member that already has a Schedulable condition is left as it is. Returns the Cluster object afterwards; throws
+    /// TaintConflict when the conditions kept moving, and ApiError when the API server accepted the patch but the object
+    /// shows no condition afterwards.
+    /// </summary>
+    public static async Task<JsonObject> AddTaintAsync(IKubeApi host, string name, IEngineLog log, CancellationToken ct)
+    {
+        var viaStatus = await HasStatusSubresourceAsync(host, log, ct).ConfigureAwait(false);
+        for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
+        {
+            var current = await host.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host.Context, name, new List<JsonObject>());
+            if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) >= 0) return current;
+            var patch = AdditionPatch(current, DateTimeOffset.UtcNow);
+            try
+            {
+                var result = viaStatus == true
+                    ? await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
+                    : await host.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
+                if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0 && viaStatus is null)
+                    result = await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(result, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+                if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0)
+                    throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
+                        $"The API server accepted the patch but member '{name}' on host '{host.Context}' has no Schedulable condition afterwards.", name)
+                    { Remedy = $"Add it by hand (kubectl edit clusters.cluster.kubesphere.io {name} on the host: status.conditions type Schedulable, status False), then run Undo-KsUpgrade again." };
+                log.Information($"Put the Schedulable condition of member '{name}' back on host '{host.Context}': no extension agent is scheduled onto it.", "KsUpgrade.Step");
+                return result;
+            }
+            catch (KubeConflictException)
+            {
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 409); re-reading.");
+            }
+            catch (KsUpgradeException e) when (ApiErrors.IsUnprocessable(e))
+            {
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 422); re-reading.");
+            }
+        }
+        throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
+            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; the Schedulable condition was not put back.", name)
+        { Remedy = "Run Undo-KsUpgrade again once the cluster controller has settled." };
+    }
+
+    /// <summary>[test conditions == as read, replace with them plus Schedulable=False/Upgrading] (add when there are none yet).</summary>
+    internal static string AdditionPatch(JsonObject current, DateTimeOffset now)
+    {
+        var time = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var condition = new JsonObject
+        {
+            ["type"] = ClusterObject.SchedulableCondition, ["status"] = "False", ["reason"] = UpgradeTaintReason, ["message"] = UpgradeTaintMessage,
+            ["lastTransitionTime"] = time, ["lastUpdateTime"] = time,
+        };
+        var ops = new JsonArray();
+        if (current["status"]?["conditions"] is JsonArray existing)
+        {
+            var updated = (JsonArray)existing.DeepClone();
+            updated.Add(condition);
+            ops.Add(new JsonObject { ["op"] = "test", ["path"] = "/status/conditions", ["value"] = existing.DeepClone() });
+            ops.Add(new JsonObject { ["op"] = "replace", ["path"] = "/status/conditions", ["value"] = updated });
+        }
+        else if (current["status"] is JsonObject)
+            ops.Add(new JsonObject { ["op"] = "add", ["path"] = "/status/conditions", ["value"] = new JsonArray(condition) });
+        else
+            ops.Add(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = new JsonObject { ["conditions"] = new JsonArray(condition) } });
+        return ops.ToJsonString();
+    }
+
+    private static KsUpgradeException HostRefused(KsCluster host, string name) => HostRefused(host.Context, name);
 
     private static KsUpgradeException NotHost(KsCluster cluster, string why) =>
         new(ErrorIds.NotHostCluster, KsErrorCategory.InvalidOperation,
             $"Context '{cluster.Context}' is not a KubeSphere multicluster host: {why}. Only the host keeps the list of clusters.", cluster.Context)
         { Remedy = "Run it against the host: Get-KsMemberCluster -Cluster (Connect-KsCluster -Context <host context>)." };
 
-    private static KsUpgradeException HostRefused(KsCluster host, string name) =>
+    private static KsUpgradeException HostRefused(string hostContext, string name) =>
         new(ErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
-            $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
+            $"'{name}' is the host cluster itself (context '{hostContext}'); the Schedulable condition is only removed from members.", name)
         { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
 
-    private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known)
+    private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known) => NotFound(host.Context, name, known);
+
+    private static KsUpgradeException NotFound(string hostContext, string name, IReadOnlyList<JsonObject> known)
     {
         var names = known.Select(ClusterObject.NameOf).OrderBy(n => n, StringComparer.Ordinal).ToList();
         return new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.ObjectNotFound,
-            $"No cluster '{name}' on host '{host.Context}'. Known clusters: {(names.Count == 0 ? "(none)" : string.Join(", ", names))}.", name);
+            $"No cluster '{name}' on host '{hostContext}'. Known clusters: {(names.Count == 0 ? "(none)" : string.Join(", ", names))}.", name);
     }
 }
