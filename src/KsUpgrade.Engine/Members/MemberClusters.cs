@@ -171,39 +171,47 @@ public static class MemberClusters
     /// <summary>
     /// Guarded remove loop. Returns the patched object, or null when the condition is gone before any patch succeeded.
     /// </summary>
-    private static async Task<JsonObject?> PatchOutAsync(KsCluster host, IKubeApi api, string name, JsonObject current, bool viaStatus,
-        IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
-    {
-        for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
+    private static Task<JsonObject?> PatchOutAsync(KsCluster host, IKubeApi api, string name, JsonObject current, bool viaStatus,
+        IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct) =>
+        RetryGuardedPatchAsync<JsonObject?>(name, log, "nothing was removed", "Run Remove-KsMemberTaint again once the cluster controller has settled.", async attempt =>
         {
             if (attempt > 1)
-            {
-                current = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false)
-                    ?? throw NotFound(host, name, new List<JsonObject>());
-            }
+                current = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, new List<JsonObject>());
             var index = ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition);
             if (index < 0) return null;
             if (beforePatch is not null) await beforePatch(attempt).ConfigureAwait(false);
             var patch = RemovalPatch(index);
+            // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
+            return viaStatus
+                ? await api.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
+                : await api.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// The one retry loop of the guarded condition patches: each attempt reads and patches with a <c>test</c> op; a 409 or a
+    /// failed test (422) means the conditions moved between read and patch, and the attempt runs again (at most
+    /// <see cref="MaxPatchAttempts"/> times), then TaintConflict.
+    /// </summary>
+    private static async Task<T> RetryGuardedPatchAsync<T>(string name, IEngineLog log, string outcome, string remedy, Func<int, Task<T>> attempt)
+    {
+        for (var i = 1; i <= MaxPatchAttempts; i++)
+        {
             try
             {
-                // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
-                return viaStatus
-                    ? await api.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
-                    : await api.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
+                return await attempt(i).ConfigureAwait(false);
             }
             catch (KubeConflictException)
             {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 409); re-reading.");
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {i}: 409); re-reading.");
             }
             catch (KsUpgradeException e) when (ApiErrors.IsUnprocessable(e))
             {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 422); re-reading.");
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {i}: 422); re-reading.");
             }
         }
         throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
-            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; nothing was removed.", name)
-        { Remedy = "Run Remove-KsMemberTaint again once the cluster controller has settled." };
+            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; {outcome}.", name)
+        { Remedy = remedy };
     }
 
     /// <summary>[test type at i == Schedulable, remove i]: the remove only applies if the element at i is still the condition.</summary>
@@ -285,37 +293,23 @@ public static class MemberClusters
     public static async Task<JsonObject> AddTaintAsync(IKubeApi host, string name, IEngineLog log, CancellationToken ct)
     {
         var viaStatus = await HasStatusSubresourceAsync(host, log, ct).ConfigureAwait(false);
-        for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
+        return await RetryGuardedPatchAsync<JsonObject>(name, log, "the Schedulable condition was not put back", "Run Undo-KsUpgrade again once the cluster controller has settled.", async _ =>
         {
             var current = await host.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host.Context, name, new List<JsonObject>());
             if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) >= 0) return current;
-            var patch = AdditionPatch(current, DateTimeOffset.UtcNow);
-            try
-            {
-                var result = viaStatus == true
-                    ? await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
-                    : await host.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
-                if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0 && viaStatus is null)
-                    result = await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(result, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
-                if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0)
-                    throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
-                        $"The API server accepted the patch but member '{name}' on host '{host.Context}' has no Schedulable condition afterwards.", name)
-                    { Remedy = $"Add it by hand (kubectl edit clusters.cluster.kubesphere.io {name} on the host: status.conditions type Schedulable, status False), then run Undo-KsUpgrade again." };
-                log.Information($"Put the Schedulable condition of member '{name}' back on host '{host.Context}': no extension agent is scheduled onto it.", "KsUpgrade.Step");
-                return result;
-            }
-            catch (KubeConflictException)
-            {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 409); re-reading.");
-            }
-            catch (KsUpgradeException e) when (ApiErrors.IsUnprocessable(e))
-            {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 422); re-reading.");
-            }
-        }
-        throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
-            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; the Schedulable condition was not put back.", name)
-        { Remedy = "Run Undo-KsUpgrade again once the cluster controller has settled." };
+            var result = viaStatus == true
+                ? await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(current, DateTimeOffset.UtcNow), ct).ConfigureAwait(false)
+                : await host.PatchAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(current, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+            // the CRD could not be read: a status subresource makes the API server ignore status changes on the main resource
+            if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0 && viaStatus is null)
+                result = await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(result, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+            if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0)
+                throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
+                    $"The API server accepted the patch but member '{name}' on host '{host.Context}' has no Schedulable condition afterwards.", name)
+                { Remedy = $"Add it by hand (kubectl edit clusters.cluster.kubesphere.io {name} on the host: status.conditions type Schedulable, status False), then run Undo-KsUpgrade again." };
+            log.Information($"Put the Schedulable condition of member '{name}' back on host '{host.Context}': no extension agent is scheduled onto it.", "KsUpgrade.Step");
+            return result;
+        }).ConfigureAwait(false);
     }
 
     /// <summary>[test conditions == as read, replace with them plus Schedulable=False/Upgrading] (add when there are none yet).</summary>
