@@ -248,8 +248,8 @@ public sealed class ClusterUndo
             if (clusterKind is not null)
             {
                 var upgraded = ClusterObject.ParseAll(await _api.ListAllAsync(clusterKind, null, null, ct).ConfigureAwait(false), null)
-                    .Where(m => m.Role == KsClusterRole.Member && m.KubeSphereVersion is { } v && v.TrimStart('v').StartsWith('4'))
-                    .Select(m => $"{m.Name} ({m.KubeSphereVersion})").ToList();
+                    .Where(m => m.Role == KsClusterRole.Member).Select(m => (m.Name, Evidence: UpgradedMemberEvidence(m))).Where(m => m.Evidence is not null)
+                    .Select(m => $"{m.Name} ({m.Evidence})").ToList();
                 if (upgraded.Count > 0)
                     throw new KsUpgradeException(ErrorIds.MembersUpgraded, KsErrorCategory.InvalidOperation,
                         $"Members of host {_api.Context} are already on KubeSphere 4: {string.Join(", ", upgraded)}. A 3.4 host cannot manage them.", _api.Context)
@@ -258,6 +258,20 @@ public sealed class ClusterUndo
         }
         if (_options.ProbeImages) await ProbeImagesAsync(ct).ConfigureAwait(false);
         return undo?.State;
+    }
+
+    /// <summary>
+    /// What the host's own Cluster object shows of a member upgraded to KubeSphere 4, or null: the version its cluster
+    /// controller last saw, or — before that controller has caught up — the conditions: the host upgrade gave every
+    /// member KSCoreReady and the Schedulable taint, and only an upgraded member has the taint removed (by
+    /// Invoke-KsMemberUpgrade, or Remove-KsMemberTaint, which refuses a member not on v4 unless -Force).
+    /// </summary>
+    private static string? UpgradedMemberEvidence(KsMemberCluster m)
+    {
+        if (m.KubeSphereVersion is { } v && v.TrimStart('v').StartsWith('4')) return v;
+        if (m.Conditions.Any(c => c.Type == "KSCoreReady") && !m.Tainted)
+            return $"shown on {m.KubeSphereVersion ?? "no version"} yet, but its Schedulable condition was removed: its upgrade finished";
+        return null;
     }
 
     /// <summary>

@@ -96,13 +96,18 @@ public sealed class UndoRefusalTests : IDisposable
         api.Add(Clusters, null, "host", new Dictionary<string, string> { ["cluster-role.kubesphere.io/host"] = "" },
             FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
         api.Add(Clusters, null, "member1", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
-        api.Add(Clusters, null, "member2", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1"}}"""));
+        api.Add(Clusters, null, "member2", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1","conditions":[{"type":"KSCoreReady","status":"True"},{"type":"Schedulable","status":"False","reason":"Upgrading"}]}}"""));
+        // member3's upgrade finished (its taint removed) but the host's cluster controller has not shown its new version yet
+        api.Add(Clusters, null, "member3", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1","conditions":[{"type":"KSCoreReady","status":"True"}]}}"""));
+        api.Add(Clusters, null, "member4", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1"}}""")); // the host upgrade never reached the core job
         var writes = api.Mutations.Count;
 
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
         Assert.Equal(ErrorIds.MembersUpgraded, e.ErrorId);
-        Assert.Contains("member1", e.Message);
+        Assert.Contains("member1 (v4.1.3)", e.Message);
+        Assert.Contains("member3 (shown on v3.4.1 yet, but its Schedulable condition was removed", e.Message);
         Assert.DoesNotContain("member2", e.Message);
+        Assert.DoesNotContain("member4", e.Message);
         Assert.Equal(writes, api.Mutations.Count);
     }
 
