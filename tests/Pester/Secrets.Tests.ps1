@@ -71,6 +71,8 @@ Describe 'No secret in any stream' {
         @{ Name = 'Remove-KsLegacyGateway'; Run = { Remove-KsLegacyGateway -Cluster $script:HostCluster -Force -Confirm:$false } }
         # member1 is on v4 by now: the host's Undo refuses (KsUpgrade.MembersUpgraded) after reading the journal and the backup
         @{ Name = 'Undo-KsUpgrade'; Fails = $true; Run = { $script:HostCluster | Undo-KsUpgrade -WhatIf -Verbose } }
+        # a member's Undo with its host, -Cluster by position: the plan from member1's journal and backup, nothing changed
+        @{ Name = 'Undo-KsUpgrade (member, -HostCluster -ProbeImages -WhatIf)'; Run = { Undo-KsUpgrade ($script:Sandbox.Clusters | Where-Object Context -eq 'member1') -HostCluster $script:HostCluster -ProbeImages -WhatIf -Verbose } }
         @{ Name = 'Complete-KsUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Complete-KsUpgrade -Confirm:$false -Verbose } }
     ) {
         $text = Invoke-AllStreams $Run

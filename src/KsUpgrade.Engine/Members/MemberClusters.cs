@@ -171,39 +171,47 @@ public static class MemberClusters
     /// <summary>
     /// Guarded remove loop. Returns the patched object, or null when the condition is gone before any patch succeeded.
     /// </summary>
-    private static async Task<JsonObject?> PatchOutAsync(KsCluster host, IKubeApi api, string name, JsonObject current, bool viaStatus,
-        IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct)
-    {
-        for (var attempt = 1; attempt <= MaxPatchAttempts; attempt++)
+    private static Task<JsonObject?> PatchOutAsync(KsCluster host, IKubeApi api, string name, JsonObject current, bool viaStatus,
+        IEngineLog log, Func<int, Task>? beforePatch, CancellationToken ct) =>
+        RetryGuardedPatchAsync<JsonObject?>(name, log, "nothing was removed", "Run Remove-KsMemberTaint again once the cluster controller has settled.", async attempt =>
         {
             if (attempt > 1)
-            {
-                current = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false)
-                    ?? throw NotFound(host, name, new List<JsonObject>());
-            }
+                current = await api.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host, name, new List<JsonObject>());
             var index = ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition);
             if (index < 0) return null;
             if (beforePatch is not null) await beforePatch(attempt).ConfigureAwait(false);
             var patch = RemovalPatch(index);
+            // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
+            return viaStatus
+                ? await api.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
+                : await api.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// The one retry loop of the guarded condition patches: each attempt reads and patches with a <c>test</c> op; a 409 or a
+    /// failed test (422) means the conditions moved between read and patch, and the attempt runs again (at most
+    /// <see cref="MaxPatchAttempts"/> times), then TaintConflict.
+    /// </summary>
+    private static async Task<T> RetryGuardedPatchAsync<T>(string name, IEngineLog log, string outcome, string remedy, Func<int, Task<T>> attempt)
+    {
+        for (var i = 1; i <= MaxPatchAttempts; i++)
+        {
             try
             {
-                // a retry after a lost answer is safe: if the first attempt landed, the test op fails (422) and the loop re-reads
-                return viaStatus
-                    ? await api.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false)
-                    : await api.PatchAsync(Clusters, null, name, KubePatchType.Json, patch, ct).ConfigureAwait(false);
+                return await attempt(i).ConfigureAwait(false);
             }
             catch (KubeConflictException)
             {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 409); re-reading.");
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {i}: 409); re-reading.");
             }
             catch (KsUpgradeException e) when (ApiErrors.IsUnprocessable(e))
             {
-                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {attempt}: 422); re-reading.");
+                log.Verbose($"The conditions of '{name}' changed between read and patch (attempt {i}: 422); re-reading.");
             }
         }
         throw new KsUpgradeException(ErrorIds.TaintConflict, KsErrorCategory.ResourceBusy,
-            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; nothing was removed.", name)
-        { Remedy = "Run Remove-KsMemberTaint again once the cluster controller has settled." };
+            $"The conditions of member '{name}' kept changing: {MaxPatchAttempts} guarded patches failed their test; {outcome}.", name)
+        { Remedy = remedy };
     }
 
     /// <summary>[test type at i == Schedulable, remove i]: the remove only applies if the element at i is still the condition.</summary>
@@ -257,27 +265,95 @@ public static class MemberClusters
     /// -HostCluster runs it before changing anything, so a wrong -MemberName stops the upgrade instead of failing the taint
     /// removal at its end. Throws MemberNotFound (listing the known clusters) or HostClusterRefused.
     /// </summary>
-    public static async Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct)
+    public static Task EnsureMemberAsync(KsCluster host, string name, CancellationToken ct) => EnsureMemberAsync(KubeApi.For(host), name, ct);
+
+    /// <summary>As <see cref="EnsureMemberAsync(KsCluster, string, CancellationToken)"/>, through the host's access layer; returns the member's Cluster object.</summary>
+    public static async Task<JsonObject> EnsureMemberAsync(IKubeApi host, string name, CancellationToken ct)
     {
-        var all = await ListObjectsAsync(KubeApi.For(host), ct).ConfigureAwait(false) ?? new List<JsonObject>();
-        if (!all.Any(o => ClusterObject.NameOf(o) == name)) throw NotFound(host, name, all);
-        if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host, name);
+        var all = await ListObjectsAsync(host, ct).ConfigureAwait(false) ?? new List<JsonObject>();
+        var member = all.FirstOrDefault(o => ClusterObject.NameOf(o) == name) ?? throw NotFound(host.Context, name, all);
+        if (ClusterObject.HostNames(all).Contains(name)) throw HostRefused(host.Context, name);
+        return member;
     }
+
+    /// <summary>The reason of the Schedulable condition ks-upgrade's core pre-upgrade puts on every member during the host upgrade.</summary>
+    public const string UpgradeTaintReason = "Upgrading";
+    /// <summary>Its message (ks-upgrade v4.1.3, core.go).</summary>
+    public const string UpgradeTaintMessage = "Not schedulable now";
+
+    /// <summary>
+    /// Puts the Schedulable=False condition back on member <paramref name="name"/>'s Cluster object on the host, as the host
+    /// upgrade left it before the member's upgrade removed it (Undo-KsUpgrade of a member: a member back on 3.4 must not
+    /// get the v4 host's extension agents). A JSON patch guarded by a <c>test</c> of the whole conditions list (on the main
+    /// resource, or through /status when the CRD declares a status subresource), re-read and retried when it moved. A
+    /// member that already has a Schedulable condition is left as it is. Returns the Cluster object afterwards; throws
+    /// TaintConflict when the conditions kept moving, and ApiError when the API server accepted the patch but the object
+    /// shows no condition afterwards.
+    /// </summary>
+    public static async Task<JsonObject> AddTaintAsync(IKubeApi host, string name, IEngineLog log, CancellationToken ct)
+    {
+        var viaStatus = await HasStatusSubresourceAsync(host, log, ct).ConfigureAwait(false);
+        return await RetryGuardedPatchAsync<JsonObject>(name, log, "the Schedulable condition was not put back", "Run Undo-KsUpgrade again once the cluster controller has settled.", async _ =>
+        {
+            var current = await host.GetAsync(Clusters, null, name, ct).ConfigureAwait(false) ?? throw NotFound(host.Context, name, new List<JsonObject>());
+            if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) >= 0) return current;
+            var result = viaStatus == true
+                ? await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(current, DateTimeOffset.UtcNow), ct).ConfigureAwait(false)
+                : await host.PatchAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(current, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+            // the CRD could not be read: a status subresource makes the API server ignore status changes on the main resource
+            if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0 && viaStatus is null)
+                result = await host.PatchStatusAsync(Clusters, null, name, KubePatchType.Json, AdditionPatch(result, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+            if (ClusterObject.IndexOfCondition(result, ClusterObject.SchedulableCondition) < 0)
+                throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
+                    $"The API server accepted the patch but member '{name}' on host '{host.Context}' has no Schedulable condition afterwards.", name)
+                { Remedy = $"Add it by hand (kubectl edit clusters.cluster.kubesphere.io {name} on the host: status.conditions type Schedulable, status False), then run Undo-KsUpgrade again." };
+            log.Information($"Put the Schedulable condition of member '{name}' back on host '{host.Context}': no extension agent is scheduled onto it.", "KsUpgrade.Step");
+            return result;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>[test conditions == as read, replace with them plus Schedulable=False/Upgrading] (add when there are none yet).</summary>
+    internal static string AdditionPatch(JsonObject current, DateTimeOffset now)
+    {
+        var time = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var condition = new JsonObject
+        {
+            ["type"] = ClusterObject.SchedulableCondition, ["status"] = "False", ["reason"] = UpgradeTaintReason, ["message"] = UpgradeTaintMessage,
+            ["lastTransitionTime"] = time, ["lastUpdateTime"] = time,
+        };
+        var ops = new JsonArray();
+        if (current["status"]?["conditions"] is JsonArray existing)
+        {
+            var updated = (JsonArray)existing.DeepClone();
+            updated.Add(condition);
+            ops.Add(new JsonObject { ["op"] = "test", ["path"] = "/status/conditions", ["value"] = existing.DeepClone() });
+            ops.Add(new JsonObject { ["op"] = "replace", ["path"] = "/status/conditions", ["value"] = updated });
+        }
+        else if (current["status"] is JsonObject)
+            ops.Add(new JsonObject { ["op"] = "add", ["path"] = "/status/conditions", ["value"] = new JsonArray(condition) });
+        else
+            ops.Add(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = new JsonObject { ["conditions"] = new JsonArray(condition) } });
+        return ops.ToJsonString();
+    }
+
+    private static KsUpgradeException HostRefused(KsCluster host, string name) => HostRefused(host.Context, name);
 
     private static KsUpgradeException NotHost(KsCluster cluster, string why) =>
         new(ErrorIds.NotHostCluster, KsErrorCategory.InvalidOperation,
             $"Context '{cluster.Context}' is not a KubeSphere multicluster host: {why}. Only the host keeps the list of clusters.", cluster.Context)
         { Remedy = "Run it against the host: Get-KsMemberCluster -Cluster (Connect-KsCluster -Context <host context>)." };
 
-    private static KsUpgradeException HostRefused(KsCluster host, string name) =>
+    private static KsUpgradeException HostRefused(string hostContext, string name) =>
         new(ErrorIds.HostClusterRefused, KsErrorCategory.InvalidOperation,
-            $"'{name}' is the host cluster itself (context '{host.Context}'); the Schedulable condition is only removed from members.", name)
+            $"'{name}' is the host cluster itself (context '{hostContext}'); the Schedulable condition is only removed from members.", name)
         { Remedy = "Pass the name of a member cluster (Get-KsMemberCluster lists them with their Role)." };
 
-    private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known)
+    private static KsUpgradeException NotFound(KsCluster host, string name, IReadOnlyList<JsonObject> known) => NotFound(host.Context, name, known);
+
+    private static KsUpgradeException NotFound(string hostContext, string name, IReadOnlyList<JsonObject> known)
     {
         var names = known.Select(ClusterObject.NameOf).OrderBy(n => n, StringComparer.Ordinal).ToList();
         return new KsUpgradeException(ErrorIds.MemberNotFound, KsErrorCategory.ObjectNotFound,
-            $"No cluster '{name}' on host '{host.Context}'. Known clusters: {(names.Count == 0 ? "(none)" : string.Join(", ", names))}.", name);
+            $"No cluster '{name}' on host '{hostContext}'. Known clusters: {(names.Count == 0 ? "(none)" : string.Join(", ", names))}.", name);
     }
 }

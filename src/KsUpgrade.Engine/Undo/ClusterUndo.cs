@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Backup;
+using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
@@ -18,8 +19,20 @@ public sealed record UndoOptions
 {
     /// <summary>The backup to restore from (null: the one the upgrade journal names).</summary>
     public string? BackupPath { get; init; }
+    /// <summary>The default of helm's --timeout for the rollback (Undo-KsUpgrade -Timeout).</summary>
+    public static readonly TimeSpan DefaultHelmTimeout = TimeSpan.FromMinutes(10);
     /// <summary>helm's --timeout for the rollback.</summary>
-    public TimeSpan HelmTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan HelmTimeout { get; init; } = DefaultHelmTimeout;
+    /// <summary>For a member: the host, where its Schedulable condition is put back before anything else (required for a member's Undo).</summary>
+    public KsCluster? Host { get; init; }
+    /// <summary>For a member: its name in the host's cluster list (null: its context name).</summary>
+    public string? MemberName { get; init; }
+    /// <summary>-ProbeImages: pull the backup's 3.4 images with a short-lived Job at Preflight; one that cannot be pulled refuses Undo.</summary>
+    public bool ProbeImages { get; init; }
+    /// <summary>How long the image probe waits for the kubelet.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>For a member: how long Finish waits for the host's cluster controller to stop showing the member on v4 (a Warning after).</summary>
+    public TimeSpan HostViewTimeout { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary>How long a CRD deletion may take before Undo gives up (finalizers of its objects).</summary>
     public TimeSpan CrdDeleteTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -46,13 +59,23 @@ public sealed class ClusterUndo
     private readonly IEngineLog _log;
     private readonly UndoOptions _options;
 
-    public ClusterUndo(IKubeApi api, IUpgradeHelm helm, IEngineLog log, UndoOptions options)
+    /// <summary>For a member: the host's access layer (from <see cref="UndoOptions.Host"/>, or given), where its Schedulable condition is put back.</summary>
+    private readonly IKubeApi? _hostApi;
+
+    public ClusterUndo(IKubeApi api, IUpgradeHelm helm, IEngineLog log, UndoOptions options, IKubeApi? hostApi = null)
     {
         _api = api;
         _helm = helm;
         _log = log;
         _options = options;
+        _hostApi = hostApi ?? (options.Host is { } host ? KubeApi.For(host, log.Verbose) : null);
     }
+
+    /// <summary>Whether the journal is a member upgrade's (its role parameter).</summary>
+    private bool IsMember => _upgrade.Parameters.GetValueOrDefault("Role") == "member";
+
+    /// <summary>The member's name in the host's cluster list.</summary>
+    private string MemberName => _options.MemberName ?? _api.Context;
 
     /// <summary>For a connected cluster, with the real helm.</summary>
     public static ClusterUndo For(KsCluster cluster, UndoOptions options, IEngineLog log) =>
@@ -97,7 +120,7 @@ public sealed class ClusterUndo
                     if (undoState?.Facts.GetValueOrDefault(FactRollbackRevision) is { } revisionText && int.TryParse(revisionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rolledBack))
                         _rollbackRevision = rolledBack; // an earlier run rolled back
                     // the whole plan, read-only, from the cluster as it is now (each step re-plans when it runs)
-                    foreach (var step in new[] { UndoStepId.HelmRollback, UndoStepId.RestoreCrds, UndoStepId.RestoreObjects, UndoStepId.RestoreWebhooks, UndoStepId.Finish })
+                    foreach (var step in new[] { UndoStepId.TaintMemberOnHost, UndoStepId.HelmRollback, UndoStepId.RestoreCrds, UndoStepId.RestoreObjects, UndoStepId.RestoreWebhooks, UndoStepId.Finish })
                     {
                         var p = await PlanAsync(step, ct).ConfigureAwait(false);
                         plans.AddRange(p.Actions.Select(a => $"{step}: {a}"));
@@ -217,21 +240,124 @@ public sealed class ClusterUndo
             { Remedy = "Nothing was changed before the backup: delete ConfigMap ks-upgrade-journal in kubesphere-system, or pass -BackupPath." };
         _backup = UndoBackup.Read(path, ct);
 
-        if (_upgrade.Parameters.GetValueOrDefault("Role") is not "member")
+        if (IsMember)
+            await CheckHostOfMemberAsync(ct).ConfigureAwait(false);
+        else
         {
             var clusterKind = await _api.FindByPluralAsync("cluster.kubesphere.io", "clusters", ct).ConfigureAwait(false);
             if (clusterKind is not null)
             {
                 var upgraded = ClusterObject.ParseAll(await _api.ListAllAsync(clusterKind, null, null, ct).ConfigureAwait(false), null)
-                    .Where(m => m.Role == KsClusterRole.Member && m.KubeSphereVersion is { } v && v.TrimStart('v').StartsWith('4'))
-                    .Select(m => $"{m.Name} ({m.KubeSphereVersion})").ToList();
+                    .Where(m => m.Role == KsClusterRole.Member).Select(m => (m.Name, Evidence: UpgradedMemberEvidence(m))).Where(m => m.Evidence is not null)
+                    .Select(m => $"{m.Name} ({m.Evidence})").ToList();
                 if (upgraded.Count > 0)
                     throw new KsUpgradeException(ErrorIds.MembersUpgraded, KsErrorCategory.InvalidOperation,
                         $"Members of host {_api.Context} are already on KubeSphere 4: {string.Join(", ", upgraded)}. A 3.4 host cannot manage them.", _api.Context)
-                    { Remedy = "Run Undo-KsUpgrade on each of those members first, then on the host." };
+                    { Remedy = "Run Undo-KsUpgrade on each of those members first (Undo-KsUpgrade -Cluster <member> -HostCluster <host>), then on the host once Get-KsMemberCluster shows them on 3.4." };
             }
         }
+        if (_options.ProbeImages) await ProbeImagesAsync(ct).ConfigureAwait(false);
         return undo?.State;
+    }
+
+    /// <summary>
+    /// What the host's own Cluster object shows of a member upgraded to KubeSphere 4, or null: the version its cluster
+    /// controller last saw, or — before that controller has caught up — the conditions: the host upgrade gave every
+    /// member KSCoreReady and the Schedulable taint, and only an upgraded member has the taint removed (by
+    /// Invoke-KsMemberUpgrade, or Remove-KsMemberTaint, which refuses a member not on v4 unless -Force).
+    /// </summary>
+    private static string? UpgradedMemberEvidence(KsMemberCluster m)
+    {
+        if (m.KubeSphereVersion is { } v && v.TrimStart('v').StartsWith('4')) return v;
+        if (m.Conditions.Any(c => c.Type == "KSCoreReady") && !m.Tainted)
+            return $"shown on {m.KubeSphereVersion ?? "no version"} yet, but its Schedulable condition was removed: its upgrade finished";
+        return null;
+    }
+
+    /// <summary>
+    /// A member's Undo needs its host: the member upgrade removed (or, re-run, would remove) the member's Schedulable
+    /// condition there, and a member back on 3.4 without it gets the v4 host's extension agents. Refused before any change
+    /// without -HostCluster, with the member itself as host, or with a name the host does not list as a member.
+    /// </summary>
+    private async Task CheckHostOfMemberAsync(CancellationToken ct)
+    {
+        if (_hostApi is null)
+            throw new KsUpgradeException(ErrorIds.HostClusterRequired, KsErrorCategory.InvalidArgument,
+                $"'{_api.Context}' was upgraded as a member: its upgrade removes its Schedulable condition on the host, and a member back on KubeSphere 3.4 without it gets the v4 host's extension agents scheduled onto it. Without -HostCluster Undo cannot put the condition back. Nothing was changed.",
+                _api.Context)
+            { Remedy = "Pass the host: Undo-KsUpgrade -Cluster <member> -HostCluster (Connect-KsCluster -Context <host>) [-MemberName <its name on the host>]." };
+        if (string.Equals(_hostApi.Server.TrimEnd('/'), _api.Server.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                "-HostCluster is the member cluster itself: give the host's KsCluster.", _api.Context);
+        await MemberClusters.EnsureMemberAsync(_hostApi, MemberName, ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- Preflight: -ProbeImages
+
+    private IReadOnlyList<string>? _probedImages;
+
+    /// <summary>
+    /// The images Undo brings back: those of the backed-up workloads (Deployments, StatefulSets, DaemonSets) that the
+    /// cluster no longer runs as the backup recorded them (missing, or other images now), with their pull secrets.
+    /// </summary>
+    private async Task<(List<string> Images, List<string> PullSecrets)> ImagesToRestoreAsync(CancellationToken ct)
+    {
+        var images = new SortedSet<string>(StringComparer.Ordinal);
+        var secrets = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (source, objects) in _backup.Sets.Where(s => s.Source.Group == "apps" && s.Source.Plural is "deployments" or "statefulsets" or "daemonsets"))
+        {
+            var kind = await _api.FindByPluralAsync(source.Group, source.Plural, ct).ConfigureAwait(false);
+            foreach (var b in objects)
+            {
+                var recorded = PodImages(b);
+                var live = kind is null ? null : await _api.GetAsync(kind, b.Namespace(), b.Name(), ct).ConfigureAwait(false);
+                if (live is not null && recorded.SequenceEqual(PodImages(live))) continue;
+                images.UnionWith(recorded);
+                foreach (var s in (b.At("spec", "template", "spec", "imagePullSecrets") as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+                    if (s.Str("name") is { Length: > 0 } n) secrets.Add(n);
+            }
+        }
+        return (images.ToList(), secrets.ToList());
+    }
+
+    private static List<string> PodImages(JsonObject workload)
+    {
+        var spec = workload.At("spec", "template", "spec") as JsonObject;
+        return new[] { "initContainers", "containers" }
+            .SelectMany(k => (spec?[k] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+            .Select(c => c.Str("image")).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// -ProbeImages: the 3.4 images Undo brings back pulled by the cluster (the one image probe: a short-lived Job, the
+    /// kubelet's errors, the Job deleted whatever happens), before any change. One that cannot be pulled refuses Undo
+    /// (UndoImagesNotPullable): rolling back to images the nodes cannot pull leaves KubeSphere down on both versions.
+    /// </summary>
+    private async Task ProbeImagesAsync(CancellationToken ct)
+    {
+        var (images, secrets) = await ImagesToRestoreAsync(ct).ConfigureAwait(false);
+        if (images.Count == 0)
+        {
+            _log.Verbose("-ProbeImages: every backed-up workload already runs the images the backup recorded; nothing to pull.");
+            _probedImages = images;
+            return;
+        }
+        if (!await _log.ShouldProcessAsync($"Job {ImagePullProbe.Namespace}/{ImagePullProbe.JobName}",
+                $"Create it to pull the {images.Count} 3.4 images Undo brings back ({string.Join(", ", images)}), then delete it").ConfigureAwait(false))
+            return;
+        var probe = await ImagePullProbe.RunAsync(_api, _log, images.Select((image, i) => ($"image-{i}", image)).ToList(), secrets,
+            _options.ProbeTimeout, _options.PollInterval, ct).ConfigureAwait(false);
+        var failed = probe.Images.Where(i => !i.Pulled).ToList();
+        if (failed.Count > 0)
+            throw new KsUpgradeException(ErrorIds.UndoImagesNotPullable, KsErrorCategory.ResourceUnavailable,
+                $"{failed.Count} of the {images.Count} KubeSphere 3.4 images Undo would bring back cannot be pulled by cluster {_api.Context}: " +
+                string.Join("; ", failed.Select(f => $"{f.Image} ({f.Reason}{(string.IsNullOrEmpty(f.Message) ? "" : ": " + f.Message)})")) +
+                ". The restored workloads would stay in ImagePullBackOff. Nothing was changed.", _api.Context)
+            {
+                Remedy = "Mirror those images to a registry the nodes can pull from (a registry mirror in the container runtime's configuration, or the images loaded on the nodes), " +
+                         "then run Undo-KsUpgrade -ProbeImages again. Without -ProbeImages Undo does not check them (they are listed in NotRestored).",
+            };
+        _probedImages = images;
     }
 
     private async Task EnsureUndoJournalAsync(CancellationToken ct)
@@ -250,6 +376,7 @@ public sealed class ClusterUndo
 
     private Task<Plan> PlanAsync(UndoStepId id, CancellationToken ct) => id switch
     {
+        UndoStepId.TaintMemberOnHost => PlanTaintAsync(ct),
         UndoStepId.HelmRollback => PlanRollbackAsync(ct),
         UndoStepId.RestoreCrds => PlanCrdsAsync(ct),
         UndoStepId.RestoreObjects => PlanObjectsAsync(ct),
@@ -257,6 +384,53 @@ public sealed class ClusterUndo
         UndoStepId.Finish => PlanFinishAsync(ct),
         _ => throw new ArgumentOutOfRangeException(nameof(id)),
     };
+
+    // ---------------------------------------------------------------- TaintMemberOnHost
+
+    /// <summary>
+    /// A member's Schedulable condition back on the host first (before its 3.4 ks-core comes back), as the host upgrade left
+    /// it before the member's upgrade removed it; kept when the member upgrade stopped before removing it.
+    /// </summary>
+    private async Task<Plan> PlanTaintAsync(CancellationToken ct)
+    {
+        if (!IsMember) return new Plan("host", new(), _ => Task.FromResult(""), "a host's Undo: no member condition to put back");
+        var name = MemberName;
+        var target = $"Cluster {name} on host {_hostApi!.Context}";
+        var current = await MemberClusters.EnsureMemberAsync(_hostApi, name, ct).ConfigureAwait(false);
+        if (ClusterObject.IndexOfCondition(current, ClusterObject.SchedulableCondition) >= 0)
+            return new Plan(target, new(), _ => Task.FromResult(""), $"Cluster {name} on host {_hostApi.Context} still has its Schedulable condition: the host schedules no extension agent onto it");
+        var action = $"Add condition Schedulable=False to Cluster {name} on host {_hostApi.Context} (reason {MemberClusters.UpgradeTaintReason}, as the host upgrade set it): " +
+                     "the v4 host then schedules no extension agent onto the member going back to 3.4; Invoke-KsMemberUpgrade -HostCluster removes it after the next upgrade";
+        return new Plan(target, new() { action }, async c =>
+        {
+            await MemberClusters.AddTaintAsync(_hostApi, name, _log, c).ConfigureAwait(false);
+            return $"Cluster {name} on host {_hostApi.Context}: Schedulable=False ({MemberClusters.UpgradeTaintReason})";
+        });
+    }
+
+    /// <summary>
+    /// For a member, after Finish: waits (at most <see cref="UndoOptions.HostViewTimeout"/>) until the host's cluster
+    /// controller no longer shows the member on v4 (status.kubeSphereVersion, what the host's Undo judges its members by).
+    /// Returns what the host shows; a host still showing v4 then is a Warning, not a failure (the controller catches up).
+    /// </summary>
+    private async Task<string> WaitForHostViewAsync(CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + _options.HostViewTimeout;
+        while (true)
+        {
+            var current = await MemberClusters.EnsureMemberAsync(_hostApi!, MemberName, ct).ConfigureAwait(false);
+            var seen = ClusterObject.ToMember(current, false, null);
+            if (seen.KubeSphereVersion?.StartsWith("v4", StringComparison.OrdinalIgnoreCase) != true)
+                return $"the host {_hostApi!.Context} shows {MemberName} on KubeSphere {seen.KubeSphereVersion ?? "(no version)"}, {(seen.Tainted ? "tainted (Schedulable condition)" : "not tainted")}";
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                _log.Warning($"The host {_hostApi!.Context} still shows member {MemberName} on KubeSphere {seen.KubeSphereVersion} after {_options.HostViewTimeout.TotalSeconds:0} s: its cluster controller updates the version at its next resync. " +
+                             "Until then Undo-KsUpgrade on the host refuses (KsUpgrade.MembersUpgraded); check with Get-KsMemberCluster.");
+                return $"the host {_hostApi.Context} still shows {MemberName} on {seen.KubeSphereVersion} (its cluster controller has not resynced yet)";
+            }
+            await Task.Delay(_options.PollInterval, ct).ConfigureAwait(false);
+        }
+    }
 
     // ---------------------------------------------------------------- HelmRollback
 
@@ -686,18 +860,21 @@ public sealed class ClusterUndo
             .SelectMany(s => s.Objects)
             .SelectMany(o => (o["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
             .Select(c => c.Str("image")).OfType<string>().Where(i => i.Contains("kubesphere", StringComparison.OrdinalIgnoreCase)).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (images.Count > 0)
-            _notRestored.Add($"Images: the restored workloads run the 3.4 images the backup recorded ({string.Join(", ", images)}); Undo does not check they can still be pulled (docker.io/kubesphere deleted its images in July 2025: mirror them)");
+        if (images.Count > 0 && _probedImages is null)
+            _notRestored.Add($"Images: the restored workloads run the 3.4 images the backup recorded ({string.Join(", ", images)}); Undo does not check they can still be pulled unless -ProbeImages is given (docker.io/kubesphere deleted its images in July 2025: mirror them)");
         var actions = new List<string>
         {
             $"Delete ConfigMap {Ns}/{UpgradeJournal.ConfigMapName} (the upgrade journal: the cluster can be upgraded again from the start)",
             $"Delete ConfigMap {Ns}/{UpgradeJournal.UndoConfigMapName} (Undo's journal)",
         };
+        if (IsMember)
+            actions.Add($"Wait up to {_options.HostViewTimeout.TotalSeconds:0} s for the host {_hostApi!.Context} to show member {MemberName} off KubeSphere 4 (its cluster controller's next resync)");
         return Task.FromResult(new Plan($"journals in {Ns}", actions, async c =>
         {
             await _api.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.ConfigMapName, "Background", c).ConfigureAwait(false);
             await _api.DeleteAsync(ResourceKind.ConfigMaps, Ns, UpgradeJournal.UndoConfigMapName, "Background", c).ConfigureAwait(false);
-            return "the upgrade journal and Undo's journal removed";
+            var done = "the upgrade journal and Undo's journal removed";
+            return IsMember ? $"{done}; {await WaitForHostViewAsync(c).ConfigureAwait(false)}" : done;
         }));
     }
 

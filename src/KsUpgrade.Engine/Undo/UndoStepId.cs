@@ -5,6 +5,8 @@ public enum UndoStepId
 {
     /// <summary>Read-only: the journal, the backup (verified), the members, the plan.</summary>
     Preflight,
+    /// <summary>For a member: its Schedulable condition put back on the host (unless still there), before anything else changes.</summary>
+    TaintMemberOnHost,
     /// <summary>helm rollback of ks-core to the revision deployed before the upgrade.</summary>
     HelmRollback,
     /// <summary>The KubeSphere CRDs back to their backed-up definitions; the CRDs the upgrade added removed.</summary>

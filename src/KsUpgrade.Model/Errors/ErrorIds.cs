@@ -77,7 +77,7 @@ public static class ErrorIds
     public const string JournalMismatch = "KsUpgrade.JournalMismatch";
     /// <summary>A member upgrade while the given host is not on KubeSphere 4 yet.</summary>
     public const string HostNotUpgraded = "KsUpgrade.HostNotUpgraded";
-    /// <summary>A member upgrade without -HostCluster (and without -SkipHostCheck): the host's version cannot be checked.</summary>
+    /// <summary>A member upgrade without -HostCluster (and without -SkipHostCheck): the host's version cannot be checked; a member's Undo without -HostCluster.</summary>
     public const string HostClusterRequired = "KsUpgrade.HostClusterRequired";
 
     // Undo
@@ -91,6 +91,8 @@ public static class ErrorIds
     public const string BackupNotUsableForUndo = "KsUpgrade.BackupNotUsableForUndo";
     /// <summary>Complete-KsUpgrade on an upgrade that has not finished (or no upgrade journal).</summary>
     public const string UpgradeNotFinished = "KsUpgrade.UpgradeNotFinished";
+    /// <summary>Undo-KsUpgrade -ProbeImages: a 3.4 image the backup's workloads run could not be pulled by the cluster; nothing was changed.</summary>
+    public const string UndoImagesNotPullable = "KsUpgrade.UndoImagesNotPullable";
 
     // Backup
     /// <summary>The backup path is an existing file or a non-empty directory.</summary>

@@ -16,8 +16,8 @@ namespace KsUpgrade.Sandbox.KubeSphere;
 /// Simplifications (the README lists them): the Cluster object is matched to the simulated cluster of the same name (the
 /// host's own object, labelled cluster-role.kubesphere.io/host, to this cluster), not through spec.connection; a Cluster
 /// with no simulated cluster behind it is left as it is (a real controller would mark it not Ready); a 3.x ks-core
-/// release (chart 0.1.0, appVersion v3.3.2, not the version of the 3.4 ks-apiserver) leaves kubeSphereVersion as it is.
-/// Nothing is written while ks-controller-manager has no ready replica (scaled down by the upgrade, or absent), nor when
+/// release (chart 0.1.0, appVersion v3.3.2, not the version of the 3.4 ks-apiserver) is read by its ks-apiserver
+/// Deployment's image tag (v3.4.1), the version a 3.x ks-apiserver reports. Nothing is written while ks-controller-manager has no ready replica (scaled down by the upgrade, or absent), nor when
 /// nothing changed.
 /// </remarks>
 internal sealed class ClusterStatusController : IAsyncDisposable
@@ -100,8 +100,22 @@ internal sealed class ClusterStatusController : IAsyncDisposable
             .Where(r => r.Status == "deployed")
             .OrderByDescending(r => r.Revision)
             .FirstOrDefault();
-        var ks = latest?.AppVersion is { } v && v.StartsWith("v4", StringComparison.Ordinal) ? v : null;
+        var ks = latest?.AppVersion is { } v && v.StartsWith("v4", StringComparison.Ordinal) ? v : ApiServerImageVersion(target);
         return (ks, target.Seed.KubernetesVersion);
+    }
+
+    /// <summary>
+    /// A cluster on KubeSphere 3.x (its ks-core release's appVersion is not the ks-apiserver's): the version its
+    /// ks-apiserver reports, which is its image tag (v3.4.1) — so a member an Undo took back to 3.4 shows v3.4.1 again,
+    /// as a real host's controller reads it from the member's ks-apiserver. Null without a 3.x ks-apiserver Deployment.
+    /// </summary>
+    private static string? ApiServerImageVersion(SimulatedCluster target)
+    {
+        var image = target.Get("apps/v1", "deployments", KsUpgradeRun.Ns, "ks-apiserver")?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();
+        var colon = image?.LastIndexOf(':') ?? -1;
+        if (image is null || colon < 0 || image.IndexOf('/', colon) >= 0) return null;
+        var tag = image[(colon + 1)..];
+        return tag.StartsWith("v3", StringComparison.Ordinal) ? tag : null;
     }
 
     private bool ControllerManagerReady()

@@ -12,6 +12,11 @@ namespace KsUpgrade.Cmdlets;
 [OutputType(typeof(KsUpgradeCompletion))]
 public sealed class CompleteKsUpgradeCommand : KsClusterCmdletBase
 {
+    /// <summary>The cluster whose upgrade is declared final: Complete-KsUpgrade [-Cluster] &lt;KsCluster&gt;, or piped.</summary>
+    [Parameter(ParameterSetName = ClusterSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    public override KsCluster? Cluster { get => base.Cluster; set => base.Cluster = value; }
+
     protected override void ProcessRecord()
     {
         var cluster = ResolveCluster();

@@ -15,7 +15,7 @@ namespace KsUpgrade.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Update, "KsGateway", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = KubeconfigSet)]
 [OutputType(typeof(KsGatewayUpgradeResult))]
-public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
+public sealed class UpdateKsGatewayCommand : KsHelmCmdletBase
 {
     public const string GatewaySet = "Gateway";
 
@@ -63,11 +63,6 @@ public sealed class UpdateKsGatewayCommand : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     [ValidateLength(1, 128)]
     public string? UpgradeImageTag { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ValidatePath]
-    public string? HelmPath { get; set; }
 
     /// <summary>How long to wait for each dynamic-upgrade job (default 10m).</summary>
     [Parameter]

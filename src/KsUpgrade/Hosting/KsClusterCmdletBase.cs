@@ -20,9 +20,13 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
 
     private KsCluster? _connected;
 
+    /// <summary>
+    /// The cluster (a KsCluster from Connect-KsCluster, or piped). Virtual so that a cmdlet whose syntax makes it positional
+    /// (Undo-KsUpgrade [-Cluster] &lt;KsCluster&gt;) re-declares only its attributes, keeping this one property.
+    /// </summary>
     [Parameter(ParameterSetName = ClusterSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
-    public KsCluster? Cluster { get; set; }
+    public virtual KsCluster? Cluster { get; set; }
 
     [Parameter(ParameterSetName = KubeconfigSet)]
     [ValidateNotNullOrEmpty]

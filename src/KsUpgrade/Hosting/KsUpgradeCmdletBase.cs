@@ -7,8 +7,11 @@ using KsUpgrade.Engine.Upgrade;
 namespace KsUpgrade.Hosting;
 
 /// <summary>The parameters and the run shared by Invoke-KsHostUpgrade and Invoke-KsMemberUpgrade: they differ only in role.</summary>
-public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
+public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
 {
+    /// <summary>-Timeout: how long helm upgrade --wait may take (default 45m).</summary>
+    protected KsUpgradeCmdletBase() : base(UpgradeParameters.DefaultTimeout) { }
+
     /// <summary>A pre-flight report from Test-KsCluster; its checks stand for the pre-flight step.</summary>
     [Parameter(ParameterSetName = ClusterSet, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -66,18 +69,6 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
     [ValidateNotNullOrEmpty]
     [ValidatePath]
     public string? BackupPath { get; set; }
-
-    /// <summary>The helm executable (default: $env:KSUPGRADE_HELM, then PATH).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ValidatePath]
-    public string? HelmPath { get; set; }
-
-    /// <summary>How long helm upgrade --wait may take (default 45m).</summary>
-    [Parameter]
-    [DurationTransformation]
-    [ValidateDuration("1m", "24h")]
-    public TimeSpan Timeout { get; set; } = UpgradeParameters.DefaultTimeout;
 
     /// <summary>How long each ks-upgrade job may take (default 10m).</summary>
     [Parameter]
@@ -158,7 +149,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
             Host = HostForMember,
             MemberName = MemberNameOnHost,
             SkipHostCheck = SkipHostCheckRequested,
-            HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+            HelmPath = HelmExecutable,
         };
         try
         {

@@ -3,6 +3,7 @@ using KsUpgrade.Engine.Backup;
 using KsUpgrade.Engine.Diagnostics;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Members;
 using KsUpgrade.Engine.Undo;
 using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Tests.Upgrade.Fakes;
@@ -29,9 +30,9 @@ public sealed class UndoRefusalTests : IDisposable
         public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct) => throw new InvalidOperationException("no helm here");
     }
 
-    private static async Task JournalAsync(FakeKubeApi api, bool finished, bool completed = false, string? backup = null)
+    private static async Task JournalAsync(FakeKubeApi api, bool finished, bool completed = false, string? backup = null, string role = "host")
     {
-        var journal = UpgradeJournal.New(api, new SortedDictionary<string, string> { ["Role"] = "host" });
+        var journal = UpgradeJournal.New(api, new SortedDictionary<string, string> { ["Role"] = role });
         await journal.UpdateAsync(s =>
         {
             s.BackupPath = backup;
@@ -95,14 +96,61 @@ public sealed class UndoRefusalTests : IDisposable
         api.Add(Clusters, null, "host", new Dictionary<string, string> { ["cluster-role.kubesphere.io/host"] = "" },
             FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
         api.Add(Clusters, null, "member1", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v4.1.3"}}"""));
-        api.Add(Clusters, null, "member2", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1"}}"""));
+        api.Add(Clusters, null, "member2", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1","conditions":[{"type":"KSCoreReady","status":"True"},{"type":"Schedulable","status":"False","reason":"Upgrading"}]}}"""));
+        // member3's upgrade finished (its taint removed) but the host's cluster controller has not shown its new version yet
+        api.Add(Clusters, null, "member3", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1","conditions":[{"type":"KSCoreReady","status":"True"}]}}"""));
+        api.Add(Clusters, null, "member4", extra: FakeKubeApi.Json("""{"status":{"kubeSphereVersion":"v3.4.1"}}""")); // the host upgrade never reached the core job
         var writes = api.Mutations.Count;
 
         var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
         Assert.Equal(ErrorIds.MembersUpgraded, e.ErrorId);
-        Assert.Contains("member1", e.Message);
+        Assert.Contains("member1 (v4.1.3)", e.Message);
+        Assert.Contains("member3 (shown on v3.4.1 yet, but its Schedulable condition was removed", e.Message);
         Assert.DoesNotContain("member2", e.Message);
+        Assert.DoesNotContain("member4", e.Message);
         Assert.Equal(writes, api.Mutations.Count);
+    }
+
+    [Fact]
+    public async Task A_members_Undo_without_its_host_or_with_itself_as_host_is_refused_and_nothing_is_written()
+    {
+        var api = new FakeKubeApi(ResourceKind.ClusterConfigurations);
+        api.Add(ResourceKind.Namespaces, null, "kubesphere-system", new Dictionary<string, string> { ["kubesphere.io/workspace"] = "system-workspace" });
+        var backup = await BackupAsync(api);
+        await JournalAsync(api, finished: true, backup: backup, role: "member");
+        var writes = api.Mutations.Count;
+
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => Undo(api).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.HostClusterRequired, e.ErrorId);
+        Assert.Contains("Schedulable", e.Message);
+        Assert.Contains("-HostCluster", e.Remedy);
+        Assert.Equal(writes, api.Mutations.Count);
+
+        // the member's own connection given as its host (same server)
+        var self = new ClusterUndo(api, new ThrowingHelm(), new RecordingEngineLog(), new UndoOptions(), hostApi: api);
+        Assert.Equal(ErrorIds.RoleMismatch, (await Assert.ThrowsAsync<KsUpgradeException>(() => self.RunAsync(CancellationToken.None))).ErrorId);
+        Assert.Equal(writes, api.Mutations.Count);
+    }
+
+    [Fact]
+    public void The_taint_Undo_puts_back_is_a_guarded_patch_adding_the_hosts_upgrade_condition()
+    {
+        var cluster = FakeKubeApi.Json("""{"status":{"conditions":[{"type":"Ready","status":"True"}]}}""");
+        var ops = JsonNode.Parse(MemberClusters.AdditionPatch(cluster, DateTimeOffset.Parse("2026-12-06T06:00:00Z")))!.AsArray();
+        Assert.Equal("test", ops[0]!["op"]!.GetValue<string>());
+        Assert.Equal("/status/conditions", ops[0]!["path"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(cluster["status"]!["conditions"], ops[0]!["value"])); // applies only to the conditions as read
+        Assert.Equal("replace", ops[1]!["op"]!.GetValue<string>());
+        var added = ops[1]!["value"]!.AsArray();
+        Assert.Equal(2, added.Count);
+        Assert.Equal("Ready", added[0]!["type"]!.GetValue<string>());
+        Assert.Equal("Schedulable", added[1]!["type"]!.GetValue<string>());
+        Assert.Equal("False", added[1]!["status"]!.GetValue<string>());
+        Assert.Equal("Upgrading", added[1]!["reason"]!.GetValue<string>());
+        Assert.Equal("2026-12-06T06:00:00Z", added[1]!["lastTransitionTime"]!.GetValue<string>());
+        // no conditions yet: added
+        var bare = JsonNode.Parse(MemberClusters.AdditionPatch(FakeKubeApi.Json("""{"status":{}}"""), DateTimeOffset.UtcNow))!.AsArray();
+        Assert.Equal("add", Assert.Single(bare)!["op"]!.GetValue<string>());
     }
 
     [Fact]
