@@ -10,10 +10,12 @@ namespace KsUpgrade.Engine.Upgrade.Wiring;
 /// </summary>
 public static class ChartRenderer
 {
-    public static Func<string, CancellationToken, Task<ChartRenderFindings>> For(KsCluster cluster, string valuesPath, string? helmPath) =>
+    /// <param name="upgrade">The upgrade's own parameters (tag, registries: its --sets) when known, as Invoke-KsUpgrade's pre-flight has them; null: the defaults.</param>
+    public static Func<string, CancellationToken, Task<ChartRenderFindings>> For(KsCluster cluster, string valuesPath, string? helmPath,
+        UpgradeParameters? upgrade = null) =>
         async (chartPath, ct) =>
         {
-            var p = new UpgradeParameters
+            var p = (upgrade ?? new UpgradeParameters()) with
             {
                 Role = cluster.Role == KsClusterRole.Member ? KsClusterRole.Member : KsClusterRole.Host,
                 ValuesPath = valuesPath,
