@@ -52,9 +52,10 @@ Describe 'Invoke-KsUpgrade' {
         $info = $ps.Streams.Information
         $ps.Dispose()
 
-        $out.Count | Should -Be 4
-        $out[0..2] | ForEach-Object { $_.BaseObject | Should -BeOfType ([KsUpgrade.KsFleetClusterResult]) }
-        $summary = $out[3].BaseObject
+        $objects = @($out | ForEach-Object { if ($_ -is [psobject]) { $_.psobject.BaseObject } else { $_ } })
+        $objects.Count | Should -Be 4
+        $objects[0..2] | ForEach-Object { $_ | Should -BeOfType ([KsUpgrade.KsFleetClusterResult]) }
+        $summary = $objects[3]
         $summary | Should -BeOfType ([KsUpgrade.KsFleetResult])
         $summary.Done | Should -BeTrue
         $summary.Remaining | Should -BeNullOrEmpty

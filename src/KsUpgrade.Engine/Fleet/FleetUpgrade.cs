@@ -384,9 +384,9 @@ public static class FleetUpgrade
         {
             s.Upgrade ??= s.Log.LastUpgradeResult();
         }
-        if (!s.Upgrade.Succeeded)
+        if (s.Upgrade is not { Succeeded: true })
             throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
-                $"The upgrade of {s.Name} did not complete: {string.Join("; ", s.Upgrade.Steps.Where(x => x.Status is not (KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped)).Select(x => $"{x.Name} {x.Status}"))}.", s.Name)
+                $"The upgrade of {s.Name} did not complete: {string.Join("; ", (s.Upgrade?.Steps ?? Array.Empty<KsUpgradeStep>()).Where(x => x.Status is not (KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped)).Select(x => $"{x.Name} {x.Status}"))}.", s.Name)
             { Remedy = "Run the same Invoke-KsUpgrade again: the upgrade resumes from its journal." };
         return KsFleetClusterState.Upgraded;
     }

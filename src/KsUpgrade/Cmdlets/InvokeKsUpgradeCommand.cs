@@ -144,8 +144,7 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
             Parameters = new UpgradeParameters
             {
                 ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
-                Chart = Chart is null ? KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path)
-                    : Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart),
+                Chart = ChartArgument(Chart),
                 ChartSha256 = chartSha256,
                 Tag = Tag,
                 ImageRegistry = ImageRegistry,

@@ -134,7 +134,7 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
         {
             Role = Role,
             ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
-            Chart = ChartArgument(),
+            Chart = ChartArgument(Chart),
             ChartSha256 = chartSha256,
             Tag = Tag,
             ImageRegistry = ImageRegistry,
@@ -169,11 +169,5 @@ public abstract class KsUpgradeCmdletBase : KsClusterCmdletBase
         {
             WriteError(e);
         }
-    }
-
-    private string ChartArgument()
-    {
-        if (Chart is null) return KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path);
-        return Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
     }
 }
