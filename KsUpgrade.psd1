@@ -19,6 +19,7 @@
         'Test-KsBackup'
         'Invoke-KsHostUpgrade'
         'Invoke-KsMemberUpgrade'
+        'Invoke-KsUpgrade'
         'Undo-KsUpgrade'
         'Complete-KsUpgrade'
         'Get-KsMemberCluster'

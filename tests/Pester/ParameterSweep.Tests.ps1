@@ -22,6 +22,7 @@ BeforeDiscovery {
         'Context' = 'Context'; 'KubeconfigContent' = 'KubeconfigContent'; 'Server' = 'Server'; 'Token' = 'Token'
         'RequestTimeout' = 'Duration'; 'Timeout' = 'Duration'; 'JobTimeout' = 'Duration'; 'SettleTimeout' = 'Duration'; 'Phase' = 'Phase'; 'Scale' = 'Scale'
         'IgnoreCheck' = 'WaivableCheckId'; 'ExcludeCheck' = 'CheckId'
+        'ThrottleLimit' = 'Throttle'
         'Cluster' = 'Object'; 'HostCluster' = 'Object'; 'MemberCluster' = 'Object'; 'Report' = 'Object'; 'InputObject' = 'Object'; 'Sandbox' = 'Object'
     }
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
@@ -52,6 +53,7 @@ BeforeDiscovery {
         # -IgnoreCheck: also the checks never waived, and a check that is not a pre-flight one
         WaivableCheckId   = [ordered]@{ empty = ''; unknown = 'NoSuchCheck'; all = 'all'; wildcard = '*'; renderProof = 'ChartRenders'; helmVersion = 'HelmVersion'; postUpgrade = 'KsCoreDeploymentsAvailable'; newline = "NodesReady`nx"; huge = $huge }
         Phase             = [ordered]@{ empty = ''; unknown = 'Sideways' }
+        Throttle          = [ordered]@{ zero = 0; negative = -1; huge = 100000; text = 'many' }
         Scale             = [ordered]@{ negative = @{ Nodes = -1 }; unknownKey = @{ Planets = 3 }; text = @{ Nodes = 'many' }; absurd = @{ Nodes = [int]::MaxValue } }
         Seed              = [ordered]@{ empty = ''; unknown = 'no-such-seed'; newline = "ks34-host`nx"; huge = $huge; traversal = '../../../../etc/passwd' }
         Object            = [ordered]@{ null = '<null>'; text = 'host'; lookalike = '<lookalike>' }
@@ -122,6 +124,13 @@ BeforeAll {
                 $a.JobTimeout = '30s'; $a.Confirm = $false
                 # with the host given, a wrong -MemberName must stop the member upgrade before it changes anything
                 if ($Cmdlet -eq 'Invoke-KsMemberUpgrade' -and $Parameter -ne 'HostCluster') { $a.HostCluster = $script:HostCluster }
+            }
+            'Invoke-KsUpgrade' {
+                # the fleet of the host and member1: a hostile value must stop it before its pre-flight changes anything
+                if ($Parameter -ne 'HostCluster') { $a.HostCluster = $script:HostCluster }
+                if ($Parameter -ne 'MemberCluster') { $a.MemberCluster = $script:Member1 }
+                $a.ValuesPath = $script:ValuesFile; $a.Chart = $script:Chart; $a.BackupPath = Join-Path $script:Dir ("backup-" + [guid]::NewGuid())
+                $a.JobTimeout = '30s'; $a.Confirm = $false
             }
             'Update-KsGateway' { if ($Parameter -notin 'Name', 'InputObject') { $a.All = $true }; $a.Chart = $script:Chart; $a.Confirm = $false }
             'Remove-KsMemberTaint' { if ($Parameter -notin 'Name', 'InputObject') { $a.Name = 'member1' }; $a.Confirm = $false }

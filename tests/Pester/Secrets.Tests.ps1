@@ -59,6 +59,9 @@ Describe 'No secret in any stream' {
         @{ Name = 'Invoke-KsHostUpgrade -WhatIf'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf } }
         @{ Name = 'Invoke-KsHostUpgrade'; Run = { $script:HostCluster | Invoke-KsHostUpgrade -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'upgrade-backup') -JobTimeout 2m -Confirm:$false } }
         @{ Name = 'Invoke-KsMemberUpgrade'; Run = { $script:Sandbox.Clusters | Where-Object Context -eq 'member1' | Invoke-KsMemberUpgrade -HostCluster $script:HostCluster -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -BackupPath (Join-Path $script:Dir 'member-backup') -JobTimeout 2m -Confirm:$false } }
+        @{ Name = 'Invoke-KsUpgrade -WhatIf'; Run = {
+                $m = $script:Sandbox.Clusters | Where-Object Context -ne 'host'
+                Invoke-KsUpgrade -HostCluster $script:HostCluster -MemberCluster $m -ValuesPath (Join-Path $script:Fixtures 'ks-core-values.yaml') -Chart (Join-Path $script:Fixtures 'ks-core') -IncludeGateways -WhatIf -Verbose } }
         @{ Name = 'Get-KsMemberCluster'; Run = { $script:HostCluster | Get-KsMemberCluster } }
         @{ Name = 'Remove-KsMemberTaint -MemberCluster'; Run = {
                 # the condition back on the upgraded member1, so its own ks-core release (a Secret) is read as the evidence

@@ -16,9 +16,11 @@ public sealed class UpgradeJournal
     public const string ConfigMapName = "ks-upgrade-journal";
     /// <summary>Undo-KsUpgrade's own journal (its steps, and the upgrade's journal it undoes, kept until Undo finished).</summary>
     public const string UndoConfigMapName = "ks-upgrade-undo-journal";
+    /// <summary>Invoke-KsUpgrade's fleet journal on the host: the fleet's parameters and each cluster's state.</summary>
+    public const string FleetConfigMapName = "ks-upgrade-fleet-journal";
 
     /// <summary>True for the ConfigMaps KsUpgrade journals in (never backed up, never restored).</summary>
-    public static bool IsJournal(string name) => name is ConfigMapName or UndoConfigMapName;
+    public static bool IsJournal(string name) => name is ConfigMapName or UndoConfigMapName or FleetConfigMapName;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly IKubeApi _api;
     private readonly string _name;

@@ -146,6 +146,14 @@ public static class ErrorIds
     /// <summary>Finalizers or the legacy CRD could not be removed.</summary>
     public const string LegacyCleanupFailed = "KsUpgrade.LegacyCleanupFailed";
 
+    // Invoke-KsUpgrade (the fleet)
+    /// <summary>Invoke-KsUpgrade: a pre-flight check failed on some cluster of the fleet (not waived by -IgnoreCheck); nothing was changed anywhere.</summary>
+    public const string FleetPreflightFailed = "KsUpgrade.FleetPreflightFailed";
+    /// <summary>Invoke-KsUpgrade: the fleet journal on the host was written by a run with different parameters (named).</summary>
+    public const string FleetJournalMismatch = "KsUpgrade.FleetJournalMismatch";
+    /// <summary>Invoke-KsUpgrade: the host's upgrade did not succeed, so no member was started.</summary>
+    public const string FleetHostFailed = "KsUpgrade.FleetHostFailed";
+
     // Sandbox and the session
     /// <summary>The sandbox could not start or stop.</summary>
     public const string SandboxFailed = "KsUpgrade.SandboxFailed";

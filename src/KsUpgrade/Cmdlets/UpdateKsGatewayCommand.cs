@@ -124,8 +124,7 @@ public sealed class UpdateKsGatewayCommand : KsHelmCmdletBase
     protected override void EndProcessing()
     {
         if (_queue.Count == 0) return;
-        var reference = Chart is null ? KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path)
-            : Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
+        var reference = ChartArgument(Chart);
         // A local chart is resolved and verified now; a URL is only checked, and downloaded when the first gateway
         // upgrade is confirmed (the renderer asks for it after ShouldProcess), so -WhatIf never touches the network.
         DeferredChart chart;

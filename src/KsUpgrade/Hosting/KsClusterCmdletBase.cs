@@ -110,48 +110,4 @@ public abstract class KsClusterCmdletBase : KsCmdletBase
     internal static readonly string[] ConnectionParameters = { nameof(Cluster), nameof(Kubeconfig), nameof(Context), nameof(KubeconfigContent), nameof(InCluster), nameof(Server), nameof(Token), nameof(CertificateAuthority) };
 
     private bool ConnectionParameterGiven() => ConnectionParameters.Any(MyInvocation.BoundParameters.ContainsKey);
-
-    private readonly HashSet<KsCluster> _announced = new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>
-    /// Before a cmdlet's first change to a cluster: one Information record (tag KsUpgrade.Target) naming the context and
-    /// the server it is about to change, so a transcript shows which cluster a runbook changed. Once per cluster and call.
-    /// </summary>
-    protected void WriteTarget(KsCluster cluster, string? role = null)
-    {
-        if (!_announced.Add(cluster)) return;
-        var message = $"Target{(role is null ? "" : $" ({role})")}: context '{cluster.Context}' at {ServerForDisplay(cluster.Server)}.";
-        WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name) { Tags = { TargetTag } });
-    }
-
-    /// <summary>The tag of the Information record naming the cluster a cmdlet changes.</summary>
-    public const string TargetTag = "KsUpgrade.Target";
-
-    /// <summary>A server URL without user info or query (never a credential).</summary>
-    private static string ServerForDisplay(string server)
-    {
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var u)) return server;
-        if (u.UserInfo.Length == 0 && u.Query.Length == 0 && u.Fragment.Length == 0) return server;
-        return new UriBuilder(u) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
-    }
-
-    /// <summary>
-    /// A cluster given as a peer (-HostCluster, -MemberCluster): itself while it holds its live connection, else (after
-    /// Disconnect-KsCluster dropped its client) a new connection from its settings, as for -Cluster. Call it on the
-    /// pipeline thread, before the engine work that uses the peer.
-    /// </summary>
-    protected KsCluster? Live(KsCluster? cluster) => cluster is null || cluster.Connection is not null ? cluster : Connect(cluster.Settings);
-
-    private KsCluster Connect(KsConnectionSettings settings)
-    {
-        try
-        {
-            return RunEngine((log, ct) => ClusterConnector.ConnectAsync(settings, log.Warning, ct));
-        }
-        catch (KsUpgradeException e)
-        {
-            ThrowTerminatingError(e);
-            throw; // not reached
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using KsUpgrade.Engine.Connection;
 using KsUpgrade.Engine.Diagnostics;
 
 namespace KsUpgrade.Hosting;
@@ -62,6 +63,60 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+    }
+
+    private readonly HashSet<KsCluster> _announced = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Before a cmdlet's first change to a cluster: one Information record (tag KsUpgrade.Target) naming the context and
+    /// the server it is about to change, so a transcript shows which cluster a runbook changed. Once per cluster and call.
+    /// </summary>
+    protected void WriteTarget(KsCluster cluster, string? role = null)
+    {
+        if (!_announced.Add(cluster)) return;
+        var message = $"Target{(role is null ? "" : $" ({role})")}: context '{cluster.Context}' at {ServerForDisplay(cluster.Server)}.";
+        WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name) { Tags = { TargetTag } });
+    }
+
+    /// <summary>The tag of the Information record naming the cluster a cmdlet changes.</summary>
+    public const string TargetTag = "KsUpgrade.Target";
+
+    /// <summary>A server URL without user info or query (never a credential).</summary>
+    protected static string ServerForDisplay(string server)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var u)) return server;
+        if (u.UserInfo.Length == 0 && u.Query.Length == 0 && u.Fragment.Length == 0) return server;
+        return new UriBuilder(u) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
+    }
+
+    /// <summary>
+    /// A cluster given as a peer (-HostCluster, -MemberCluster): itself while it holds its live connection, else (after
+    /// Disconnect-KsCluster dropped its client) a new connection from its settings, as for -Cluster. Call it on the
+    /// pipeline thread, before the engine work that uses the peer.
+    /// </summary>
+    protected KsCluster? Live(KsCluster? cluster) => cluster is null || cluster.Connection is not null ? cluster : Connect(cluster.Settings);
+
+    protected KsCluster Connect(KsConnectionSettings settings)
+    {
+        try
+        {
+            return RunEngine((log, ct) => ClusterConnector.ConnectAsync(settings, log.Warning, ct));
+        }
+        catch (KsUpgradeException e)
+        {
+            ThrowTerminatingError(e);
+            throw; // not reached
+        }
+    }
+
+    /// <summary>
+    /// -Chart as the engine takes it: a URL as given, a path resolved against PowerShell's current location; not given,
+    /// ./charts/ks-core there, else the official chart (<see cref="KsUpgrade.Engine.Charts.KsCoreChartLocation.Default"/>).
+    /// </summary>
+    protected string ChartArgument(string? chart)
+    {
+        if (chart is null) return KsUpgrade.Engine.Charts.KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path);
+        return Uri.TryCreate(chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? chart : GetUnresolvedProviderPathFromPSPath(chart);
     }
 
     /// <summary>The engine's ways of saying it stopped because it was asked to.</summary>

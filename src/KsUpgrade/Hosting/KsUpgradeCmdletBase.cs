@@ -125,7 +125,7 @@ public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
         {
             Role = Role,
             ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
-            Chart = ChartArgument(),
+            Chart = ChartArgument(Chart),
             ChartSha256 = chartSha256,
             Tag = Tag,
             ImageRegistry = ImageRegistry,
@@ -160,11 +160,5 @@ public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
         {
             WriteError(e);
         }
-    }
-
-    private string ChartArgument()
-    {
-        if (Chart is null) return KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path);
-        return Uri.TryCreate(Chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? Chart : GetUnresolvedProviderPathFromPSPath(Chart);
     }
 }

@@ -6,27 +6,22 @@ namespace KsUpgrade.Engine.Upgrade.Wiring;
 
 /// <summary>
 /// Test-KsCluster -Chart's ChartRenders: the upgrade's render proof (<see cref="ChartRenderProof"/>) with the upgrade's
-/// default parameters for this cluster's role (and the image settings given, e.g. Test-KsCluster -ImageRegistry), so
-/// Test-KsCluster and the upgrade reach the same verdict and render the same images.
+/// parameters for this cluster's role (the upgrade's own, or its defaults with the image settings Test-KsCluster was
+/// given, e.g. -ImageRegistry), so Test-KsCluster and the upgrade reach the same verdict and render the same images.
 /// </summary>
 public static class ChartRenderer
 {
+    /// <param name="upgrade">The upgrade's own parameters (tag, registries: its --sets) when known, as Invoke-KsUpgrade's pre-flight has them; null: the defaults.</param>
     public static Func<string, CancellationToken, Task<ChartRenderFindings>> For(KsCluster cluster, string valuesPath, string? helmPath,
-        Helm.KsCoreImageSettings? images = null) =>
+        UpgradeParameters? upgrade = null) =>
         async (chartPath, ct) =>
         {
-            var p = new UpgradeParameters
+            var p = (upgrade ?? new UpgradeParameters()) with
             {
                 Role = cluster.Role == KsClusterRole.Member ? KsClusterRole.Member : KsClusterRole.Host,
                 ValuesPath = valuesPath,
                 Chart = chartPath,
             };
-            if (images is not null)
-                p = p with
-                {
-                    Tag = images.Tag, ImageRegistry = images.ImageRegistry, UpgradeImageTag = images.UpgradeImageTag,
-                    ExtensionImageRegistry = images.ExtensionImageRegistry, ExtensionVersion = images.ExtensionVersion,
-                };
             var api = KubeApi.For(cluster);
             var chart = await new LocalChartReader().ReadAsync(chartPath, ct).ConfigureAwait(false);
             var cc = await api.GetAsync(ResourceKind.ClusterConfigurations, KsNames.KubeSphereSystem, KsNames.InstallerCcName, ct).ConfigureAwait(false);

@@ -18,7 +18,9 @@ public static class UpgradeWiring
         {
             Chart = chart.Path,
             ChartSha256 = null, // verified above; chart.Path is the extracted directory
-            ChartArchiveSha256 = chart.ArchiveSha256, // the journal keys the chart on the archive's bytes (null for a folder: its files)
+            // the journal keys the chart on the archive's bytes (null for a folder: its files); a caller that already extracted
+            // the archive (Invoke-KsUpgrade resolves the chart once for the fleet) passes the archive's digest along
+            ChartArchiveSha256 = chart.ArchiveSha256 ?? parameters.ChartArchiveSha256,
             ChartOrigin = parameters.ChartOrigin ?? (Directory.Exists(parameters.Chart) || File.Exists(parameters.Chart) ? Path.GetFullPath(parameters.Chart) : parameters.Chart),
         };
         var upgrade = ClusterUpgrade.For(cluster, local, HelmClientUpgradeHelm.For(cluster, helmPath),

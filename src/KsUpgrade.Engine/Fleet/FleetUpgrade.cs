@@ -1,0 +1,517 @@
+using System.Diagnostics;
+using KsUpgrade.Engine.Charts;
+using KsUpgrade.Engine.Checks;
+using KsUpgrade.Engine.Checks.Preflight;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Gateways;
+using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Members;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Engine.Upgrade.Wiring;
+
+namespace KsUpgrade.Engine.Fleet;
+
+/// <summary>What Invoke-KsUpgrade was given.</summary>
+public sealed record FleetRequest
+{
+    public required KsCluster Host { get; init; }
+    /// <summary>The members, each by its connection; its name on the host is its context name.</summary>
+    public IReadOnlyList<KsCluster> Members { get; init; } = Array.Empty<KsCluster>();
+    /// <summary>The upgrade cmdlets' parameters (the role is set per cluster).</summary>
+    public required UpgradeParameters Parameters { get; init; }
+    public bool IncludeGateways { get; init; }
+    /// <summary>How many clusters are worked on at once (pre-flight, members, gateways, post-checks).</summary>
+    public int ThrottleLimit { get; init; } = DefaultThrottleLimit;
+    public const int DefaultThrottleLimit = 4;
+    public string? HelmPath { get; init; }
+    /// <summary>How long each gateway's v4 gateway may take to show after its job (Update-KsGateway -Timeout).</summary>
+    public TimeSpan GatewayVerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Invoke-KsUpgrade: the whole guide for a federation, over the existing engines — the pre-flight of every cluster
+/// (Test-KsCluster's engine, with the member checks) before any change, the host upgrade, the members up to
+/// <see cref="FleetRequest.ThrottleLimit"/> at once (each as Invoke-KsMemberUpgrade -HostCluster: host checked, taint
+/// removed after its upgrade), with -IncludeGateways each cluster's gateways (Update-KsGateway's engine, one at a time per
+/// cluster), and the post-upgrade checks. A fleet journal on the host (<see cref="UpgradeJournal.FleetConfigMapName"/>)
+/// keeps the fleet's parameters (content digests, as the per-cluster journal) and each cluster's state, so the same
+/// command re-run continues where each cluster was; each cluster's own journal resumes its upgrade.
+/// </summary>
+public static class FleetUpgrade
+{
+    /// <summary>The fleet's progress bar; each cluster's bar is a child of it.</summary>
+    public const int ProgressId = 7000;
+    public const string StagePreflight = "Preflight";
+    public const string StageUpgrade = "Upgrade";
+    public const string StageGateways = "Gateways";
+    public const string StagePostUpgradeChecks = "PostUpgradeChecks";
+
+    /// <summary>
+    /// A member's MemberExtensionCharts fails until the host's upgrade pushed the extension chart ConfigMaps: before the host
+    /// is upgraded the fleet does not stop on it; the member's own pre-flight judges it after the host upgrade.
+    /// </summary>
+    private static readonly string MemberExtensionChartsId = new MemberExtensionChartsCheck().Id;
+
+    public static async Task<KsFleetResult> RunAsync(FleetRequest request, IEngineLog log, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        Validate(request);
+        var ignored = CheckIds.ForIgnore(request.Parameters.IgnoredChecks);
+        using var chart = await ChartSource.ResolveAsync(request.Parameters.Chart, request.Parameters.ChartSha256, cancellationToken: ct).ConfigureAwait(false);
+        var p = request.Parameters with
+        {
+            Chart = chart.Path,
+            ChartSha256 = null,
+            ChartArchiveSha256 = chart.ArchiveSha256,
+            ChartOrigin = request.Parameters.ChartOrigin ?? (Directory.Exists(request.Parameters.Chart) || File.Exists(request.Parameters.Chart)
+                ? Path.GetFullPath(request.Parameters.Chart) : request.Parameters.Chart),
+            IgnoredChecks = ignored,
+            // each cluster's backup goes into its own folder under one fleet folder (members start in the same second)
+            BackupPath = request.Parameters.BackupPath is null
+                ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, request.Parameters.BackupBaseDirectory)
+                : Path.GetFullPath(request.Parameters.BackupPath),
+        };
+        await InputValidation.ValidateAsync(p with { Role = KsClusterRole.Host }, new LocalChartReader(), ct).ConfigureAwait(false);
+
+        var hostApi = KubeApi.For(request.Host, log.Verbose);
+        var slots = new List<Slot> { new(request.Host, request.Host.Context, KsClusterRole.Host, log, 0) };
+        slots.AddRange(request.Members.Select((m, i) => new Slot(m, m.Context, KsClusterRole.Member, log, i + 1)));
+
+        // the fleet journal: same parameters resume, different ones are refused (naming what differs)
+        var parameters = FleetParameters(request, p);
+        var sources = p.Sources();
+        var existing = await UpgradeJournal.ReadAsync(hostApi, UpgradeJournal.FleetConfigMapName, ct).ConfigureAwait(false);
+        if (existing is not null && UpgradeJournal.Differences(existing.State, parameters, sources) is { } diff)
+            throw new KsUpgradeException(ErrorIds.FleetJournalMismatch, KsErrorCategory.InvalidArgument,
+                $"An earlier Invoke-KsUpgrade run (fleet journal {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
+                UpgradeJournal.FleetConfigMapName)
+            {
+                Remedy = "Re-run Invoke-KsUpgrade with the parameters, members and files of that run to continue it (the same content resumes from any folder). "
+                         + $"To start a different fleet run instead, delete ConfigMap {UpgradeJournal.FleetConfigMapName} in {KsNames.KubeSphereSystem} on the host (each cluster's own journal still resumes or refuses its upgrade).",
+            };
+        // a new fleet run never writes its backups into an existing non-empty folder (a resumed one continues in its own)
+        if (existing is null && request.Parameters.BackupPath is not null) Backup.ClusterBackup.CheckTarget(p.BackupPath!);
+        foreach (var s in slots)
+            if (existing?.State.Step(s.Name) is { } record && Enum.TryParse<KsFleetClusterState>(record.Status, true, out var state)) s.Reached = state;
+        if (existing is not null)
+            log.Information($"Continuing the fleet run recorded in {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}: "
+                            + string.Join(", ", slots.Select(s => $"{s.Name} {s.Reached}")), StepTag);
+
+        var plan = Plan(request, slots);
+        foreach (var line in plan) log.Verbose(line);
+        if (!await log.ShouldProcessAsync($"The fleet of host {request.Host.Context} and {request.Members.Count} member(s)",
+                "Upgrade the fleet to KubeSphere " + p.Tag + ":" + Environment.NewLine + string.Join(Environment.NewLine, plan)).ConfigureAwait(false))
+        {
+            var preview = Summary(request, slots, clock, plan, whatIf: true);
+            log.Output(preview);
+            return preview;
+        }
+
+        var throttle = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
+        var total = slots.Count;
+        void FleetBar(string status) =>
+            log.Progress(ProgressId, $"Invoke-KsUpgrade: fleet of {request.Host.Context}", status, 100 * slots.Count(s => s.Reached == KsFleetClusterState.Done) / total);
+
+        // 1. Pre-flight of every cluster whose upgrade has not begun, before any change anywhere.
+        FleetBar("pre-flight of every cluster");
+        var hostPending = slots[0].Reached < KsFleetClusterState.Upgraded;
+        await EachAsync(slots, throttle, s => PreflightAsync(s, request, p, hostPending, ct), ct).ConfigureAwait(false);
+        var refused = slots.Where(s => s.Failure is not null).ToList();
+        if (refused.Count > 0)
+        {
+            var summary = Summary(request, slots, clock, plan, whatIf: false);
+            foreach (var r in summary.Clusters) log.Output(r);
+            log.Output(summary);
+            throw new KsUpgradeException(ErrorIds.FleetPreflightFailed, KsErrorCategory.InvalidOperation,
+                $"The pre-flight failed on {string.Join(", ", refused.Select(s => s.Name))}: {string.Join(" | ", refused.Select(s => s.Failure!.Message))} Nothing was changed on any cluster.",
+                string.Join(",", refused.Select(s => s.Name)))
+            {
+                Remedy = string.Join(" ", refused.Select(s => s.Failure!.Remedy).Where(r => !string.IsNullOrEmpty(r)).Distinct())
+                         + " Then run the same Invoke-KsUpgrade again; each cluster's report is in the output (Preflight).",
+            };
+        }
+
+        ct.ThrowIfCancellationRequested();
+        // the journal is written only now: a refused pre-flight leaves every cluster as it was
+        var journal = existing ?? UpgradeJournal.New(hostApi, parameters, sources, UpgradeJournal.FleetConfigMapName);
+        var gate = new SemaphoreSlim(1);
+        async Task Record(Slot s, string? detail)
+        {
+            // never cancelled by the caller's token: a stopped run still records where each cluster was
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await gate.WaitAsync(timeout.Token).ConfigureAwait(false);
+            try
+            {
+                await journal.UpdateAsync(st =>
+                {
+                    var r = st.Step(s.Name);
+                    if (r is null) { r = new JournalStepRecord { Name = s.Name, Started = DateTimeOffset.UtcNow }; st.Steps.Add(r); }
+                    r.Status = s.Reached.ToString();
+                    r.Finished = DateTimeOffset.UtcNow;
+                    r.Detail = detail is { Length: > 2000 } ? detail[..2000] : detail;
+                }, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is KsUpgradeException or OperationCanceledException or KubeConflictException)
+            {
+                log.Warning($"The fleet journal could not record {s.Name} ({s.Reached}): {e.Message}");
+            }
+            finally { gate.Release(); }
+        }
+        if (existing is null) foreach (var s in slots) await Record(s, null).ConfigureAwait(false);
+
+        // 2. The host's upgrade, alone.
+        var host = slots[0];
+        FleetBar($"host {host.Name}");
+        await StageAsync(host, StageUpgrade, () => UpgradeAsync(host, request, p, ct), Record, ct).ConfigureAwait(false);
+
+        // 3.-5. Once the host is upgraded: every cluster's remaining stages, ThrottleLimit clusters at a time — a member's
+        // upgrade, its gateways one at a time (-IncludeGateways), its post-upgrade checks. One cluster's failure stops only it.
+        if (host.Reached >= KsFleetClusterState.Upgraded && host.Failure is null)
+        {
+            FleetBar("members, gateways and post-upgrade checks");
+            await EachAsync(slots, throttle, async s =>
+            {
+                if (s.Role == KsClusterRole.Member)
+                    await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                if (request.IncludeGateways)
+                    await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                await StageAsync(s, StagePostUpgradeChecks, () => PostUpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                FleetBar($"{slots.Count(x => x.Reached == KsFleetClusterState.Done)} of {total} clusters done");
+            }, ct).ConfigureAwait(false);
+        }
+        else
+            foreach (var m in slots.Skip(1).Where(m => m.Failure is null && m.Reached < KsFleetClusterState.Upgraded))
+                m.Failure = new KsUpgradeException(ErrorIds.FleetHostFailed, KsErrorCategory.InvalidOperation,
+                    $"Not started: the host {host.Name} is not upgraded ({host.Failure?.ErrorId ?? "stopped"}); members are upgraded after the host.", m.Name)
+                { Remedy = "Fix the host's failure (its ErrorRecord), then run the same Invoke-KsUpgrade again." };
+
+        ct.ThrowIfCancellationRequested(); // every worker has ended: a stop is reported as a stop (the journal says where each cluster was)
+        foreach (var s in slots) s.Version = await DeployedVersionAsync(s, log, ct).ConfigureAwait(false);
+        log.Progress(ProgressId, $"Invoke-KsUpgrade: fleet of {request.Host.Context}", "done", 100, completed: true);
+        var result = Summary(request, slots, clock, plan, whatIf: false);
+        foreach (var r in result.Clusters) log.Output(r);
+        log.Output(result);
+        return result;
+    }
+
+    public const string StepTag = ClusterUpgrade.StepTag;
+
+    private static void Validate(FleetRequest request)
+    {
+        if (request.ThrottleLimit < 1)
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument, "-ThrottleLimit must be 1 or more.", "ThrottleLimit");
+        var names = new HashSet<string>(StringComparer.Ordinal) { request.Host.Context };
+        foreach (var m in request.Members)
+            if (!names.Add(m.Context))
+                throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                    m.Context == request.Host.Context
+                        ? $"-MemberCluster names the host's context '{m.Context}': the host is upgraded as the host."
+                        : $"-MemberCluster names context '{m.Context}' twice.", m.Context)
+                { Remedy = "Give each member once, and the host only as -HostCluster." };
+    }
+
+    /// <summary>What the fleet journal compares: the upgrade's parameters (content digests), the host, the members, -IncludeGateways.</summary>
+    internal static SortedDictionary<string, string> FleetParameters(FleetRequest request, UpgradeParameters p)
+    {
+        var d = (p with { Role = KsClusterRole.Host }).Normalized();
+        d.Remove("Role");
+        d["Host"] = request.Host.Context;
+        d["Members"] = string.Join(",", request.Members.Select(m => m.Context).OrderBy(n => n, StringComparer.Ordinal));
+        d["IncludeGateways"] = request.IncludeGateways ? "true" : "false";
+        return d;
+    }
+
+    /// <summary>The fleet's plan, per cluster: the steps and their order, and where an earlier run left it.</summary>
+    private static string[] Plan(FleetRequest request, IReadOnlyList<Slot> slots)
+    {
+        var steps = string.Join(", ", ClusterUpgrade.StepNames);
+        string Left(Slot s) => s.Reached == KsFleetClusterState.Pending ? "" : $" [an earlier run left it {s.Reached}]";
+        var lines = new List<string>
+        {
+            $"1. Pre-flight (read-only) of every cluster not yet begun: {string.Join(", ", slots.Where(s => s.Reached == KsFleetClusterState.Pending).Select(s => s.Name).DefaultIfEmpty("none"))}; any failed check not named in -IgnoreCheck stops the fleet before its first change.",
+            $"2. Host {slots[0].Name}{Left(slots[0])}: {steps}.",
+        };
+        lines.Add(slots.Count > 1
+            ? $"3. Members, up to {request.ThrottleLimit} at once, each after the host: {steps}, then its Schedulable condition removed on {slots[0].Name}."
+            : "3. Members: none.");
+        foreach (var m in slots.Skip(1)) lines.Add($"   - {m.Name}{Left(m)}");
+        lines.Add(request.IncludeGateways
+            ? "4. Gateways of every cluster (not workspace gateways), one at a time per cluster, clusters in parallel (each restarts its ingress controller)."
+            : "4. Gateways: not included (-IncludeGateways).");
+        lines.Add("5. Post-upgrade checks of every cluster.");
+        return lines.ToArray();
+    }
+
+    private static async Task EachAsync(IReadOnlyList<Slot> slots, SemaphoreSlim throttle, Func<Slot, Task> work, CancellationToken ct)
+    {
+        var tasks = slots.Select(async s =>
+        {
+            try { await throttle.WaitAsync(ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            try { await work(s).ConfigureAwait(false); }
+            finally { throttle.Release(); }
+        }).ToList();
+        await Task.WhenAll(tasks).ConfigureAwait(false); // no worker is left behind, also on a stop
+    }
+
+    private static async Task PreflightAsync(Slot s, FleetRequest request, UpgradeParameters p, bool hostPending, CancellationToken ct)
+    {
+        if (s.Reached != KsFleetClusterState.Pending) return;
+        var clock = Stopwatch.StartNew();
+        s.Stage = StagePreflight;
+        s.Log.Bar("pre-flight");
+        try
+        {
+            if (await UpgradeJournal.ReadAsync(KubeApi.For(s.Cluster, s.Log.Verbose), ct).ConfigureAwait(false) is not null)
+            {
+                // its upgrade already began (another run, or Invoke-KsHostUpgrade): its own journal resumes or refuses it
+                s.Log.Information("Its upgrade journal exists: the pre-flight is its upgrade's own (resumed from that journal).", StepTag);
+                return;
+            }
+            if (s.Role == KsClusterRole.Member) await MemberClusters.EnsureMemberAsync(request.Host, s.Name, ct).ConfigureAwait(false);
+            var peers = s.Role == KsClusterRole.Host
+                ? request.Members.Select(m => new ClusterTestPeer(m, KsClusterRole.Member)).ToList()
+                : new List<ClusterTestPeer> { new(request.Host, KsClusterRole.Host) };
+            var report = await ClusterTest.RunAsync(s.Cluster, new ClusterTestOptions
+            {
+                Phase = KsCheckPhase.Preflight,
+                ValuesPath = p.ValuesPath,
+                Chart = p.Chart,
+                HelmPath = request.HelmPath,
+                RenderChart = ChartRenderer.For(s.Cluster, p.ValuesPath, request.HelmPath, p),
+                RunByUpgrade = true,
+                ChartLocation = p.ChartOrigin ?? p.Chart,
+                HelmTimeout = p.Timeout,
+                ExtensionVersion = p.ExtensionVersion,
+                Peers = peers,
+            }, s.Log, ct).ConfigureAwait(false);
+            s.Preflight = report;
+            var role = s.Role;
+            if (report.ClusterRole is not (KsClusterRole.Unknown or KsClusterRole.None) && report.ClusterRole != role)
+                throw new KsUpgradeException(ErrorIds.RoleMismatch, KsErrorCategory.InvalidArgument,
+                    $"{s.Name} is a {report.ClusterRole} cluster but was given as the {(role == KsClusterRole.Host ? "host" : "a member")}.", s.Name)
+                { Remedy = "Give the host as -HostCluster and only members as -MemberCluster." };
+            var deferred = role == KsClusterRole.Member && hostPending;
+            var failed = report.Checks.Where(c => c.Status == KsCheckStatus.Failed && c.Id != UpgradeInProgressCheck.CheckId
+                                                  && c.Id != ChartAvailableCheck.CheckId && !(deferred && c.Id == MemberExtensionChartsId)).ToList();
+            if (deferred && report[MemberExtensionChartsId] is { Status: KsCheckStatus.Failed })
+            {
+                s.Log.Information($"{MemberExtensionChartsId} fails until the host's upgrade pushes the extension charts: judged again by this member's upgrade, after the host.", StepTag);
+                s.DeferredPreflight = true;
+            }
+            if (failed.Count > 0)
+                foreach (var w in CheckWaivers.WaiveOrRefuse(new CheckOutcome(true, failed.Select(f => $"{f.Id} failed: {f.Message}").ToList()) { FailedChecks = failed }, p.IgnoredChecks, s.Name))
+                    s.Log.Warning($"Pre-flight check {w.Id} failed on {s.Name} and is waived by -IgnoreCheck {w.Id}: {w.Message}");
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested || e is KsUpgradeException { ErrorId: not ErrorIds.Stopped })
+        {
+            s.Failure = e as KsUpgradeException ?? ApiErrors.Map(e, s.Cluster.Context, s.Cluster.Server, "the pre-flight", ct);
+            s.Log.Warning($"Pre-flight: {s.Failure.Message}");
+        }
+        catch (Exception) { /* stopped: the fleet reports the stop */ }
+        finally
+        {
+            s.Elapsed += clock.Elapsed;
+            s.Log.Bar("pre-flight done", 100, completed: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs one stage of a cluster unless it was reached before or the cluster already failed in this run; records the
+    /// cluster's state in the fleet journal before (Upgrading) and after.
+    /// </summary>
+    private static async Task StageAsync(Slot s, string stage, Func<Task<KsFleetClusterState>> work, Func<Slot, string?, Task> record, CancellationToken ct)
+    {
+        if (s.Failure is not null || ct.IsCancellationRequested) return;
+        var target = stage switch
+        {
+            StageUpgrade => KsFleetClusterState.Upgraded,
+            StageGateways => KsFleetClusterState.GatewaysUpgraded,
+            _ => KsFleetClusterState.Done,
+        };
+        if (s.Reached >= target && s.Reached != KsFleetClusterState.Upgrading) return;
+        var clock = Stopwatch.StartNew();
+        s.Stage = stage;
+        s.Log.Bar(stage);
+        try
+        {
+            if (stage == StageUpgrade && s.Reached != KsFleetClusterState.Upgrading)
+            {
+                s.Reached = KsFleetClusterState.Upgrading;
+                await record(s, null).ConfigureAwait(false);
+            }
+            s.Reached = await work().ConfigureAwait(false);
+            await record(s, null).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            var stopped = ct.IsCancellationRequested && e is OperationCanceledException or KsUpgradeException { ErrorId: ErrorIds.Stopped };
+            var failure = e as KsUpgradeException ?? ApiErrors.Map(e, s.Cluster.Context, s.Cluster.Server, $"stage {stage}", ct);
+            if (!stopped)
+            {
+                s.Failure = failure;
+                s.Log.Warning($"{stage} failed: {failure.Message}");
+            }
+            await record(s, $"{stage} {(stopped ? "stopped" : "failed")}: {failure.Message}").ConfigureAwait(false);
+        }
+        finally
+        {
+            s.Elapsed += clock.Elapsed;
+            s.Log.Bar(stage + " ended", 100, completed: s.Failure is not null || s.Reached == KsFleetClusterState.Done || ct.IsCancellationRequested);
+        }
+    }
+
+    private static async Task<KsFleetClusterState> UpgradeAsync(Slot s, FleetRequest request, UpgradeParameters p, CancellationToken ct)
+    {
+        var member = s.Role == KsClusterRole.Member;
+        try
+        {
+            // the fleet's report stands for the checks of the upgrade's pre-flight, as a piped Test-KsCluster report does;
+            // a member whose MemberExtensionCharts waited for the host runs its checks again now that the host is upgraded
+            s.Upgrade = await UpgradeRun.RunAsync(new UpgradeRunRequest
+            {
+                Cluster = s.Cluster,
+                Parameters = p with { Role = s.Role, BackupPath = Path.Combine(p.BackupPath!, s.Name) },
+                Report = s.DeferredPreflight ? null : s.Preflight,
+                Host = member ? request.Host : null,
+                MemberName = member ? s.Name : null,
+                HelmPath = request.HelmPath,
+            }, s.Log, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            s.Upgrade ??= s.Log.LastUpgradeResult();
+        }
+        if (s.Upgrade is not { Succeeded: true })
+            throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.InvalidResult,
+                $"The upgrade of {s.Name} did not complete: {string.Join("; ", (s.Upgrade?.Steps ?? Array.Empty<KsUpgradeStep>()).Where(x => x.Status is not (KsUpgradeStepStatus.Succeeded or KsUpgradeStepStatus.Skipped)).Select(x => $"{x.Name} {x.Status}"))}.", s.Name)
+            { Remedy = "Run the same Invoke-KsUpgrade again: the upgrade resumes from its journal." };
+        return KsFleetClusterState.Upgraded;
+    }
+
+    private static async Task<KsFleetClusterState> GatewaysAsync(Slot s, FleetRequest request, UpgradeParameters p, CancellationToken ct)
+    {
+        var gateways = await GatewayCatalog.ListAsync(s.Cluster, null, s.Log, ct).ConfigureAwait(false);
+        foreach (var w in gateways.Where(g => g.Scope == KsGatewayScope.Workspace && !g.Upgraded))
+            s.Log.Warning($"Workspace gateway {w.Name} is left for the manual procedure (ks-upgrade v4.1.3 cannot convert it; see Get-Help Update-KsGateway).");
+        var names = gateways.Where(g => g.Scope != KsGatewayScope.Workspace).Select(g => g.Name).ToList();
+        if (names.Count == 0) return KsFleetClusterState.GatewaysUpgraded;
+        var member = s.Role == KsClusterRole.Member;
+        var results = await GatewayUpgrade.UpdateAsync(s.Cluster, names, new GatewayUpgradeOptions
+        {
+            Chart = p.Chart,
+            Tag = p.Tag,
+            ImageRegistry = p.ImageRegistry,
+            UpgradeImageTag = p.UpgradeImageTag,
+            HelmPath = request.HelmPath,
+            JobTimeout = p.JobTimeout,
+            VerifyTimeout = request.GatewayVerifyTimeout,
+            HostCluster = member ? request.Host : null,
+            MemberName = member ? s.Name : null,
+        }, s.Log, ct).ConfigureAwait(false);
+        s.Gateways = results.ToArray();
+        if (results.FirstOrDefault(r => r.ErrorId is not null) is { } bad)
+            throw new KsUpgradeException(bad.ErrorId!, KsErrorCategory.InvalidOperation,
+                $"Gateway '{bad.Gateway.Name}' {bad.Outcome}: {bad.Detail}", bad.Gateway.Name)
+            { Remedy = (bad.Remedy is null ? "" : bad.Remedy + " ") + "Then run the same Invoke-KsUpgrade again." };
+        return KsFleetClusterState.GatewaysUpgraded;
+    }
+
+    private static async Task<KsFleetClusterState> PostUpgradeAsync(Slot s, FleetRequest request, UpgradeParameters p, CancellationToken ct)
+    {
+        var peers = s.Role == KsClusterRole.Member ? new[] { new ClusterTestPeer(request.Host, KsClusterRole.Host) } : Array.Empty<ClusterTestPeer>();
+        var report = await ClusterTest.RunAsync(s.Cluster, new ClusterTestOptions
+        {
+            Phase = KsCheckPhase.PostUpgrade,
+            HelmPath = request.HelmPath,
+            Chart = p.Chart,
+            Peers = peers,
+        }, s.Log, ct).ConfigureAwait(false);
+        s.PostUpgrade = report;
+        if (!report.Passed)
+            throw new KsUpgradeException(ErrorIds.PostCheckFailed, KsErrorCategory.InvalidResult,
+                $"The post-upgrade checks failed on {s.Name}: {string.Join("; ", report.FailedChecks.Select(f => $"{f.Id}: {f.Message}"))}", s.Name)
+            { Remedy = $"Test-KsCluster -Phase PostUpgrade shows every check on {s.Name}; fix what it names, then run the same Invoke-KsUpgrade again (only the checks are repeated)." };
+        return KsFleetClusterState.Done;
+    }
+
+    /// <summary>The app version of the cluster's deployed ks-core release: what the cluster shows, not what the fleet recorded.</summary>
+    private static async Task<string?> DeployedVersionAsync(Slot s, IEngineLog log, CancellationToken ct)
+    {
+        try
+        {
+            return (await HelmReleaseReader.LastDeployedAsync(KubeApi.For(s.Cluster, log.Verbose), KsNames.KubeSphereSystem, KsNames.KsCoreRelease, ct).ConfigureAwait(false))?.AppVersion;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Warning($"[{s.Name}] Its ks-core release could not be read: {e.Message}");
+            return null;
+        }
+    }
+
+    private static KsFleetResult Summary(FleetRequest request, IReadOnlyList<Slot> slots, Stopwatch clock, string[] plan, bool whatIf) => new()
+    {
+        Host = request.Host.Context,
+        Clusters = slots.Select(s => s.Result(request.IncludeGateways)).ToArray(),
+        WhatIf = whatIf,
+        Plan = plan,
+        Journal = $"{KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName}",
+        Duration = clock.Elapsed,
+    };
+
+    /// <summary>One cluster's work in the fleet.</summary>
+    private sealed class Slot
+    {
+        public Slot(KsCluster cluster, string name, KsClusterRole role, IEngineLog log, int index)
+        {
+            Cluster = cluster;
+            Name = name;
+            Role = role;
+            Log = new FleetClusterLog(log, name, ProgressId + 100 * (index + 1), ProgressId);
+        }
+
+        public KsCluster Cluster { get; }
+        public string Name { get; }
+        public KsClusterRole Role { get; }
+        public FleetClusterLog Log { get; }
+        public KsFleetClusterState Reached { get; set; }
+        public string Stage { get; set; } = "None";
+        public KsUpgradeException? Failure { get; set; }
+        public KsClusterReport? Preflight { get; set; }
+        public bool DeferredPreflight { get; set; }
+        public KsUpgradeResult? Upgrade { get; set; }
+        public KsGatewayUpgradeResult[] Gateways { get; set; } = Array.Empty<KsGatewayUpgradeResult>();
+        public KsClusterReport? PostUpgrade { get; set; }
+        public string? Version { get; set; }
+        public TimeSpan Elapsed { get; set; }
+
+        public KsFleetClusterResult Result(bool gateways)
+        {
+            var left = new List<string>();
+            if (Reached < KsFleetClusterState.Upgraded || Reached == KsFleetClusterState.Upgrading)
+                left.Add(Role == KsClusterRole.Member ? "Upgrade (Invoke-KsMemberUpgrade steps, then its Schedulable condition on the host)" : "Upgrade");
+            if (gateways && Reached < KsFleetClusterState.GatewaysUpgraded) left.Add(StageGateways);
+            if (Reached < KsFleetClusterState.Done) left.Add(StagePostUpgradeChecks);
+            return new KsFleetClusterResult
+            {
+                Cluster = Cluster.Context,
+                Name = Name,
+                Role = Role,
+                State = Failure is not null ? KsFleetClusterState.Failed : Reached,
+                Stage = Stage,
+                Preflight = Preflight,
+                Upgrade = Upgrade,
+                Gateways = Gateways,
+                PostUpgrade = PostUpgrade,
+                Version = Version,
+                ErrorId = Failure?.ErrorId,
+                Error = Failure?.Message,
+                Remedy = Failure?.Remedy,
+                Remaining = left.ToArray(),
+                Duration = Elapsed,
+            };
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Fleet;
+using KsUpgrade.Engine.Helm;
+using KsUpgrade.Engine.Journal;
+using KsUpgrade.Engine.Kube;
+using KsUpgrade.Engine.Upgrade;
+using KsUpgrade.Sandbox.Faults;
+using KsUpgrade.Tests.Seeds;
+using KsUpgrade.Tests.Upgrade.Sandbox;
+using KsUpgrade.Tests.Reliability;
+
+namespace KsUpgrade.Tests.Fleet;
+
+/// <summary>
+/// Invoke-KsUpgrade's engine on ks34-multicluster (host, member1, member2) with real helm 3 and the fixture chart. What is
+/// asserted is read from the clusters (the ks-core release secrets, the host's Cluster objects), not from the fleet's results.
+/// </summary>
+public sealed class FleetSandboxTests : MulticlusterSandboxTest
+{
+    private static readonly string[] Members = { "member1", "member2" };
+
+    private async Task<FleetRequest> RequestAsync() => new()
+    {
+        Host = await ConnectAsync("host"),
+        Members = new[] { await ConnectAsync("member1"), await ConnectAsync("member2") },
+        Parameters = new UpgradeParameters
+        {
+            ValuesPath = ValuesFile(),
+            Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
+            BackupPath = Path.Combine(Dir, "fleet-bk"),
+            JobTimeout = TimeSpan.FromSeconds(60),
+            Timeout = TimeSpan.FromMinutes(3),
+            SettleTimeout = TimeSpan.FromSeconds(30),
+        },
+        HelmPath = HelmTool.Path,
+        ThrottleLimit = 2,
+    };
+
+    /// <summary>The cluster's last deployed ks-core release (app version, revision), read from its release secrets.</summary>
+    private async Task<HelmRelease> DeployedAsync(string context) =>
+        (await HelmReleaseReader.LastDeployedAsync(KubeApi.For(await ConnectAsync(context)), Ns, "ks-core", CancellationToken.None))!;
+
+    /// <summary>Whether the host's Cluster object of the member still has the Schedulable condition (the taint).</summary>
+    private bool Tainted(string member) =>
+        (Host.Cluster("host").Get("cluster.kubesphere.io/v1alpha1", "clusters", null, member)!["status"]?["conditions"] as JsonArray ?? new JsonArray())
+        .Any(c => c?["type"]?.GetValue<string>() == "Schedulable");
+
+    private async Task AssertOnV4Async(params string[] contexts)
+    {
+        foreach (var c in contexts)
+        {
+            var release = await DeployedAsync(c);
+            Assert.Equal("v4.1.3", release.AppVersion);
+            Assert.Equal("deployed", release.Status);
+        }
+        foreach (var m in contexts.Where(Members.Contains)) Assert.False(Tainted(m), $"{m} is upgraded but still tainted on the host");
+    }
+
+    [HelmFact]
+    public async Task A_failing_member_is_reported_the_others_finish_and_a_rerun_completes_only_that_member()
+    {
+        Host.FailJob("prepare-upgrade", "member2");
+        var request = await RequestAsync();
+        var log = new RecordingEngineLog();
+        var first = await FleetUpgrade.RunAsync(request, log, CancellationToken.None);
+
+        Assert.False(first.Done);
+        await AssertOnV4Async("host", "member1");
+        var failed = first.Clusters.Single(c => c.Name == "member2");
+        Assert.Equal(KsFleetClusterState.Failed, failed.State);
+        Assert.Equal(ErrorIds.PrepareJobFailed, failed.ErrorId);
+        Assert.Contains("Upgrade", string.Join(",", failed.Remaining));
+        Assert.StartsWith("v3.", (await DeployedAsync("member2")).AppVersion);
+        Assert.True(Tainted("member2"), "member2 is still on 3.4: the Schedulable condition the host's upgrade set stays until it is upgraded");
+        Assert.Equal(KsFleetClusterState.Done, first.Clusters.Single(c => c.Name == "member1").State);
+        // records of the parallel work are tagged with their cluster
+        Assert.Contains(log.Records, r => r.Message.StartsWith("[member1] "));
+        Assert.Contains(log.Records, r => r.Message.StartsWith("[member2] "));
+        Assert.Equal(first.Clusters.Length + 1, log.Outputs.Count); // one result per cluster, then the summary
+        Assert.IsType<KsFleetResult>(log.Outputs[^1]);
+
+        var hostRevision = (await DeployedAsync("host")).Revision;
+        var member1Revision = (await DeployedAsync("member1")).Revision;
+        Host.ClearFaults();
+        var second = await FleetUpgrade.RunAsync(await RequestAsync(), new RecordingEngineLog(), CancellationToken.None);
+
+        Assert.True(second.Done, string.Join("; ", second.Clusters.Select(c => $"{c.Name} {c.State} {c.Error}")));
+        await AssertOnV4Async("host", "member1", "member2");
+        Assert.Equal(hostRevision, (await DeployedAsync("host")).Revision); // untouched by the re-run
+        Assert.Equal(member1Revision, (await DeployedAsync("member1")).Revision);
+        Assert.Null(second.Clusters.Single(c => c.Name == "member1").Upgrade); // not even resumed: the fleet journal says done
+        Assert.NotNull(second.Clusters.Single(c => c.Name == "member2").Upgrade);
+        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        Assert.All(journal.State.Steps, s => Assert.Equal(nameof(KsFleetClusterState.Done), s.Status));
+        Assert.Equal(3, journal.State.Steps.Count);
+    }
+
+    [HelmFact]
+    public async Task A_failed_preflight_on_one_member_changes_nothing_anywhere()
+    {
+        var node = Host.Cluster("member2").List("v1", "nodes")[0]["metadata"]!["name"]!.GetValue<string>();
+        Host.SetNodeReady("member2", node, ready: false);
+        var before = new[] { "host", "member1", "member2" }.ToDictionary(c => c, c => StateNormaliser.WithoutVolatile(Host.StateOf(c)).ToJsonString());
+        var log = new RecordingEngineLog();
+
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(async () => await FleetUpgrade.RunAsync(await RequestAsync(), log, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.FleetPreflightFailed, e.ErrorId);
+        Assert.Contains("member2", e.Message);
+        Assert.Contains("NodesReady", e.Message);
+        foreach (var (c, state) in before) Assert.Equal(state, StateNormaliser.WithoutVolatile(Host.StateOf(c)).ToJsonString());
+        Assert.Null(Host.Cluster("host").Get("v1", "configmaps", Ns, UpgradeJournal.FleetConfigMapName));
+        // one pre-flight report per cluster, on the pipeline before the error
+        var results = log.Outputs.OfType<KsFleetClusterResult>().ToList();
+        Assert.Equal(3, results.Count);
+        Assert.All(results, r => Assert.NotNull(r.Preflight));
+        Assert.Equal(KsFleetClusterState.Failed, results.Single(r => r.Name == "member2").State);
+        Assert.Equal(KsCheckStatus.Failed, results.Single(r => r.Name == "member2").Preflight!["NodesReady"]!.Status);
+    }
+
+    [HelmFact]
+    public async Task A_stop_mid_fleet_then_a_rerun_reaches_the_state_of_an_uninterrupted_run()
+    {
+        // stop when member1's upgrade makes its first change (StopInstaller scales ks-installer)
+        using var cts = new CancellationTokenSource();
+        var tap = Host.AddFault(new FaultRule { Cluster = "member1", Verb = "patch", Resource = "deployments", Name = "ks-installer" });
+        Host.Faults.Matched += m => { if (m.Rule.Id == tap.Id) cts.Cancel(); };
+        var request = await RequestAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FleetUpgrade.RunAsync(request, new RecordingEngineLog(), cts.Token));
+        // no worker left behind: nothing is running once RunAsync has returned
+        Assert.Empty(Host.RunningToolJobs);
+        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        Assert.Contains(journal.State.Steps, s => s.Name == "member1" && s.Status == nameof(KsFleetClusterState.Upgrading));
+
+        Host.ClearFaults();
+        var rerun = await FleetUpgrade.RunAsync(await RequestAsync(), new RecordingEngineLog(), CancellationToken.None);
+        Assert.True(rerun.Done, string.Join("; ", rerun.Clusters.Select(c => $"{c.Name} {c.State} {c.Error}")));
+        await AssertOnV4Async("host", "member1", "member2");
+        foreach (var c in new[] { "host", "member1", "member2" })
+        {
+            var steps = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync(c)), CancellationToken.None))!.State.Steps;
+            Assert.Equal(10, steps.Count);
+            Assert.All(steps, s => Assert.Equal(JournalStatus.Succeeded, s.Status));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+# Invoke-KsUpgrade's cmdlet surface on the sandbox (the engine's cases — a failing member, a stop, a failed pre-flight —
+# are xunit tests in tests/KsUpgrade.Tests/Fleet): the -WhatIf plan changes nothing, and a real run writes one
+# KsFleetClusterResult per cluster then one KsFleetResult, with a fleet progress bar and a child bar per cluster.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KsModulePath) -Force
+    Use-KsTestHelm
+    $script:Chart = Get-KsFixture ks-core
+    $script:Values = Get-KsFixture ks-core-values.yaml
+    $script:Dir = New-KsTestDirectory fleet
+    $script:Sandbox = Start-KsSandbox -Seed ks34-multicluster
+    $script:HostCluster = $script:Sandbox.Clusters | Where-Object Context -eq 'host'
+    $script:Members = @($script:Sandbox.Clusters | Where-Object Context -ne 'host')
+}
+
+AfterAll {
+    $script:Sandbox | Stop-KsSandbox -Confirm:$false
+    Remove-Item -Recurse -Force $script:Dir -ErrorAction SilentlyContinue
+}
+
+Describe 'Invoke-KsUpgrade' {
+    It '-WhatIf prints the fleet plan, writes the summary and changes nothing' {
+        $before = 'host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }
+        $out = Invoke-KsUpgrade -HostCluster $script:HostCluster -MemberCluster $script:Members -ValuesPath $script:Values -Chart $script:Chart `
+            -IncludeGateways -ThrottleLimit 2 -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf 6>&1
+        $summary = @($out | Where-Object { $_ -is [KsUpgrade.KsFleetResult] })
+        $summary.Count | Should -Be 1
+        $summary[0].WhatIf | Should -BeTrue
+        $summary[0].Done | Should -BeFalse
+        $summary[0].Clusters.Name | Should -Be @('host', 'member1', 'member2')
+        $summary[0].Clusters.State | Should -Be @('Pending', 'Pending', 'Pending')
+        $plan = $summary[0].Plan -join "`n"
+        $plan | Should -Match 'Host host: Preflight, Backup'
+        $plan | Should -Match 'up to 2 at once'
+        $plan | Should -Match 'member1'
+        $plan | Should -Match 'member2'
+        $plan | Should -Match 'Gateways of every cluster'
+        ('host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }) | Should -Be $before
+        Join-Path $script:Dir 'whatif' | Should -Not -Exist
+    }
+
+    It 'upgrades the fleet: one result per cluster, then the summary; records tagged; a bar per cluster under the fleet bar' {
+        $progress = [System.Collections.Generic.List[object]]::new()
+        $ps = [powershell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument((Get-KsModulePath)).AddStatement()
+        $null = $ps.AddCommand('Invoke-KsUpgrade').AddParameters(@{
+                HostCluster = $script:HostCluster; MemberCluster = $script:Members; ValuesPath = $script:Values; Chart = $script:Chart
+                BackupPath = (Join-Path $script:Dir 'run'); JobTimeout = '2m'; Confirm = $false })
+        $out = $ps.Invoke()
+        $ps.Streams.Error | ForEach-Object { "$_" } | Should -BeNullOrEmpty
+        $progress = $ps.Streams.Progress
+        $info = $ps.Streams.Information
+        $ps.Dispose()
+
+        $objects = @($out | ForEach-Object { if ($_ -is [psobject]) { $_.psobject.BaseObject } else { $_ } })
+        $objects.Count | Should -Be 4
+        $objects[0..2] | ForEach-Object { $_ | Should -BeOfType ([KsUpgrade.KsFleetClusterResult]) }
+        $summary = $objects[3]
+        $summary | Should -BeOfType ([KsUpgrade.KsFleetResult])
+        $summary.Done | Should -BeTrue
+        $summary.Remaining | Should -BeNullOrEmpty
+        $summary.Journal | Should -Be 'kubesphere-system/ks-upgrade-fleet-journal'
+        $summary.Clusters | ForEach-Object { $_.Version | Should -Be 'v4.1.3'; $_.Upgrade.Succeeded | Should -BeTrue; $_.PostUpgrade.Passed | Should -BeTrue }
+
+        $fleetBar = $progress | Where-Object ActivityId -eq 7000
+        $fleetBar | Should -Not -BeNullOrEmpty
+        $clusterBars = $progress | Where-Object ParentActivityId -eq 7000
+        @($clusterBars.Activity | Sort-Object -Unique) | Should -Be @('host', 'member1', 'member2')
+        @($info | Where-Object { $_.Tags -contains 'KsUpgrade.Cluster:member2' }).Count | Should -BeGreaterThan 0
+        @($info | Where-Object { $_.Tags -contains 'KsUpgrade.Target' }).Count | Should -Be 3
+    }
+}
