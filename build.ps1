@@ -212,12 +212,18 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     New-Item -ItemType Directory -Force -Path $results | Out-Null
 
+    # Pester, in a child pwsh so the module under test loads into a clean session. It runs while xunit runs (both suites
+    # mostly wait on sandboxes, helm and jobs); its output is kept in out/test-results/pester.log and printed after xunit's.
+    $pester = Start-PesterRun -Results $results
+
     # xunit
     $xunitArgs = @('test', (Join-Path $Root 'tests/KsUpgrade.Tests/KsUpgrade.Tests.csproj'), '-c', $Configuration, '--no-build', '-nologo',
         '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $results)
     if ($Filter) { $xunitArgs += @('--filter', $Filter) }
+    $xunitClock = [Diagnostics.Stopwatch]::StartNew()
     & dotnet @xunitArgs
     $xunitExit = $LASTEXITCODE
+    Write-Host "xunit took $([int] $xunitClock.Elapsed.TotalSeconds) s"
     $trx = Get-ChildItem $results -Filter '*.trx' -Recurse | Select-Object -First 1
     $x = @{ Passed = 0; Failed = 0; Skipped = 0 }
     if ($trx) {
@@ -230,7 +236,23 @@ function Invoke-Test {
     elseif ($xunitExit -ne 0) { $x.Failed = 1 }
     if ($xunitExit -ne 0 -and $x.Failed -eq 0) { $x.Failed = 1 }
 
-    # Pester, in a child pwsh so the module under test loads into a clean session.
+    $p = Complete-PesterRun $pester
+
+    $passed = $x.Passed + $p.Passed
+    $failed = $x.Failed + $p.Failed
+    $skipped = $x.Skipped + $p.Skipped
+    Write-Host ''
+    Write-Host "xunit: $($x.Passed) passed, $($x.Failed) failed, $($x.Skipped) skipped; Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Start-PesterRun {
+    <#
+    Starts the Pester suite in a child pwsh (its own clean session) with its output going to <Results>/pester.log;
+    returns what Complete-PesterRun needs. The child writes its counts to <Results>/pester.json.
+    #>
+    param([Parameter(Mandatory)] [string] $Results)
     $pesterPath = Get-PesterModulePath
     $pesterScript = @"
 `$ErrorActionPreference = 'Stop'
@@ -240,25 +262,38 @@ Import-Module '$pesterPath' -MinimumVersion 6.2.0
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Normal'
 $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
+`$clock = [Diagnostics.Stopwatch]::StartNew()
 `$r = Invoke-Pester -Configuration `$c
-[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount + `$r.NotRunCount } |
-    ConvertTo-Json | Set-Content -Path '$(Join-Path $results 'pester.json')'
+[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount + `$r.NotRunCount; Seconds = [int] `$clock.Elapsed.TotalSeconds } |
+    ConvertTo-Json | Set-Content -Path '$(Join-Path $Results 'pester.json')'
 "@
+    $scriptPath = Join-Path $Results 'pester-run.ps1'
+    Set-Content -Path $scriptPath -Value $pesterScript
     $env:KSUPGRADE_MODULE = Join-Path $ModuleOut 'KsUpgrade.psd1'
     $env:KSUPGRADE_SANDBOX_MODULE = Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1'
     $env:KSUPGRADE_ROOT = $Root
-    & (Get-PwshPath) @(Get-PwshPrefixArgs) -NoProfile -NonInteractive -Command $pesterScript
-    $p = @{ Passed = 0; Failed = 1; Skipped = 0 }
-    $pesterJson = Join-Path $results 'pester.json'
-    if (Test-Path $pesterJson) { $j = Get-Content $pesterJson -Raw | ConvertFrom-Json; $p = @{ Passed = $j.Passed; Failed = $j.Failed; Skipped = $j.Skipped } }
+    $log = Join-Path $Results 'pester.log'
+    $errorLog = Join-Path $Results 'pester.stderr.log'
+    # Start-Process joins its arguments with spaces: each one is quoted
+    $arguments = @(@(Get-PwshPrefixArgs) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath) | ForEach-Object { '"' + $_ + '"' })
+    $process = Start-Process -FilePath (Get-PwshPath) -ArgumentList $arguments -NoNewWindow -PassThru `
+        -RedirectStandardOutput $log -RedirectStandardError $errorLog
+    [pscustomobject]@{ Process = $process; Log = $log; ErrorLog = $errorLog; Json = Join-Path $Results 'pester.json' }
+}
 
-    $passed = $x.Passed + $p.Passed
-    $failed = $x.Failed + $p.Failed
-    $skipped = $x.Skipped + $p.Skipped
-    Write-Host ''
-    Write-Host "xunit: $($x.Passed) passed, $($x.Failed) failed, $($x.Skipped) skipped; Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
-    Write-Host "$passed passed, $failed failed, $skipped skipped"
-    if ($failed -gt 0) { exit 1 }
+function Complete-PesterRun {
+    <# Waits for the Pester child, prints its output, returns its counts (a run that wrote none counts as one failure). #>
+    param([Parameter(Mandatory)] $Run)
+    $Run.Process.WaitForExit()
+    Get-Content -LiteralPath $Run.Log -ErrorAction SilentlyContinue | ForEach-Object { Write-Host $_ }
+    Get-Content -LiteralPath $Run.ErrorLog -ErrorAction SilentlyContinue | ForEach-Object { [Console]::Error.WriteLine($_) }
+    $p = @{ Passed = 0; Failed = 1; Skipped = 0 }
+    if (Test-Path $Run.Json) {
+        $j = Get-Content $Run.Json -Raw | ConvertFrom-Json
+        $p = @{ Passed = $j.Passed; Failed = $j.Failed; Skipped = $j.Skipped }
+        Write-Host "Pester took $($j.Seconds) s (beside xunit)"
+    }
+    $p
 }
 
 function Get-PwshPath {

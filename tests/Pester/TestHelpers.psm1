@@ -91,12 +91,15 @@ function Invoke-SandboxControl {
         [Parameter(Mandatory)] $Sandbox,
         [Parameter(Mandatory)] [string] $Path,
         [string] $Method = 'GET',
-        [hashtable] $Body
+        [hashtable] $Body,
+        # the answer as the sandbox sent it (JSON text), not parsed
+        [switch] $Raw
     )
     $token = (Select-String -Path $Sandbox.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
     $uri = $Sandbox.ControlUrl.TrimEnd('/') + '/' + $Path.TrimStart('/')
     $params = @{ Uri = $uri; Method = $Method; Headers = @{ Authorization = "Bearer $token" }; SkipCertificateCheck = $true; ContentType = 'application/json' }
     if ($Body) { $params.Body = $Body | ConvertTo-Json -Depth 10 }
+    if ($Raw) { return (Invoke-WebRequest @params).Content }
     Invoke-RestMethod @params
 }
 
@@ -108,8 +111,15 @@ function Get-SandboxStateText {
     condition lastHeartbeatTime masked, with those objects' resourceVersions and the state's current resourceVersion.
     #>
     param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
+    # The text is a function of the state the sandbox answers: when that answer is the same as last time (nothing was
+    # written since, which is what most callers check), the text made from it last time is returned without parsing it
+    # again (ConvertFrom-Json and ConvertTo-Json of a whole cluster are most of the cost of a read-only check).
+    $raw = Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" -Raw
+    $key = "$($Sandbox.ControlUrl)|$Cluster"
+    $last = $script:StateTexts[$key]
+    if ($last -and $last.Raw -ceq $raw) { return $last.Text }
     $mask = '<written by the running cluster>'
-    $state = Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state"
+    $state = $raw | ConvertFrom-Json
     $state.resourceVersion = $mask
     $state.objects = @($state.objects | Where-Object { -not ($_.kind -eq 'Event' -and $_.apiVersion -in 'v1', 'events.k8s.io/v1') })
     foreach ($o in $state.objects) {
@@ -122,8 +132,13 @@ function Get-SandboxStateText {
             $o.metadata.resourceVersion = $mask
         }
     }
-    $state | ConvertTo-Json -Depth 50 -Compress
+    $text = $state | ConvertTo-Json -Depth 50 -Compress
+    $script:StateTexts[$key] = @{ Raw = $raw; Text = $text }
+    $text
 }
+
+# Get-SandboxStateText's last answer per sandbox and cluster: the state as the sandbox sent it and the text made of it.
+$script:StateTexts = @{}
 
 function Wait-SandboxSettled {
     <#

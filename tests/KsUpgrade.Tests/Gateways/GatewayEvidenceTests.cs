@@ -143,8 +143,10 @@ public class GatewayEvidenceTests
     public async Task A_pending_upgrade_while_the_extension_works_is_in_progress_not_failed()
     {
         // the job ran in an earlier run (-ingress gone, the v2 Gateway exists); helm, driven by the extension, is in the
-        // middle of an upgrade of the release (pending-upgrade) and finishes it five seconds later
-        var seeds = GatewaySeed.Host(controllerSeconds: 5); // long enough for the first look on a loaded machine
+        // middle of an upgrade of the release (pending-upgrade) and finishes it five seconds after the sandbox started
+        // (time enough for the sandbox start and the first look at the release on a busy 2-core machine: at two seconds
+        // the release was sometimes already deployed when the engine first read it, and nothing was seen in progress)
+        var seeds = GatewaySeed.Host(controllerSeconds: 5);
         seeds[0].Objects.RemoveAll(o => HelmReleaseSecret.IsReleaseSecret(o) && o.Str("metadata", "labels", "name") == Project + "-ingress");
         GatewaySeed.AddRevisions(seeds[0], Project, "pending-upgrade");
         var gw = K8s.Object("gateway.kubesphere.io/v2alpha1", "Gateway", Project, Controls, Json.Strings(("kubesphere.io/gateway-type", "project")));

@@ -36,15 +36,21 @@ public abstract class FaultMatrixBase
     public static readonly int CellConcurrency = Math.Max(4, 3 * Environment.ProcessorCount);
 
     private static readonly SemaphoreSlim Slots = new(CellConcurrency);
-    private static readonly ConcurrentDictionary<FaultCell, Lazy<Task<(CellOutcome, string)>>> Runs = new();
+    private static readonly ConcurrentDictionary<FaultCell, Lazy<Task<(CellOutcome, string, string)>>> Runs = new();
 
-    /// <summary>The cell's classification, started once per process (off the test's thread, within <see cref="CellConcurrency"/>).</summary>
-    private static Task<(CellOutcome, string)> Start(FaultCell cell) => Runs.GetOrAdd(cell, c => new Lazy<Task<(CellOutcome, string)>>(() => Task.Run(async () =>
+    /// <summary>
+    /// The cell's classification and how long it took (waiting for a slot, then running), started once per process (off
+    /// the test's thread, within <see cref="CellConcurrency"/>).
+    /// </summary>
+    private static Task<(CellOutcome, string, string)> Start(FaultCell cell) => Runs.GetOrAdd(cell, c => new Lazy<Task<(CellOutcome, string, string)>>(() => Task.Run(async () =>
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Slots.WaitAsync();
+        var waited = clock.Elapsed;
         try
         {
-            return c.Scenario == Scenario.Gateway ? await GatewayCells.ClassifyAsync(c) : await UpgradeCells.ClassifyAsync(c);
+            var (outcome, note) = c.Scenario == Scenario.Gateway ? await GatewayCells.ClassifyAsync(c) : await UpgradeCells.ClassifyAsync(c);
+            return (outcome, note, $"ran {(clock.Elapsed - waited).TotalSeconds:0.0} s after {waited.TotalSeconds:0.0} s waiting for a slot");
         }
         finally
         {
@@ -61,9 +67,10 @@ public abstract class FaultMatrixBase
         if (GetType().GetProperty("Cells", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is IEnumerable<object[]> rows)
             foreach (var row in rows)
                 _ = Start(new FaultCell((FaultKind)row[0], (string)row[1], cell.Scenario));
-        var (outcome, note) = await Start(cell);
+        var (outcome, note, timing) = await Start(cell);
         FaultMatrix.Record(cell, outcome, note);
         _output.WriteLine($"{cell}: {outcome} — {note}");
+        _output.WriteLine($"({timing})");
         _output.WriteLine("");
         _output.WriteLine(FaultMatrix.Table());
         Assert.True(outcome != CellOutcome.Broken, $"{cell} is broken: {note}");
