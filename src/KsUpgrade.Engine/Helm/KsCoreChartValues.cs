@@ -18,13 +18,6 @@ public sealed record KsCoreImageSettings
 
     public string EffectiveUpgradeImageTag => string.IsNullOrEmpty(UpgradeImageTag) ? Tag : UpgradeImageTag;
 
-    /// <summary>The upgrade's parameters with these image settings (the rest at their defaults), e.g. to render the chart as the upgrade will.</summary>
-    public Upgrade.UpgradeParameters AsUpgradeParameters() => new()
-    {
-        Tag = Tag, ImageRegistry = ImageRegistry, UpgradeImageTag = UpgradeImageTag,
-        ExtensionImageRegistry = ExtensionImageRegistry, ExtensionVersion = ExtensionVersion,
-    };
-
     /// <summary>Checks registries and tags before anything runs (InvalidParameter, InvalidArgument).</summary>
     public void Validate()
     {

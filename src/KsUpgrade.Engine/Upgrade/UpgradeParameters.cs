@@ -64,6 +64,13 @@ public sealed record UpgradeParameters
 
     public string EffectiveUpgradeImageTag => string.IsNullOrEmpty(UpgradeImageTag) ? Tag : UpgradeImageTag!;
 
+    /// <summary>The upgrade's parameters with these image settings (the rest at their defaults), e.g. to render the chart as the upgrade will.</summary>
+    public static UpgradeParameters WithImages(Helm.KsCoreImageSettings images) => new()
+    {
+        Tag = images.Tag, ImageRegistry = images.ImageRegistry, UpgradeImageTag = images.UpgradeImageTag,
+        ExtensionImageRegistry = images.ExtensionImageRegistry, ExtensionVersion = images.ExtensionVersion,
+    };
+
     public string RoleName => Role == KsClusterRole.Member ? "member" : "host";
 
     /// <summary>

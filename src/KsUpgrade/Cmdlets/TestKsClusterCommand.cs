@@ -109,7 +109,7 @@ public sealed class TestKsClusterCommand : KsClusterCmdletBase
                 : options with { ProbeImagesSkipped = "-ProbeImages was not confirmed (-WhatIf or -Confirm): no image was pulled." };
         }
         if (options.Chart is not null && options.ValuesPath is not null)
-            options = options with { RenderChart = KsUpgrade.Engine.Upgrade.Wiring.ChartRenderer.For(cluster, options.ValuesPath, options.HelmPath, images.AsUpgradeParameters()) };
+            options = options with { RenderChart = KsUpgrade.Engine.Upgrade.Wiring.ChartRenderer.For(cluster, options.ValuesPath, options.HelmPath, KsUpgrade.Engine.Upgrade.UpgradeParameters.WithImages(images)) };
         try
         {
             var report = RunEngine((log, ct) => ClusterTest.RunAsync(cluster, options, log, ct));

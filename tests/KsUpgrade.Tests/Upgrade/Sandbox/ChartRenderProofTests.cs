@@ -101,7 +101,7 @@ public sealed class ChartRenderProofTests : MulticlusterSandboxTest
         var report = await ClusterTest.RunAsync(cluster, new ClusterTestOptions
         {
             Phase = KsCheckPhase.Preflight, ValuesPath = ValuesFile(), Chart = chart, HelmPath = HelmOf(3),
-            RenderChart = ChartRenderer.For(cluster, ValuesFile(), HelmOf(3), images.AsUpgradeParameters()),
+            RenderChart = ChartRenderer.For(cluster, ValuesFile(), HelmOf(3), UpgradeParameters.WithImages(images)),
             ProbeImages = images, ProbePollInterval = TimeSpan.FromMilliseconds(200), ProbeTimeout = TimeSpan.FromSeconds(20),
         }, NullEngineLog.Instance, CancellationToken.None);
 
