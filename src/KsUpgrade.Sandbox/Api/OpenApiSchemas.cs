@@ -10,7 +10,8 @@ namespace KsUpgrade.Sandbox.Api;
 /// <c>$ref</c> (wrapped in <c>allOf</c>, as the API server does), <c>x-kubernetes-group-version-kind</c> on each kind);
 /// for custom resources, each served version's <c>openAPIV3Schema</c> with <c>metadata</c> replaced by ObjectMeta, as
 /// the apiextensions server publishes it. A kind of the table without field details is published with its
-/// top-level fields only. Documents are cached per registry state (a CRD applied or deleted makes a new one).
+/// top-level fields only. Documents are cached per registry state (a CRD applied or deleted makes a new one) and, across
+/// registry states and sandboxes, by their content (<see cref="ContentKey"/>).
 /// </summary>
 public static class OpenApiSchemas
 {
@@ -51,16 +52,37 @@ public static class OpenApiSchemas
         lock (docs)
         {
             if (docs.TryGetValue(key, out var cached)) return cached;
-            (string, string)? entry = null;
-            if (paths() is { } doc)
+            // the document depends only on the group version's types: sandboxes (and registry states) serving the same
+            // types share it, so a new sandbox or a CRD applied elsewhere does not rebuild the built-in documents
+            var content = ContentKey(all, group, version);
+            if (!ByContent.TryGetValue(content, out var entry))
             {
-                doc["components"] = new JsonObject { ["schemas"] = SchemasFor(all.Where(t => t.Group == group && t.Version == version && !t.Virtual)) };
-                var json = doc.ToJsonString();
-                entry = (json, Convert.ToHexString(System.Security.Cryptography.SHA512.HashData(System.Text.Encoding.UTF8.GetBytes(json))));
+                entry = null;
+                if (paths() is { } doc)
+                {
+                    doc["components"] = new JsonObject { ["schemas"] = SchemasFor(all.Where(t => t.Group == group && t.Version == version && !t.Virtual)) };
+                    var json = doc.ToJsonString();
+                    entry = (json, Convert.ToHexString(System.Security.Cryptography.SHA512.HashData(System.Text.Encoding.UTF8.GetBytes(json))));
+                }
+                if (ByContent.Count >= MaxShared) ByContent.Clear();
+                ByContent[content] = entry;
             }
             docs[key] = entry;
             return entry;
         }
+    }
+
+    private const int MaxShared = 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Json, string Hash)?> ByContent = new(StringComparer.Ordinal);
+
+    /// <summary>Everything a group version's document is built from (its paths and schemas): the types, in order, with their CRD schemas.</summary>
+    internal static string ContentKey(IReadOnlyList<ResourceType> all, string group, string version)
+    {
+        var b = new System.Text.StringBuilder(group).Append('/').Append(version);
+        foreach (var t in all.Where(t => t.Group == group && t.Version == version))
+            b.Append('\n').Append(t.Plural).Append('|').Append(t.Kind).Append('|').Append(t.Namespaced).Append('|').Append(t.Virtual)
+                .Append('|').Append(t.FromCrd).Append('|').Append(t.FromCrd ? t.Schema?.ToJsonString() ?? "-" : "");
+        return b.ToString();
     }
 
     private static JsonObject SchemasFor(IEnumerable<ResourceType> types)
