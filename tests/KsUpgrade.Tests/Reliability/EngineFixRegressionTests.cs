@@ -62,7 +62,9 @@ public sealed class EngineFixRegressionTests
     [HelmFact]
     public async Task A_rerun_waits_for_the_unfinished_job_of_the_same_gateway_and_refuses_another_gateways()
     {
-        await using var sandbox = await UpgradeSandbox.StartAsync((await ReferenceState.GatewayStartAsync()).WithJobRunSeconds(3));
+        // the stopped run's job must still be running when the other gateway is asked for: 15 s, not 3 (with four test
+        // classes at once on 2 cores the 3-second job had finished before the request, and nothing was busy)
+        await using var sandbox = await UpgradeSandbox.StartAsync((await ReferenceState.GatewayStartAsync()).WithJobRunSeconds(15));
         var cluster = await sandbox.ConnectHostAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var stop = new StopAfterStepLog((stream, m) => stream == "Verbose" && m.StartsWith("Created Job ", StringComparison.Ordinal), cts);
