@@ -212,9 +212,14 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     New-Item -ItemType Directory -Force -Path $results | Out-Null
 
-    # Pester, in a child pwsh so the module under test loads into a clean session. It runs while xunit runs (both suites
-    # mostly wait on sandboxes, helm and jobs); its output is kept in out/test-results/pester.log and printed after xunit's.
-    $pester = Start-PesterRun -Results $results
+    # Pester, in child pwsh processes so the module under test loads into a clean session. They run while xunit runs;
+    # their output is kept in out/test-results/pester*.log and printed after xunit's. The parameter sweep (a third of
+    # Pester's time, one file) runs in a process of its own: one Pester process alone left a core idle once xunit ended.
+    $sweep = Join-Path $Root 'tests/Pester/ParameterSweep.Tests.ps1'
+    $pesterRuns = @(
+        Start-PesterRun -Results $results -Name 'pester' -ExcludePath $sweep
+        Start-PesterRun -Results $results -Name 'pester-sweep' -Path $sweep
+    )
 
     # xunit
     $xunitArgs = @('test', (Join-Path $Root 'tests/KsUpgrade.Tests/KsUpgrade.Tests.csproj'), '-c', $Configuration, '--no-build', '-nologo',
@@ -236,7 +241,11 @@ function Invoke-Test {
     elseif ($xunitExit -ne 0) { $x.Failed = 1 }
     if ($xunitExit -ne 0 -and $x.Failed -eq 0) { $x.Failed = 1 }
 
-    $p = Complete-PesterRun $pester
+    $p = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($run in $pesterRuns) {
+        $r = Complete-PesterRun $run
+        $p.Passed += $r.Passed; $p.Failed += $r.Failed; $p.Skipped += $r.Skipped
+    }
 
     $passed = $x.Passed + $p.Passed
     $failed = $x.Failed + $p.Failed
@@ -249,36 +258,40 @@ function Invoke-Test {
 
 function Start-PesterRun {
     <#
-    Starts the Pester suite in a child pwsh (its own clean session) with its output going to <Results>/pester.log;
-    returns what Complete-PesterRun needs. The child writes its counts to <Results>/pester.json.
+    Starts Pester on -Path (default: tests/Pester) without -ExcludePath in a child pwsh (its own clean session) with its
+    output going to <Results>/<Name>.log; returns what Complete-PesterRun needs. The child writes its counts to
+    <Results>/<Name>.json.
     #>
-    param([Parameter(Mandatory)] [string] $Results)
+    param([Parameter(Mandatory)] [string] $Results, [Parameter(Mandatory)] [string] $Name,
+        [string[]] $Path = @(Join-Path $Root 'tests/Pester'), [string[]] $ExcludePath = @())
     $pesterPath = Get-PesterModulePath
+    $quoted = { param($items) ($items | ForEach-Object { "'" + ($_ -replace "'", "''") + "'" }) -join ', ' }
     $pesterScript = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$pesterPath' -MinimumVersion 6.2.0
 `$c = New-PesterConfiguration
-`$c.Run.Path = '$(Join-Path $Root 'tests/Pester')'
+`$c.Run.Path = @($(& $quoted $Path))
+$(if ($ExcludePath) { "`$c.Run.ExcludePath = @($(& $quoted $ExcludePath))" })
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Normal'
 $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
 `$clock = [Diagnostics.Stopwatch]::StartNew()
 `$r = Invoke-Pester -Configuration `$c
 [pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount + `$r.NotRunCount; Seconds = [int] `$clock.Elapsed.TotalSeconds } |
-    ConvertTo-Json | Set-Content -Path '$(Join-Path $Results 'pester.json')'
+    ConvertTo-Json | Set-Content -Path '$(Join-Path $Results "$Name.json")'
 "@
-    $scriptPath = Join-Path $Results 'pester-run.ps1'
+    $scriptPath = Join-Path $Results "$Name-run.ps1"
     Set-Content -Path $scriptPath -Value $pesterScript
     $env:KSUPGRADE_MODULE = Join-Path $ModuleOut 'KsUpgrade.psd1'
     $env:KSUPGRADE_SANDBOX_MODULE = Join-Path $SandboxModuleOut 'KsUpgrade.Sandbox.psd1'
     $env:KSUPGRADE_ROOT = $Root
-    $log = Join-Path $Results 'pester.log'
-    $errorLog = Join-Path $Results 'pester.stderr.log'
+    $log = Join-Path $Results "$Name.log"
+    $errorLog = Join-Path $Results "$Name.stderr.log"
     # Start-Process joins its arguments with spaces: each one is quoted
     $arguments = @(@(Get-PwshPrefixArgs) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath) | ForEach-Object { '"' + $_ + '"' })
     $process = Start-Process -FilePath (Get-PwshPath) -ArgumentList $arguments -NoNewWindow -PassThru `
         -RedirectStandardOutput $log -RedirectStandardError $errorLog
-    [pscustomobject]@{ Process = $process; Log = $log; ErrorLog = $errorLog; Json = Join-Path $Results 'pester.json' }
+    [pscustomobject]@{ Name = $Name; Process = $process; Log = $log; ErrorLog = $errorLog; Json = Join-Path $Results "$Name.json" }
 }
 
 function Complete-PesterRun {
@@ -291,7 +304,7 @@ function Complete-PesterRun {
     if (Test-Path $Run.Json) {
         $j = Get-Content $Run.Json -Raw | ConvertFrom-Json
         $p = @{ Passed = $j.Passed; Failed = $j.Failed; Skipped = $j.Skipped }
-        Write-Host "Pester took $($j.Seconds) s (beside xunit)"
+        Write-Host "Pester ($($Run.Name)) took $($j.Seconds) s (beside xunit)"
     }
     $p
 }
