@@ -166,9 +166,9 @@ $fleetSandbox = Start-KsSandbox -Seed ks34-multicluster -Scale @{ Members = $Fle
 $fleetVerdict = $false
 try {
     $fleetHost = $fleetSandbox.Clusters | Where-Object Role -eq 'Host' | Select-Object -First 1
-    $fleetMembers = @($fleetSandbox.Clusters | Where-Object Role -eq 'Member')
+    $fleetMemberClusters = @($fleetSandbox.Clusters | Where-Object Role -eq 'Member')
     Push-Location $work   # the fleet's backups go under the current folder unless told otherwise
-    $fleet = @{ HostCluster = $fleetHost; MemberCluster = $fleetMembers; ValuesPath = $values; Chart = $chart; ThrottleLimit = 4; IncludeGateways = $true }
+    $fleet = @{ HostCluster = $fleetHost; MemberCluster = $fleetMemberClusters; ValuesPath = $values; Chart = $chart; ThrottleLimit = 4; IncludeGateways = $true }
     if ((Get-Command Invoke-KsUpgrade).Parameters.ContainsKey('Confirm')) { $fleet.Confirm = $false }
     Write-Host 'The plan first: Invoke-KsUpgrade ... -WhatIf'
     Invoke-KsUpgrade @fleet -WhatIf | Out-Host
@@ -191,12 +191,12 @@ try {
         Start-Sleep -Milliseconds 500
     } while ((Get-Date) -lt $deadline)
     $fleetView | Format-Table Name, Role, Ready, Tainted, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
-    $fleetVerdict = $otherErrors.Count -eq 0 -and $fleetView.Count -eq ($fleetMembers.Count + 1) -and $behind.Count -eq 0 -and -not ($fleetPost | Where-Object { -not $_.Passed })
+    $fleetVerdict = $otherErrors.Count -eq 0 -and $fleetView.Count -eq ($fleetMemberClusters.Count + 1) -and $behind.Count -eq 0 -and -not ($fleetPost | Where-Object { -not $_.Passed })
 }
 finally {
     Pop-Location
     $fleetSandbox | Stop-KsSandbox -Confirm:$false
 }
-Write-Verdict $fleetVerdict "Verdict, one command (helm $helmVersion): Invoke-KsUpgrade took the host and $($fleetMembers.Count) members to KubeSphere v4.1.3 in $([math]::Round($fleetSeconds)) s; every post-upgrade check passed and the host shows every member upgraded and untainted." `
+Write-Verdict $fleetVerdict "Verdict, one command (helm $helmVersion): Invoke-KsUpgrade took the host and $($fleetMemberClusters.Count) members to KubeSphere v4.1.3 in $([math]::Round($fleetSeconds)) s; every post-upgrade check passed and the host shows every member upgraded and untainted." `
     'Verdict, one command: the fleet upgrade did NOT complete; see above.'
 
