@@ -454,7 +454,7 @@ public static class FleetUpgrade
     private static KsFleetResult Summary(FleetRequest request, IReadOnlyList<Slot> slots, Stopwatch clock, string[] plan, bool whatIf) => new()
     {
         Host = request.Host.Context,
-        Clusters = slots.Select(s => s.Result(request.IncludeGateways)).ToArray(),
+        Clusters = slots.Select(s => s.ToResult(request.IncludeGateways)).ToArray(),
         WhatIf = whatIf,
         Plan = plan,
         Journal = $"{KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName}",
@@ -487,7 +487,7 @@ public static class FleetUpgrade
         public string? Version { get; set; }
         public TimeSpan Elapsed { get; set; }
 
-        public KsFleetClusterResult Result(bool gateways)
+        public KsFleetClusterResult ToResult(bool gateways)
         {
             var left = new List<string>();
             if (Reached < KsFleetClusterState.Upgraded || Reached == KsFleetClusterState.Upgrading)
