@@ -116,7 +116,15 @@ Describe 'Invoke-KsUpgrade fan-out: a parent -HostOnly, then child jobs in their
         ($results.Clusters | Where-Object { $_ -like 'member*' } | Sort-Object) | Should -Be @('member1=Done/True', 'member2=Done/True')
 
         # what the host shows: every cluster on v4.1.3, no member tainted; the final whole-fleet pass upgrades nothing again
-        $script:FanHost | Get-KsMemberCluster | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3'; $_.Tainted | Should -BeFalse }
+        # (the host's cluster controller catches up with the members' versions within seconds)
+        $deadline = (Get-Date).AddSeconds(30)
+        do {
+            $view = @($script:FanHost | Get-KsMemberCluster)
+            if (-not ($view | Where-Object { $_.KubeSphereVersion -ne 'v4.1.3' -or $_.Tainted })) { break }
+            Start-Sleep -Milliseconds 500
+        } while ((Get-Date) -lt $deadline)
+        $view.Count | Should -Be 3
+        $view | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3'; $_.Tainted | Should -BeFalse }
         $final = @(Invoke-KsUpgrade @fleet -MemberCluster $script:FanMembers -ErrorAction Stop)
         $summary = $final | Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
         $summary.Done | Should -BeTrue
