@@ -72,16 +72,14 @@ Describe 'Invoke-KsUpgrade' {
 }
 
 Describe 'Invoke-KsUpgrade fan-out: a parent -HostOnly, then child jobs in their own pwsh processes' {
-    BeforeAll {
-        $script:FanSandbox = Start-KsSandbox -Seed ks34-multicluster
-        $script:FanHost = $script:FanSandbox.Clusters | Where-Object Context -eq 'host'
-        $script:FanMembers = @($script:FanSandbox.Clusters | Where-Object Context -ne 'host')
-    }
+    BeforeAll { $script:FanSandbox = Start-KsSandbox -Seed ks34-multicluster }
     AfterAll { $script:FanSandbox | Stop-KsSandbox -Confirm:$false }
 
     It 'the parent does the host; two child jobs at once each do their member; one journal ends with every cluster Done' {
-        $fleet = @{ HostCluster = $script:FanHost; ValuesPath = $script:Values; Chart = $script:Chart; JobTimeout = '2m'; Confirm = $false }
-        $parent = @(Invoke-KsUpgrade @fleet -MemberCluster $script:FanMembers -HostOnly -BackupPath (Join-Path $script:Dir 'fan-parent') -ErrorAction Stop) |
+        $fanHost, $fanMembers = $script:FanSandbox.Clusters.Where({ $_.Context -eq 'host' }, 'Split')
+        $fanHost = $fanHost[0]; $fanMembers = @($fanMembers)
+        $fleet = @{ HostCluster = $fanHost; ValuesPath = $script:Values; Chart = $script:Chart; JobTimeout = '2m'; Confirm = $false }
+        $parent = @(Invoke-KsUpgrade @fleet -MemberCluster $fanMembers -HostOnly -BackupPath (Join-Path $script:Dir 'fan-parent') -ErrorAction Stop) |
             Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
         ($parent.Clusters | Where-Object Name -eq 'host').State | Should -Be 'Done'
         ($parent.Clusters | Where-Object Name -ne 'host').State | Should -Be @('Pending', 'Pending')
@@ -119,13 +117,13 @@ Describe 'Invoke-KsUpgrade fan-out: a parent -HostOnly, then child jobs in their
         # (the host's cluster controller catches up with the members' versions within seconds)
         $deadline = (Get-Date).AddSeconds(30)
         do {
-            $view = @($script:FanHost | Get-KsMemberCluster)
+            $view = @($fanHost | Get-KsMemberCluster)
             if (-not ($view | Where-Object { $_.KubeSphereVersion -ne 'v4.1.3' -or $_.Tainted })) { break }
             Start-Sleep -Milliseconds 500
         } while ((Get-Date) -lt $deadline)
         $view.Count | Should -Be 3
         $view | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3'; $_.Tainted | Should -BeFalse }
-        $final = @(Invoke-KsUpgrade @fleet -MemberCluster $script:FanMembers -ErrorAction Stop)
+        $final = @(Invoke-KsUpgrade @fleet -MemberCluster $fanMembers -ErrorAction Stop)
         $summary = $final | Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
         $summary.Done | Should -BeTrue
         $summary.Clusters | ForEach-Object { $_.Upgrade | Should -BeNullOrEmpty }
