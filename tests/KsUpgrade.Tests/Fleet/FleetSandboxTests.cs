@@ -144,6 +144,36 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
     }
 
     [HelmFact]
+    public async Task Two_runs_started_at_once_before_the_host_is_upgraded_upgrade_it_once_the_other_waits_for_it()
+    {
+        async Task<FleetRequest> Run(string member) => await RequestAsync() with
+        {
+            Members = new[] { await ConnectAsync(member) },
+            Parameters = (await RequestAsync()).Parameters with { BackupPath = Path.Combine(Dir, "bk-" + member) },
+            PollInterval = TimeSpan.FromMilliseconds(500),
+        };
+        var run1 = await Run("member1");
+        var run2 = await Run("member2");
+        var logs = new[] { new RecordingEngineLog(), new RecordingEngineLog() };
+        var results = await Task.WhenAll(
+            Task.Run(() => FleetUpgrade.RunAsync(run1, logs[0], CancellationToken.None)),
+            Task.Run(() => FleetUpgrade.RunAsync(run2, logs[1], CancellationToken.None)));
+
+        await AssertOnV4Async("host", "member1", "member2");
+        Assert.Equal(1, await V4RevisionsAsync("host")); // one run upgraded the host, once
+        foreach (var m in Members) Assert.Equal(1, await V4RevisionsAsync(m));
+        var upgradedHost = results.Where(r => r.Clusters.Single(c => c.Name == "host").Upgrade is not null).ToList();
+        Assert.Single(upgradedHost);
+        var waited = Array.IndexOf(results, results.Single(r => r.Clusters.Single(c => c.Name == "host").Upgrade is null));
+        Assert.Contains(logs[waited].Records, r => r.Message.StartsWith("Waiting for the host host: another Invoke-KsUpgrade run is upgrading it"));
+        // each run upgraded its member; the waiting run's summary also shows the host as the journal has it
+        Assert.All(results, r => Assert.Equal(KsFleetClusterState.Done, r.Clusters.Single(c => c.Role == KsClusterRole.Member).State));
+        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        Assert.All(journal.State.Steps, s => Assert.Equal(nameof(KsFleetClusterState.Done), s.Status));
+        Assert.All(journal.State.Steps, s => Assert.Null(s.Owner));
+    }
+
+    [HelmFact]
     public async Task A_failed_preflight_on_one_member_changes_nothing_anywhere()
     {
         var node = Host.Cluster("member2").List("v1", "nodes")[0]["metadata"]!["name"]!.GetValue<string>();
