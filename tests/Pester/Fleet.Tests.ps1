@@ -70,3 +70,62 @@ Describe 'Invoke-KsUpgrade' {
         @($info | Where-Object { $_.Tags -contains 'KsUpgrade.Target' }).Count | Should -Be 3
     }
 }
+
+Describe 'Invoke-KsUpgrade fan-out: a parent -HostOnly, then child jobs in their own pwsh processes' {
+    BeforeAll { $script:FanSandbox = Start-KsSandbox -Seed ks34-multicluster }
+    AfterAll { $script:FanSandbox | Stop-KsSandbox -Confirm:$false }
+
+    It 'the parent does the host; two child jobs at once each do their member; one journal ends with every cluster Done' {
+        $fanHost, $fanMembers = $script:FanSandbox.Clusters.Where({ $_.Context -eq 'host' }, 'Split')
+        $fanHost = $fanHost[0]; $fanMembers = @($fanMembers)
+        $fleet = @{ HostCluster = $fanHost; ValuesPath = $script:Values; Chart = $script:Chart; JobTimeout = '2m'; Confirm = $false }
+        $parent = @(Invoke-KsUpgrade @fleet -MemberCluster $fanMembers -HostOnly -BackupPath (Join-Path $script:Dir 'fan-parent') -ErrorAction Stop) |
+            Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
+        ($parent.Clusters | Where-Object Name -eq 'host').State | Should -Be 'Done'
+        ($parent.Clusters | Where-Object Name -ne 'host').State | Should -Be @('Pending', 'Pending')
+
+        # the children: separate pwsh processes (Start-Job), one member each, started together
+        $child = {
+            param($module, $kubeconfig, $member, $values, $chart, $backup)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $module
+            $h = Connect-KsCluster -Kubeconfig $kubeconfig -Context host
+            $m = Connect-KsCluster -Kubeconfig $kubeconfig -Context $member
+            $out = Invoke-KsUpgrade -HostCluster $h -MemberCluster $m -ValuesPath $values -Chart $chart -BackupPath $backup -JobTimeout 2m -Confirm:$false
+            $summary = $out | Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
+            [pscustomobject]@{
+                Pid = $PID; Done = $summary.Done
+                Clusters = @($summary.Clusters | ForEach-Object { "$($_.Name)=$($_.State)/$([bool] $_.Upgrade)" })
+            }
+        }
+        $jobs = foreach ($m in 'member1', 'member2') {
+            Start-Job -ScriptBlock $child -ArgumentList (Get-KsModulePath), $script:FanSandbox.Kubeconfig, $m, $script:Values, $script:Chart, (Join-Path $script:Dir "fan-$m")
+        }
+        $results = @($jobs | Wait-Job -Timeout 600 | Receive-Job)
+        $states = $jobs | ForEach-Object State
+        $jobs | Remove-Job -Force
+        $states | Should -Be @('Completed', 'Completed')
+        $results.Count | Should -Be 2
+        @($results.Pid | Sort-Object -Unique).Count | Should -Be 2
+        $results[0].Pid | Should -Not -Be $PID
+        $results | ForEach-Object { $_.Done | Should -BeTrue }
+        # the host Done by the parent is not upgraded again by either child; each child upgraded its own member
+        $results | ForEach-Object { $_.Clusters | Should -Contain 'host=Done/False' }
+        ($results.Clusters | Where-Object { $_ -like 'member*' } | Sort-Object) | Should -Be @('member1=Done/True', 'member2=Done/True')
+
+        # what the host shows: every cluster on v4.1.3, no member tainted; the final whole-fleet pass upgrades nothing again
+        # (the host's cluster controller catches up with the members' versions within seconds)
+        $deadline = (Get-Date).AddSeconds(30)
+        do {
+            $view = @($fanHost | Get-KsMemberCluster)
+            if (-not ($view | Where-Object { $_.KubeSphereVersion -ne 'v4.1.3' -or $_.Tainted })) { break }
+            Start-Sleep -Milliseconds 500
+        } while ((Get-Date) -lt $deadline)
+        $view.Count | Should -Be 3
+        $view | ForEach-Object { $_.KubeSphereVersion | Should -Be 'v4.1.3'; $_.Tainted | Should -BeFalse }
+        $final = @(Invoke-KsUpgrade @fleet -MemberCluster $fanMembers -ErrorAction Stop)
+        $summary = $final | Where-Object { $_ -is [KsUpgrade.KsFleetResult] }
+        $summary.Done | Should -BeTrue
+        $summary.Clusters | ForEach-Object { $_.Upgrade | Should -BeNullOrEmpty }
+    }
+}

@@ -63,6 +63,9 @@ function Get-FleetRows($fleet) {
         $label = switch ($p) { 'sequential' { "Fleet 1+$($fleet.members), README pipeline, sequential" } 'parallel' { "Fleet 1+$($fleet.members), Invoke-KsUpgrade -ThrottleLimit $($fleet.throttleLimit)" } 'single' { 'Single-cluster upgrade' } }
         [pscustomobject]@{ Measure = "$label (s)"; Value = $fleet[$p].seconds; Requests = ''; Target = '' }
         [pscustomobject]@{ Measure = "$label, peak memory (MB)"; Value = $fleet[$p].peakMemoryMB; Requests = ''; Target = '' }
+        if ($fleet[$p].cpuSeconds) {
+            [pscustomobject]@{ Measure = "$label, CPU s: pwsh+helm / sandbox+jobs (floor at all cores, s)"; Value = "$($fleet[$p].cpuSeconds.pwshAndHelm) / $($fleet[$p].cpuSeconds.sandboxAndJobs) ($($fleet[$p].cpuFloorSeconds))"; Requests = ''; Target = '' }
+        }
     }
     if ($fleet.Contains('speedup')) { [pscustomobject]@{ Measure = 'Fleet speed-up (x)'; Value = $fleet.speedup; Requests = ''; Target = '>= 3' } }
     if ($fleet.Contains('peakMemoryRatio')) { [pscustomobject]@{ Measure = 'Fleet peak memory / single upgrade (x)'; Value = $fleet.peakMemoryRatio; Requests = ''; Target = '<= 1.5' } }

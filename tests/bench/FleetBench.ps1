@@ -11,6 +11,11 @@
       pipeline, steps 1, 2, 3 and 5; no gateways, as Invoke-KsUpgrade without -IncludeGateways);
     - parallel: Invoke-KsUpgrade -HostCluster -MemberCluster -ThrottleLimit (pre-flight, host, members, post-checks);
     - single: Test-KsCluster | Invoke-KsHostUpgrade on a sandbox of one host (the memory baseline).
+    Each part also reports the CPU time it cost (from /proc/<pid>/stat: the part's pwsh with the helm processes it ran,
+    and the sandbox process with the kubectl/helm hook jobs it ran) and the machine's load average around it: the
+    sandbox simulates every cluster's API server on the same cores, so a part cannot take less wall time than the CPU
+    time of the part and its simulated clusters divided by the cores it gets; `cpuFloorSeconds` is that bound with
+    every core of the machine to itself.
     A part's figures count only if the clusters show the upgrade afterwards: every cluster passes
     Test-KsCluster -Phase PostUpgrade and the host's cluster list shows every cluster on v4.1.3 and no member tainted
     (checked from this process, outside the timed region); otherwise the bench stops with what the cluster shows.
@@ -50,6 +55,16 @@ function New-BenchSeedFile([string] $Path, [string] $Base, [string[]] $Clusters)
     $Path
 }
 
+function Get-CpuSeconds([int] $ProcessId) {
+    # utime + stime + cutime + cstime (fields 14-17 of /proc/<pid>/stat, after the command in parentheses), in seconds
+    $stat = Get-Content "/proc/$ProcessId/stat" -Raw -ErrorAction SilentlyContinue
+    if (-not $stat) { return $null }
+    $f = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+    ([long] $f[11] + [long] $f[12] + [long] $f[13] + [long] $f[14]) / 100.0
+}
+
+function Get-LoadAverage { [double] ((Get-Content /proc/loadavg -Raw).Split(' ')[0]) }
+
 function Start-BenchSandbox([string] $Name, [switch] $Fleet) {
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $sandbox = if ($Fleet) {
@@ -73,6 +88,7 @@ function Invoke-BenchPart([string] $Name, [string] $Body, $Sandbox, [string[]] $
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 function Hwm { $l = Select-String -Path /proc/self/status -Pattern '^VmHWM:\s+(\d+)\s+kB' | Select-Object -First 1; if ($l) { [long] $l.Matches[0].Groups[1].Value } else { 0 } }
+function Cpu { $t = Get-Content /proc/self/stat -Raw; $f = $t.Substring($t.LastIndexOf(')') + 2).Split(' '); ([long] $f[11] + [long] $f[12] + [long] $f[13] + [long] $f[14]) / 100.0 }
 Import-Module '@MODULE@'
 $afterImport = Hwm
 Set-Location '@DIR@'
@@ -80,6 +96,7 @@ $kubeconfig = '@KUBECONFIG@'; $values = '@VALUES@'; $chart = '@CHART@'; $dir = '
 $hostCluster = Connect-KsCluster -Kubeconfig $kubeconfig -Context host
 $members = @('@MEMBERS@'.Split(',', [StringSplitOptions]::RemoveEmptyEntries) | ForEach-Object { Connect-KsCluster -Kubeconfig $kubeconfig -Context $_ })
 $errors = @()
+$cpuBefore = Cpu
 $sw = [Diagnostics.Stopwatch]::StartNew()
 function Invoke-Part {
     [CmdletBinding()] param()
@@ -87,20 +104,25 @@ function Invoke-Part {
 }
 $out = Invoke-Part -ErrorVariable +errors -WarningAction SilentlyContinue -InformationAction SilentlyContinue
 $seconds = $sw.Elapsed.TotalSeconds
-'BENCH-RESULT ' + (@{ seconds = $seconds; hwmKb = (Hwm); hwmAfterImportKb = $afterImport; errors = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }); outputTypes = @($out | ForEach-Object { $_.PSObject.TypeNames[0] } | Select-Object -Unique) } | ConvertTo-Json -Compress)
+$cpu = (Cpu) - $cpuBefore
+'BENCH-RESULT ' + (@{ seconds = $seconds; cpuSeconds = $cpu; hwmKb = (Hwm); hwmAfterImportKb = $afterImport; errors = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }); outputTypes = @($out | ForEach-Object { $_.PSObject.TypeNames[0] } | Select-Object -Unique) } | ConvertTo-Json -Compress)
 '@
     $script = $script.Replace('@BODY@', $Body).Replace('@MODULE@', (& $q $ModulePath)).Replace('@DIR@', (& $q $dir)).
         Replace('@KUBECONFIG@', (& $q $Sandbox.Kubeconfig)).Replace('@VALUES@', (& $q $Sandbox.ValuesPath)).Replace('@CHART@', (& $q $Sandbox.ChartPath)).
         Replace('@MEMBERS@', ($MemberContexts -join ','))
     Write-Host "Fleet bench: $Name ..."
+    $sandboxCpu = Get-CpuSeconds $Sandbox.ProcessId
+    $load = Get-LoadAverage
     $run = Invoke-CleanPwsh $script
+    $sandboxCpu = (Get-CpuSeconds $Sandbox.ProcessId) - $sandboxCpu
+    $loadAfter = Get-LoadAverage
     $line = $run.Output | Where-Object { $_.StartsWith('BENCH-RESULT ') } | Select-Object -Last 1
     if ($run.ExitCode -ne 0 -or -not $line) {
         throw "Fleet bench, $Name failed in its pwsh (exit $($run.ExitCode)): $(($run.Output | Select-Object -Last 8) -join ' | ')"
     }
     $r = $line.Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
     if (@($r.errors).Count -gt 0) { throw "Fleet bench, $Name wrote errors: $(@($r.errors) -join ' | ')" }
-    $r
+    $r | Add-Member -NotePropertyMembers @{ sandboxCpuSeconds = $sandboxCpu; loadBefore = $load; loadAfter = $loadAfter } -PassThru
 }
 
 function Assert-FleetUpgraded($Sandbox, [string] $Name) {
@@ -159,6 +181,9 @@ try {
             $fleetResults[$p.ToLowerInvariant()] = [ordered]@{
                 clusters = @($s.Sandbox.Contexts).Count
                 seconds = [math]::Round($r.seconds, 1)
+                cpuSeconds = [ordered]@{ pwshAndHelm = [math]::Round($r.cpuSeconds, 1); sandboxAndJobs = [math]::Round($r.sandboxCpuSeconds, 1) }
+                cpuFloorSeconds = [math]::Round(($r.cpuSeconds + $r.sandboxCpuSeconds) / [Environment]::ProcessorCount, 1)
+                loadAverage = [ordered]@{ before = $r.loadBefore; after = $r.loadAfter }
                 peakMemoryMB = [math]::Round($r.hwmKb / 1KB, 1)
                 memoryAfterImportMB = [math]::Round($r.hwmAfterImportKb / 1KB, 1)
                 outputTypes = @($r.outputTypes)

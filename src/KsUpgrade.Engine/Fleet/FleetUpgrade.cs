@@ -28,6 +28,15 @@ public sealed record FleetRequest
     public string? HelmPath { get; init; }
     /// <summary>How long each gateway's v4 gateway may take to show after its job (Update-KsGateway -Timeout).</summary>
     public TimeSpan GatewayVerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// The pre-flight of every cluster, then only the host's stages (-HostOnly): a fan-out parent's first pass; child runs
+    /// given subsets of the members (same parameters) then do the members, coordinated by the fleet journal.
+    /// </summary>
+    public bool HostOnly { get; init; }
+    /// <summary>How long this run's claim on a cluster in the fleet journal holds unless renewed (renewed every third of it).</summary>
+    public TimeSpan Lease { get; init; } = FleetJournal.DefaultLease;
+    /// <summary>How often a run whose host another live run is upgrading reads the fleet journal while it waits.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -37,7 +46,10 @@ public sealed record FleetRequest
 /// removed after its upgrade), with -IncludeGateways each cluster's gateways (Update-KsGateway's engine, one at a time per
 /// cluster), and the post-upgrade checks. A fleet journal on the host (<see cref="UpgradeJournal.FleetConfigMapName"/>)
 /// keeps the fleet's parameters (content digests, as the per-cluster journal) and each cluster's state, so the same
-/// command re-run continues where each cluster was; each cluster's own journal resumes its upgrade.
+/// command re-run continues where each cluster was; each cluster's own journal resumes its upgrade. Several runs may share
+/// the journal at once (a fan-out parent's <see cref="FleetRequest.HostOnly"/> pass, then child runs of member subsets):
+/// each claims a cluster before working on it (<see cref="FleetJournal"/>), so a cluster done is skipped, one another live
+/// run holds is not started twice, and the host is upgraded once (a run whose host another run is upgrading waits for it).
 /// </summary>
 public static class FleetUpgrade
 {
@@ -76,13 +88,14 @@ public static class FleetUpgrade
         await InputValidation.ValidateAsync(p with { Role = KsClusterRole.Host }, new LocalChartReader(), ct).ConfigureAwait(false);
 
         var hostApi = KubeApi.For(request.Host, log.Verbose);
+        var runId = FleetJournal.NewRunId();
         var slots = new List<Slot> { new(request.Host, request.Host.Context, KsClusterRole.Host, log, 0) };
         slots.AddRange(request.Members.Select((m, i) => new Slot(m, m.Context, KsClusterRole.Member, log, i + 1)));
 
         // the fleet journal: same parameters resume, different ones are refused (naming what differs)
         var parameters = FleetParameters(request, p);
         var sources = p.Sources();
-        var existing = await UpgradeJournal.ReadAsync(hostApi, UpgradeJournal.FleetConfigMapName, ct).ConfigureAwait(false);
+        var existing = await FleetJournal.ReadAsync(hostApi, runId, request.Lease, null, ct).ConfigureAwait(false);
         if (existing is not null && UpgradeJournal.Differences(existing.State, parameters, sources) is { } diff)
             throw new KsUpgradeException(ErrorIds.FleetJournalMismatch, KsErrorCategory.InvalidArgument,
                 $"An earlier Invoke-KsUpgrade run (fleet journal {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
@@ -93,8 +106,7 @@ public static class FleetUpgrade
             };
         // a new fleet run never writes its backups into an existing non-empty folder (a resumed one continues in its own)
         if (existing is null && request.Parameters.BackupPath is not null) Backup.ClusterBackup.CheckTarget(p.BackupPath!);
-        foreach (var s in slots)
-            if (existing?.State.Step(s.Name) is { } record && Enum.TryParse<KsFleetClusterState>(record.Status, true, out var state)) s.Reached = state;
+        if (existing is not null) foreach (var s in slots) s.Reached = existing.StateOf(s.Name);
         if (existing is not null)
             log.Information($"Continuing the fleet run recorded in {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}: "
                             + string.Join(", ", slots.Select(s => $"{s.Name} {s.Reached}")), StepTag);
@@ -135,57 +147,134 @@ public static class FleetUpgrade
 
         ct.ThrowIfCancellationRequested();
         // the journal is written only now: a refused pre-flight leaves every cluster as it was
-        var journal = existing ?? UpgradeJournal.New(hostApi, parameters, sources, UpgradeJournal.FleetConfigMapName);
-        var gate = new SemaphoreSlim(1);
-        async Task Record(Slot s, string? detail)
+        var journal = existing ?? FleetJournal.New(hostApi, parameters, sources, runId, request.Lease, null);
+        Task Record(Slot s, string? detail) => Write(s, detail, release: false);
+        async Task Write(Slot s, string? detail, bool release)
         {
             // never cancelled by the caller's token: a stopped run still records where each cluster was
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await gate.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
-                await journal.UpdateAsync(st =>
-                {
-                    var r = st.Step(s.Name);
-                    if (r is null) { r = new JournalStepRecord { Name = s.Name, Started = DateTimeOffset.UtcNow }; st.Steps.Add(r); }
-                    r.Status = s.Reached.ToString();
-                    r.Finished = DateTimeOffset.UtcNow;
-                    r.Detail = detail is { Length: > 2000 } ? detail[..2000] : detail;
-                }, timeout.Token).ConfigureAwait(false);
+                if (!await journal.RecordAsync(s.Name, s.Reached, detail, release, timeout.Token).ConfigureAwait(false))
+                    log.Warning($"[{s.Name}] Another Invoke-KsUpgrade run took this cluster over (this run's lease had expired): its entry in the fleet journal is that run's; this run's {s.Reached} is not recorded.");
             }
             catch (Exception e) when (e is KsUpgradeException or OperationCanceledException or KubeConflictException)
             {
                 log.Warning($"The fleet journal could not record {s.Name} ({s.Reached}): {e.Message}");
             }
-            finally { gate.Release(); }
         }
-        if (existing is null) foreach (var s in slots) await Record(s, null).ConfigureAwait(false);
+        await journal.EnsureAsync(slots.Select(s => s.Name), ct).ConfigureAwait(false);
 
-        // 2. The host's upgrade, alone.
-        var host = slots[0];
-        FleetBar($"host {host.Name}");
-        await StageAsync(host, StageUpgrade, () => UpgradeAsync(host, request, p, ct), Record, ct).ConfigureAwait(false);
-
-        // 3.-5. Once the host is upgraded: every cluster's remaining stages, ThrottleLimit clusters at a time — a member's
-        // upgrade, its gateways one at a time (-IncludeGateways), its post-upgrade checks. One cluster's failure stops only it.
-        if (host.Reached >= KsFleetClusterState.Upgraded && host.Failure is null)
+        // Claims: a cluster is worked on only by the run that holds it in the fleet journal (renewed while it works).
+        async Task<bool> ClaimAsync(Slot s)
         {
-            FleetBar("members, gateways and post-upgrade checks");
-            await EachAsync(slots, throttle, async s =>
+            if (s.Failure is not null || ct.IsCancellationRequested) return false;
+            FleetClaim claim;
+            try { claim = await journal.TryClaimAsync(s.Name, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is KsUpgradeException or KubeConflictException && !ct.IsCancellationRequested)
             {
-                if (s.Role == KsClusterRole.Member)
-                    await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
-                if (request.IncludeGateways)
-                    await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
-                await StageAsync(s, StagePostUpgradeChecks, () => PostUpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
-                FleetBar($"{slots.Count(x => x.Reached == KsFleetClusterState.Done)} of {total} clusters done");
-            }, ct).ConfigureAwait(false);
+                s.Failure = e as KsUpgradeException ?? ApiErrors.Map(e, request.Host.Context, request.Host.Server, "claiming the cluster in the fleet journal", ct);
+                return false;
+            }
+            s.Reached = claim.State; // what the journal says now (another run may have moved it on since this run read it)
+            s.HeldBy = claim.HeldBy;
+            if (claim.Claimed) s.Claimed = true;
+            else if (claim.HeldBy is { } by)
+                s.Log.Information($"Another Invoke-KsUpgrade run is working on it ({by}): not started by this run.", StepTag);
+            return claim.Claimed;
         }
-        else
-            foreach (var m in slots.Skip(1).Where(m => m.Failure is null && m.Reached < KsFleetClusterState.Upgraded))
-                m.Failure = new KsUpgradeException(ErrorIds.FleetHostFailed, KsErrorCategory.InvalidOperation,
-                    $"Not started: the host {host.Name} is not upgraded ({host.Failure?.ErrorId ?? "stopped"}); members are upgraded after the host.", m.Name)
-                { Remedy = "Fix the host's failure (its ErrorRecord), then run the same Invoke-KsUpgrade again." };
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(request.Lease / 3, heartbeatStop.Token).ConfigureAwait(false);
+                    await journal.RenewAsync(heartbeatStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (heartbeatStop.IsCancellationRequested) { return; }
+                catch (Exception e) { log.Warning($"The fleet journal's leases of this run could not be renewed: {e.Message}"); }
+            }
+        });
+        try
+        {
+            // 2. The host's upgrade, alone, by the one run that holds it (another run waits for it).
+            var host = slots[0];
+            FleetBar($"host {host.Name}");
+            if (host.Reached < KsFleetClusterState.Done)
+                while (!await ClaimAsync(host).ConfigureAwait(false))
+                {
+                    if (host.Failure is not null || ct.IsCancellationRequested || host.Reached >= KsFleetClusterState.Upgraded || host.HeldBy is null) break;
+                    log.Information($"Waiting for the host {host.Name}: another Invoke-KsUpgrade run is upgrading it ({host.HeldBy}); members are upgraded after the host.", StepTag);
+                    FleetClaim peek;
+                    do
+                    {
+                        try { await Task.Delay(request.PollInterval, ct).ConfigureAwait(false); }
+                        catch (OperationCanceledException) { break; }
+                        peek = await journal.PeekAsync(host.Name, ct).ConfigureAwait(false);
+                        host.Reached = peek.State;
+                        host.HeldBy = peek.HeldBy;
+                    } while (peek.Owner is not null && peek.State < KsFleetClusterState.Upgraded);
+                    if (host.Reached >= KsFleetClusterState.Upgraded) break; // upgraded by the other run; its remaining stages are that run's
+                }
+            if (host.Claimed)
+                await StageAsync(host, StageUpgrade, () => UpgradeAsync(host, request, p, ct), Record, ct).ConfigureAwait(false);
+
+            // 3.-5. Once the host is upgraded: every cluster's remaining stages, ThrottleLimit clusters at a time — a member's
+            // upgrade, its gateways one at a time (-IncludeGateways), its post-upgrade checks. One cluster's failure stops only it.
+            if (host.Reached >= KsFleetClusterState.Upgraded && host.Failure is null)
+            {
+                FleetBar(request.HostOnly ? "the host's gateways and post-upgrade checks" : "members, gateways and post-upgrade checks");
+                // the throttle bounds the clusters being changed (a member's upgrade, a cluster's gateways); the post-upgrade
+                // checks only read, so a cluster's checks run as soon as its changes are done and leave its place to the next member
+                await Task.WhenAll(slots.Select(async s =>
+                {
+                    if (s.Role == KsClusterRole.Host ? !s.Claimed : request.HostOnly || s.Reached == KsFleetClusterState.Done || !await ClaimAsync(s).ConfigureAwait(false))
+                        return;
+                    try
+                    {
+                        if (s.Role == KsClusterRole.Member || request.IncludeGateways)
+                        {
+                            try { await throttle.WaitAsync(ct).ConfigureAwait(false); }
+                            catch (OperationCanceledException) { return; }
+                            try
+                            {
+                                if (s.Role == KsClusterRole.Member)
+                                    await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                                if (request.IncludeGateways)
+                                    await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                            }
+                            finally { throttle.Release(); }
+                        }
+                        await StageAsync(s, StagePostUpgradeChecks, () => PostUpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                        FleetBar($"{slots.Count(x => x.Reached == KsFleetClusterState.Done)} of {total} clusters done");
+                    }
+                    finally
+                    {
+                        s.Claimed = false;
+                        await Write(s, s.Failure is null ? null : $"{s.Stage} failed: {s.Failure.Message}", release: true).ConfigureAwait(false);
+                    }
+                })).ConfigureAwait(false); // no worker is left behind, also on a stop
+            }
+            else if (host.HeldBy is null || host.Failure is not null)
+                foreach (var m in slots.Skip(1).Where(m => m.Failure is null && m.Reached < KsFleetClusterState.Upgraded))
+                    m.Failure = new KsUpgradeException(ErrorIds.FleetHostFailed, KsErrorCategory.InvalidOperation,
+                        $"Not started: the host {host.Name} is not upgraded ({host.Failure?.ErrorId ?? "stopped"}); members are upgraded after the host.", m.Name)
+                    { Remedy = "Fix the host's failure (its ErrorRecord), then run the same Invoke-KsUpgrade again." };
+        }
+        finally
+        {
+            // this run's claims end with it, also on a stop (a run that dies leaves them to expire)
+            heartbeatStop.Cancel();
+            await heartbeat.ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await journal.ReleaseAllAsync(timeout.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is KsUpgradeException or OperationCanceledException or KubeConflictException)
+            {
+                log.Warning($"The fleet journal could not release this run's claims ({e.Message}): they expire within {request.Lease}.");
+            }
+        }
 
         ct.ThrowIfCancellationRequested(); // every worker has ended: a stop is reported as a stop (the journal says where each cluster was)
         foreach (var s in slots) s.Version = await DeployedVersionAsync(s, log, ct).ConfigureAwait(false);
@@ -212,13 +301,13 @@ public static class FleetUpgrade
                 { Remedy = "Give each member once, and the host only as -HostCluster." };
     }
 
-    /// <summary>What the fleet journal compares: the upgrade's parameters (content digests), the host, the members, -IncludeGateways.</summary>
+    /// <summary>What the fleet journal compares: the upgrade's parameters (content digests), the host, -IncludeGateways.</summary>
     internal static SortedDictionary<string, string> FleetParameters(FleetRequest request, UpgradeParameters p)
     {
         var d = (p with { Role = KsClusterRole.Host }).Normalized();
         d.Remove("Role");
         d["Host"] = request.Host.Context;
-        d["Members"] = string.Join(",", request.Members.Select(m => m.Context).OrderBy(n => n, StringComparer.Ordinal));
+        // not the member list: child runs of a fan-out each give a subset, and a re-run may add members (each has its entry)
         d["IncludeGateways"] = request.IncludeGateways ? "true" : "false";
         return d;
     }
@@ -233,14 +322,14 @@ public static class FleetUpgrade
             $"1. Pre-flight (read-only) of every cluster not yet begun: {string.Join(", ", slots.Where(s => s.Reached == KsFleetClusterState.Pending).Select(s => s.Name).DefaultIfEmpty("none"))}; any failed check not named in -IgnoreCheck stops the fleet before its first change.",
             $"2. Host {slots[0].Name}{Left(slots[0])}: {steps}.",
         };
-        lines.Add(slots.Count > 1
-            ? $"3. Members, up to {request.ThrottleLimit} at once, each after the host: {steps}, then its Schedulable condition removed on {slots[0].Name}."
-            : "3. Members: none.");
+        lines.Add(slots.Count == 1 ? "3. Members: none."
+            : request.HostOnly ? $"3. Members: not by this run (-HostOnly); runs given them (same parameters) upgrade them after the host, coordinated by the fleet journal."
+            : $"3. Members, up to {request.ThrottleLimit} at once, each after the host: {steps}, then its Schedulable condition removed on {slots[0].Name}; a member another live Invoke-KsUpgrade run holds is left to it.");
         foreach (var m in slots.Skip(1)) lines.Add($"   - {m.Name}{Left(m)}");
         lines.Add(request.IncludeGateways
             ? "4. Gateways of every cluster (not workspace gateways), one at a time per cluster, clusters in parallel (each restarts its ingress controller)."
             : "4. Gateways: not included (-IncludeGateways).");
-        lines.Add("5. Post-upgrade checks of every cluster.");
+        lines.Add(request.HostOnly ? "5. Post-upgrade checks of the host." : "5. Post-upgrade checks of every cluster, each as soon as its changes are done.");
         return lines.ToArray();
     }
 
@@ -486,6 +575,10 @@ public static class FleetUpgrade
         public KsClusterReport? PostUpgrade { get; set; }
         public string? Version { get; set; }
         public TimeSpan Elapsed { get; set; }
+        /// <summary>This run holds the cluster in the fleet journal.</summary>
+        public bool Claimed { get; set; }
+        /// <summary>The other live run holding the cluster when this run could not claim it.</summary>
+        public string? HeldBy { get; set; }
 
         public KsFleetClusterResult ToResult(bool gateways)
         {
@@ -494,6 +587,7 @@ public static class FleetUpgrade
                 left.Add(Role == KsClusterRole.Member ? "Upgrade (Invoke-KsMemberUpgrade steps, then its Schedulable condition on the host)" : "Upgrade");
             if (gateways && Reached < KsFleetClusterState.GatewaysUpgraded) left.Add(StageGateways);
             if (Reached < KsFleetClusterState.Done) left.Add(StagePostUpgradeChecks);
+            if (HeldBy is not null && Reached < KsFleetClusterState.Done) left.Add($"(in progress in another Invoke-KsUpgrade run: {HeldBy})");
             return new KsFleetClusterResult
             {
                 Cluster = Cluster.Context,
@@ -510,6 +604,7 @@ public static class FleetUpgrade
                 Error = Failure?.Message,
                 Remedy = Failure?.Remedy,
                 Remaining = left.ToArray(),
+                HeldBy = Reached < KsFleetClusterState.Done ? HeldBy : null,
                 Duration = Elapsed,
             };
         }

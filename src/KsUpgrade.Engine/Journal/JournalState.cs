@@ -42,6 +42,17 @@ public sealed class JournalStepRecord
     public DateTimeOffset? Started { get; set; }
     public DateTimeOffset? Finished { get; set; }
     public string? Detail { get; set; }
+
+    /// <summary>
+    /// The fleet journal only: the Invoke-KsUpgrade run working on this cluster ("machine/pid/id"), null when no run holds
+    /// it. Never written in a cluster's own journal.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Owner { get; set; }
+
+    /// <summary>The fleet journal only: until when <see cref="Owner"/>'s claim holds unless renewed (UTC, the writer's clock).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LeaseUntil { get; set; }
 }
 
 /// <summary>The content of the journal ConfigMap.</summary>

@@ -49,6 +49,16 @@ public sealed class UpgradeJournal
         return cm is null ? null : new UpgradeJournal(api, Decode(cm), cm.ResourceVersion(), name);
     }
 
+    /// <summary>Reads the journal again from the cluster (what other writers recorded since); false when it is gone.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct)
+    {
+        var cm = await _api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, _name, ct).ConfigureAwait(false);
+        if (cm is null) return false;
+        State = Decode(cm);
+        _resourceVersion = cm.ResourceVersion();
+        return true;
+    }
+
     /// <summary>The ConfigMap this journal is kept in.</summary>
     public string Name => _name;
 
@@ -121,7 +131,11 @@ public sealed class UpgradeJournal
         }, timeout.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Applies a change and writes the whole ConfigMap (create, or update guarded by resourceVersion; on 409 re-read and retry).</summary>
+    /// <summary>
+    /// Applies a change and writes the whole ConfigMap (create, or update guarded by resourceVersion; on 409 re-read and
+    /// retry): the change is applied again to what the other writer wrote, so no writer's update is lost. Several runs
+    /// share the fleet journal, so a conflict waits a short random time before the next attempt.
+    /// </summary>
     public async Task UpdateAsync(Action<JournalState> change, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -144,8 +158,9 @@ public sealed class UpgradeJournal
                 _resourceVersion = written.ResourceVersion() ?? _resourceVersion ?? "";
                 return;
             }
-            catch (KubeConflictException) when (attempt < 5)
+            catch (KubeConflictException) when (attempt < MaxAttempts)
             {
+                if (attempt > 1) await Task.Delay(Random.Shared.Next(20, 100 * attempt), ct).ConfigureAwait(false);
                 var current = await _api.GetAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, _name, ct).ConfigureAwait(false);
                 if (current is null) { _resourceVersion = null; continue; }
                 var theirs = Decode(current);
@@ -157,6 +172,8 @@ public sealed class UpgradeJournal
             }
         }
     }
+
+    private const int MaxAttempts = 8;
 
     private static JournalState Clone(JournalState s) => JsonSerializer.Deserialize<JournalState>(JsonSerializer.Serialize(s, Json), Json)!;
 

@@ -44,6 +44,11 @@ public sealed class KsFleetClusterResult
     public string? Remedy { get; set; }
     /// <summary>What is left to do for this cluster (empty when done).</summary>
     public string[] Remaining { get; set; } = Array.Empty<string>();
+    /// <summary>
+    /// The other live Invoke-KsUpgrade run working on this cluster when this run could not claim it in the fleet journal
+    /// ("machine/pid/id (lease until ...)"); null when none. Such a cluster is left to that run.
+    /// </summary>
+    public string? HeldBy { get; set; }
     /// <summary>How long the fleet worked on this cluster in this run.</summary>
     public TimeSpan Duration { get; set; }
 

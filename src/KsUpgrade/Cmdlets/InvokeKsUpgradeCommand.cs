@@ -123,6 +123,10 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
     [ValidateDuration("0s", "6h")]
     public TimeSpan SettleTimeout { get; set; } = UpgradeParameters.DefaultSettleTimeout;
 
+    /// <summary>The pre-flight of every cluster, then only the host: a fan-out parent's first pass (child runs do the members).</summary>
+    [Parameter]
+    public SwitchParameter HostOnly { get; set; }
+
     protected override void ProcessRecord()
     {
         string? chartSha256;
@@ -161,6 +165,7 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
             IncludeGateways = IncludeGateways,
             ThrottleLimit = ThrottleLimit,
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+            HostOnly = HostOnly,
         };
         KsFleetResult summary;
         try

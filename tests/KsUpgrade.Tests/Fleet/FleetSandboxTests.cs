@@ -96,6 +96,83 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
         Assert.Equal(3, journal.State.Steps.Count);
     }
 
+    /// <summary>How many revisions of the cluster's ks-core release are on 4.x (one per upgrade that ran helm).</summary>
+    private async Task<int> V4RevisionsAsync(string context) =>
+        (await HelmReleaseReader.HistoryAsync(KubeApi.For(await ConnectAsync(context)), Ns, "ks-core", CancellationToken.None))
+        .Count(r => r.AppVersion?.StartsWith("v4", StringComparison.Ordinal) == true);
+
+    [HelmFact]
+    public async Task A_parent_does_the_host_then_two_child_runs_of_disjoint_members_at_once_finish_the_fleet_in_one_journal()
+    {
+        // the parent: the pre-flight of every cluster, then the host alone (-HostOnly)
+        var parent = await FleetUpgrade.RunAsync(await RequestAsync() with { HostOnly = true }, new RecordingEngineLog(), CancellationToken.None);
+        Assert.Equal(KsFleetClusterState.Done, parent.Clusters.Single(c => c.Name == "host").State);
+        Assert.All(parent.Clusters.Where(c => c.Name != "host"), c => Assert.NotNull(c.Preflight));
+        Assert.All(parent.Clusters.Where(c => c.Name != "host"), c => Assert.Equal(KsFleetClusterState.Pending, c.State));
+        await AssertOnV4Async("host");
+        Assert.StartsWith("v3.", (await DeployedAsync("member1")).AppVersion);
+        Assert.StartsWith("v3.", (await DeployedAsync("member2")).AppVersion);
+        var hostRevision = (await DeployedAsync("host")).Revision;
+
+        // the children: one member each, at once, against the same fleet journal
+        async Task<FleetRequest> Child(string member) => await RequestAsync() with
+        {
+            Members = new[] { await ConnectAsync(member) },
+            Parameters = (await RequestAsync()).Parameters with { BackupPath = Path.Combine(Dir, "bk-" + member) },
+        };
+        var child1 = await Child("member1");
+        var child2 = await Child("member2");
+        var children = await Task.WhenAll(
+            Task.Run(() => FleetUpgrade.RunAsync(child1, new RecordingEngineLog(), CancellationToken.None)),
+            Task.Run(() => FleetUpgrade.RunAsync(child2, new RecordingEngineLog(), CancellationToken.None)));
+
+        foreach (var c in children) Assert.True(c.Done, string.Join("; ", c.Clusters.Select(x => $"{x.Name} {x.State} {x.Error}")));
+        await AssertOnV4Async("host", "member1", "member2");
+        Assert.Equal(hostRevision, (await DeployedAsync("host")).Revision); // the host is not upgraded twice
+        Assert.All(children, c => Assert.Null(c.Clusters.Single(x => x.Name == "host").Upgrade));
+        foreach (var m in Members) Assert.Equal(1, await V4RevisionsAsync(m)); // each member upgraded once
+        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        Assert.Equal(new[] { "host", "member1", "member2" }, journal.State.Steps.Select(s => s.Name).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.All(journal.State.Steps, s => Assert.Equal(nameof(KsFleetClusterState.Done), s.Status));
+        Assert.All(journal.State.Steps, s => Assert.Null(s.Owner)); // every claim released
+
+        // the parent's final pass over the whole fleet: done, nothing upgraded again
+        var final = await FleetUpgrade.RunAsync(await RequestAsync(), new RecordingEngineLog(), CancellationToken.None);
+        Assert.True(final.Done);
+        Assert.All(final.Clusters, c => Assert.Null(c.Upgrade));
+        Assert.Equal(hostRevision, (await DeployedAsync("host")).Revision);
+    }
+
+    [HelmFact]
+    public async Task Two_runs_started_at_once_before_the_host_is_upgraded_upgrade_it_once_the_other_waits_for_it()
+    {
+        async Task<FleetRequest> Run(string member) => await RequestAsync() with
+        {
+            Members = new[] { await ConnectAsync(member) },
+            Parameters = (await RequestAsync()).Parameters with { BackupPath = Path.Combine(Dir, "bk-" + member) },
+            PollInterval = TimeSpan.FromMilliseconds(500),
+        };
+        var run1 = await Run("member1");
+        var run2 = await Run("member2");
+        var logs = new[] { new RecordingEngineLog(), new RecordingEngineLog() };
+        var results = await Task.WhenAll(
+            Task.Run(() => FleetUpgrade.RunAsync(run1, logs[0], CancellationToken.None)),
+            Task.Run(() => FleetUpgrade.RunAsync(run2, logs[1], CancellationToken.None)));
+
+        await AssertOnV4Async("host", "member1", "member2");
+        Assert.Equal(1, await V4RevisionsAsync("host")); // one run upgraded the host, once
+        foreach (var m in Members) Assert.Equal(1, await V4RevisionsAsync(m));
+        var upgradedHost = results.Where(r => r.Clusters.Single(c => c.Name == "host").Upgrade is not null).ToList();
+        Assert.Single(upgradedHost);
+        var waited = Array.IndexOf(results, results.Single(r => r.Clusters.Single(c => c.Name == "host").Upgrade is null));
+        Assert.Contains(logs[waited].Records, r => r.Message.StartsWith("Waiting for the host host: another Invoke-KsUpgrade run is upgrading it"));
+        // each run upgraded its member; the waiting run's summary also shows the host as the journal has it
+        Assert.All(results, r => Assert.Equal(KsFleetClusterState.Done, r.Clusters.Single(c => c.Role == KsClusterRole.Member).State));
+        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        Assert.All(journal.State.Steps, s => Assert.Equal(nameof(KsFleetClusterState.Done), s.Status));
+        Assert.All(journal.State.Steps, s => Assert.Null(s.Owner));
+    }
+
     [HelmFact]
     public async Task A_failed_preflight_on_one_member_changes_nothing_anywhere()
     {
