@@ -22,7 +22,7 @@ Describe 'Invoke-KsUpgrade' {
     It '-WhatIf prints the fleet plan, writes the summary and changes nothing' {
         $before = 'host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }
         $out = Invoke-KsUpgrade -HostCluster $script:HostCluster -MemberCluster $script:Members -ValuesPath $script:Values -Chart $script:Chart `
-            -IncludeGateways -ThrottleLimit 2 -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf 6>&1
+            -IncludeGateways -RepointIngressClass -ThrottleLimit 2 -BackupPath (Join-Path $script:Dir 'whatif') -WhatIf 6>&1
         $summary = @($out | Where-Object { $_ -is [KsUpgrade.KsFleetResult] })
         $summary.Count | Should -Be 1
         $summary[0].WhatIf | Should -BeTrue
@@ -35,8 +35,23 @@ Describe 'Invoke-KsUpgrade' {
         $plan | Should -Match 'member1'
         $plan | Should -Match 'member2'
         $plan | Should -Match 'Gateways of every cluster'
+        $plan | Should -Match 'kubesphere-router-cluster\) are pointed at its IngressClass \(-RepointIngressClass\)'
         ('host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }) | Should -Be $before
         Join-Path $script:Dir 'whatif' | Should -Not -Exist
+    }
+
+    It '-WhatIf with a URL -Chart says it would download the chart, and fetches nothing' {
+        # nothing listens on this port: a download attempt would fail at once (KsUpgrade.ChartNotFound)
+        $url = "https://127.0.0.1:$(Get-FreeTcpPort)/charts/ks-core-1.1.5.tgz"
+        $before = 'host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }
+        $out = Invoke-KsUpgrade -HostCluster $script:HostCluster -MemberCluster $script:Members -ValuesPath $script:Values -Chart $url `
+            -ChartSha256 ('ab' * 32) -BackupPath (Join-Path $script:Dir 'whatif-url') -WhatIf -ErrorAction Stop 6>&1
+        $summary = @($out | Where-Object { $_ -is [KsUpgrade.KsFleetResult] })
+        $summary.Count | Should -Be 1
+        $summary[0].WhatIf | Should -BeTrue
+        ($summary[0].Plan -join "`n") | Should -Match ('would be downloaded from ' + [regex]::Escape($url) + ' .*once the fleet is confirmed')
+        ('host', 'member1', 'member2' | ForEach-Object { Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $_ }) | Should -Be $before
+        Join-Path $script:Dir 'whatif-url' | Should -Not -Exist
     }
 
     It 'upgrades the fleet: one result per cluster, then the summary; records tagged; a bar per cluster under the fleet bar' {

@@ -160,6 +160,8 @@ Describe 'Views of the types other cmdlets add (matched by type name)' {
         $r | Get-Headers | Should -Be @('Gateway', 'Outcome', 'Succeeded', 'Duration', 'NewIngresses', 'Detail')
         ($r | Format-Table -AutoSize | Out-String -Width 400) | Should -Match 'kubesphere-router-demo\s+Upgraded\s+True\s+00:00:31\.0\s+2\s+upgraded'
         ($r | Format-List | Out-String -Width 400) | Should -Match 'NewIngresses\s+:\s+demo/web, demo/api'
+        $repointed = [KsUpgrade.KsGatewayUpgradeResult]@{ Gateway = $g; Outcome = 'AlreadyUpgraded'; Succeeded = $true; RepointedIngresses = [string[]] @('demo/web'); UnservedIngresses = [string[]] @('demo/api') }
+        ($repointed | Format-List | Out-String -Width 400) | Should -Match 'UnservedIngresses\s+:\s+demo/api\s+RepointedIngresses\s+:\s+demo/web'
     }
 
     It 'KsLegacyGatewayCleanupResult (the model type): a list with the CRD verdict and the objects joined' {

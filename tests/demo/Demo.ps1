@@ -88,7 +88,7 @@ try {
     Write-Host 'The host''s view right away: no taint left; a version the host''s cluster controller has not resynced yet still shows v3.4.x.'
     $hostCluster | Get-KsMemberCluster | Format-Table Name, Role, Ready, Tainted, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
 
-    Show 'Gateways: $hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -Confirm:$false'
+    Show 'Gateways: $hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -RepointIngressClass -Confirm:$false'
     $hostCluster | Get-KsGateway | Format-Table Name, Scope, Namespace, Status, ChartVersion, Upgraded -AutoSize | Out-Host
     # ks-upgrade v4.1.3 cannot convert a workspace gateway (it would uninstall its controller, then fail): refused before any change
     $workspaceGateways = @($hostCluster | Get-KsGateway | Where-Object Scope -eq Workspace)
@@ -96,25 +96,13 @@ try {
         $w | Update-KsGateway -Chart $chart -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused -WarningAction SilentlyContinue | Out-Null
         Write-Host "$($w.Name): $($refused[0].FullyQualifiedErrorId.Split(',')[0]) - left for the manual path (Get-Help Update-KsGateway -Full)" -ForegroundColor Yellow
     }
+    # ks-upgrade v4.1.3 gives the cluster gateway's class-less Ingresses the hard-coded class kubesphere-router-cluster, which
+    # no IngressClass has: -RepointIngressClass points them at the verified gateway's IngressClass (by hand, per Ingress:
+    # kubectl -n <ns> patch ingress <name> --type merge -p '{"spec":{"ingressClassName":"kubesphere-router-kubesphere-system"}}').
+    # On a gateway upgraded without it: Update-KsGateway -Name kubesphere-router-kubesphere-system -RepointIngressClass.
     $gatewayResults = $hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace |
-        Update-KsGateway -Chart $chart -JobTimeout 2m -Confirm:$false -WarningAction SilentlyContinue
-    $gatewayResults | Format-Table @{ n = 'Gateway'; e = { $_.Gateway.Name } }, Outcome, Succeeded, Duration, UnservedIngresses -AutoSize | Out-Host
-
-    # v4.1.3 gives the cluster gateway's Ingresses the class kubesphere-router-cluster, which no IngressClass has: the
-    # manual fix, done here with a merge patch as `kubectl patch ingress` would send it (kubectl is not needed here)
-    $unserved = @($gatewayResults | ForEach-Object { $_.UnservedIngresses })
-    if ($unserved.Count -gt 0) {
-        Show "Point the $($unserved.Count) unserved Ingress(es) at the cluster gateway's IngressClass (kubectl patch ingress ...)"
-        $token = (Select-String -Path $sandbox.Kubeconfig -Pattern '^\s*token:\s*"?([^"\s]+)' | Select-Object -First 1).Matches[0].Groups[1].Value
-        foreach ($ingress in $unserved) {
-            $ns, $name = $ingress.Split('/', 2)
-            # the sandbox's own CA signs its certificate; this demo request skips the check instead of installing that CA
-            Invoke-RestMethod -Method Patch -Uri "$($hostCluster.Server)/apis/networking.k8s.io/v1/namespaces/$ns/ingresses/$name" -SkipCertificateCheck `
-                -Headers @{ Authorization = "Bearer $token" } -ContentType 'application/merge-patch+json' `
-                -Body '{"spec":{"ingressClassName":"kubesphere-router-kubesphere-system"}}' | Out-Null
-            Write-Host "  $ingress -> kubesphere-router-kubesphere-system"
-        }
-    }
+        Update-KsGateway -Chart $chart -JobTimeout 2m -RepointIngressClass -Confirm:$false -WarningAction SilentlyContinue
+    $gatewayResults | Format-Table @{ n = 'Gateway'; e = { $_.Gateway.Name } }, Outcome, Succeeded, Duration, RepointedIngresses, UnservedIngresses -AutoSize | Out-Host
 
     Show 'Verify: Test-KsCluster -Phase PostUpgrade on every cluster'
     $post = $sandbox.Clusters | ForEach-Object { $_ | Test-KsCluster -Phase PostUpgrade -WarningAction SilentlyContinue }
@@ -147,7 +135,7 @@ try {
     if ($upgradeWarnings.Count -gt 0) { Write-Host "The upgrades warned: $($upgradeWarnings -join '; ')" -ForegroundColor Red }
 
     $verdict = $undoRehearsed -and $hostResult.Succeeded -and -not ($memberResults | Where-Object { -not $_.Succeeded }) -and $clustersUpgraded -and $upgradeWarnings.Count -eq 0 -and
-        -not ($gatewayResults | Where-Object { -not $_.Succeeded }) -and -not ($post | Where-Object { -not $_.Passed }) -and $cleanupDone
+        -not ($gatewayResults | Where-Object { -not $_.Succeeded -or $_.UnservedIngresses.Count -gt 0 }) -and -not ($post | Where-Object { -not $_.Passed }) -and $cleanupDone
 }
 finally {
     $sandbox | Stop-KsSandbox -Confirm:$false
@@ -157,7 +145,7 @@ Write-Verdict $verdict "Verdict, step by step (helm $helmVersion): $(if ($Rehear
 
 
 # --- The one-command path: Invoke-KsUpgrade on a second, fresh fleet ------------------------------------------------
-Show "The same guide as one command, on a fresh sandbox fleet (a host and $FleetMembers members): Invoke-KsUpgrade -HostCluster ... -MemberCluster ... -ThrottleLimit 4 -IncludeGateways"
+Show "The same guide as one command, on a fresh sandbox fleet (a host and $FleetMembers members): Invoke-KsUpgrade -HostCluster ... -MemberCluster ... -ThrottleLimit 4 -IncludeGateways -RepointIngressClass"
 if (-not (Get-Command -Name Invoke-KsUpgrade -Module KsUpgrade -ErrorAction Ignore)) {
     Write-Host "Invoke-KsUpgrade is not in this build of KsUpgrade ($ModulePath): the one-command path (issue 20) cannot be shown. The step-by-step path above is complete." -ForegroundColor Red
     exit 1
@@ -170,12 +158,20 @@ try {
     Push-Location $work   # the fleet's backups go under the current folder unless told otherwise
     $fleet = @{ HostCluster = $fleetHost; MemberCluster = $fleetMemberClusters; ValuesPath = $values; Chart = $chart; ThrottleLimit = 4; IncludeGateways = $true }
     if ((Get-Command Invoke-KsUpgrade).Parameters.ContainsKey('Confirm')) { $fleet.Confirm = $false }
+    # the Ingresses ks-upgrade gives the hard-coded kubesphere-router-cluster point at the cluster gateway's IngressClass
+    if ((Get-Command Invoke-KsUpgrade).Parameters.ContainsKey('RepointIngressClass')) { $fleet.RepointIngressClass = $true }
     Write-Host 'The plan first: Invoke-KsUpgrade ... -WhatIf'
     Invoke-KsUpgrade @fleet -WhatIf | Out-Host
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $fleetOut = @(Invoke-KsUpgrade @fleet -ErrorAction Continue -ErrorVariable fleetErrors -WarningAction SilentlyContinue)
     $fleetSeconds = $sw.Elapsed.TotalSeconds
     $fleetOut | Format-List | Out-Host
+    $fleetSummary = @($fleetOut | Where-Object { $_ -is [KsUpgrade.KsFleetResult] }) | Select-Object -Last 1
+    $fleetOut | Where-Object { $_ -is [KsUpgrade.KsFleetClusterResult] } | ForEach-Object {
+        $c = $_.Name
+        $_.Gateways | ForEach-Object { [pscustomobject]@{ Cluster = $c; Gateway = $_.Gateway.Name; Outcome = $_.Outcome; Succeeded = $_.Succeeded; RepointedIngresses = $_.RepointedIngresses -join ', '; UnservedIngresses = $_.UnservedIngresses -join ', ' } }
+    } | Format-Table -AutoSize | Out-Host
+    if ($fleetSummary -and -not $fleetSummary.Done) { Write-Host "The fleet's summary is not Done; left: $($fleetSummary.Remaining -join ' | ')" -ForegroundColor Red }
     # ks-upgrade v4.1.3 cannot convert workspace gateways: refused, as on the step-by-step path; any other error counts
     $otherErrors = @($fleetErrors | Where-Object { "$($_.FullyQualifiedErrorId)" -notlike 'KsUpgrade.GatewayWorkspaceUnsupported*' })
     foreach ($e in $fleetErrors) { Write-Host "$($e.FullyQualifiedErrorId.Split(',')[0]): $e" -ForegroundColor $(if ($otherErrors -contains $e) { 'Red' } else { 'Yellow' }) }
@@ -191,7 +187,7 @@ try {
         Start-Sleep -Milliseconds 500
     } while ((Get-Date) -lt $deadline)
     $fleetView | Format-Table Name, Role, Ready, Tainted, AgentsSchedulable, KubeSphereVersion -AutoSize | Out-Host
-    $fleetVerdict = $otherErrors.Count -eq 0 -and $fleetView.Count -eq ($fleetMemberClusters.Count + 1) -and $behind.Count -eq 0 -and -not ($fleetPost | Where-Object { -not $_.Passed })
+    $fleetVerdict = $otherErrors.Count -eq 0 -and $fleetSummary.Done -and $fleetView.Count -eq ($fleetMemberClusters.Count + 1) -and $behind.Count -eq 0 -and -not ($fleetPost | Where-Object { -not $_.Passed })
 }
 finally {
     Pop-Location

@@ -22,6 +22,8 @@ public sealed record FleetRequest
     /// <summary>The upgrade cmdlets' parameters (the role is set per cluster).</summary>
     public required UpgradeParameters Parameters { get; init; }
     public bool IncludeGateways { get; init; }
+    /// <summary>Update-KsGateway -RepointIngressClass for every cluster's gateways (with <see cref="IncludeGateways"/>).</summary>
+    public bool RepointIngressClass { get; init; }
     /// <summary>How many clusters are worked on at once (pre-flight, members, gateways, post-checks).</summary>
     public int ThrottleLimit { get; init; } = DefaultThrottleLimit;
     public const int DefaultThrottleLimit = 4;
@@ -65,61 +67,75 @@ public static class FleetUpgrade
     /// is upgraded the fleet does not stop on it; the member's own pre-flight judges it after the host upgrade.
     /// </summary>
     private static readonly string MemberExtensionChartsId = new MemberExtensionChartsCheck().Id;
+    private static readonly string IngressClassesExistId = new Checks.PostUpgrade.IngressClassesExistCheck().Id;
 
     public static async Task<KsFleetResult> RunAsync(FleetRequest request, IEngineLog log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         Validate(request);
         var ignored = CheckIds.ForIgnore(request.Parameters.IgnoredChecks);
-        using var chart = await ChartSource.ResolveAsync(request.Parameters.Chart, request.Parameters.ChartSha256, cancellationToken: ct).ConfigureAwait(false);
-        var p = request.Parameters with
-        {
-            Chart = chart.Path,
-            ChartSha256 = null,
-            ChartArchiveSha256 = chart.ArchiveSha256,
-            ChartOrigin = request.Parameters.ChartOrigin ?? (Directory.Exists(request.Parameters.Chart) || File.Exists(request.Parameters.Chart)
-                ? Path.GetFullPath(request.Parameters.Chart) : request.Parameters.Chart),
-            IgnoredChecks = ignored,
-            // each cluster's backup goes into its own folder under one fleet folder (members start in the same second)
-            BackupPath = request.Parameters.BackupPath is null
-                ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, request.Parameters.BackupBaseDirectory)
-                : Path.GetFullPath(request.Parameters.BackupPath),
-        };
-        await InputValidation.ValidateAsync(p with { Role = KsClusterRole.Host }, new LocalChartReader(), ct).ConfigureAwait(false);
-
+        // a URL chart is downloaded only once the fleet is confirmed (-WhatIf fetches nothing); a local one is resolved now
+        using var deferred = DeferredChart.Create(request.Parameters.Chart, request.Parameters.ChartSha256);
         var hostApi = KubeApi.For(request.Host, log.Verbose);
         var runId = FleetJournal.NewRunId();
         var slots = new List<Slot> { new(request.Host, request.Host.Context, KsClusterRole.Host, log, 0) };
         slots.AddRange(request.Members.Select((m, i) => new Slot(m, m.Context, KsClusterRole.Member, log, i + 1)));
-
-        // the fleet journal: same parameters resume, different ones are refused (naming what differs)
-        var parameters = FleetParameters(request, p);
-        var sources = p.Sources();
         var existing = await FleetJournal.ReadAsync(hostApi, runId, request.Lease, null, ct).ConfigureAwait(false);
-        if (existing is not null && UpgradeJournal.Differences(existing.State, parameters, sources) is { } diff)
-            throw new KsUpgradeException(ErrorIds.FleetJournalMismatch, KsErrorCategory.InvalidArgument,
-                $"An earlier Invoke-KsUpgrade run (fleet journal {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
-                UpgradeJournal.FleetConfigMapName)
+
+        UpgradeParameters p = null!;
+        SortedDictionary<string, string> parameters = null!;
+        SortedDictionary<string, string> sources = null!;
+        // what needs the chart's content: the values checked against it, and the fleet journal's parameters (its digest)
+        async Task ChartReadyAsync()
+        {
+            var chart = await deferred.GetAsync(ct).ConfigureAwait(false);
+            p = request.Parameters with
             {
-                Remedy = "Re-run Invoke-KsUpgrade with the parameters, members and files of that run to continue it (the same content resumes from any folder). "
-                         + $"To start a different fleet run instead, delete ConfigMap {UpgradeJournal.FleetConfigMapName} in {KsNames.KubeSphereSystem} on the host (each cluster's own journal still resumes or refuses its upgrade).",
+                Chart = chart.Path,
+                ChartSha256 = null,
+                ChartArchiveSha256 = chart.ArchiveSha256,
+                ChartOrigin = request.Parameters.ChartOrigin ?? (Directory.Exists(request.Parameters.Chart) || File.Exists(request.Parameters.Chart)
+                    ? Path.GetFullPath(request.Parameters.Chart) : request.Parameters.Chart),
+                IgnoredChecks = ignored,
+                // each cluster's backup goes into its own folder under one fleet folder (members start in the same second)
+                BackupPath = request.Parameters.BackupPath is null
+                    ? UpgradeParameters.DefaultBackupPath(DateTimeOffset.Now, request.Parameters.BackupBaseDirectory)
+                    : Path.GetFullPath(request.Parameters.BackupPath),
             };
-        // a new fleet run never writes its backups into an existing non-empty folder (a resumed one continues in its own)
-        if (existing is null && request.Parameters.BackupPath is not null) Backup.ClusterBackup.CheckTarget(p.BackupPath!);
+            await InputValidation.ValidateAsync(p with { Role = KsClusterRole.Host }, new LocalChartReader(), ct).ConfigureAwait(false);
+
+            // the fleet journal: same parameters resume, different ones are refused (naming what differs)
+            parameters = FleetParameters(request, p);
+            sources = p.Sources();
+            if (existing is not null && UpgradeJournal.Differences(existing.State, parameters, sources) is { } diff)
+                throw new KsUpgradeException(ErrorIds.FleetJournalMismatch, KsErrorCategory.InvalidArgument,
+                    $"An earlier Invoke-KsUpgrade run (fleet journal {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}, updated {existing.State.Updated:u}) used different parameters: {diff}.",
+                    UpgradeJournal.FleetConfigMapName)
+                {
+                    Remedy = "Re-run Invoke-KsUpgrade with the parameters, members and files of that run to continue it (the same content resumes from any folder). "
+                             + $"To start a different fleet run instead, delete ConfigMap {UpgradeJournal.FleetConfigMapName} in {KsNames.KubeSphereSystem} on the host (each cluster's own journal still resumes or refuses its upgrade).",
+                };
+            // a new fleet run never writes its backups into an existing non-empty folder (a resumed one continues in its own)
+            if (existing is null && request.Parameters.BackupPath is not null) Backup.ClusterBackup.CheckTarget(p.BackupPath!);
+        }
+        if (!deferred.IsPending) await ChartReadyAsync().ConfigureAwait(false);
         if (existing is not null) foreach (var s in slots) s.Reached = existing.StateOf(s.Name);
         if (existing is not null)
             log.Information($"Continuing the fleet run recorded in {KsNames.KubeSphereSystem}/{UpgradeJournal.FleetConfigMapName} on {request.Host.Context}: "
                             + string.Join(", ", slots.Select(s => $"{s.Name} {s.Reached}")), StepTag);
 
         var plan = Plan(request, slots);
+        if (deferred.IsPending)
+            plan = plan.Prepend($"0. The chart would be downloaded from {deferred.Display}{(request.Parameters.ChartSha256 is null ? "" : " (its SHA-256 verified)")} once the fleet is confirmed, then the values checked against it and the fleet journal compared; nothing is fetched before.").ToArray();
         foreach (var line in plan) log.Verbose(line);
         if (!await log.ShouldProcessAsync($"The fleet of host {request.Host.Context} and {request.Members.Count} member(s)",
-                "Upgrade the fleet to KubeSphere " + p.Tag + ":" + Environment.NewLine + string.Join(Environment.NewLine, plan)).ConfigureAwait(false))
+                "Upgrade the fleet to KubeSphere " + request.Parameters.Tag + ":" + Environment.NewLine + string.Join(Environment.NewLine, plan)).ConfigureAwait(false))
         {
             var preview = Summary(request, slots, clock, plan, whatIf: true);
             log.Output(preview);
             return preview;
         }
+        if (deferred.IsPending) await ChartReadyAsync().ConfigureAwait(false);
 
         var throttle = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
         var total = slots.Count;
@@ -243,7 +259,12 @@ public static class FleetUpgrade
                                 if (s.Role == KsClusterRole.Member)
                                     await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
                                 if (request.IncludeGateways)
+                                {
+                                    // -RepointIngressClass added on a re-run: gateways upgraded by an earlier run whose checks did not pass are
+                                    // visited again (each AlreadyUpgraded), so the Ingresses left on ks-upgrade's hard-coded class are repointed
+                                    if (request.RepointIngressClass && s.Reached == KsFleetClusterState.GatewaysUpgraded) s.Reached = KsFleetClusterState.Upgraded;
                                     await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
+                                }
                             }
                             finally { throttle.Release(); }
                         }
@@ -291,6 +312,10 @@ public static class FleetUpgrade
     {
         if (request.ThrottleLimit < 1)
             throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument, "-ThrottleLimit must be 1 or more.", "ThrottleLimit");
+        if (request.RepointIngressClass && !request.IncludeGateways)
+            throw new KsUpgradeException(ErrorIds.ParameterInvalid, KsErrorCategory.InvalidArgument,
+                "-RepointIngressClass repoints Ingresses after the gateways' upgrade: it needs -IncludeGateways.", "RepointIngressClass")
+            { Remedy = "Add -IncludeGateways, or repoint on upgraded gateways with Update-KsGateway -Name kubesphere-router-kubesphere-system -RepointIngressClass." };
         var names = new HashSet<string>(StringComparer.Ordinal) { request.Host.Context };
         foreach (var m in request.Members)
             if (!names.Add(m.Context))
@@ -327,7 +352,10 @@ public static class FleetUpgrade
             : $"3. Members, up to {request.ThrottleLimit} at once, each after the host: {steps}, then its Schedulable condition removed on {slots[0].Name}; a member another live Invoke-KsUpgrade run holds is left to it.");
         foreach (var m in slots.Skip(1)) lines.Add($"   - {m.Name}{Left(m)}");
         lines.Add(request.IncludeGateways
-            ? "4. Gateways of every cluster (not workspace gateways), one at a time per cluster, clusters in parallel (each restarts its ingress controller)."
+            ? "4. Gateways of every cluster (not workspace gateways), one at a time per cluster, clusters in parallel (each restarts its ingress controller)" +
+              (request.RepointIngressClass
+                  ? $"; then the Ingresses a gateway's job gives a class no IngressClass has (ks-upgrade v4.1.3: {GatewayNames.ClusterGatewayIngressClass}) are pointed at its IngressClass (-RepointIngressClass)."
+                  : $". Without -RepointIngressClass, Ingresses ks-upgrade gives {GatewayNames.ClusterGatewayIngressClass} are left unserved and the post-upgrade check IngressClassesExist fails.")
             : "4. Gateways: not included (-IncludeGateways).");
         lines.Add(request.HostOnly ? "5. Post-upgrade checks of the host." : "5. Post-upgrade checks of every cluster, each as soon as its changes are done.");
         return lines.ToArray();
@@ -499,6 +527,7 @@ public static class FleetUpgrade
             VerifyTimeout = request.GatewayVerifyTimeout,
             HostCluster = member ? request.Host : null,
             MemberName = member ? s.Name : null,
+            RepointIngressClass = request.RepointIngressClass,
         }, s.Log, ct).ConfigureAwait(false);
         s.Gateways = results.ToArray();
         if (results.FirstOrDefault(r => r.ErrorId is not null) is { } bad)
@@ -522,7 +551,13 @@ public static class FleetUpgrade
         if (!report.Passed)
             throw new KsUpgradeException(ErrorIds.PostCheckFailed, KsErrorCategory.InvalidResult,
                 $"The post-upgrade checks failed on {s.Name}: {string.Join("; ", report.FailedChecks.Select(f => $"{f.Id}: {f.Message}"))}", s.Name)
-            { Remedy = $"Test-KsCluster -Phase PostUpgrade shows every check on {s.Name}; fix what it names, then run the same Invoke-KsUpgrade again (only the checks are repeated)." };
+            {
+                Remedy = string.Join(" ", report.FailedChecks.Select(f => f.Remedy).Where(r => !string.IsNullOrEmpty(r)).Distinct()) +
+                         (request.IncludeGateways && !request.RepointIngressClass && report[IngressClassesExistId] is { Status: KsCheckStatus.Failed }
+                             ? " Or run the same Invoke-KsUpgrade again with -RepointIngressClass (it repoints them on every cluster and repeats the checks)."
+                             : "") +
+                         $" Test-KsCluster -Phase PostUpgrade shows every check on {s.Name}; fix what it names, then run the same Invoke-KsUpgrade again (only the checks are repeated).",
+            };
         return KsFleetClusterState.Done;
     }
 
@@ -586,7 +621,11 @@ public static class FleetUpgrade
             if (Reached < KsFleetClusterState.Upgraded || Reached == KsFleetClusterState.Upgrading)
                 left.Add(Role == KsClusterRole.Member ? "Upgrade (Invoke-KsMemberUpgrade steps, then its Schedulable condition on the host)" : "Upgrade");
             if (gateways && Reached < KsFleetClusterState.GatewaysUpgraded) left.Add(StageGateways);
-            if (Reached < KsFleetClusterState.Done) left.Add(StagePostUpgradeChecks);
+            // what the last post-upgrade checks read from the cluster (e.g. the Ingresses naming no IngressClass), with their remedy
+            if (Reached < KsFleetClusterState.Done)
+                left.Add(PostUpgrade is { Passed: false } post
+                    ? $"{StagePostUpgradeChecks} ({string.Join(" | ", post.FailedChecks.Select(f => $"{f.Id}: {f.Message} {f.Remedy}".TrimEnd()))})"
+                    : StagePostUpgradeChecks);
             if (HeldBy is not null && Reached < KsFleetClusterState.Done) left.Add($"(in progress in another Invoke-KsUpgrade run: {HeldBy})");
             return new KsFleetClusterResult
             {

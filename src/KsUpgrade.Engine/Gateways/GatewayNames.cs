@@ -7,6 +7,11 @@ public static class GatewayNames
     public const string ClusterGatewayName = "kubesphere-router-kubesphere-system";
     /// <summary>The release name ks-upgrade uses for a v1 Gateway labelled kubesphere.io/gateway-type=cluster.</summary>
     public const string ClusterGatewayAltName = "kubesphere-router-cluster";
+    /// <summary>
+    /// The ingressClassName ks-upgrade v4.1.3's dynamic job gives the cluster gateway's Ingresses (hard-coded); the v4 cluster
+    /// gateway's IngressClass is named after the gateway (<see cref="ClusterGatewayName"/>), so no IngressClass has it.
+    /// </summary>
+    public const string ClusterGatewayIngressClass = "kubesphere-router-cluster";
     private const string WorkspacePrefix = "kubesphere-router-workspace-";
     private const string ProjectPrefix = "kubesphere-router-";
 

@@ -117,7 +117,8 @@ public static class GatewayUpgrade
         if (evidence.Complete)
         {
             log.Information($"Gateway '{gateway.Name}' is already upgraded (v2 Gateway, release {evidence.Release!.Name} on {evidence.Release.ChartName}-{evidence.Release.ChartVersion}, {evidence.ControllerState}, IngressClass {evidence.IngressClassName}); skipped.", "KsUpgrade.Unchanged");
-            return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded: the cluster shows the v4 gateway." };
+            var done = new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded: the cluster shows the v4 gateway." };
+            return options.RepointIngressClass ? await RepointEarlierAsync(cluster, api, done, evidence, watch, log, ct).ConfigureAwait(false) : done;
         }
         if (evidence.V2Gateway)
         {
@@ -128,9 +129,12 @@ public static class GatewayUpgrade
             log.Information($"Gateway '{gateway.Name}' has its {V2Group}/{V2Version} Gateway already; the dynamic-upgrade job is not run again. Waiting for the gateway extension to finish it.", "KsUpgrade.Unchanged");
             var waited = await WaitForEvidenceAsync(cluster, api, gateway, options, log, ct).ConfigureAwait(false);
             var refreshed = await GatewayCatalog.GetAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
-            return waited.Complete
-                ? new KsGatewayUpgradeResult { Gateway = refreshed, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded by an earlier run: the cluster now shows the v4 gateway." }
-                : NotVerified(refreshed, watch, waited, options, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), "The dynamic-upgrade job ran earlier (the v2 Gateway exists).");
+            if (waited.Complete)
+            {
+                var done = new KsGatewayUpgradeResult { Gateway = refreshed, Outcome = KsGatewayUpgradeOutcome.AlreadyUpgraded, Succeeded = true, Duration = watch.Elapsed, Detail = "Already upgraded by an earlier run: the cluster now shows the v4 gateway." };
+                return options.RepointIngressClass ? await RepointEarlierAsync(cluster, api, done, waited, watch, log, ct).ConfigureAwait(false) : done;
+            }
+            return NotVerified(refreshed, watch, waited, options, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), "The dynamic-upgrade job ran earlier (the v2 Gateway exists).");
         }
 
         var pending = gateway.Releases.FirstOrDefault(r => Helm.HelmReleaseStatus.IsPending(r.Status));
@@ -152,7 +156,10 @@ public static class GatewayUpgrade
             log.Warning($"Gateway '{gateway.Name}' was interrupted: its release {GatewayNames.IngressReleaseOf(gateway.Name)} is gone but no {V2Group}/{V2Version} Gateway exists (a dynamic-upgrade job failed after its uninstall), so the gateway has no controller. Running the job again (it tolerates the missing release).");
         log.Warning($"Upgrading gateway '{gateway.Name}' restarts its ingress controller: traffic through it is interrupted until the new controller is ready, and Ingresses without an ingressClassName stop being served by it.");
         if (!await log.ShouldProcessAsync($"Gateway '{gateway.Name}' ({gateway.Scope}, {gateway.Namespace}) on {cluster.Context}",
-                "Upgrade to the KubeSphere 4 gateway with job dynamic-upgrade (the ingress controller restarts)").ConfigureAwait(false))
+                "Upgrade to the KubeSphere 4 gateway with job dynamic-upgrade (the ingress controller restarts)" +
+                (options.RepointIngressClass
+                    ? $", then point the Ingresses the job gives a class no IngressClass has (ks-upgrade v4.1.3: {GatewayNames.ClusterGatewayIngressClass}) at the gateway's IngressClass (-RepointIngressClass)"
+                    : "")).ConfigureAwait(false))
             return new KsGatewayUpgradeResult { Gateway = gateway, Outcome = KsGatewayUpgradeOutcome.NotRun, Duration = watch.Elapsed, Detail = "Not run (-WhatIf or declined)." };
 
         // The per-cluster gate (one dynamic-upgrade job at a time) is taken after the answer, never across the question:
@@ -188,7 +195,8 @@ public static class GatewayUpgrade
     {
         log.Information($"Upgrading gateway '{gateway.Name}'.", "KsUpgrade.Step");
         var before = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
-        if (await DynamicUpgradeJob.UnfinishedJobGatewayAsync(api, log, ct).ConfigureAwait(false) == gateway.Name)
+        var adopted = await DynamicUpgradeJob.UnfinishedJobGatewayAsync(api, log, ct).ConfigureAwait(false) == gateway.Name;
+        if (adopted)
         {
             // An earlier run was stopped (or lost the API server) while its job upgraded this very gateway: that job is
             // the upgrade asked for, so it is waited for rather than refused as busy or run a second time (the dynamic
@@ -234,11 +242,21 @@ public static class GatewayUpgrade
         var verified = await WaitForEvidenceAsync(cluster, api, gateway, options, log, ct).ConfigureAwait(false);
         var updated = await GatewayCatalog.GetAsync(cluster, api, gateway.Name, ct).ConfigureAwait(false);
         var ingressesNow = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
-        var (served, unserved) = await ClassifyIngressesAsync(api, IngressSnapshot.Changed(before, ingressesNow), ingressesNow, verified, log, ct).ConfigureAwait(false);
+        var reclassed = IngressSnapshot.Changed(before, ingressesNow);
+        // repointed only once the gateway is verified (its IngressClass exists): the Ingresses this run's job re-classed from
+        // no class to a class no IngressClass has; when the job was an earlier run's (adopted above), the snapshot came after
+        // part of its work, so the cluster gateway's Ingresses on the hard-coded class count too
+        var repoint = options.RepointIngressClass && verified.Complete
+            ? IngressRepoint.ReclassedByThisRun(before, ingressesNow, await IngressRepoint.ClassNamesAsync(api, ct).ConfigureAwait(false))
+            : Array.Empty<IngressRepoint.Candidate>();
+        if (options.RepointIngressClass && verified.Complete && adopted)
+            repoint = repoint.Concat(await IngressRepoint.CarryingHardCodedClassAsync(api, updated, ct).ConfigureAwait(false))
+                .DistinctBy(c => c.Name).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var (served, unserved) = await ClassifyIngressesAsync(api, reclassed, ingressesNow, verified, gateway, warn: repoint.Count == 0, log, ct).ConfigureAwait(false);
         if (!verified.Complete)
             return NotVerified(updated, watch, verified, options, served, unserved, run.LogLines, run.Summary);
         log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {served.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
-        return new KsGatewayUpgradeResult
+        var result = new KsGatewayUpgradeResult
         {
             Gateway = updated,
             Outcome = KsGatewayUpgradeOutcome.Upgraded,
@@ -248,6 +266,57 @@ public static class GatewayUpgrade
             UnservedIngresses = unserved,
             JobLog = run.LogLines,
             Detail = $"{run.Summary} Release {verified.Release!.Name} is deployed on {verified.Release.ChartName}-{verified.Release.ChartVersion}; {verified.ControllerState}; IngressClass {verified.IngressClassName} exists.",
+        };
+        if (repoint.Count == 0) return result;
+        // the upgrade's question covered the repoint (its action names it): not asked again
+        var outcome = await IngressRepoint.RunAsync(api, repoint, verified.IngressClassName, log, ct).ConfigureAwait(false);
+        // every Ingress the upgrade re-classed or created, judged again as the cluster shows it now
+        var (servedNow, unservedNow) = await ClassifyIngressesAsync(api, reclassed.Union(repoint.Select(c => c.Name)).OrderBy(n => n, StringComparer.Ordinal).ToList(), await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false), verified, gateway, warn: false, log, ct).ConfigureAwait(false);
+        return Repointed(result with { NewIngresses = servedNow, UnservedIngresses = unservedNow }, outcome, verified, log);
+    }
+
+    /// <summary>
+    /// -RepointIngressClass on a gateway already upgraded (by an earlier run or by hand): the cluster gateway's Ingresses
+    /// whose class is exactly ks-upgrade's hard-coded kubesphere-router-cluster, when no IngressClass has that name
+    /// (<see cref="IngressRepoint.CarryingHardCodedClassAsync"/>), after a ShouldProcess question of their own.
+    /// </summary>
+    private static async Task<KsGatewayUpgradeResult> RepointEarlierAsync(KsCluster cluster, IKubeApi api, KsGatewayUpgradeResult done, GatewayEvidence evidence,
+        Stopwatch watch, IEngineLog log, CancellationToken ct)
+    {
+        var candidates = await IngressRepoint.CarryingHardCodedClassAsync(api, done.Gateway, ct).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            log.Verbose($"-RepointIngressClass: no Ingress on {GatewayNames.ClusterGatewayIngressClass} without such an IngressClass{(done.Gateway.Scope == KsGatewayScope.Cluster ? "" : $" ({done.Gateway.Name} is not the cluster gateway)")}; nothing to repoint.");
+            return done;
+        }
+        var names = candidates.Select(c => c.Name).ToList();
+        if (!await log.ShouldProcessAsync($"Gateway '{done.Gateway.Name}' ({done.Gateway.Scope}, {done.Gateway.Namespace}) on {cluster.Context}",
+                IngressRepoint.Describe(candidates, evidence.IngressClassName)).ConfigureAwait(false))
+            return done with
+            {
+                UnservedIngresses = names,
+                Duration = watch.Elapsed,
+                Detail = $"{done.Detail} Not repointed (-WhatIf or declined): {string.Join(", ", names)} carry {GatewayNames.ClusterGatewayIngressClass}, which names no IngressClass.",
+            };
+        var outcome = await IngressRepoint.RunAsync(api, candidates, evidence.IngressClassName, log, ct).ConfigureAwait(false);
+        return Repointed(done with { UnservedIngresses = outcome.Unserved, Duration = watch.Elapsed }, outcome, evidence, log);
+    }
+
+    /// <summary>The result after a repoint: the Ingresses repointed, and a failure (IngressRepointFailed) when a patch failed.</summary>
+    private static KsGatewayUpgradeResult Repointed(KsGatewayUpgradeResult result, IngressRepoint.Outcome outcome, GatewayEvidence evidence, IEngineLog log)
+    {
+        if (outcome.Repointed.Count > 0)
+            log.Information($"Gateway '{result.Gateway.Name}': {outcome.Repointed.Count} Ingress(es) now point at IngressClass {evidence.IngressClassName}: {string.Join(", ", outcome.Repointed)}.", "KsUpgrade.Step");
+        var detail = $"{result.Detail} Repointed to IngressClass {evidence.IngressClassName}: {(outcome.Repointed.Count == 0 ? "none" : string.Join(", ", outcome.Repointed))}.";
+        if (outcome.Failures.Count == 0)
+            return result with { RepointedIngresses = outcome.Repointed, Detail = detail };
+        return result with
+        {
+            RepointedIngresses = outcome.Repointed,
+            Succeeded = false,
+            ErrorId = ErrorIds.IngressRepointFailed,
+            Detail = $"{detail} Not repointed: {string.Join("; ", outcome.Failures)}",
+            Remedy = IngressRepoint.Remedy(result.Gateway.Name, result.UnservedIngresses, evidence.IngressClassName, outcome.Forbidden),
         };
     }
 
@@ -281,19 +350,21 @@ public static class GatewayUpgrade
     /// IngressClass and those whose class does not exist (no controller serves them), warning with the remedy for the latter.
     /// </summary>
     private static async Task<(IReadOnlyList<string> Served, IReadOnlyList<string> Unserved)> ClassifyIngressesAsync(IKubeApi api,
-        IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, GatewayEvidence evidence, IEngineLog log, CancellationToken ct)
+        IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, GatewayEvidence evidence, KsGateway gateway, bool warn,
+        IEngineLog log, CancellationToken ct)
     {
         if (changed.Count == 0) return (changed, Array.Empty<string>());
         var classes = (await api.ListAllAsync(ResourceKind.IngressClasses, null, null, ct).ConfigureAwait(false))
             .Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
         var byName = now.Values.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
         var unserved = changed.Where(n => byName.TryGetValue(n, out var cls) && cls is not null && !classes.Contains(cls)).ToList();
-        foreach (var group in unserved.GroupBy(n => byName[n]!))
+        foreach (var group in unserved.GroupBy(n => byName[n]!).Where(_ => warn))
         {
             var list = group.ToList();
             var first = list[0].Split('/', 2);
             log.Warning($"{list.Count} Ingress(es) were given ingressClassName '{group.Key}', which names no IngressClass, so no controller serves them: {string.Join(", ", list)}. " +
-                        $"(ks-upgrade v4.1.3 gives the cluster gateway's Ingresses the hard-coded class kubesphere-router-cluster.) Point them at the gateway's class, e.g. " +
+                        $"(ks-upgrade v4.1.3 gives the cluster gateway's Ingresses the hard-coded class {GatewayNames.ClusterGatewayIngressClass}.) Point them at the gateway's class: " +
+                        (group.Key == GatewayNames.ClusterGatewayIngressClass && evidence.Complete ? $"Update-KsGateway -Name {gateway.Name} -RepointIngressClass, or by hand, e.g. " : "e.g. ") +
                         $"kubectl -n {first[0]} patch ingress {first[^1]} --type merge -p '{{\"spec\":{{\"ingressClassName\":\"{evidence.IngressClassName}\"}}}}'; Test-KsCluster -Phase PostUpgrade reports any left (IngressClassesExist).");
         }
         return (changed.Except(unserved, StringComparer.Ordinal).ToList(), unserved);

@@ -28,6 +28,11 @@ public sealed record GatewayUpgradeOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>The PVC holding ks-upgrade's backups (upgrade.persistenceVolume.name).</summary>
     public string PersistenceVolumeName { get; init; } = "ks-upgrade";
+    /// <summary>
+    /// -RepointIngressClass: once the gateway is verified, point the Ingresses ks-upgrade gave a class no IngressClass has
+    /// (the cluster gateway's hard-coded kubesphere-router-cluster) at the gateway's IngressClass.
+    /// </summary>
+    public bool RepointIngressClass { get; init; }
     /// <summary>Renders the job; null = helm template via <see cref="HelmTemplateRenderer"/>.</summary>
     public IDynamicJobRenderer? Renderer { get; init; }
 

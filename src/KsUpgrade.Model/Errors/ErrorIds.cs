@@ -141,6 +141,8 @@ public static class ErrorIds
     public const string GatewayUpgradeFailed = "KsUpgrade.GatewayUpgradeFailed";
     /// <summary>The job completed but the cluster does not show the v4 gateway (v2 Gateway, v4 release, controller, IngressClass).</summary>
     public const string GatewayNotVerified = "KsUpgrade.GatewayNotVerified";
+    /// <summary>-RepointIngressClass could not point an Ingress at the gateway's IngressClass (its patch kept conflicting or failed).</summary>
+    public const string IngressRepointFailed = "KsUpgrade.IngressRepointFailed";
     /// <summary>Remove-KsLegacyGateway while gateways are still on v3.</summary>
     public const string LegacyGatewaysRemain = "KsUpgrade.LegacyGatewaysRemain";
     /// <summary>Finalizers or the legacy CRD could not be removed.</summary>

@@ -21,7 +21,7 @@ public enum KsGatewayUpgradeOutcome
 }
 
 /// <summary>The result of upgrading one gateway.</summary>
-public sealed class KsGatewayUpgradeResult
+public sealed record KsGatewayUpgradeResult
 {
     public KsGateway Gateway { get; init; } = new();
     public KsGatewayUpgradeOutcome Outcome { get; init; }
@@ -37,6 +37,11 @@ public sealed class KsGatewayUpgradeResult
     /// kubesphere-router-cluster). Never listed in NewIngresses.
     /// </summary>
     public IReadOnlyList<string> UnservedIngresses { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// With -RepointIngressClass: the Ingresses (namespace/name) this call pointed at the gateway's IngressClass, as the
+    /// cluster shows them after the patch (re-read). Never listed in UnservedIngresses.
+    /// </summary>
+    public IReadOnlyList<string> RepointedIngresses { get; init; } = Array.Empty<string>();
     public TimeSpan Duration { get; init; }
     /// <summary>Ingresses (namespace/name) created, or given an ingressClassName, while the gateway was upgraded.</summary>
     public IReadOnlyList<string> NewIngresses { get; init; } = Array.Empty<string>();

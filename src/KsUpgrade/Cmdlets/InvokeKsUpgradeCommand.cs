@@ -55,6 +55,13 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
     [Parameter]
     public SwitchParameter IncludeGateways { get; set; }
 
+    /// <summary>
+    /// With -IncludeGateways: Update-KsGateway -RepointIngressClass for each gateway (the Ingresses ks-upgrade gives the
+    /// hard-coded class kubesphere-router-cluster point at the cluster gateway's IngressClass).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RepointIngressClass { get; set; }
+
     /// <summary>Failed pre-flight checks to waive, by Id (on any cluster), as for Invoke-KsHostUpgrade.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -163,6 +170,7 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
                 IgnoredChecks = ignored,
             },
             IncludeGateways = IncludeGateways,
+            RepointIngressClass = RepointIngressClass,
             ThrottleLimit = ThrottleLimit,
             HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
             HostOnly = HostOnly,

@@ -87,6 +87,14 @@ public sealed class UpdateKsGatewayCommand : KsHelmCmdletBase
     [ValidateLength(1, 253)]
     public string? MemberName { get; set; }
 
+    /// <summary>
+    /// Once a gateway is verified, point the Ingresses ks-upgrade gave a class no IngressClass has (v4.1.3 gives the cluster
+    /// gateway's Ingresses the hard-coded kubesphere-router-cluster) at the gateway's IngressClass: those this run's job
+    /// re-classed, or, for a cluster gateway already upgraded, those whose class is exactly kubesphere-router-cluster.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RepointIngressClass { get; set; }
+
     protected override void BeginProcessing()
     {
         try { ChartDigest.Normalize(ChartSha256); }
@@ -154,6 +162,7 @@ public sealed class UpdateKsGatewayCommand : KsHelmCmdletBase
                         VerifyTimeout = Timeout,
                         HostCluster = hostCluster,
                         MemberName = MemberName,
+                        RepointIngressClass = RepointIngressClass,
                     }, log, ct));
                     // every gateway that failed or is not verified is an ErrorRecord (after the run: the others were still attempted)
                     foreach (var r in results.Where(r => r.ErrorId is not null)) WriteError(ErrorOf(r));

@@ -228,7 +228,16 @@ public class PostUpgradeCheckTests
         Assert.Contains("'kubesphere-router-cluster': demo/staging, shop/frontend", result.Message);
         Assert.DoesNotContain("served", result.Message);
         Assert.Contains("kubectl -n demo patch ingress staging", result.Remedy);
+        // ks-upgrade's hard-coded class: the remedy names the switch that repairs it
+        Assert.Contains("Update-KsGateway -Name kubesphere-router-kubesphere-system -RepointIngressClass", result.Remedy);
         Assert.Equal(2, result.Data.Length);
+
+        // another missing class is not ks-upgrade's doing: no switch offered for it
+        r.Ingresses.RemoveAll(i => i.ClassName == "kubesphere-router-cluster");
+        r.Ingresses.Add(new IngressRow("demo", "legacy", "nginx-old"));
+        var other = (await Run(r))["IngressClassesExist"]!;
+        Assert.Equal(KsCheckStatus.Failed, other.Status);
+        Assert.DoesNotContain("RepointIngressClass", other.Remedy);
     }
 
     [Fact]

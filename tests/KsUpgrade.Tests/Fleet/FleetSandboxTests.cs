@@ -20,13 +20,16 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
 {
     private static readonly string[] Members = { "member1", "member2" };
 
-    private async Task<FleetRequest> RequestAsync() => new()
+    /// <summary>The fleet of host, member1, member2; with gateways: -IncludeGateways (and the gateway job enabled), and maybe -RepointIngressClass.</summary>
+    private async Task<FleetRequest> RequestAsync(bool gateways = false, bool repoint = false) => new()
     {
         Host = await ConnectAsync("host"),
         Members = new[] { await ConnectAsync("member1"), await ConnectAsync("member2") },
+        IncludeGateways = gateways,
+        RepointIngressClass = repoint,
         Parameters = new UpgradeParameters
         {
-            ValuesPath = ValuesFile(),
+            ValuesPath = gateways ? GatewayValuesFile() : ValuesFile(),
             Chart = Path.Combine(HelmTool.FixturesDir(), "ks-core"),
             BackupPath = Path.Combine(Dir, "fleet-bk"),
             JobTimeout = TimeSpan.FromSeconds(60),
@@ -36,6 +39,14 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
         HelmPath = HelmTool.Path,
         ThrottleLimit = 2,
     };
+
+    /// <summary>The guide's values with ks-upgrade's gateway job enabled too (its InstallPlan and backup make the gateways upgradable).</summary>
+    private string GatewayValuesFile()
+    {
+        var path = Path.Combine(Dir, "ks-core-values-gateway.yaml");
+        File.WriteAllText(path, GuideValues.CoreAndIam + "\n      gateway:\n        enabled: true\n        priority: 90\n        extensionRef: {name: gateway, version: 1.0.5}\n");
+        return path;
+    }
 
     /// <summary>The cluster's last deployed ks-core release (app version, revision), read from its release secrets.</summary>
     private async Task<HelmRelease> DeployedAsync(string context) =>
@@ -57,16 +68,38 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
         foreach (var m in contexts.Where(Members.Contains)) Assert.False(Tainted(m), $"{m} is upgraded but still tainted on the host");
     }
 
+    /// <summary>
+    /// With -IncludeGateways: the gateways of every cluster too. Without -RepointIngressClass the host's Ingresses that
+    /// ks-upgrade's cluster gateway job gave the hard-coded class kubesphere-router-cluster (no IngressClass has it) are
+    /// unserved: its post-upgrade checks fail, and the summary says which Ingresses and the remedy. The re-run with
+    /// -RepointIngressClass points them at the cluster gateway's IngressClass and the host's post-upgrade checks pass.
+    /// </summary>
     [HelmFact]
     public async Task A_failing_member_is_reported_the_others_finish_and_a_rerun_completes_only_that_member()
     {
         Host.FailJob("prepare-upgrade", "member2");
-        var request = await RequestAsync();
+        var request = await RequestAsync(gateways: true);
         var log = new RecordingEngineLog();
         var first = await FleetUpgrade.RunAsync(request, log, CancellationToken.None);
 
         Assert.False(first.Done);
         await AssertOnV4Async("host", "member1");
+        // the host: upgraded, gateways upgraded, but two Ingresses on ks-upgrade's hard-coded class: not done, and the
+        // summary names them (as the post-upgrade check read them from the cluster) and the remedy
+        const string clusterGw = "kubesphere-router-kubesphere-system";
+        string? ClassOf(string ns, string name) => Host.Cluster("host").Get("networking.k8s.io/v1", "ingresses", ns, name)!["spec"]?["ingressClassName"]?.GetValue<string>();
+        var hostFirst = first.Clusters.Single(c => c.Name == "host");
+        Assert.Equal(KsFleetClusterState.Failed, hostFirst.State);
+        Assert.Equal(ErrorIds.PostCheckFailed, hostFirst.ErrorId);
+        Assert.Equal(KsCheckStatus.Failed, hostFirst.PostUpgrade!["IngressClassesExist"]!.Status);
+        Assert.Equal(new[] { "demo-staging/staging", "shop-frontend/frontend" }, hostFirst.Gateways.Single(g => g.Gateway.Name == clusterGw).UnservedIngresses);
+        Assert.Equal("kubesphere-router-cluster", ClassOf("demo-staging", "staging"));
+        var left = Assert.Single(hostFirst.Remaining);
+        Assert.Contains("demo-staging/staging", left);
+        Assert.Contains("shop-frontend/frontend", left);
+        Assert.Contains($"Update-KsGateway -Name {clusterGw} -RepointIngressClass", left);
+        Assert.Contains("-RepointIngressClass", hostFirst.Remedy);
+        Assert.Contains(first.Remaining, r => r.StartsWith("host: ") && r.Contains("demo-staging/staging"));
         var failed = first.Clusters.Single(c => c.Name == "member2");
         Assert.Equal(KsFleetClusterState.Failed, failed.State);
         Assert.Equal(ErrorIds.PrepareJobFailed, failed.ErrorId);
@@ -83,9 +116,19 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
         var hostRevision = (await DeployedAsync("host")).Revision;
         var member1Revision = (await DeployedAsync("member1")).Revision;
         Host.ClearFaults();
-        var second = await FleetUpgrade.RunAsync(await RequestAsync(), new RecordingEngineLog(), CancellationToken.None);
+        var second = await FleetUpgrade.RunAsync(await RequestAsync(gateways: true, repoint: true), new RecordingEngineLog(), CancellationToken.None);
 
         Assert.True(second.Done, string.Join("; ", second.Clusters.Select(c => $"{c.Name} {c.State} {c.Error}")));
+        // the host's gateways (already upgraded) were visited again for -RepointIngressClass; its post-upgrade checks pass
+        var hostSecond = second.Clusters.Single(c => c.Name == "host");
+        Assert.True(hostSecond.PostUpgrade!.Passed);
+        Assert.Equal(KsCheckStatus.Passed, hostSecond.PostUpgrade["IngressClassesExist"]!.Status);
+        var repointed = hostSecond.Gateways.Single(g => g.Gateway.Name == clusterGw);
+        Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, repointed.Outcome);
+        Assert.Equal(new[] { "demo-staging/staging", "shop-frontend/frontend" }, repointed.RepointedIngresses);
+        Assert.Equal(clusterGw, ClassOf("demo-staging", "staging"));
+        Assert.Equal(clusterGw, ClassOf("shop-frontend", "frontend"));
+        Assert.Empty(hostSecond.Remaining);
         await AssertOnV4Async("host", "member1", "member2");
         Assert.Equal(hostRevision, (await DeployedAsync("host")).Revision); // untouched by the re-run
         Assert.Equal(member1Revision, (await DeployedAsync("member1")).Revision);

@@ -116,7 +116,47 @@ public class GatewayGuideFlowTests
         Assert.Empty(cluster.NewIngresses);
         Assert.Equal(new[] { "demo-staging/staging", "shop-frontend/frontend" }, cluster.UnservedIngresses);
         Assert.NotNull(s.View.Get("networking.k8s.io/v1", "ingressclasses", null, clusterGw));
-        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("'kubesphere-router-cluster', which names no IngressClass"));
+        Assert.Contains(log.Records, r => r.Stream == "Warning" && r.Message.Contains("'kubesphere-router-cluster', which names no IngressClass")
+                                          && r.Message.Contains($"Update-KsGateway -Name {clusterGw} -RepointIngressClass"));
+        Assert.Empty(cluster.RepointedIngresses);
+
+        // -RepointIngressClass on the gateway upgraded above (AlreadyUpgraded): the Ingresses whose class is exactly the
+        // hard-coded kubesphere-router-cluster, which no IngressClass has. Declined (-WhatIf): asked, nothing changed.
+        var unservedNames = new[] { ("demo-staging", "staging"), ("shop-frontend", "frontend") };
+        string? ClassOf(string ns, string name) => s.View.Get("networking.k8s.io/v1", "ingresses", ns, name)!.Str("spec", "ingressClassName");
+        var repoint = options with { RepointIngressClass = true };
+        // not ks-upgrade's doing: an Ingress of another missing class is left as it is
+        s.View.Upsert(K8s.Ingress("demo-staging", "legacy", "legacy.example.com", "legacy", 80, "nginx-old"));
+        var whatIf = new RecordingEngineLog { Approve = false };
+        var preview = Assert.Single(await GatewayUpgrade.UpdateAsync(s.Cluster, new[] { clusterGw }, repoint, whatIf, CancellationToken.None));
+        Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, preview.Outcome);
+        Assert.Empty(preview.RepointedIngresses);
+        Assert.Equal(new[] { "demo-staging/staging", "shop-frontend/frontend" }, preview.UnservedIngresses);
+        Assert.Contains(whatIf.Asked, a => a.Action.Contains("kubesphere-router-cluster") && a.Action.Contains(clusterGw) && a.Action.Contains("demo-staging/staging"));
+        Assert.All(unservedNames, i => Assert.Equal("kubesphere-router-cluster", ClassOf(i.Item1, i.Item2)));
+
+        // a conflict on one patch (another writer, every time) is an error naming the Ingress and the remedy; the other is repointed
+        var conflict = s.Host.AddFault(new KsUpgrade.Sandbox.Faults.FaultRule { Verb = "patch", Resource = "ingresses", Namespace = "demo-staging", Name = "staging", ConcurrentWrite = true });
+        var partial = Assert.Single(await GatewayUpgrade.UpdateAsync(s.Cluster, new[] { clusterGw }, repoint, log, CancellationToken.None));
+        s.Host.Faults.Remove(conflict.Id!);
+        Assert.Equal(ErrorIds.IngressRepointFailed, partial.ErrorId);
+        Assert.False(partial.Succeeded);
+        Assert.Equal(new[] { "shop-frontend/frontend" }, partial.RepointedIngresses);
+        Assert.Equal(new[] { "demo-staging/staging" }, partial.UnservedIngresses);
+        Assert.Contains("demo-staging/staging", partial.Detail);
+        Assert.Contains($"Update-KsGateway -Name {clusterGw} -RepointIngressClass", partial.Remedy);
+        Assert.Equal(clusterGw, ClassOf("shop-frontend", "frontend"));
+        Assert.Equal("kubesphere-router-cluster", ClassOf("demo-staging", "staging"));
+
+        // run again: the one left is repointed; an Ingress of a class that exists, or of another missing class, is left alone
+        var repaired = Assert.Single(await GatewayUpgrade.UpdateAsync(s.Cluster, new[] { clusterGw }, repoint, log, CancellationToken.None));
+        Assert.True(repaired.Succeeded, repaired.Detail);
+        Assert.Null(repaired.ErrorId);
+        Assert.Equal(new[] { "demo-staging/staging" }, repaired.RepointedIngresses);
+        Assert.Empty(repaired.UnservedIngresses);
+        Assert.All(unservedNames, i => Assert.Equal(clusterGw, ClassOf(i.Item1, i.Item2)));
+        Assert.Equal("nginx-old", ClassOf("demo-staging", "legacy"));
+        Assert.Empty(Assert.Single(await GatewayUpgrade.UpdateAsync(s.Cluster, new[] { clusterGw }, repoint, log, CancellationToken.None)).RepointedIngresses);
 
         var again = await GatewayUpgrade.UpdateAsync(s.Cluster, gateways.Select(g => g.Name).ToList(), options, log, CancellationToken.None);
         Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, again.Single(r => r.Gateway.Name == project).Outcome);

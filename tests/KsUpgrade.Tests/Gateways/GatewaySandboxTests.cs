@@ -137,11 +137,23 @@ public class GatewaySandboxTests
         await using var s = await SandboxSession.StartAsync(seeds, "host", job);
         var log = new RecordingEngineLog();
 
-        var results = await GatewayUpgrade.UpdateAsync(s.Cluster, SeedGateways, Options(chart), log, CancellationToken.None);
+        // -RepointIngressClass: the Ingresses the cluster gateway's job gives the hard-coded kubesphere-router-cluster (those
+        // the narrower gateways left without a class) point at the cluster gateway's IngressClass once it is verified
+        var results = await GatewayUpgrade.UpdateAsync(s.Cluster, SeedGateways, Options(chart) with { RepointIngressClass = true }, log, CancellationToken.None);
 
         var order = new[] { "kubesphere-router-demo-project", "kubesphere-router-workspace-shop-ws", "kubesphere-router-kubesphere-system" };
         Assert.Equal(order, results.Select(r => r.Gateway.Name));
         Assert.All(results, r => Assert.Equal(KsGatewayUpgradeOutcome.Upgraded, r.Outcome));
+        Assert.All(results, r => Assert.Null(r.ErrorId));
+        var repointed = new[] { "demo-staging/staging", "shop-frontend/frontend" };
+        Assert.Equal(repointed, results[2].RepointedIngresses);
+        Assert.Empty(results[2].UnservedIngresses);
+        Assert.Equal(repointed, results[2].NewIngresses);
+        foreach (var i in repointed)
+            Assert.Equal("kubesphere-router-kubesphere-system", s.View.Get("networking.k8s.io/v1", "ingresses", i.Split('/')[0], i.Split('/')[1])!["spec"]!["ingressClassName"]!.GetValue<string>());
+        Assert.Empty(results[0].RepointedIngresses); // the project gateway's class exists: nothing to repoint
+        Assert.Contains(log.Asked, a => a.Target.Contains("kubesphere-router-kubesphere-system") && a.Action.Contains("-RepointIngressClass"));
+        Assert.DoesNotContain(log.Records, r => r.Stream == "Warning" && r.Message.Contains("names no IngressClass"));
         Assert.Equal(order, job.Runs);
         Assert.Equal(1, job.MaxConcurrent);
         Assert.Equal(3, log.Outputs.Count);

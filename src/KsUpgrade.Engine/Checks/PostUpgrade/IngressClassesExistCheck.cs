@@ -27,12 +27,18 @@ public sealed class IngressClassesExistCheck : ClusterCheck
             return Passed($"All {classed} Ingresses with an ingressClassName name an existing IngressClass ({known.Count} IngressClasses).");
         var byClass = dangling.GroupBy(i => i.ClassName!).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var first = dangling[0];
+        var manual = $"Point each at an existing class (IngressClasses: {(known.Count == 0 ? "none" : NameList(known.OrderBy(k => k, StringComparer.Ordinal)))}), e.g. " +
+                     $"kubectl -n {first.Namespace} patch ingress {first.Name} --type merge -p '{{\"spec\":{{\"ingressClassName\":\"<class>\"}}}}'. " +
+                     "After Update-KsGateway, the cluster gateway's class is named after the gateway (kubesphere-router-kubesphere-system), not kubesphere-router-cluster.";
+        // ks-upgrade's hard-coded class (GatewayNames.ClusterGatewayIngressClass): Update-KsGateway -RepointIngressClass repairs exactly those
+        var remedy = byClass.Any(g => g.Key == Gateways.GatewayNames.ClusterGatewayIngressClass)
+            ? $"For the Ingresses on {Gateways.GatewayNames.ClusterGatewayIngressClass} (ks-upgrade v4.1.3's hard-coded class for the cluster gateway): " +
+              $"Update-KsGateway -Name {Gateways.GatewayNames.ClusterGatewayName} -RepointIngressClass points them at the cluster gateway's IngressClass. Otherwise: {manual}"
+            : manual;
         return Failed(
             $"{dangling.Count} Ingresses name an IngressClass that does not exist, so no controller serves them: " +
             string.Join("; ", byClass.Select(g => $"'{g.Key}': {NameList(g.Select(i => $"{i.Namespace}/{i.Name}"))}")) + ".",
-            $"Point each at an existing class (IngressClasses: {(known.Count == 0 ? "none" : NameList(known.OrderBy(k => k, StringComparer.Ordinal)))}), e.g. " +
-            $"kubectl -n {first.Namespace} patch ingress {first.Name} --type merge -p '{{\"spec\":{{\"ingressClassName\":\"<class>\"}}}}'. " +
-            "After Update-KsGateway, the cluster gateway's class is named after the gateway (kubesphere-router-kubesphere-system), not kubesphere-router-cluster.",
+            remedy,
             dangling.Cast<object>().ToArray());
     }
 }
