@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Backup;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Members;
@@ -256,8 +257,50 @@ public sealed class ClusterUndo
                     { Remedy = "Run Undo-KsUpgrade on each of those members first (Undo-KsUpgrade -Cluster <member> -HostCluster <host>), then on the host once Get-KsMemberCluster shows them on 3.4." };
             }
         }
+        await RefuseConvertedGatewaysAsync(ct).ConfigureAwait(false);
         if (_options.ProbeImages) await ProbeImagesAsync(ct).ConfigureAwait(false);
         return undo?.State;
+    }
+
+    /// <summary>
+    /// Gateways Update-KsGateway converted (or began to convert) are not given back: their dynamic-upgrade job uninstalled
+    /// the 3.4 &lt;gw&gt;-ingress release with its history and created a v2alpha1 Gateway, the gateway extension upgraded
+    /// the gateway's release to the v4 chart and Ingresses were given an ingressClassName. Rolling ks-core back under
+    /// them would leave v4 gateways that no 3.4 controller serves, so Undo refuses before any change (GatewaysUpgraded),
+    /// naming each gateway with what the cluster shows of it.
+    /// </summary>
+    private async Task RefuseConvertedGatewaysAsync(CancellationToken ct)
+    {
+        var evidence = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string gateway, string seen)
+        {
+            if (!evidence.TryGetValue(gateway, out var list)) evidence[gateway] = list = new List<string>();
+            list.Add(seen);
+        }
+        var releases = await HelmReleaseReader.ListLatestAsync(_api, null,
+            name => name.StartsWith(KsNames.GatewayReleasePrefix, StringComparison.Ordinal), ct: ct).ConfigureAwait(false);
+        foreach (var gateway in GatewayCatalog.Merge(releases.Select(GatewayCatalog.View).ToList(), null))
+        {
+            var own = gateway.Releases.FirstOrDefault(r => r.Name == gateway.Name);
+            if (own is null) continue;
+            if (gateway.Releases.All(r => r.Name != GatewayNames.IngressReleaseOf(gateway.Name)))
+                Add(gateway.Name, $"its 3.4 release {GatewayNames.IngressReleaseOf(gateway.Name)} uninstalled");
+            if (GatewayCatalog.IsV4Chart(own))
+                Add(gateway.Name, $"release {own.Namespace}/{own.Name} {own.Status} on chart {own.ChartName}-{own.ChartVersion}");
+        }
+        if (await _api.KindOfAsync($"{GatewayUpgrade.V2Group}/{GatewayUpgrade.V2Version}", GatewayUpgrade.V2Kind.Kind, ct).ConfigureAwait(false) is { } v2)
+            foreach (var g in await _api.ListAllAsync(v2, null, null, ct).ConfigureAwait(false))
+                Add(g.Name(), $"{GatewayUpgrade.V2Group}/{GatewayUpgrade.V2Version} Gateway {KubeJson.Ref(g.Namespace(), g.Name())}");
+        if (evidence.Count == 0) return;
+        throw new KsUpgradeException(ErrorIds.GatewaysUpgraded, KsErrorCategory.InvalidOperation,
+            $"Gateways of cluster {_api.Context} were converted to KubeSphere 4 by Update-KsGateway: " +
+            string.Join("; ", evidence.Select(e => $"{e.Key} ({string.Join(", ", e.Value)})")) +
+            ". Undo-KsUpgrade does not give converted gateways back (the 3.4 -ingress releases and their history are gone, the v4 releases belong to the gateway extension, Ingresses were re-classed), " +
+            "and a 3.4 KubeSphere under v4 gateways would serve no Ingress through them. Nothing was changed.", _api.Context)
+        {
+            Remedy = "Stay on KubeSphere 4 and fix forward: Test-KsCluster -Phase PostUpgrade names what is wrong, then Complete-KsUpgrade once it passes. " +
+                     "Going back to 3.4 now needs your own etcd snapshot or Velero backup taken before Update-KsGateway.",
+        };
     }
 
     /// <summary>
