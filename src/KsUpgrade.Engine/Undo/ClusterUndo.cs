@@ -930,7 +930,10 @@ public sealed class ClusterUndo
 
     private static string Key(JsonObject o) => $"{o.Str("kind")}/{o.Namespace()}/{o.Name()}";
 
-    private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct)
+    /// <summary>How often RestoreAsync reads an object again after a 409 (AlreadyExists on create, Conflict on replace) before the step fails.</summary>
+    private const int RestoreAttempts = 5;
+
+    private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct, int attempt = 1)
     {
         // written in the version the backup holds it in (the CRDs serve it again by now)
         backedUp = AtStorageVersion(backedUp);
@@ -941,7 +944,18 @@ public sealed class ClusterUndo
         var body = UndoObjects.ForCreate(backedUp, await OwnerUidsAsync(ct).ConfigureAwait(false));
         if (now is null)
         {
-            await RestoreStatusAsync(kind, backedUp, await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            JsonObject created;
+            try
+            {
+                created = await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false);
+            }
+            catch (KubeConflictException) when (attempt < RestoreAttempts)
+            {
+                // AlreadyExists: created since it was read (a controller, helm, a person): read it again and write the backup over it
+                await RestoreAsync(listed, backedUp, ct, attempt + 1).ConfigureAwait(false);
+                return;
+            }
+            await RestoreStatusAsync(kind, backedUp, created, ct).ConfigureAwait(false);
             return;
         }
         if (kind.Kind == "Service" && now.Str("spec", "clusterIP") is { } ip && backedUp.Str("spec", "clusterIP") is { } was && ip != was)
@@ -956,9 +970,9 @@ public sealed class ClusterUndo
         {
             await RestoreStatusAsync(kind, backedUp, await _api.ReplaceAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
-        catch (KubeConflictException)
+        catch (KubeConflictException) when (attempt < RestoreAttempts)
         {
-            await RestoreAsync(listed, backedUp, ct).ConfigureAwait(false); // changed since it was read: read again
+            await RestoreAsync(listed, backedUp, ct, attempt + 1).ConfigureAwait(false); // changed since it was read: read again
         }
     }
 
