@@ -25,12 +25,6 @@ public sealed class UndoRestoreConflictTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    private sealed class NoHelm : IUpgradeHelm
-    {
-        public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-        public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-    }
-
     [Fact]
     public async Task A_backed_up_object_created_by_someone_else_before_Undo_re_creates_it_is_read_again_and_restored()
     {

@@ -28,13 +28,6 @@ public sealed class UndoRollbackKindsTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    private sealed class NoHelm : IUpgradeHelm
-    {
-        public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-        public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-        public Task RollbackAsync(HelmRollbackCall request, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-    }
-
     private static JsonObject Crd(params string[] versions) => new()
     {
         ["metadata"] = new JsonObject { ["name"] = "gateways.gateway.kubesphere.io" },
