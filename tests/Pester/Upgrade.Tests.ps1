@@ -85,6 +85,19 @@ Describe 'The whole upgrade guide on a multicluster sandbox with <Helm>' -ForEac
         (Connect-KsCluster -Kubeconfig $script:Sandbox.Kubeconfig -Context host).KubeSphereVersion | Should -Be 'v4.1.3'
     }
 
+    It 'runs Undo-KsUpgrade''s help Example 1 (the -WhatIf plan) on the upgraded host and changes nothing' {
+        # the example as Get-Help shows it, connected to the sandbox instead of prod-host
+        $example = (Get-Help Undo-KsUpgrade).Examples.Example | Where-Object Title -match 'Example 1:' | Select-Object -First 1
+        $example.Code | Should -Match ([regex]::Escape('Connect-KsCluster -Context prod-host'))
+        $code = $example.Code.Replace('Connect-KsCluster -Context prod-host', "Connect-KsCluster -Kubeconfig '$($script:Sandbox.Kubeconfig)' -Context host")
+        $before = Wait-SandboxSettled -Sandbox $script:Sandbox -Cluster host
+        $out = & ([scriptblock]::Create($code)) 6>$null 3>$null
+        ($out | Where-Object { $_ -like 'HelmRollback: helm rollback ks-core to revision *' }) | Should -Not -BeNullOrEmpty
+        ($out | Where-Object { $_ -like 'RestoreCrds: *' }) | Should -Not -BeNullOrEmpty
+        ($out | Where-Object { $_ -like 'Images: *' }) | Should -Not -BeNullOrEmpty -Because '$plan.NotRestored names the 3.4 images Undo does not check without -ProbeImages'
+        Get-SandboxStateText -Sandbox $script:Sandbox -Cluster host | Should -Be $before
+    }
+
     It 'upgrades a member with -HostCluster and removes its taint on the host' {
         $result = $script:Member1 | Invoke-KsMemberUpgrade -ValuesPath $script:Values -Chart $script:Chart -HostCluster $script:HostCluster `
             -BackupPath (Join-Path $script:Dir 'member1-backup') -JobTimeout 2m -Confirm:$false -WarningVariable warnings -InformationVariable info

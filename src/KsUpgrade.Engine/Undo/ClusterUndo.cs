@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using KsUpgrade.Engine.Backup;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Diagnostics;
+using KsUpgrade.Engine.Gateways;
 using KsUpgrade.Engine.Journal;
 using KsUpgrade.Engine.Kube;
 using KsUpgrade.Engine.Members;
@@ -256,8 +257,50 @@ public sealed class ClusterUndo
                     { Remedy = "Run Undo-KsUpgrade on each of those members first (Undo-KsUpgrade -Cluster <member> -HostCluster <host>), then on the host once Get-KsMemberCluster shows them on 3.4." };
             }
         }
+        await RefuseConvertedGatewaysAsync(ct).ConfigureAwait(false);
         if (_options.ProbeImages) await ProbeImagesAsync(ct).ConfigureAwait(false);
         return undo?.State;
+    }
+
+    /// <summary>
+    /// Gateways Update-KsGateway converted (or began to convert) are not given back: their dynamic-upgrade job uninstalled
+    /// the 3.4 &lt;gw&gt;-ingress release with its history and created a v2alpha1 Gateway, the gateway extension upgraded
+    /// the gateway's release to the v4 chart and Ingresses were given an ingressClassName. Rolling ks-core back under
+    /// them would leave v4 gateways that no 3.4 controller serves, so Undo refuses before any change (GatewaysUpgraded),
+    /// naming each gateway with what the cluster shows of it.
+    /// </summary>
+    private async Task RefuseConvertedGatewaysAsync(CancellationToken ct)
+    {
+        var evidence = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string gateway, string seen)
+        {
+            if (!evidence.TryGetValue(gateway, out var list)) evidence[gateway] = list = new List<string>();
+            list.Add(seen);
+        }
+        var releases = await HelmReleaseReader.ListLatestAsync(_api, null,
+            name => name.StartsWith(KsNames.GatewayReleasePrefix, StringComparison.Ordinal), ct: ct).ConfigureAwait(false);
+        foreach (var gateway in GatewayCatalog.Merge(releases.Select(GatewayCatalog.View).ToList(), null))
+        {
+            var own = gateway.Releases.FirstOrDefault(r => r.Name == gateway.Name);
+            if (own is null) continue;
+            if (gateway.Releases.All(r => r.Name != GatewayNames.IngressReleaseOf(gateway.Name)))
+                Add(gateway.Name, $"its 3.4 release {GatewayNames.IngressReleaseOf(gateway.Name)} uninstalled");
+            if (GatewayCatalog.IsV4Chart(own))
+                Add(gateway.Name, $"release {own.Namespace}/{own.Name} {own.Status} on chart {own.ChartName}-{own.ChartVersion}");
+        }
+        if (await _api.KindOfAsync($"{GatewayUpgrade.V2Group}/{GatewayUpgrade.V2Version}", GatewayUpgrade.V2Kind.Kind, ct).ConfigureAwait(false) is { } v2)
+            foreach (var g in await _api.ListAllAsync(v2, null, null, ct).ConfigureAwait(false))
+                Add(g.Name(), $"{GatewayUpgrade.V2Group}/{GatewayUpgrade.V2Version} Gateway {KubeJson.Ref(g.Namespace(), g.Name())}");
+        if (evidence.Count == 0) return;
+        throw new KsUpgradeException(ErrorIds.GatewaysUpgraded, KsErrorCategory.InvalidOperation,
+            $"Gateways of cluster {_api.Context} were converted to KubeSphere 4 by Update-KsGateway: " +
+            string.Join("; ", evidence.Select(e => $"{e.Key} ({string.Join(", ", e.Value)})")) +
+            ". Undo-KsUpgrade does not give converted gateways back (the 3.4 -ingress releases and their history are gone, the v4 releases belong to the gateway extension, Ingresses were re-classed), " +
+            "and a 3.4 KubeSphere under v4 gateways would serve no Ingress through them. Nothing was changed.", _api.Context)
+        {
+            Remedy = "Stay on KubeSphere 4 and fix forward: Test-KsCluster -Phase PostUpgrade names what is wrong, then Complete-KsUpgrade once it passes. " +
+                     "Going back to 3.4 now needs your own etcd snapshot or Velero backup taken before Update-KsGateway.",
+        };
     }
 
     /// <summary>
@@ -320,13 +363,9 @@ public sealed class ClusterUndo
         return (images.ToList(), secrets.ToList());
     }
 
-    private static List<string> PodImages(JsonObject workload)
-    {
-        var spec = workload.At("spec", "template", "spec") as JsonObject;
-        return new[] { "initContainers", "containers" }
-            .SelectMany(k => (spec?[k] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
-            .Select(c => c.Str("image")).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-    }
+    /// <summary>The images a workload's pods run (the one reader, PodTemplates; backed-up and live objects both carry their kind).</summary>
+    private static List<string> PodImages(JsonObject workload) =>
+        PodTemplates.Images(workload).Select(i => i.Image).Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// -ProbeImages: the 3.4 images Undo brings back pulled by the cluster (the one image probe: a short-lived Job, the
@@ -463,6 +502,10 @@ public sealed class ClusterUndo
             actions.Add($"Mark ks-core revision {interrupted.Revision} failed (left {interrupted.Status} by the interrupted {(interrupted.Status == HelmReleaseStatus.PendingRollback ? "helm rollback of an earlier Undo" : "helm upgrade of the upgrade")}; helm records an interrupted operation so)");
         var action = $"helm rollback {KsNames.KsCoreRelease} to revision {revision} (chart {before.ChartVersion}, app {before.AppVersion}; now revision {latest.Revision}, {latest.Status}, chart {latest.ChartVersion}): {_helm.DescribeRollback(call)}";
         var targetRelease = history.Single(h => h.Revision == revision);
+        // helm builds every object of both manifests before it changes anything: the kinds the cluster no longer serves
+        // get their backed-up definitions first (or Undo refuses here, before any change)
+        var definitions = await DefinitionsForRollbackAsync(targetRelease, latest, ct).ConfigureAwait(false);
+        actions.AddRange(definitions.Select(d => d.Action));
         // helm rolls back from the latest manifest: a live object of the target's manifest that the latest one lacks
         // stops it (an upgrade interrupted in helm never removed it); helm re-creates it from the target's manifest
         var blocking = await OnlyInFirstManifestAsync(targetRelease, latest, helmOwned: false, ct).ConfigureAwait(false);
@@ -482,14 +525,133 @@ public sealed class ClusterUndo
         actions.Add(action);
         return new Plan(target, actions, async c =>
         {
+            foreach (var (_, restore) in definitions) await restore(c).ConfigureAwait(false);
             if (interrupted is not null) await interrupted.MarkFailedAsync(_api, c).ConfigureAwait(false);
             foreach (var (kind, o) in blocking)
                 await _api.DeleteAsync(kind, kind.Namespaced ? o.Namespace() : null, o.Name(), "Background", c).ConfigureAwait(false);
             await _helm.RollbackAsync(call, c).ConfigureAwait(false);
-            return (interrupted is null ? "" : $"revision {interrupted.Revision} ({interrupted.Status}) marked failed; ")
+            return (definitions.Count == 0 ? "" : $"{definitions.Count} CustomResourceDefinitions served again for helm from the backup; ")
+                   + (interrupted is null ? "" : $"revision {interrupted.Revision} ({interrupted.Status}) marked failed; ")
                    + (blocking.Count == 0 ? "" : $"{blocking.Count} objects an interrupted helm left deleted (the ones of revision {revision} helm re-creates); ")
                    + $"rolled back to revision {revision} (chart {before.ChartVersion})";
         });
+    }
+
+    /// <summary>
+    /// helm rollback builds every object of the latest manifest and of the target revision's before it changes anything,
+    /// and stops on a kind the API server does not serve ("no matches for kind"). After the upgrade deleted or changed
+    /// CRDs (the gateway job deletes the v1alpha1 gateway CRD; the iam job deletes rolebases; the 4.1 CRDs drop versions
+    /// 3.4 served), a kind of the 3.4 manifest may be one. Its definition comes back from the backup first: a CRD the
+    /// upgrade deleted is re-created as backed up; a live CRD that no longer serves the version gets the backed-up version
+    /// added, served and not stored (it keeps every version it has, so the latest manifest's kinds stay served;
+    /// RestoreCrds puts the whole backed-up definition back afterwards). A kind neither the cluster nor a backed-up CRD can
+    /// serve, or a kind of the latest manifest the cluster does not serve, refuses Undo before any change.
+    /// </summary>
+    private async Task<List<(string Action, Func<CancellationToken, Task> Restore)>> DefinitionsForRollbackAsync(HelmRelease target, HelmRelease latest, CancellationToken ct)
+    {
+        var restores = new List<(string, Func<CancellationToken, Task>)>();
+        var unserved = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var planned = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (release, isTarget) in new[] { (latest, false), (target, true) })
+            foreach (var doc in YamlJson.ReadDocuments(release.Manifest))
+            {
+                var apiVersion = doc.Str("apiVersion") ?? "";
+                var kindName = doc.Str("kind") ?? "";
+                if (!seen.Add($"{release.Revision}|{apiVersion}|{kindName}")) continue;
+                if (await _api.KindOfAsync(apiVersion, kindName, ct).ConfigureAwait(false) is not null) continue;
+                var (group, version) = ResourceKind.SplitApiVersion(apiVersion);
+                var what = $"{kindName} {apiVersion} ({KubeJson.Ref(doc.Namespace(), doc.Name())}, revision {release.Revision}'s manifest";
+                var crd = isTarget
+                    ? _backup.Crds.FirstOrDefault(c => c.Str("spec", "group") == group && c.Str("spec", "names", "kind") == kindName
+                        && (c["spec"]?["versions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Any(v => v.Str("name") == version && v.Bool("served") != false))
+                    : null;
+                if (crd is null)
+                {
+                    unserved.Add(what + (isTarget ? "; the backup holds no definition serving it)" : ", the release's latest)"));
+                    continue;
+                }
+                var name = crd.Name();
+                if (!planned.Add($"{name}|{version}")) continue;
+                var why = $"revision {target.Revision}'s manifest holds {kindName} {apiVersion}, which the cluster no longer serves, and helm rollback builds every object before it changes any";
+                var live = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false);
+                if (live is null)
+                    restores.Add(($"Re-create CustomResourceDefinition {name} (versions {Versions(crd)}) before the rollback: {why}",
+                        async c =>
+                        {
+                            if (await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, c).ConfigureAwait(false) is null)
+                                await _api.CreateAsync(ResourceKind.CustomResourceDefinitions, null, UndoObjects.ForCreate(crd, Empty), c).ConfigureAwait(false);
+                            await WaitServedAsync(name, version, c).ConfigureAwait(false);
+                        }));
+                else
+                {
+                    var backedUp = (crd["spec"]!["versions"] as JsonArray)!.OfType<JsonObject>().First(v => v.Str("name") == version);
+                    restores.Add(($"Serve {version} of CustomResourceDefinition {name} again before the rollback, as the backup defines it (served, not stored; now {Versions(live)}): {why}",
+                        c => ServeVersionAsync(name, backedUp, c)));
+                }
+            }
+        if (unserved.Count > 0)
+            throw new KsUpgradeException(ErrorIds.RollbackKindsNotServed, KsErrorCategory.ObjectNotFound,
+                $"helm rollback of {KsNames.KsCoreRelease} to revision {target.Revision} would stop before it changes anything: it builds every object of the release's latest manifest and of revision {target.Revision}'s, " +
+                $"and cluster {_api.Context} does not serve {string.Join("; ", unserved)}. Nothing was changed.", KsNames.KsCoreRelease)
+            {
+                Remedy = "Install the CustomResourceDefinition that serves each kind named (from the chart or operator that owns it: kubectl apply -f <its CRD>), then run Undo-KsUpgrade again.",
+            };
+        return restores;
+    }
+
+    /// <summary>Adds a backed-up version to a live CRD (served, not stored), or serves it again, then waits until the CRD serves it.</summary>
+    private async Task ServeVersionAsync(string name, JsonObject backedUpVersion, CancellationToken ct)
+    {
+        while (true)
+        {
+            var live = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false)
+                ?? throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ObjectNotFound, $"CustomResourceDefinition {name} disappeared while Undo was serving {backedUpVersion.Str("name")} again.", name)
+                { Remedy = "Run Undo-KsUpgrade again: it plans from what the cluster shows." };
+            var versions = live["spec"]?["versions"] as JsonArray ?? new JsonArray();
+            var existing = versions.OfType<JsonObject>().FirstOrDefault(v => v.Str("name") == backedUpVersion.Str("name"));
+            if (existing is not null && existing.Bool("served") != false) break;
+            if (existing is not null) existing["served"] = true;
+            else
+            {
+                var added = (JsonObject)backedUpVersion.DeepClone();
+                added["served"] = true;
+                added["storage"] = false;
+                versions.Add(added);
+            }
+            try
+            {
+                await _api.ReplaceAsync(ResourceKind.CustomResourceDefinitions, null, live, ct).ConfigureAwait(false);
+                break;
+            }
+            catch (KubeConflictException)
+            {
+                // changed since it was read: read it again
+            }
+        }
+        await WaitServedAsync(name, backedUpVersion.Str("name")!, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits (up to the CRD timeout) until a CRD just written is Established and serves the version: read from the CRD
+    /// itself, not from discovery (the access layer caches discovery until the next CRD write, and helm, which runs next,
+    /// discovers on its own).
+    /// </summary>
+    private async Task WaitServedAsync(string name, string version, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + _options.CrdDeleteTimeout;
+        while (true)
+        {
+            var crd = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false);
+            var established = (crd?["status"]?["conditions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Any(c => c.Str("type") == "Established" && c.Str("status") == "True");
+            if (established && VersionNames(crd!).Contains(version)
+                && (crd!["spec"]!["versions"] as JsonArray)!.OfType<JsonObject>().First(v => v.Str("name") == version).Bool("served") != false) return;
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.OperationTimeout,
+                    $"CustomResourceDefinition {name} is not established serving {version} {_options.CrdDeleteTimeout.TotalSeconds:0} s after Undo wrote it.", name)
+                { Remedy = $"Check its conditions (kubectl get crd {name} -o yaml: NamesAccepted, Established), then run Undo-KsUpgrade again." };
+            await Task.Delay(_options.PollInterval, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -768,7 +930,10 @@ public sealed class ClusterUndo
 
     private static string Key(JsonObject o) => $"{o.Str("kind")}/{o.Namespace()}/{o.Name()}";
 
-    private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct)
+    /// <summary>How often RestoreAsync reads an object again after a 409 (AlreadyExists on create, Conflict on replace) before the step fails.</summary>
+    private const int RestoreAttempts = 5;
+
+    private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct, int attempt = 1)
     {
         // written in the version the backup holds it in (the CRDs serve it again by now)
         backedUp = AtStorageVersion(backedUp);
@@ -779,7 +944,18 @@ public sealed class ClusterUndo
         var body = UndoObjects.ForCreate(backedUp, await OwnerUidsAsync(ct).ConfigureAwait(false));
         if (now is null)
         {
-            await RestoreStatusAsync(kind, backedUp, await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            JsonObject created;
+            try
+            {
+                created = await _api.CreateAsync(kind, ns, body, ct).ConfigureAwait(false);
+            }
+            catch (KubeConflictException) when (attempt < RestoreAttempts)
+            {
+                // AlreadyExists: created since it was read (a controller, helm, a person): read it again and write the backup over it
+                await RestoreAsync(listed, backedUp, ct, attempt + 1).ConfigureAwait(false);
+                return;
+            }
+            await RestoreStatusAsync(kind, backedUp, created, ct).ConfigureAwait(false);
             return;
         }
         if (kind.Kind == "Service" && now.Str("spec", "clusterIP") is { } ip && backedUp.Str("spec", "clusterIP") is { } was && ip != was)
@@ -794,9 +970,9 @@ public sealed class ClusterUndo
         {
             await RestoreStatusAsync(kind, backedUp, await _api.ReplaceAsync(kind, ns, body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
-        catch (KubeConflictException)
+        catch (KubeConflictException) when (attempt < RestoreAttempts)
         {
-            await RestoreAsync(listed, backedUp, ct).ConfigureAwait(false); // changed since it was read: read again
+            await RestoreAsync(listed, backedUp, ct, attempt + 1).ConfigureAwait(false); // changed since it was read: read again
         }
     }
 
@@ -857,9 +1033,8 @@ public sealed class ClusterUndo
     private Task<Plan> PlanFinishAsync(CancellationToken ct)
     {
         var images = _backup.Sets.Where(s => s.Source.Plural is "deployments" or "statefulsets" or "daemonsets")
-            .SelectMany(s => s.Objects)
-            .SelectMany(o => (o["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
-            .Select(c => c.Str("image")).OfType<string>().Where(i => i.Contains("kubesphere", StringComparison.OrdinalIgnoreCase)).Distinct().Order(StringComparer.Ordinal).ToList();
+            .SelectMany(s => s.Objects).SelectMany(PodImages)
+            .Where(i => i.Contains("kubesphere", StringComparison.OrdinalIgnoreCase)).Distinct().Order(StringComparer.Ordinal).ToList();
         if (images.Count > 0 && _probedImages is null)
             _notRestored.Add($"Images: the restored workloads run the 3.4 images the backup recorded ({string.Join(", ", images)}); Undo does not check they can still be pulled unless -ProbeImages is given (docker.io/kubesphere deleted its images in July 2025: mirror them)");
         var actions = new List<string>

@@ -73,9 +73,14 @@ internal static class UndoObjects
 
     public static string Ref(JsonObject o) => $"{o.Str("kind")} {KubeJson.Ref(o.Namespace(), o.Name())}";
 
-    /// <summary>True when the object was created after <paramref name="since"/> (its creationTimestamp).</summary>
+    /// <summary>
+    /// True when the object was created after <paramref name="since"/> (the backup's start), by its creationTimestamp,
+    /// which the API server writes in whole seconds: one created in the second the backup started counts as created
+    /// since (an object of a backed-up set that existed then is in the backup, which lists its sets after it started).
+    /// </summary>
     public static bool CreatedSince(JsonObject o, DateTimeOffset since) =>
-        DateTimeOffset.TryParse(o.Str("metadata", "creationTimestamp"), out var created) && created > since;
+        DateTimeOffset.TryParse(o.Str("metadata", "creationTimestamp"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var created)
+        && created >= since.AddTicks(-(since.UtcTicks % TimeSpan.TicksPerSecond));
 
     private static JsonNode? Sorted(JsonNode? node) => node switch
     {

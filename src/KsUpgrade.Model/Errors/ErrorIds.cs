@@ -93,6 +93,10 @@ public static class ErrorIds
     public const string UpgradeNotFinished = "KsUpgrade.UpgradeNotFinished";
     /// <summary>Undo-KsUpgrade -ProbeImages: a 3.4 image the backup's workloads run could not be pulled by the cluster; nothing was changed.</summary>
     public const string UndoImagesNotPullable = "KsUpgrade.UndoImagesNotPullable";
+    /// <summary>Undo-KsUpgrade after Update-KsGateway converted gateways to KubeSphere 4 (named, with the evidence): Undo does not give them back; refused before any change.</summary>
+    public const string GatewaysUpgraded = "KsUpgrade.GatewaysUpgraded";
+    /// <summary>Undo-KsUpgrade: a kind of ks-core's manifests that helm rollback must build is served neither by the cluster nor by a definition the backup holds (named); refused before any change.</summary>
+    public const string RollbackKindsNotServed = "KsUpgrade.RollbackKindsNotServed";
 
     // Backup
     /// <summary>The backup path is an existing file or a non-empty directory.</summary>

@@ -113,14 +113,15 @@ public sealed class UpgradeSandbox : IAsyncDisposable
     /// <summary>
     /// Invoke-KsMemberUpgrade -HostCluster on member1: the engine's member upgrade with the host connection (its Preflight
     /// checks the host runs KubeSphere 4), then, once it succeeded, the removal of member1's Schedulable condition on the
-    /// host — the sequence of UpgradeRun.RunAsync, with the test's helm and checks and a short poll interval (UpgradeRun
-    /// wires ClusterTest and a 2 s poll). <see cref="RunOutcome.FailedStep"/> is RemoveTaint when that part failed.
+    /// host — the sequence of UpgradeRun.RunAsync, with the test's helm (<paramref name="helmPath"/>, default helm 3) and checks
+    /// and a short poll interval (UpgradeRun wires ClusterTest and a 2 s poll). <see cref="RunOutcome.FailedStep"/> is
+    /// RemoveTaint when that part failed.
     /// </summary>
-    public async Task<RunOutcome> RunMemberUpgradeAsync(KsCluster member, KsCluster host, IEngineLog log, CancellationToken ct)
+    public async Task<RunOutcome> RunMemberUpgradeAsync(KsCluster member, KsCluster host, IEngineLog log, CancellationToken ct, string? helmPath = null)
     {
         var recording = Recording(log);
         var upgrade = new ClusterUpgrade(KubeApi.For(member, log.Verbose), Parameters(KsClusterRole.Member),
-            new RealHelm(HelmTool.Path!, Host.KubeconfigPath, member.Context), new FakeChecks(), log, hostApi: KubeApi.For(host, log.Verbose))
+            new RealHelm(helmPath ?? HelmTool.Path!, Host.KubeconfigPath, member.Context), new FakeChecks(), log, hostApi: KubeApi.For(host, log.Verbose))
         { PollInterval = TimeSpan.FromMilliseconds(100) };
         KsUpgradeResult result;
         try

@@ -27,8 +27,9 @@ public sealed class MemberUndoOnSandboxTests
     private readonly ITestOutputHelper _output;
     public MemberUndoOnSandboxTests(ITestOutputHelper output) => _output = output;
 
-    private static ClusterUndo Undo(UpgradeSandbox sb, KsCluster cluster, IEngineLog log, KsCluster? host = null, bool probeImages = false) =>
-        new(KubeApi.For(cluster, log.Verbose), new RealHelm(HelmTool.Path, sb.Host.KubeconfigPath, cluster.Context), log,
+    /// <summary>Undo-KsUpgrade's engine on <paramref name="cluster"/> with real helm (<paramref name="helm"/>, default helm 3).</summary>
+    internal static ClusterUndo Undo(UpgradeSandbox sb, KsCluster cluster, IEngineLog log, KsCluster? host = null, bool probeImages = false, string? helm = null) =>
+        new(KubeApi.For(cluster, log.Verbose), new RealHelm(helm ?? HelmTool.Path, sb.Host.KubeconfigPath, cluster.Context), log,
             new UndoOptions
             {
                 PollInterval = TimeSpan.FromMilliseconds(100), HelmTimeout = TimeSpan.FromMinutes(2), Host = host, ProbeImages = probeImages,
@@ -38,7 +39,8 @@ public sealed class MemberUndoOnSandboxTests
     private static async Task<KsMemberCluster> OnHostAsync(KsCluster host) =>
         Assert.Single(await MemberClusters.ListAsync(host, Member, NullEngineLog.Instance, CancellationToken.None));
 
-    private async Task AssertMemberBackAsync(UpgradeSandbox sb, KubeSphereState before)
+    /// <summary>The member's KubeSphere-owned state equals <paramref name="before"/> once its restored workloads rolled out.</summary>
+    internal static async Task AssertMemberBackAsync(UpgradeSandbox sb, KubeSphereState before)
     {
         var after = KubeSphereState.Of(sb.Host.StateOf(Member));
         for (var wait = 0; wait < 60 && StateNormaliser.Difference(before.Objects, after.Objects).Length > 0; wait++)
@@ -52,7 +54,7 @@ public sealed class MemberUndoOnSandboxTests
     }
 
     /// <summary>What the host shows of the undone member: tainted, and (one resync of its cluster controller later) not on v4.</summary>
-    private static async Task AssertHostSeesMemberOn34Async(KsCluster host)
+    internal static async Task AssertHostSeesMemberOn34Async(KsCluster host)
     {
         var seen = await OnHostAsync(host);
         for (var wait = 0; wait < 30 && seen.KubeSphereVersion?.StartsWith("v4", StringComparison.Ordinal) != false; wait++)

@@ -22,13 +22,7 @@ public sealed class UndoRefusalTests : IDisposable
     }
 
     private static ClusterUndo Undo(FakeKubeApi api, string? backup = null) =>
-        new(api, new ThrowingHelm(), new RecordingEngineLog(), new UndoOptions { BackupPath = backup });
-
-    private sealed class ThrowingHelm : IUpgradeHelm
-    {
-        public Task<string> TemplateAsync(HelmTemplateCall request, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-        public Task<HelmUpgradeOutcome> UpgradeAsync(HelmUpgradeCall request, Action<string> outputLine, CancellationToken ct) => throw new InvalidOperationException("no helm here");
-    }
+        new(api, new NoHelm(), new RecordingEngineLog(), new UndoOptions { BackupPath = backup });
 
     private static async Task JournalAsync(FakeKubeApi api, bool finished, bool completed = false, string? backup = null, string role = "host")
     {
@@ -127,7 +121,7 @@ public sealed class UndoRefusalTests : IDisposable
         Assert.Equal(writes, api.Mutations.Count);
 
         // the member's own connection given as its host (same server)
-        var self = new ClusterUndo(api, new ThrowingHelm(), new RecordingEngineLog(), new UndoOptions(), hostApi: api);
+        var self = new ClusterUndo(api, new NoHelm(), new RecordingEngineLog(), new UndoOptions(), hostApi: api);
         Assert.Equal(ErrorIds.RoleMismatch, (await Assert.ThrowsAsync<KsUpgradeException>(() => self.RunAsync(CancellationToken.None))).ErrorId);
         Assert.Equal(writes, api.Mutations.Count);
     }
