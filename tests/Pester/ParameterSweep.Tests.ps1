@@ -202,4 +202,15 @@ Describe 'Bad input sweep: every parameter of every cmdlet' {
         $after = @(Get-ChildItem -Path $script:Dir -Recurse -Force | ForEach-Object FullName)
         Compare-Object $before $after | Should -BeNullOrEmpty -Because 'a refused input writes no file (no backup, no kubeconfig)'
     }
+
+    It 'the unchanged-state check of every cell above sees a write to either cluster' {
+        # Get-SandboxStateText reads the whole state again only when the sandbox counts a write: after all the cells
+        # (their kubelets renewed leases meanwhile), one real write through the API must make each text differ
+        foreach ($c in @(@{ Context = 'host'; Before = $script:HostState }, @{ Context = 'member1'; Before = $script:MemberState })) {
+            (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $c.Context) | Should -Be $c.Before
+            & kubectl --kubeconfig $script:Kubeconfig --context $c.Context annotate namespace default ksupgrade.test/sweep=written | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            (Get-SandboxStateText -Sandbox $script:Sandbox -Cluster $c.Context) | Should -Not -Be $c.Before -Because "a write to $($c.Context) must show"
+        }
+    }
 }

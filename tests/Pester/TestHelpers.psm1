@@ -111,13 +111,17 @@ function Get-SandboxStateText {
     condition lastHeartbeatTime masked, with those objects' resourceVersions and the state's current resourceVersion.
     #>
     param([Parameter(Mandatory)] $Sandbox, [string] $Cluster = 'host')
-    # The text is a function of the state the sandbox answers: when that answer is the same as last time (nothing was
-    # written since, which is what most callers check), the text made from it last time is returned without parsing it
-    # again (ConvertFrom-Json and ConvertTo-Json of a whole cluster are most of the cost of a read-only check).
-    $raw = Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" -Raw
-    $key = "$($Sandbox.ControlUrl)|$Cluster"
+    # The text is a function of the state, and the state, so masked, changes only with a write the sandbox counts
+    # (GET /_sandbox/clusters/<name>/changes: every write but Events and the kubelets' pure heartbeats, exactly what is
+    # masked here; StateChangesTests proves it). While that count is the one of last time (nothing was written since,
+    # which is what most callers check), the text made last time is returned without reading the whole state again
+    # (reading, ConvertFrom-Json and ConvertTo-Json of a whole cluster are most of the cost of a read-only check). The
+    # count is read before the state: a write in between makes the next call read the state again.
+    $changes = (Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/changes").changes
+    $key = "$($Sandbox.Kubeconfig)|$($Sandbox.ControlUrl)|$Cluster"
     $last = $script:StateTexts[$key]
-    if ($last -and $last.Raw -ceq $raw) { return $last.Text }
+    if ($last -and $last.Changes -eq $changes) { return $last.Text }
+    $raw = Invoke-SandboxControl -Sandbox $Sandbox -Path "clusters/$Cluster/state" -Raw
     $mask = '<written by the running cluster>'
     $state = $raw | ConvertFrom-Json
     $state.resourceVersion = $mask
@@ -133,11 +137,11 @@ function Get-SandboxStateText {
         }
     }
     $text = $state | ConvertTo-Json -Depth 50 -Compress
-    $script:StateTexts[$key] = @{ Raw = $raw; Text = $text }
+    $script:StateTexts[$key] = @{ Changes = $changes; Text = $text }
     $text
 }
 
-# Get-SandboxStateText's last answer per sandbox and cluster: the state as the sandbox sent it and the text made of it.
+# Get-SandboxStateText's last answer per sandbox and cluster: the sandbox's count of writes then and the text.
 $script:StateTexts = @{}
 
 function Wait-SandboxSettled {

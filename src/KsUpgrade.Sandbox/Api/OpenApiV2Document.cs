@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -74,9 +75,8 @@ public static class OpenApiV2Document
     {
         var form = Negotiate(ctx.Request.Headers.Accept.ToString())
             ?? throw new ApiException(406, "NotAcceptable", "only the following media types are accepted: application/json, " + ProtobufMediaType);
-        var doc = Build(c);
-        var body = form == "protobuf" ? OpenApiV2Protobuf.Encode(doc) : Encoding.UTF8.GetBytes(doc.ToJsonString());
-        var etag = "\"" + Convert.ToHexString(SHA512.HashData(body)) + "\"";
+        var rendered = Rendered(c);
+        var (body, etag) = form == "protobuf" ? rendered.Protobuf : rendered.Json;
         ctx.Response.Headers.ETag = etag;
         ctx.Response.Headers.Vary = "Accept";
         if (ctx.Request.Headers.IfNoneMatch.ToString() == etag)
@@ -88,6 +88,38 @@ public static class OpenApiV2Document
         ctx.Response.ContentType = form == "protobuf" ? ProtobufMediaType : "application/json";
         ctx.Response.ContentLength = body.Length;
         await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
+    }
+
+    /// <summary>Both forms of one document, with their ETags.</summary>
+    private sealed record Forms((byte[] Body, string ETag) Json, (byte[] Body, string ETag) Protobuf);
+
+    private const int MaxShared = 256;
+    private static readonly ConcurrentDictionary<string, Lazy<Forms>> ByContent = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The document in both forms, built and encoded once per content (<see cref="ContentKey"/>): kubectl and helm fetch
+    /// it again and again, and building and encoding it costs tens of milliseconds. A CRD applied or deleted changes the
+    /// served types and so the key; sandboxes serving the same types share the entry.
+    /// </summary>
+    private static Forms Rendered(SimulatedCluster c)
+    {
+        var key = ContentKey(c);
+        if (ByContent.Count >= MaxShared && !ByContent.ContainsKey(key)) ByContent.Clear();
+        return ByContent.GetOrAdd(key, _ => new Lazy<Forms>(() =>
+        {
+            var doc = Build(c);
+            static (byte[], string) Tagged(byte[] body) => (body, "\"" + Convert.ToHexString(SHA512.HashData(body)) + "\"");
+            return new Forms(Tagged(Encoding.UTF8.GetBytes(doc.ToJsonString())), Tagged(OpenApiV2Protobuf.Encode(doc)));
+        })).Value;
+    }
+
+    /// <summary>Everything <see cref="Build"/> reads: the Kubernetes version and the served types in registry order.</summary>
+    internal static string ContentKey(SimulatedCluster c)
+    {
+        var b = new StringBuilder(c.Seed.KubernetesVersion);
+        foreach (var t in c.Registry.All)
+            b.Append('\n').Append(t.Group).Append('|').Append(t.Version).Append('|').Append(t.Plural).Append('|').Append(t.Kind).Append('|').Append(t.Namespaced);
+        return b.ToString();
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace KsUpgrade.Sandbox.Control;
 /// <summary>
 /// The control API under /_sandbox (same bearer token, separate from the Kubernetes API):
 /// GET/POST/DELETE /faults, DELETE /faults/&lt;id&gt;, GET /requests, POST /requests/reset, GET /clusters,
-/// GET /clusters/&lt;name&gt;/state, POST /actions/fail-job, /actions/node-ready, /actions/helm-release-status,
+/// GET /clusters/&lt;name&gt;/state, GET /clusters/&lt;name&gt;/changes, POST /actions/fail-job, /actions/node-ready, /actions/helm-release-status,
 /// GET/POST /identities, DELETE /identities/&lt;name&gt; (see <see cref="IdentityEndpoints"/>). Only the admin token may call it.
 /// </summary>
 internal static class ControlApi
@@ -65,6 +65,10 @@ internal static class ControlApi
             case ["clusters", var name, "state"] when method == "GET":
                 if (!host.TryGetCluster(name, out _)) throw new ApiException(404, "NotFound", $"cluster \"{name}\" not found");
                 await WriteAsync(ctx, host.StateOf(name));
+                return;
+            case ["clusters", var name, "changes"] when method == "GET":
+                if (!host.TryGetCluster(name, out var changed)) throw new ApiException(404, "NotFound", $"cluster \"{name}\" not found");
+                await WriteAsync(ctx, new JsonObject { ["cluster"] = name, ["changes"] = changed.Store.Changes });
                 return;
             case ["identities", ..]:
                 await IdentityEndpoints.HandleAsync(ctx, host, segs[1..], method);

@@ -33,11 +33,14 @@ internal sealed partial class ControllerManager
                 var name = ObjectMeta.Name(node);
                 if (_c.Read(leases, "kube-node-lease", name) is { } lease)
                 {
+                    // a heartbeat only when renewTime is all it changes (not when it fills in the holder or duration)
+                    var heartbeat = lease["spec"] is JsonObject spec && spec["holderIdentity"] is not null && spec["leaseDurationSeconds"] is not null;
                     lease["spec"] ??= new JsonObject();
                     lease["spec"]!["renewTime"] = now;
                     lease["spec"]!["holderIdentity"] ??= name;
                     lease["spec"]!["leaseDurationSeconds"] ??= 40;
-                    _c.Update(leases, "kube-node-lease", name, lease, false, false);
+                    using (new ObjectStore.HeartbeatScope(heartbeat))
+                        _c.Update(leases, "kube-node-lease", name, lease, false, false);
                 }
                 else if (_c.Store.Get("namespaces", "", "kube-node-lease") is not null)
                     _c.Create(leases, "kube-node-lease", new JsonObject
@@ -73,7 +76,8 @@ internal sealed partial class ControllerManager
                 if (stored["status"]?["conditions"] is not JsonArray { Count: > 0 }) continue;
                 var node = _c.Present(nodes, stored);
                 foreach (var c in ((JsonArray)node["status"]!["conditions"]!).OfType<JsonObject>()) c["lastHeartbeatTime"] = now;
-                _c.Update(nodes, null, ObjectMeta.Name(node), node, statusOnly: true, dryRun: false);
+                using (ObjectStore.Heartbeat())
+                    _c.Update(nodes, null, ObjectMeta.Name(node), node, statusOnly: true, dryRun: false);
             }
         }
         finally

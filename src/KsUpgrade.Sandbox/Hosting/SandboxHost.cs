@@ -243,6 +243,9 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>Every object of a cluster, in a stable order, for whole-state comparisons.</summary>
     public JsonObject StateOf(string cluster) => SimulatedActions.State(Get(cluster));
 
+    /// <summary>The cluster's count of writes a state comparison sees (<see cref="Storage.ObjectStore.Changes"/>).</summary>
+    public long ChangesOf(string cluster) => Get(cluster).Store.Changes;
+
     private SimulatedCluster Get(string cluster) =>
         _clusters.TryGetValue(cluster, out var c) ? c : throw new ArgumentException($"No simulated cluster named '{cluster}'.");
 

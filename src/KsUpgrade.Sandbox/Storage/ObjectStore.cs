@@ -21,6 +21,40 @@ public sealed class ObjectStore
 
     public long CurrentResourceVersion { get { lock (Gate) return _rv; } }
 
+    private long _changes;
+    [ThreadStatic] private static bool t_heartbeat;
+
+    /// <summary>
+    /// How many writes changed what a comparison of the cluster's state sees: every Put and Remove except those of
+    /// Events and the kubelets' heartbeats (<see cref="Heartbeat"/>), the values a state comparison masks (the tests'
+    /// StateNormaliser.Volatile and Get-SandboxStateText). Unchanged means the state, so masked, is unchanged: a cheap
+    /// "nothing changed" (control API <c>GET /_sandbox/clusters/&lt;name&gt;/changes</c>). A write of the same content
+    /// that changes nothing is not stored (no new resourceVersion), as on a real API server, and not counted.
+    /// </summary>
+    public long Changes { get { lock (Gate) return _changes; } }
+
+    /// <summary>
+    /// Marks the writes of the current thread until disposed as a kubelet's heartbeat (a Lease's renewTime, a Node's
+    /// lastHeartbeatTime and nothing else): they move the resourceVersion but not <see cref="Changes"/>.
+    /// </summary>
+    public static HeartbeatScope Heartbeat() => new(true);
+
+    public readonly struct HeartbeatScope : IDisposable
+    {
+        private readonly bool _previous;
+        public HeartbeatScope(bool on)
+        {
+            _previous = t_heartbeat;
+            t_heartbeat = on;
+        }
+        public void Dispose() => t_heartbeat = _previous;
+    }
+
+    private void Changed(string gr)
+    {
+        if (!t_heartbeat && gr != "events") _changes++;
+    }
+
     public static string Key(string ns, string name) => ns + "/" + name;
 
     public JsonObject? Get(string gr, string ns, string name)
@@ -59,6 +93,7 @@ public sealed class ObjectStore
             bool existed = m.TryGetValue(key, out var old);
             if (old is not null) Unindex(gr, ns, name, old);
             meta["resourceVersion"] = (++_rv).ToString();
+            Changed(gr);
             m[key] = obj;
             Index(gr, ns, name, obj);
             if (recordEvent) Publish(new StoreEvent(existed ? "MODIFIED" : "ADDED", gr, ns, name, _rv, obj.ToJsonString()));
@@ -74,6 +109,7 @@ public sealed class ObjectStore
             Unindex(gr, ns, name, old);
             var snapshot = (JsonObject)old.DeepClone();
             snapshot["metadata"]!["resourceVersion"] = (++_rv).ToString();
+            Changed(gr);
             Publish(new StoreEvent("DELETED", gr, ns, name, _rv, snapshot.ToJsonString()));
             return old;
         }

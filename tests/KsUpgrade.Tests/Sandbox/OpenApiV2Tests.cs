@@ -103,6 +103,54 @@ public sealed class OpenApiV2Tests : IClassFixture<SandboxFixture>, IDisposable
         Assert.Equal(HttpStatusCode.OK, proto.StatusCode); // another representation, another ETag
     }
 
+    [Fact]
+    public async Task A_crd_created_or_deleted_changes_the_document_in_both_forms_and_its_etag()
+    {
+        // the document is built once per set of served types (cached by content): a new kind must show at once, a deleted one go
+        await using var host = await KsUpgrade.Sandbox.Hosting.SandboxHost.StartAsync(new KsUpgrade.Sandbox.Hosting.SandboxOptions { Clusters = new[] { TestSeed.Build(SandboxFixture.Cluster) } });
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(host.ServerUrl(SandboxFixture.Cluster) + "/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token);
+        const string gadgets = "/apis/gadgets.example.org/v1/gadgets/{name}";
+        async Task<(string Json, byte[] Proto, string JsonTag, string ProtoTag)> Get()
+        {
+            using var jreq = new HttpRequestMessage(HttpMethod.Get, "openapi/v2");
+            jreq.Headers.TryAddWithoutValidation("Accept", "application/json");
+            using var j = await http.SendAsync(jreq);
+            using var preq = new HttpRequestMessage(HttpMethod.Get, "openapi/v2");
+            preq.Headers.TryAddWithoutValidation("Accept", ProtobufAccept);
+            using var p = await http.SendAsync(preq);
+            return (await j.Content.ReadAsStringAsync(), await p.Content.ReadAsByteArrayAsync(), j.Headers.ETag!.Tag, p.Headers.ETag!.Tag);
+        }
+        bool ProtoHas(byte[] proto, string path) =>
+            ProtoFields.Read(ProtoFields.Read(proto).Single(f => f.Field == 8).Bytes).Where(f => f.Field == 2)
+                .Any(n => ProtoFields.Text(ProtoFields.Read(n.Bytes).Single(f => f.Field == 1).Bytes) == path);
+
+        var before = await Get();
+        Assert.Null(JsonNode.Parse(before.Json)!["paths"]![gadgets]);
+        Assert.False(ProtoHas(before.Proto, gadgets));
+
+        var crd = """
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.gadgets.example.org"},
+             "spec":{"group":"gadgets.example.org","scope":"Cluster","names":{"kind":"Gadget","plural":"gadgets","singular":"gadget","listKind":"GadgetList"},
+             "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}}
+            """;
+        using (var created = await http.PostAsync("apis/apiextensions.k8s.io/v1/customresourcedefinitions", new StringContent(crd, Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var with = await Get();
+        Assert.Equal("Gadget", JsonNode.Parse(with.Json)!["paths"]![gadgets]!["patch"]!["x-kubernetes-group-version-kind"]!["kind"]!.GetValue<string>());
+        Assert.True(ProtoHas(with.Proto, gadgets), "the protobuf form lacks the new CRD's path");
+        Assert.NotEqual(before.JsonTag, with.JsonTag);
+        Assert.NotEqual(before.ProtoTag, with.ProtoTag);
+
+        using (var deleted = await http.DeleteAsync("apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.gadgets.example.org"))
+            Assert.True(deleted.IsSuccessStatusCode, $"delete: {deleted.StatusCode}");
+        var after = await Get();
+        Assert.Null(JsonNode.Parse(after.Json)!["paths"]![gadgets]);
+        Assert.False(ProtoHas(after.Proto, gadgets));
+        Assert.Equal(before.JsonTag, after.JsonTag);
+    }
+
     /// <summary>A test-side protobuf reader: top-level fields of one message (length-delimited and varints).</summary>
     private static class ProtoFields
     {

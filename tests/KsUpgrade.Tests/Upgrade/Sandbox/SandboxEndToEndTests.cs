@@ -241,6 +241,20 @@ public sealed class SandboxEndToEndTests : MulticlusterSandboxTest
             .Where(w => w.Str("metadata", "labels", "helm.sh/chart") is not null).ToList();
         Assert.Equal(host ? 12 : 6, webhooks.Count);
         Assert.All(webhooks, w => Assert.Equal(ca, w["webhooks"]![0].Str("clientConfig", "caBundle")));
+        // the post-install/post-upgrade kubectl hook Jobs ran (the sandbox runs the real kubectl) and were deleted after success
+        foreach (var ns in new[] { "kubesphere-system", "kubesphere-controls-system", "default", "kube-node-lease", "kube-public", "kube-system" })
+        {
+            var n = view.Get("v1", "namespaces", null, ns)!;
+            Assert.Equal("system-workspace", n.Str("metadata", "labels", "kubesphere.io/workspace"));
+            Assert.Equal("true", n.Str("metadata", "labels", "kubesphere.io/managed"));
+            Assert.True("true" == n.Str("metadata", "labels", "kubesphere.io/protected-resource"), $"namespace {ns} lacks the post-patch-system-ns hook's labels");
+        }
+        var idpUsers = view.List("iam.kubesphere.io/v1beta1", "users").Where(u => u.Str("metadata", "labels", "iam.kubesphere.io/identify-provider") is not null).ToList();
+        if (host) Assert.NotEmpty(idpUsers); // carol, an LDAP user of the seed
+        Assert.All(idpUsers, u => Assert.Equal(u.Str("metadata", "labels", "iam.kubesphere.io/origin-uid"),
+            u.Str("metadata", "annotations", "iam.kubesphere.io/identity-provider." + u.Str("metadata", "labels", "iam.kubesphere.io/identify-provider"))));
+        Assert.Null(view.Get("batch/v1", "jobs", Ns, "ks-core-post-patch-system-ns"));
+        Assert.Null(view.Get("batch/v1", "jobs", Ns, "ks-core-post-patch-user"));
         Assert.Equal(3, view.List("iam.kubesphere.io/v1beta1", "categories").Count);
         Assert.NotNull(view.Get("kubesphere.io/v1alpha1", "serviceaccounts", Ns, "ks-core-extension-reader"));
         if (host)
