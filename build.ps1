@@ -214,9 +214,10 @@ function Invoke-Test {
 
     # Pester, in child pwsh processes so the module under test loads into a clean session. They run while xunit runs;
     # their output is kept in out/test-results/pester*.log and printed after xunit's. Two processes of about equal length
-    # (one Pester process alone left a core idle once xunit ended): the parameter sweep with the files that mostly wait
-    # on sandbox upgrades (the fleet, pipeline stops) in one, the rest in the other. Per-file times are in the logs.
-    $second = @('ParameterSweep', 'Fleet', 'PipelineStop') | ForEach-Object { Join-Path $Root "tests/Pester/$_.Tests.ps1" }
+    # (one Pester process alone left a core idle once xunit ended): the parameter sweep with files that mostly wait
+    # on sandbox upgrades (the fleet, pipeline stops, members and gateways) in one, the rest in the other. Per-file
+    # times are in the logs.
+    $second = @('ParameterSweep', 'Fleet', 'PipelineStop', 'MembersAndGateways') | ForEach-Object { Join-Path $Root "tests/Pester/$_.Tests.ps1" }
     $pesterRuns = @(
         Start-PesterRun -Results $results -Name 'pester' -ExcludePath $second
         Start-PesterRun -Results $results -Name 'pester-sweep' -Path $second

@@ -239,21 +239,44 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
         Assert.Equal(KsCheckStatus.Failed, results.Single(r => r.Name == "member2").Preflight!["NodesReady"]!.Status);
     }
 
+    /// <summary>
+    /// The fault matrix's method for the fleet: the run is stopped at one point after another — the host's first change,
+    /// member1's first change, member2's prepare Job (members run two at a time, so member1 is then in flight too) — each
+    /// stop followed by the same command again, and the last run finishes. The end state is the uninterrupted run's:
+    /// every cluster on v4 and untainted, each cluster's journal with its ten steps done once, no worker left behind.
+    /// </summary>
     [HelmFact]
     public async Task A_stop_mid_fleet_then_a_rerun_reaches_the_state_of_an_uninterrupted_run()
     {
-        // stop when member1's upgrade makes its first change (StopInstaller scales ks-installer)
-        using var cts = new CancellationTokenSource();
-        var tap = Host.AddFault(new FaultRule { Cluster = "member1", Verb = "patch", Resource = "deployments", Name = "ks-installer" });
-        Host.Faults.Matched += m => { if (m.Rule.Id == tap.Id) cts.Cancel(); };
-        var request = await RequestAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FleetUpgrade.RunAsync(request, new RecordingEngineLog(), cts.Token));
-        // no worker left behind: nothing is running once RunAsync has returned
-        Assert.Empty(Host.RunningToolJobs);
-        var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
-        Assert.Contains(journal.State.Steps, s => s.Name == "member1" && s.Status == nameof(KsFleetClusterState.Upgrading));
+        var stops = new (string Where, FaultRule Tap, string Cluster, KsFleetClusterState State)[]
+        {
+            // the host's StopInstaller scales ks-installer: no member has been touched
+            ("the host's first change", new FaultRule { Cluster = "host", Verb = "patch", Resource = "deployments", Name = "ks-installer" }, "host", KsFleetClusterState.Upgrading),
+            ("member1's first change", new FaultRule { Cluster = "member1", Verb = "patch", Resource = "deployments", Name = "ks-installer" }, "member1", KsFleetClusterState.Upgrading),
+            ("member2's prepare Job", new FaultRule { Cluster = "member2", Verb = "create", Resource = "jobs" }, "member2", KsFleetClusterState.Upgrading),
+        };
+        var revisions = new Dictionary<string, int>();
+        foreach (var c in new[] { "host", "member1", "member2" }) revisions[c] = (await DeployedAsync(c)).Revision;
+        foreach (var stop in stops)
+        {
+            using var cts = new CancellationTokenSource();
+            var tap = Host.AddFault(stop.Tap);
+            void OnMatch(FaultRuleMatch m) { if (m.Rule.Id == tap.Id) cts.Cancel(); }
+            Host.Faults.Matched += OnMatch;
+            try
+            {
+                var request = await RequestAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FleetUpgrade.RunAsync(request, new RecordingEngineLog(), cts.Token));
+            }
+            finally { Host.Faults.Matched -= OnMatch; }
+            // no worker left behind: nothing is running once RunAsync has returned
+            Assert.Empty(Host.RunningToolJobs);
+            var journal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+            Assert.True(journal.State.Steps.Any(s => s.Name == stop.Cluster && s.Status == stop.State.ToString()),
+                $"stopped at {stop.Where}: the fleet journal says {string.Join(", ", journal.State.Steps.Select(s => $"{s.Name} {s.Status}"))}");
+            Host.ClearFaults();
+        }
 
-        Host.ClearFaults();
         var rerun = await FleetUpgrade.RunAsync(await RequestAsync(), new RecordingEngineLog(), CancellationToken.None);
         Assert.True(rerun.Done, string.Join("; ", rerun.Clusters.Select(c => $"{c.Name} {c.State} {c.Error}")));
         await AssertOnV4Async("host", "member1", "member2");
@@ -262,6 +285,12 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
             var steps = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync(c)), CancellationToken.None))!.State.Steps;
             Assert.Equal(10, steps.Count);
             Assert.All(steps, s => Assert.Equal(JournalStatus.Succeeded, s.Status));
+            // helm's own record: the latest ks-core revision is the deployed v4 one, nothing pending or failed on top of it
+            // (a stop inside a member's helm upgrade leaves a pending revision the re-run marks failed: one more revision)
+            var latest = (await HelmReleaseReader.LatestAsync(KubeApi.For(await ConnectAsync(c)), Ns, "ks-core", CancellationToken.None))!;
+            var deployed = await DeployedAsync(c);
+            Assert.True(latest.Revision == deployed.Revision && deployed.Revision > revisions[c],
+                $"{c}: latest revision {latest.Revision} ({latest.Status}), deployed {deployed.Revision}, the 3.4 one {revisions[c]}");
         }
     }
 }
