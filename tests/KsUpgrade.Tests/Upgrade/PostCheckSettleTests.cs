@@ -19,6 +19,15 @@ public sealed class PostCheckSettleTests
     }
 
     [Fact]
+    public void The_post_check_is_repeated_soon_at_first_then_less_often_up_to_the_settle_interval()
+    {
+        var poll = TimeSpan.FromSeconds(2);
+        var settle = TimeSpan.FromSeconds(10);
+        var waits = Enumerable.Range(1, 6).Select(run => KsUpgrade.Engine.Upgrade.Steps.PostCheckStep.Backoff(poll, settle, run).TotalSeconds).ToArray();
+        Assert.Equal(new double[] { 2, 4, 8, 10, 10, 10 }, waits);
+    }
+
+    [Fact]
     public void A_piped_report_whose_only_failure_is_UpgradeInProgress_is_accepted_and_the_journal_decides()
     {
         var report = new KsClusterReport

@@ -6,7 +6,10 @@ namespace KsUpgrade.Engine.Upgrade.Steps;
 /// Step 10: the PostUpgrade checks of Test-KsCluster, judged against the pre-flight: system pods already failing before
 /// the upgrade (the journal's baseline) are a Warning, not a failure (SystemPodsRunning reads it). Right after helm the
 /// cluster may still be settling, so a failing check is checked again until it passes or
-/// <see cref="UpgradeParameters.SettleTimeout"/> is up; only then does the step fail.
+/// <see cref="UpgradeParameters.SettleTimeout"/> is up; only then does the step fail. The checks are repeated soon at
+/// first and then less often (the poll interval, doubled after each run, up to the settle interval): a cluster that
+/// settles within seconds of helm (the extensions' InstallPlans installed by the post-upgrade job) passes seconds after
+/// it does, and one that takes minutes is not read every few seconds.
 /// </summary>
 internal sealed class PostCheckStep : IUpgradeStep
 {
@@ -44,10 +47,19 @@ internal sealed class PostCheckStep : IUpgradeStep
                     Remedy = "Run Test-KsCluster -Phase PostUpgrade for details; re-running the upgrade with the same parameters repeats only this check"
                              + " (-SettleTimeout gives the cluster longer to settle).",
                 };
-            var wait = c.SettleInterval < left ? c.SettleInterval : left;
+            var wait = Backoff(c.PollInterval, c.SettleInterval, runs);
+            if (wait > left) wait = left;
             c.Log.Verbose($"PostCheck: not passing yet ({string.Join("; ", outcome.Messages)}); checking again in {Describe(wait)} (settling for up to {Describe(settle)}).");
             await Task.Delay(wait, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The wait after the <paramref name="runs"/>th run: the poll interval doubled for each earlier run, at most the settle interval.</summary>
+    internal static TimeSpan Backoff(TimeSpan poll, TimeSpan max, int runs)
+    {
+        var wait = poll;
+        for (var i = 1; i < runs && wait < max; i++) wait += wait;
+        return wait < max ? wait : max;
     }
 
     private static string Describe(TimeSpan t) =>
