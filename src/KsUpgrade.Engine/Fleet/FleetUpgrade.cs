@@ -137,7 +137,10 @@ public static class FleetUpgrade
         }
         if (deferred.IsPending) await ChartReadyAsync().ConfigureAwait(false);
 
+        // -ThrottleLimit bounds the pre-flights and the member upgrades at once, and, separately, the clusters whose gateways
+        // are being upgraded at once (the guide's gateways come after each cluster's upgrade, clusters in parallel)
         var throttle = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
+        var gatewayThrottle = new SemaphoreSlim(Math.Max(1, request.ThrottleLimit));
         var total = slots.Count;
         void FleetBar(string status) =>
             log.Progress(ProgressId, $"Invoke-KsUpgrade: fleet of {request.Host.Context}", status, 100 * slots.Count(s => s.Reached == KsFleetClusterState.Done) / total);
@@ -237,36 +240,41 @@ public static class FleetUpgrade
             if (host.Claimed)
                 await StageAsync(host, StageUpgrade, () => UpgradeAsync(host, request, p, ct), Record, ct).ConfigureAwait(false);
 
-            // 3.-5. Once the host is upgraded: every cluster's remaining stages, ThrottleLimit clusters at a time — a member's
-            // upgrade, its gateways one at a time (-IncludeGateways), its post-upgrade checks. One cluster's failure stops only it.
+            // 3.-5. Once the host is upgraded: every cluster's remaining stages — a member's upgrade (ThrottleLimit members at a
+            // time), its gateways one at a time (-IncludeGateways; ThrottleLimit clusters' gateways at a time), its post-upgrade
+            // checks. One cluster's failure stops only it.
             if (host.Reached >= KsFleetClusterState.Upgraded && host.Failure is null)
             {
                 FleetBar(request.HostOnly ? "the host's gateways and post-upgrade checks" : "members, gateways and post-upgrade checks");
-                // the throttle bounds the clusters being changed (a member's upgrade, a cluster's gateways); the post-upgrade
-                // checks only read, so a cluster's checks run as soon as its changes are done and leave its place to the next member
+                // the throttles bound the clusters being changed (members' upgrades; clusters' gateways); the post-upgrade checks
+                // only read, so a cluster's checks run as soon as its changes are done, outside both
                 await Task.WhenAll(slots.Select(async s =>
                 {
                     if (s.Role == KsClusterRole.Host ? !s.Claimed : request.HostOnly || s.Reached == KsFleetClusterState.Done || !await ClaimAsync(s).ConfigureAwait(false))
                         return;
                     try
                     {
-                        if (s.Role == KsClusterRole.Member || request.IncludeGateways)
+                        if (s.Role == KsClusterRole.Member)
                         {
                             try { await throttle.WaitAsync(ct).ConfigureAwait(false); }
                             catch (OperationCanceledException) { return; }
+                            try { await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false); }
+                            finally { throttle.Release(); }
+                        }
+                        if (request.IncludeGateways && s.Failure is null)
+                        {
+                            // a cluster's gateways (one at a time) take one of the gateway places, not a member's: the host's run
+                            // beside the first members' upgrades, a member's beside the next members'
+                            try { await gatewayThrottle.WaitAsync(ct).ConfigureAwait(false); }
+                            catch (OperationCanceledException) { return; }
                             try
                             {
-                                if (s.Role == KsClusterRole.Member)
-                                    await StageAsync(s, StageUpgrade, () => UpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
-                                if (request.IncludeGateways)
-                                {
-                                    // -RepointIngressClass added on a re-run: gateways upgraded by an earlier run whose checks did not pass are
-                                    // visited again (each AlreadyUpgraded), so the Ingresses left on ks-upgrade's hard-coded class are repointed
-                                    if (request.RepointIngressClass && s.Reached == KsFleetClusterState.GatewaysUpgraded) s.Reached = KsFleetClusterState.Upgraded;
-                                    await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
-                                }
+                                // -RepointIngressClass added on a re-run: gateways upgraded by an earlier run whose checks did not pass are
+                                // visited again (each AlreadyUpgraded), so the Ingresses left on ks-upgrade's hard-coded class are repointed
+                                if (request.RepointIngressClass && s.Reached == KsFleetClusterState.GatewaysUpgraded) s.Reached = KsFleetClusterState.Upgraded;
+                                await StageAsync(s, StageGateways, () => GatewaysAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
                             }
-                            finally { throttle.Release(); }
+                            finally { gatewayThrottle.Release(); }
                         }
                         await StageAsync(s, StagePostUpgradeChecks, () => PostUpgradeAsync(s, request, p, ct), Record, ct).ConfigureAwait(false);
                         FleetBar($"{slots.Count(x => x.Reached == KsFleetClusterState.Done)} of {total} clusters done");
@@ -377,6 +385,7 @@ public static class FleetUpgrade
     {
         if (s.Reached != KsFleetClusterState.Pending) return;
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         s.Stage = StagePreflight;
         s.Log.Bar("pre-flight");
         try
@@ -431,6 +440,7 @@ public static class FleetUpgrade
         finally
         {
             s.Elapsed += clock.Elapsed;
+            s.Stages.Add(new KsFleetStage(StagePreflight, started, clock.Elapsed));
             s.Log.Bar("pre-flight done", 100, completed: true);
         }
     }
@@ -450,6 +460,7 @@ public static class FleetUpgrade
         };
         if (s.Reached >= target && s.Reached != KsFleetClusterState.Upgrading) return;
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         s.Stage = stage;
         s.Log.Bar(stage);
         try
@@ -476,6 +487,7 @@ public static class FleetUpgrade
         finally
         {
             s.Elapsed += clock.Elapsed;
+            s.Stages.Add(new KsFleetStage(stage, started, clock.Elapsed));
             s.Log.Bar(stage + " ended", 100, completed: s.Failure is not null || s.Reached == KsFleetClusterState.Done || ct.IsCancellationRequested);
         }
     }
@@ -610,6 +622,8 @@ public static class FleetUpgrade
         public KsClusterReport? PostUpgrade { get; set; }
         public string? Version { get; set; }
         public TimeSpan Elapsed { get; set; }
+        /// <summary>The stages this run worked on, with their times (for the result).</summary>
+        public List<KsFleetStage> Stages { get; } = new();
         /// <summary>This run holds the cluster in the fleet journal.</summary>
         public bool Claimed { get; set; }
         /// <summary>The other live run holding the cluster when this run could not claim it.</summary>
@@ -645,6 +659,7 @@ public static class FleetUpgrade
                 Remaining = left.ToArray(),
                 HeldBy = Reached < KsFleetClusterState.Done ? HeldBy : null,
                 Duration = Elapsed,
+                Stages = Stages.ToArray(),
             };
         }
     }

@@ -51,8 +51,17 @@ public sealed class KsFleetClusterResult
     public string? HeldBy { get; set; }
     /// <summary>How long the fleet worked on this cluster in this run.</summary>
     public TimeSpan Duration { get; set; }
+    /// <summary>The stages this run worked on for this cluster, in order, each with when it started and how long it took.</summary>
+    public KsFleetStage[] Stages { get; set; } = Array.Empty<KsFleetStage>();
 
     public override string ToString() => $"{Name} {Role}: {State}{(ErrorId is null ? "" : $" ({ErrorId})")}";
+}
+
+/// <summary>One stage of a cluster in an Invoke-KsUpgrade run: Preflight, Upgrade, Gateways or PostUpgradeChecks.</summary>
+public sealed record KsFleetStage(string Name, DateTimeOffset Started, TimeSpan Duration)
+{
+    public DateTimeOffset Ended => Started + Duration;
+    public override string ToString() => $"{Name} {Started:HH:mm:ss} +{Duration.TotalSeconds:0.#} s";
 }
 
 /// <summary>Invoke-KsUpgrade's summary: the last object it writes.</summary>
