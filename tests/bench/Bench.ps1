@@ -58,16 +58,24 @@ $results = [ordered]@{
 }
 
 function Get-FleetRows($fleet) {
-    foreach ($p in 'sequential', 'parallel', 'single') {
+    foreach ($p in 'sequential', 'parallel', 'wide', 'guidesequential', 'guideparallel', 'single') {
         if (-not $fleet.Contains($p)) { continue }
-        $label = switch ($p) { 'sequential' { "Fleet 1+$($fleet.members), README pipeline, sequential" } 'parallel' { "Fleet 1+$($fleet.members), Invoke-KsUpgrade -ThrottleLimit $($fleet.throttleLimit)" } 'single' { 'Single-cluster upgrade' } }
+        $label = switch ($p) { 'sequential' { "Fleet 1+$($fleet.members), README pipeline, sequential" } 'parallel' { "Fleet 1+$($fleet.members), Invoke-KsUpgrade -ThrottleLimit $($fleet.throttleLimit)" } 'wide' { "Fleet 1+$($fleet.members), Invoke-KsUpgrade -ThrottleLimit $($fleet.members)" } 'guidesequential' { "Fleet 1+$($fleet.members) with gateways, README pipeline (steps 1-5), sequential" } 'guideparallel' { "Fleet 1+$($fleet.members) with gateways, Invoke-KsUpgrade -ThrottleLimit $($fleet.throttleLimit) -IncludeGateways -RepointIngressClass" } 'single' { 'Single-cluster upgrade' } }
         [pscustomobject]@{ Measure = "$label (s)"; Value = $fleet[$p].seconds; Requests = ''; Target = '' }
         [pscustomobject]@{ Measure = "$label, peak memory (MB)"; Value = $fleet[$p].peakMemoryMB; Requests = ''; Target = '' }
         if ($fleet[$p].cpuSeconds) {
             [pscustomobject]@{ Measure = "$label, CPU s: pwsh+helm / sandbox+jobs (floor at all cores, s)"; Value = "$($fleet[$p].cpuSeconds.pwshAndHelm) / $($fleet[$p].cpuSeconds.sandboxAndJobs) ($($fleet[$p].cpuFloorSeconds))"; Requests = ''; Target = '' }
         }
     }
-    if ($fleet.Contains('speedup')) { [pscustomobject]@{ Measure = 'Fleet speed-up (x)'; Value = $fleet.speedup; Requests = ''; Target = '>= 3' } }
+    if ($fleet.Contains('speedup')) { [pscustomobject]@{ Measure = "Fleet speed-up, -ThrottleLimit $($fleet.throttleLimit) (x)"; Value = $fleet.speedup; Requests = ''; Target = '>= 3' } }
+    if ($fleet.Contains('ceiling')) {
+        [pscustomobject]@{ Measure = "Fleet speed-up ceiling at -ThrottleLimit $($fleet.throttleLimit): host $($fleet.ceiling.hostSeconds) s + $($fleet.ceiling.waves) waves x member $($fleet.ceiling.meanMemberSeconds) s (x)"; Value = $fleet.ceiling.speedup; Requests = ''; Target = '' }
+        if ($fleet.ceiling.Contains('reached')) { [pscustomobject]@{ Measure = 'Fleet speed-up / its ceiling'; Value = $fleet.ceiling.reached; Requests = ''; Target = '' } }
+    }
+    if ($fleet.Contains('speedupGuide')) { [pscustomobject]@{ Measure = "Fleet speed-up with gateways (the whole guide), -ThrottleLimit $($fleet.throttleLimit) (x)"; Value = $fleet.speedupGuide; Requests = ''; Target = '>= 3' } }
+    if ($fleet.Contains('ceilingGuide')) { [pscustomobject]@{ Measure = "Its ceiling: host $($fleet.ceilingGuide.hostSeconds) s + $($fleet.ceilingGuide.waves) waves x member with gateways $($fleet.ceilingGuide.meanMemberWithGatewaysSeconds) s (x; reached)"; Value = "$($fleet.ceilingGuide.speedup) ($($fleet.ceilingGuide.reached))"; Requests = ''; Target = '' } }
+    if ($fleet.Contains('peakMemoryRatioGuide')) { [pscustomobject]@{ Measure = 'Fleet with gateways peak memory / single upgrade (x)'; Value = $fleet.peakMemoryRatioGuide; Requests = ''; Target = '<= 1.5' } }
+    if ($fleet.Contains('speedupWide')) { [pscustomobject]@{ Measure = "Fleet speed-up, -ThrottleLimit $($fleet.members) (x)"; Value = $fleet.speedupWide; Requests = ''; Target = '' } }
     if ($fleet.Contains('peakMemoryRatio')) { [pscustomobject]@{ Measure = 'Fleet peak memory / single upgrade (x)'; Value = $fleet.peakMemoryRatio; Requests = ''; Target = '<= 1.5' } }
 }
 

@@ -10,7 +10,19 @@
       Invoke-KsMemberUpgrade -HostCluster, then Test-KsCluster -Phase PostUpgrade on every cluster (the README's
       pipeline, steps 1, 2, 3 and 5; no gateways, as Invoke-KsUpgrade without -IncludeGateways);
     - parallel: Invoke-KsUpgrade -HostCluster -MemberCluster -ThrottleLimit (pre-flight, host, members, post-checks);
+    - guidesequential: the whole README pipeline, step 4 included: the sequential part plus every cluster's gateways
+      (`Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -RepointIngressClass`, a member's with
+      -HostCluster) before the post-upgrade checks — what an admin runs by hand today;
+    - guideparallel: Invoke-KsUpgrade ... -ThrottleLimit $ThrottleLimit -IncludeGateways -RepointIngressClass, the same work;
+    - wide: the parallel part with -ThrottleLimit $Members (every member at once): what the engine gains when the
+      throttle is not the bound (on this machine's cores, the simulated clusters' CPU is);
     - single: Test-KsCluster | Invoke-KsHostUpgrade on a sandbox of one host (the memory baseline).
+    The sequential part marks each cluster's wall time; from them `ceiling` is the most a fleet run with the throttle
+    can gain were all the work waiting: the sequential time over (the host's time + ceil(members / throttle) x the mean
+    member's time), the guide putting the host first. With equal clusters that is (1 + M) / (1 + ceil(M / T)): exactly
+    3 for 8 members by 4, and less when the host takes longer than a member (it waits for its extensions' InstallPlans).
+    `ceiling.reached` is the measured speed-up over that ceiling. `ceilingGuide` is the same for the guide parts, a
+    member's time being its upgrade and its gateways (the host's gateways overlap the members' upgrades).
     Each part also reports the CPU time it cost (from /proc/<pid>/stat: the part's pwsh with the helm processes it ran,
     and the sandbox process with the kubectl/helm hook jobs it ran) and the machine's load average around it: the
     sandbox simulates every cluster's API server on the same cores, so a part cannot take less wall time than the CPU
@@ -31,14 +43,18 @@ param(
     # Seconds each simulated (non-kubectl/helm) Job of the sandbox runs; the seed's default is 0.5.
     [double] $JobRunSeconds = 5,
     # Which parts to run; the ratios need all three.
-    [ValidateSet('Sequential', 'Parallel', 'Single')] [string[]] $Part = @('Sequential', 'Parallel', 'Single')
+    # Which parts to run; the ratios need Sequential, Parallel and Single. Wide: the fleet with -ThrottleLimit $Members
+    # (every member at once), which shows what the engine does when the throttle is not the bound.
+    # GuideSequential / GuideParallel: the whole guide, gateways included (README step 4; -IncludeGateways -RepointIngressClass).
+    [ValidateSet('Sequential', 'Parallel', 'Wide', 'GuideSequential', 'GuideParallel', 'Single')]
+    [string[]] $Part = @('Sequential', 'Parallel', 'Wide', 'GuideSequential', 'GuideParallel', 'Single')
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
 Import-Module $ModulePath -Force
 Import-Module (Join-Path $PSScriptRoot '../Pester/TestHelpers.psm1') -Force   # also imports the sandbox module
 
-if ('Parallel' -in $Part -and -not (Get-Command -Name Invoke-KsUpgrade -Module KsUpgrade -ErrorAction Ignore)) {
+if (@($Part | Where-Object { $_ -in 'Parallel', 'Wide', 'GuideParallel' }).Count -gt 0 -and -not (Get-Command -Name Invoke-KsUpgrade -Module KsUpgrade -ErrorAction Ignore)) {
     throw "Fleet bench: the module $ModulePath has no Invoke-KsUpgrade (issue 20), so the parallel fleet upgrade cannot be measured and no speed-up is reported. Build a branch that has it, or run tests/bench/FleetBench.ps1 -Part Sequential, Single for the other figures only."
 }
 if (-not $env:KSUPGRADE_HELM -and $env:KSUPGRADE_HELM3) { $env:KSUPGRADE_HELM = $env:KSUPGRADE_HELM3 }
@@ -96,6 +112,7 @@ $kubeconfig = '@KUBECONFIG@'; $values = '@VALUES@'; $chart = '@CHART@'; $dir = '
 $hostCluster = Connect-KsCluster -Kubeconfig $kubeconfig -Context host
 $members = @('@MEMBERS@'.Split(',', [StringSplitOptions]::RemoveEmptyEntries) | ForEach-Object { Connect-KsCluster -Kubeconfig $kubeconfig -Context $_ })
 $errors = @()
+$global:BenchMarks = [ordered]@{}
 $cpuBefore = Cpu
 $sw = [Diagnostics.Stopwatch]::StartNew()
 function Invoke-Part {
@@ -105,7 +122,7 @@ function Invoke-Part {
 $out = Invoke-Part -ErrorVariable +errors -WarningAction SilentlyContinue -InformationAction SilentlyContinue
 $seconds = $sw.Elapsed.TotalSeconds
 $cpu = (Cpu) - $cpuBefore
-'BENCH-RESULT ' + (@{ seconds = $seconds; cpuSeconds = $cpu; hwmKb = (Hwm); hwmAfterImportKb = $afterImport; errors = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }); outputTypes = @($out | ForEach-Object { $_.PSObject.TypeNames[0] } | Select-Object -Unique) } | ConvertTo-Json -Compress)
+'BENCH-RESULT ' + (@{ seconds = $seconds; cpuSeconds = $cpu; hwmKb = (Hwm); hwmAfterImportKb = $afterImport; errors = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }); outputTypes = @($out | ForEach-Object { $_.PSObject.TypeNames[0] } | Select-Object -Unique); marks = $global:BenchMarks } | ConvertTo-Json -Compress -Depth 4)
 '@
     $script = $script.Replace('@BODY@', $Body).Replace('@MODULE@', (& $q $ModulePath)).Replace('@DIR@', (& $q $dir)).
         Replace('@KUBECONFIG@', (& $q $Sandbox.Kubeconfig)).Replace('@VALUES@', (& $q $Sandbox.ValuesPath)).Replace('@CHART@', (& $q $Sandbox.ChartPath)).
@@ -125,7 +142,7 @@ $cpu = (Cpu) - $cpuBefore
     $r | Add-Member -NotePropertyMembers @{ sandboxCpuSeconds = $sandboxCpu; loadBefore = $load; loadAfter = $loadAfter } -PassThru
 }
 
-function Assert-FleetUpgraded($Sandbox, [string] $Name) {
+function Assert-FleetUpgraded($Sandbox, [string] $Name, [switch] $Gateways) {
     # What the clusters show, read from here after the part's process ended: the figures count only if this holds.
     $clusters = @($Sandbox.Clusters)
     $hostCluster = $clusters | Where-Object Context -eq 'host'
@@ -141,23 +158,52 @@ function Assert-FleetUpgraded($Sandbox, [string] $Name) {
         if ($behind.Count -eq 0) { break }
         Start-Sleep -Milliseconds 500
     } while ((Get-Date) -lt $deadline)
+    if ($Gateways) {
+        # the guide's parts: every cluster's gateways (not workspace ones) shown upgraded by the cluster
+        foreach ($c in $clusters) {
+            $left = @($c | Get-KsGateway | Where-Object { $_.Scope -ne 'Workspace' -and -not $_.Upgraded })
+            if ($left.Count -gt 0) { $failed += "$($c.Context): gateways not upgraded: $($left.Name -join ', ')" }
+        }
+    }
     if ($view.Count -ne $clusters.Count) { $failed += "the host lists $($view.Count) of the sandbox's $($clusters.Count) clusters" }
     $failed += @($behind | ForEach-Object { "$($_.Name) on the host: $($_.KubeSphereVersion)$(if ($_.Tainted) { ', tainted' })" })
     if ($failed.Count -gt 0) { throw "Fleet bench, ${Name}: the clusters do not show the upgrade, so no figure is reported: $($failed -join '; ')" }
 }
 
-$sequentialBody = @'
-# 1. pre-flight of the host; 2. the host; 3. each member after it; 5. verify every cluster (README, "The upgrade, as one pipeline")
+# The README's pipeline ("The upgrade, as one pipeline"), each cluster's wall time marked (the ceilings are computed
+# from them): 1. pre-flight of the host; 2. the host; 3. each member after it; [4. every cluster's gateways, not
+# workspace gateways, a member's with -HostCluster: the guide parts only]; 5. every cluster verified.
+$upgradeSteps = @'
+$mark = [Diagnostics.Stopwatch]::StartNew()
 $report = $hostCluster | Test-KsCluster -ValuesPath $values -Chart $chart
 $report | Invoke-KsHostUpgrade -ValuesPath $values -Chart $chart -BackupPath (Join-Path $dir 'backup-host') -Confirm:$false
+$global:BenchMarks.host = $mark.Elapsed.TotalSeconds
 foreach ($member in $members) {
+    $mark.Restart()
     $member | Invoke-KsMemberUpgrade -ValuesPath $values -Chart $chart -HostCluster $hostCluster -BackupPath (Join-Path $dir "backup-$($member.Context)") -Confirm:$false
+    $global:BenchMarks[$member.Context] = $mark.Elapsed.TotalSeconds
 }
-@($hostCluster) + $members | ForEach-Object { $_ | Test-KsCluster -Phase PostUpgrade }
 '@
+$gatewaySteps = @'
+$mark.Restart()
+$hostCluster | Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -Chart $chart -RepointIngressClass -Confirm:$false
+$global:BenchMarks['gateways-host'] = $mark.Elapsed.TotalSeconds
+foreach ($member in $members) {
+    $mark.Restart()
+    $member | Get-KsGateway | Where-Object Scope -ne Workspace | Update-KsGateway -Chart $chart -HostCluster $hostCluster -RepointIngressClass -Confirm:$false
+    $global:BenchMarks["gateways-$($member.Context)"] = $mark.Elapsed.TotalSeconds
+}
+'@
+$verifySteps = @'
+$mark.Restart()
+@($hostCluster) + $members | ForEach-Object { $_ | Test-KsCluster -Phase PostUpgrade }
+$global:BenchMarks.postChecks = $mark.Elapsed.TotalSeconds
+'@
+$sequentialBody = $upgradeSteps + "`n" + $verifySteps
+$guideSequentialBody = $upgradeSteps + "`n" + $gatewaySteps + "`n" + $verifySteps
 
 $parallelBody = @"
-`$fleet = @{ HostCluster = `$hostCluster; MemberCluster = `$members; ValuesPath = `$values; Chart = `$chart; ThrottleLimit = $ThrottleLimit }
+`$fleet = @{ HostCluster = `$hostCluster; MemberCluster = `$members; ValuesPath = `$values; Chart = `$chart; ThrottleLimit = @THROTTLE@ }
 if ((Get-Command Invoke-KsUpgrade).Parameters.ContainsKey('Confirm')) { `$fleet.Confirm = `$false }
 Invoke-KsUpgrade @fleet
 "@
@@ -175,9 +221,16 @@ try {
         $isFleet = $p -ne 'Single'
         $s = Start-BenchSandbox -Name $p.ToLowerInvariant() -Fleet:$isFleet
         try {
-            $body = switch ($p) { 'Sequential' { $sequentialBody } 'Parallel' { $parallelBody } 'Single' { $singleBody } }
+            $body = switch ($p) {
+                'Sequential' { $sequentialBody }
+                'Parallel' { $parallelBody.Replace('@THROTTLE@', "$ThrottleLimit") }
+                'Wide' { $parallelBody.Replace('@THROTTLE@', "$Members") }
+                'GuideSequential' { $guideSequentialBody }
+                'GuideParallel' { $parallelBody.Replace('@THROTTLE@', "$ThrottleLimit").Replace('Invoke-KsUpgrade @fleet', 'Invoke-KsUpgrade @fleet -IncludeGateways -RepointIngressClass') }
+                'Single' { $singleBody }
+            }
             $r = Invoke-BenchPart -Name $p.ToLowerInvariant() -Body $body -Sandbox $s.Sandbox -MemberContexts $(if ($isFleet) { $memberNames } else { @() })
-            Assert-FleetUpgraded -Sandbox $s.Sandbox -Name $p.ToLowerInvariant()
+            Assert-FleetUpgraded -Sandbox $s.Sandbox -Name $p.ToLowerInvariant() -Gateways:($p -like 'Guide*')
             $fleetResults[$p.ToLowerInvariant()] = [ordered]@{
                 clusters = @($s.Sandbox.Contexts).Count
                 seconds = [math]::Round($r.seconds, 1)
@@ -187,6 +240,7 @@ try {
                 peakMemoryMB = [math]::Round($r.hwmKb / 1KB, 1)
                 memoryAfterImportMB = [math]::Round($r.hwmAfterImportKb / 1KB, 1)
                 outputTypes = @($r.outputTypes)
+                clusterSeconds = if ($r.marks -and @($r.marks.PSObject.Properties).Count) { $m = [ordered]@{}; foreach ($x in $r.marks.PSObject.Properties) { $m[$x.Name] = [math]::Round([double] $x.Value, 1) }; $m } else { $null }
                 sandboxStartSeconds = [math]::Round($s.StartSeconds, 1)
                 sandboxMemoryMB = $s.RssMB
             }
@@ -199,8 +253,43 @@ finally { Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue }
 if ($fleetResults.Contains('sequential') -and $fleetResults.Contains('parallel')) {
     $fleetResults.speedup = [math]::Round($fleetResults.sequential.seconds / $fleetResults.parallel.seconds, 2)
 }
+if ($fleetResults.Contains('sequential') -and $fleetResults.Contains('wide')) {
+    $fleetResults.speedupWide = [math]::Round($fleetResults.sequential.seconds / $fleetResults.wide.seconds, 2)
+}
+if ($fleetResults.Contains('sequential') -and $fleetResults.sequential.clusterSeconds) {
+    # The most any fleet run with this throttle can gain, were every cluster's work pure waiting (no core shared): the
+    # sequential time over the host's time plus one member's time per wave of ThrottleLimit members (the guide puts the
+    # host first; ceil(members / throttle) waves). Equal clusters give (1 + M) / (1 + ceil(M / T)): 3 for 8 members by 4.
+    $cs = $fleetResults.sequential.clusterSeconds
+    $memberTimes = @($memberNames | ForEach-Object { [double] $cs[$_] })
+    $meanMember = ($memberTimes | Measure-Object -Average).Average
+    $waves = [math]::Ceiling($Members / $ThrottleLimit)
+    $fleetResults.ceiling = [ordered]@{
+        hostSeconds = $cs.host; meanMemberSeconds = [math]::Round($meanMember, 1); waves = $waves
+        speedup = [math]::Round($fleetResults.sequential.seconds / ($cs.host + $waves * $meanMember), 2)
+    }
+    if ($fleetResults.Contains('parallel')) { $fleetResults.ceiling.reached = [math]::Round($fleetResults.speedup / $fleetResults.ceiling.speedup, 2) }
+}
+if ($fleetResults.Contains('guidesequential') -and $fleetResults.Contains('guideparallel')) {
+    $fleetResults.speedupGuide = [math]::Round($fleetResults.guidesequential.seconds / $fleetResults.guideparallel.seconds, 2)
+    $cs = $fleetResults.guidesequential.clusterSeconds
+    if ($cs) {
+        # the host's gateways overlap the members' upgrades; each member's gateways are done in its throttle slot
+        $memberTimes = @($memberNames | ForEach-Object { [double] $cs[$_] + [double] $cs["gateways-$_"] })
+        $meanMember = ($memberTimes | Measure-Object -Average).Average
+        $waves = [math]::Ceiling($Members / $ThrottleLimit)
+        $fleetResults.ceilingGuide = [ordered]@{
+            hostSeconds = $cs.host; meanMemberWithGatewaysSeconds = [math]::Round($meanMember, 1); waves = $waves
+            speedup = [math]::Round($fleetResults.guidesequential.seconds / ($cs.host + $waves * $meanMember), 2)
+        }
+        $fleetResults.ceilingGuide.reached = [math]::Round($fleetResults.speedupGuide / $fleetResults.ceilingGuide.speedup, 2)
+    }
+}
 if ($fleetResults.Contains('parallel') -and $fleetResults.Contains('single')) {
     $fleetResults.peakMemoryRatio = [math]::Round($fleetResults.parallel.peakMemoryMB / $fleetResults.single.peakMemoryMB, 2)
 }
-$fleetResults.targets = [ordered]@{ speedup = '>= 3'; peakMemoryRatio = '<= 1.5' }
+if ($fleetResults.Contains('guideparallel') -and $fleetResults.Contains('single')) {
+    $fleetResults.peakMemoryRatioGuide = [math]::Round($fleetResults.guideparallel.peakMemoryMB / $fleetResults.single.peakMemoryMB, 2)
+}
+$fleetResults.targets = [ordered]@{ speedup = '>= 3'; speedupGuide = '>= 3'; peakMemoryRatio = '<= 1.5'; peakMemoryRatioGuide = '<= 1.5' }
 $fleetResults

@@ -360,7 +360,7 @@ public static class FleetUpgrade
             : $"3. Members, up to {request.ThrottleLimit} at once, each after the host: {steps}, then its Schedulable condition removed on {slots[0].Name}; a member another live Invoke-KsUpgrade run holds is left to it.");
         foreach (var m in slots.Skip(1)) lines.Add($"   - {m.Name}{Left(m)}");
         lines.Add(request.IncludeGateways
-            ? "4. Gateways of every cluster (not workspace gateways), one at a time per cluster, clusters in parallel (each restarts its ingress controller)" +
+            ? $"4. Gateways of every cluster (not workspace gateways), each cluster's after its upgrade, one at a time per cluster, up to {request.ThrottleLimit} clusters' at once beside the members' upgrades (each restarts its ingress controller)" +
               (request.RepointIngressClass
                   ? $"; then the Ingresses a gateway's job gives a class no IngressClass has (ks-upgrade v4.1.3: {GatewayNames.ClusterGatewayIngressClass}) are pointed at its IngressClass (-RepointIngressClass)."
                   : $". Without -RepointIngressClass, Ingresses ks-upgrade gives {GatewayNames.ClusterGatewayIngressClass} are left unserved and the post-upgrade check IngressClassesExist fails.")
