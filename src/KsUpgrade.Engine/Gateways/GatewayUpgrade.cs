@@ -246,13 +246,16 @@ public static class GatewayUpgrade
         // repointed only once the gateway is verified (its IngressClass exists): the Ingresses this run's job re-classed from
         // no class to a class no IngressClass has; when the job was an earlier run's (adopted above), the snapshot came after
         // part of its work, so the cluster gateway's Ingresses on the hard-coded class count too
-        var repoint = options.RepointIngressClass && verified.Complete
-            ? IngressRepoint.ReclassedByThisRun(before, ingressesNow, await IngressRepoint.ClassNamesAsync(api, ct).ConfigureAwait(false))
+        // the IngressClasses are read once for this verification: the repoint's candidates and the served/unserved split share them
+        var repointing = options.RepointIngressClass && verified.Complete;
+        var classes = repointing || reclassed.Count > 0 ? await IngressRepoint.ClassNamesAsync(api, ct).ConfigureAwait(false) : new HashSet<string>(StringComparer.Ordinal);
+        var repoint = repointing
+            ? IngressRepoint.ReclassedByThisRun(before, ingressesNow, classes)
             : Array.Empty<IngressRepoint.Candidate>();
-        if (options.RepointIngressClass && verified.Complete && adopted)
-            repoint = repoint.Concat(await IngressRepoint.CarryingHardCodedClassAsync(api, updated, ct).ConfigureAwait(false))
+        if (repointing && adopted)
+            repoint = repoint.Concat(await IngressRepoint.CarryingHardCodedClassAsync(api, updated, classes, ct).ConfigureAwait(false))
                 .DistinctBy(c => c.Name).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
-        var (served, unserved) = await ClassifyIngressesAsync(api, reclassed, ingressesNow, verified, gateway, warn: repoint.Count == 0, log, ct).ConfigureAwait(false);
+        var (served, unserved) = ClassifyIngresses(reclassed, ingressesNow, classes, verified, gateway, warn: repoint.Count == 0, log);
         if (!verified.Complete)
             return NotVerified(updated, watch, verified, options, served, unserved, run.LogLines, run.Summary);
         log.Information($"Gateway '{gateway.Name}' upgraded in {watch.Elapsed.TotalSeconds:0.#} s; {served.Count} Ingress(es) re-classed or created.", "KsUpgrade.Step");
@@ -271,7 +274,8 @@ public static class GatewayUpgrade
         // the upgrade's question covered the repoint (its action names it): not asked again
         var outcome = await IngressRepoint.RunAsync(api, repoint, verified.IngressClassName, log, ct).ConfigureAwait(false);
         // every Ingress the upgrade re-classed or created, judged again as the cluster shows it now
-        var (servedNow, unservedNow) = await ClassifyIngressesAsync(api, reclassed.Union(repoint.Select(c => c.Name)).OrderBy(n => n, StringComparer.Ordinal).ToList(), await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false), verified, gateway, warn: false, log, ct).ConfigureAwait(false);
+        // (the IngressClasses as the repoint read them after its patches: the second verification)
+        var (servedNow, unservedNow) = ClassifyIngresses(reclassed.Union(repoint.Select(c => c.Name)).OrderBy(n => n, StringComparer.Ordinal).ToList(), await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false), outcome.Classes, verified, gateway, warn: false, log);
         return Repointed(result with { NewIngresses = servedNow, UnservedIngresses = unservedNow }, outcome, verified, log);
     }
 
@@ -283,7 +287,7 @@ public static class GatewayUpgrade
     private static async Task<KsGatewayUpgradeResult> RepointEarlierAsync(KsCluster cluster, IKubeApi api, KsGatewayUpgradeResult done, GatewayEvidence evidence,
         Stopwatch watch, IEngineLog log, CancellationToken ct)
     {
-        var candidates = await IngressRepoint.CarryingHardCodedClassAsync(api, done.Gateway, ct).ConfigureAwait(false);
+        var candidates = await IngressRepoint.CarryingHardCodedClassAsync(api, done.Gateway, await IngressRepoint.ClassNamesAsync(api, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         if (candidates.Count == 0)
         {
             log.Verbose($"-RepointIngressClass: no Ingress on {GatewayNames.ClusterGatewayIngressClass} without such an IngressClass{(done.Gateway.Scope == KsGatewayScope.Cluster ? "" : $" ({done.Gateway.Name} is not the cluster gateway)")}; nothing to repoint.");
@@ -347,15 +351,14 @@ public static class GatewayUpgrade
 
     /// <summary>
     /// Splits the Ingresses the upgrade created or re-classed into those whose ingressClassName names an existing
-    /// IngressClass and those whose class does not exist (no controller serves them), warning with the remedy for the latter.
+    /// IngressClass (<paramref name="classes"/>, read once by the verification) and those whose class does not exist (no
+    /// controller serves them), warning with the remedy for the latter.
     /// </summary>
-    private static async Task<(IReadOnlyList<string> Served, IReadOnlyList<string> Unserved)> ClassifyIngressesAsync(IKubeApi api,
-        IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, GatewayEvidence evidence, KsGateway gateway, bool warn,
-        IEngineLog log, CancellationToken ct)
+    private static (IReadOnlyList<string> Served, IReadOnlyList<string> Unserved) ClassifyIngresses(
+        IReadOnlyList<string> changed, IReadOnlyDictionary<string, (string Name, string? Class)> now, IReadOnlySet<string> classes, GatewayEvidence evidence, KsGateway gateway, bool warn,
+        IEngineLog log)
     {
         if (changed.Count == 0) return (changed, Array.Empty<string>());
-        var classes = (await api.ListAllAsync(ResourceKind.IngressClasses, null, null, ct).ConfigureAwait(false))
-            .Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
         var byName = now.Values.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
         var unserved = changed.Where(n => byName.TryGetValue(n, out var cls) && cls is not null && !classes.Contains(cls)).ToList();
         foreach (var group in unserved.GroupBy(n => byName[n]!).Where(_ => warn))

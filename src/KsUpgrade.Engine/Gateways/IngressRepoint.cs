@@ -35,6 +35,8 @@ internal static class IngressRepoint
         public IReadOnlyList<string> Failures { get; init; } = Array.Empty<string>();
         /// <summary>Patches that failed because the caller may not patch Ingresses.</summary>
         public bool Forbidden { get; init; }
+        /// <summary>The IngressClass names read after the patches (the verification after the repoint shares them).</summary>
+        public IReadOnlySet<string> Classes { get; init; } = new HashSet<string>(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -51,17 +53,18 @@ internal static class IngressRepoint
     /// For a gateway upgraded earlier (or by another tool): the Ingresses whose ingressClassName is exactly the hard-coded
     /// <see cref="GatewayNames.ClusterGatewayIngressClass"/> while no IngressClass of that name exists — only for the cluster
     /// gateway, whose job gives that class. None when such an IngressClass exists (then a controller serves them).
+    /// <paramref name="classes"/>: the IngressClass names of the verification it belongs to (<see cref="ClassNamesAsync"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<Candidate>> CarryingHardCodedClassAsync(IKubeApi api, KsGateway gateway, CancellationToken ct)
+    public static async Task<IReadOnlyList<Candidate>> CarryingHardCodedClassAsync(IKubeApi api, KsGateway gateway, IReadOnlySet<string> classes, CancellationToken ct)
     {
         if (gateway.Scope != KsGatewayScope.Cluster) return Array.Empty<Candidate>();
-        var classes = await ClassNamesAsync(api, ct).ConfigureAwait(false);
         if (classes.Contains(GatewayNames.ClusterGatewayIngressClass)) return Array.Empty<Candidate>();
         var now = await IngressSnapshot.TakeAsync(api, ct).ConfigureAwait(false);
         return now.Values.Where(v => v.Class == GatewayNames.ClusterGatewayIngressClass)
             .Select(v => new Candidate(v.Name, v.Class!)).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The IngressClass names the cluster has: read once per verification, and the set passed to what judges by it.</summary>
     public static async Task<IReadOnlySet<string>> ClassNamesAsync(IKubeApi api, CancellationToken ct) =>
         (await api.ListAllAsync(ResourceKind.IngressClasses, null, null, ct).ConfigureAwait(false)).Select(c => c.Name()).ToHashSet(StringComparer.Ordinal);
 
@@ -143,6 +146,7 @@ internal static class IngressRepoint
             Unserved = candidates.Where(c => after.TryGetValue(c.Name, out var cls) && cls is { Length: > 0 } && !classes.Contains(cls)).Select(c => c.Name).ToList(),
             Failures = failures,
             Forbidden = forbidden,
+            Classes = classes,
         };
     }
 

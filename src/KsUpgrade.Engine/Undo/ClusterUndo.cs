@@ -36,6 +36,8 @@ public sealed record UndoOptions
     public TimeSpan HostViewTimeout { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary>How long a CRD deletion may take before Undo gives up (finalizers of its objects).</summary>
     public TimeSpan CrdDeleteTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>How long Undo waits for a CRD it wrote to be Established serving the version helm rollback needs.</summary>
+    public TimeSpan CrdEstablishTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>-HelmPath (null: PATH and the usual places).</summary>
     public string? HelmPath { get; init; }
@@ -603,7 +605,7 @@ public sealed class ClusterUndo
     /// <summary>Adds a backed-up version to a live CRD (served, not stored), or serves it again, then waits until the CRD serves it.</summary>
     private async Task ServeVersionAsync(string name, JsonObject backedUpVersion, CancellationToken ct)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             var live = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false)
                 ?? throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.ObjectNotFound, $"CustomResourceDefinition {name} disappeared while Undo was serving {backedUpVersion.Str("name")} again.", name)
@@ -624,22 +626,22 @@ public sealed class ClusterUndo
                 await _api.ReplaceAsync(ResourceKind.CustomResourceDefinitions, null, live, ct).ConfigureAwait(false);
                 break;
             }
-            catch (KubeConflictException)
+            catch (KubeConflictException) when (attempt < RestoreAttempts)
             {
-                // changed since it was read: read it again
+                // changed since it was read: read it again (a lasting conflict ends the step: Map makes it ApiError, ResourceBusy)
             }
         }
         await WaitServedAsync(name, backedUpVersion.Str("name")!, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Waits (up to the CRD timeout) until a CRD just written is Established and serves the version: read from the CRD
+    /// Waits (up to CrdEstablishTimeout) until a CRD just written is Established and serves the version: read from the CRD
     /// itself, not from discovery (the access layer caches discovery until the next CRD write, and helm, which runs next,
     /// discovers on its own).
     /// </summary>
     private async Task WaitServedAsync(string name, string version, CancellationToken ct)
     {
-        var deadline = DateTimeOffset.UtcNow + _options.CrdDeleteTimeout;
+        var deadline = DateTimeOffset.UtcNow + _options.CrdEstablishTimeout;
         while (true)
         {
             var crd = await _api.GetAsync(ResourceKind.CustomResourceDefinitions, null, name, ct).ConfigureAwait(false);
@@ -648,7 +650,7 @@ public sealed class ClusterUndo
                 && (crd!["spec"]!["versions"] as JsonArray)!.OfType<JsonObject>().First(v => v.Str("name") == version).Bool("served") != false) return;
             if (DateTimeOffset.UtcNow > deadline)
                 throw new KsUpgradeException(ErrorIds.ApiError, KsErrorCategory.OperationTimeout,
-                    $"CustomResourceDefinition {name} is not established serving {version} {_options.CrdDeleteTimeout.TotalSeconds:0} s after Undo wrote it.", name)
+                    $"CustomResourceDefinition {name} is not established serving {version} {_options.CrdEstablishTimeout.TotalSeconds:0} s after Undo wrote it (the CRD establish timeout ran out).", name)
                 { Remedy = $"Check its conditions (kubectl get crd {name} -o yaml: NamesAccepted, Established), then run Undo-KsUpgrade again." };
             await Task.Delay(_options.PollInterval, ct).ConfigureAwait(false);
         }
@@ -930,8 +932,8 @@ public sealed class ClusterUndo
 
     private static string Key(JsonObject o) => $"{o.Str("kind")}/{o.Namespace()}/{o.Name()}";
 
-    /// <summary>How often RestoreAsync reads an object again after a 409 (AlreadyExists on create, Conflict on replace) before the step fails.</summary>
-    private const int RestoreAttempts = 5;
+    /// <summary>How often Undo reads an object again after a 409 (AlreadyExists on create, Conflict on replace) before the step fails (RestoreAsync, ServeVersionAsync).</summary>
+    public const int RestoreAttempts = 5;
 
     private async Task RestoreAsync(ResourceKind listed, JsonObject backedUp, CancellationToken ct, int attempt = 1)
     {

@@ -1,7 +1,5 @@
 using System.Management.Automation;
 using KsUpgrade.Validation;
-using KsUpgrade.Engine.Charts;
-using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Fleet;
 using KsUpgrade.Engine.Upgrade;
 using KsUpgrade.Hosting;
@@ -16,7 +14,7 @@ namespace KsUpgrade.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "KsUpgrade", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(KsFleetClusterResult), typeof(KsFleetResult))]
-public sealed class InvokeKsUpgradeCommand : KsCmdletBase
+public sealed class InvokeKsUpgradeCommand : KsCmdletBase, IKsUpgradeParameters
 {
     /// <summary>The host cluster (Connect-KsCluster): upgraded first; the fleet journal is kept there.</summary>
     [Parameter(Mandatory = true)]
@@ -122,7 +120,7 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
     [Parameter]
     [DurationTransformation]
     [ValidateDuration("10s", "24h")]
-    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan JobTimeout { get; set; } = UpgradeParameterBinding.DefaultJobTimeout;
 
     /// <summary>How long each upgrade's post-check waits for its cluster to settle (default 5m).</summary>
     [Parameter]
@@ -136,12 +134,10 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
 
     protected override void ProcessRecord()
     {
-        string? chartSha256;
-        IReadOnlyList<string> ignored;
+        UpgradeParameters parameters;
         try
         {
-            chartSha256 = ChartDigest.Normalize(ChartSha256);
-            ignored = CheckIds.ForIgnore(IgnoreCheck); // bad input before any connection
+            parameters = UpgradeParameterBinding.Build(this, this); // bad input before any connection
         }
         catch (KsUpgradeException e) { ThrowTerminatingError(e); return; }
         var host = Live(HostCluster)!;
@@ -152,27 +148,11 @@ public sealed class InvokeKsUpgradeCommand : KsCmdletBase
         {
             Host = host,
             Members = members,
-            Parameters = new UpgradeParameters
-            {
-                ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
-                Chart = ChartArgument(Chart),
-                ChartSha256 = chartSha256,
-                Tag = Tag,
-                ImageRegistry = ImageRegistry,
-                ExtensionImageRegistry = ExtensionImageRegistry,
-                UpgradeImageTag = UpgradeImageTag,
-                ExtensionVersion = ExtensionVersion,
-                BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
-                BackupBaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-                Timeout = Timeout,
-                JobTimeout = JobTimeout,
-                SettleTimeout = SettleTimeout,
-                IgnoredChecks = ignored,
-            },
+            Parameters = parameters,
             IncludeGateways = IncludeGateways,
             RepointIngressClass = RepointIngressClass,
             ThrottleLimit = ThrottleLimit,
-            HelmPath = HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath),
+            HelmPath = UpgradeParameterBinding.HelmExecutable(this, HelmPath),
             HostOnly = HostOnly,
         };
         KsFleetResult summary;

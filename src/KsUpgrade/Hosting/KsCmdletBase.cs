@@ -113,7 +113,9 @@ public abstract class KsCmdletBase : PSCmdlet, IDisposable
     /// -Chart as the engine takes it: a URL as given, a path resolved against PowerShell's current location; not given,
     /// ./charts/ks-core there, else the official chart (<see cref="KsUpgrade.Engine.Charts.KsCoreChartLocation.Default"/>).
     /// </summary>
-    protected string ChartArgument(string? chart)
+    protected string ChartArgument(string? chart) => ChartArgumentOf(chart);
+
+    internal string ChartArgumentOf(string? chart)
     {
         if (chart is null) return KsUpgrade.Engine.Charts.KsCoreChartLocation.Default(SessionState.Path.CurrentFileSystemLocation.Path);
         return Uri.TryCreate(chart, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? chart : GetUnresolvedProviderPathFromPSPath(chart);

@@ -13,7 +13,7 @@ public abstract class KsHelmCmdletBase : KsClusterCmdletBase
     public string? HelmPath { get; set; }
 
     /// <summary>-HelmPath as a file-system path (relative to PowerShell's location), or null when not given.</summary>
-    protected string? HelmExecutable => HelmPath is null ? null : GetUnresolvedProviderPathFromPSPath(HelmPath);
+    protected string? HelmExecutable => UpgradeParameterBinding.HelmExecutable(this, HelmPath);
 }
 
 /// <summary>

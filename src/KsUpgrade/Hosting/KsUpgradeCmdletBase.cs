@@ -1,13 +1,12 @@
 using System.Management.Automation;
 using KsUpgrade.Validation;
-using KsUpgrade.Engine.Charts;
 using KsUpgrade.Engine.Checks;
 using KsUpgrade.Engine.Upgrade;
 
 namespace KsUpgrade.Hosting;
 
 /// <summary>The parameters and the run shared by Invoke-KsHostUpgrade and Invoke-KsMemberUpgrade: they differ only in role.</summary>
-public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
+public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase, IKsUpgradeParameters
 {
     /// <summary>-Timeout: how long helm upgrade --wait may take (default 45m).</summary>
     protected KsUpgradeCmdletBase() : base(UpgradeParameters.DefaultTimeout) { }
@@ -74,7 +73,7 @@ public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
     [Parameter]
     [DurationTransformation]
     [ValidateDuration("10s", "24h")]
-    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan JobTimeout { get; set; } = UpgradeParameterBinding.DefaultJobTimeout;
 
     /// <summary>
     /// How long the post-check waits for the cluster to settle after helm (checks again until they pass; default 5
@@ -110,37 +109,15 @@ public abstract class KsUpgradeCmdletBase : KsHelmReleaseCmdletBase
 
     protected override void ProcessRecord()
     {
-        string? chartSha256;
-        IReadOnlyList<string> ignored;
+        UpgradeParameters parameters;
         try
         {
-            chartSha256 = ChartDigest.Normalize(ChartSha256);
-            ignored = CheckIds.ForIgnore(IgnoreCheck); // bad input before any connection
+            parameters = UpgradeParameterBinding.Build(this, this) with { Role = Role, Resume = Resume }; // bad input before any connection
         }
         catch (KsUpgradeException e) { ThrowTerminatingError(e); return; }
         var cluster = Report?.Cluster is { } fromReport && ParameterSetName == ClusterSet && Cluster is null ? fromReport : ResolveCluster();
         WriteTarget(cluster);
         if (HostForMember is { } host) WriteTarget(host, "the host, where the member's Schedulable condition is removed");
-        var parameters = new UpgradeParameters
-        {
-            Role = Role,
-            ValuesPath = GetUnresolvedProviderPathFromPSPath(ValuesPath!),
-            Chart = ChartArgument(Chart),
-            ChartSha256 = chartSha256,
-            Tag = Tag,
-            ImageRegistry = ImageRegistry,
-            ExtensionImageRegistry = ExtensionImageRegistry,
-            UpgradeImageTag = UpgradeImageTag,
-            ExtensionVersion = ExtensionVersion,
-            BackupPath = BackupPath is null ? null : GetUnresolvedProviderPathFromPSPath(BackupPath),
-            // the default backup-<timestamp> folder goes under PowerShell's current location, not the process's
-            BackupBaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
-            Timeout = Timeout,
-            JobTimeout = JobTimeout,
-            SettleTimeout = SettleTimeout,
-            Resume = Resume,
-            IgnoredChecks = ignored,
-        };
         var request = new UpgradeRunRequest
         {
             Cluster = cluster,

@@ -165,6 +165,34 @@ public class GatewaySandboxTests
         Assert.All(listed, g => Assert.True(g.Upgraded));
     }
 
+    /// <summary>
+    /// One gateway upgrade reads the IngressClasses once per verification: once when the gateway is verified (the repoint's
+    /// candidates and the served/unserved split share that set), and, when it repoints, once more after the patches (what
+    /// the cluster shows then). Counted from the requests the sandbox saw.
+    /// </summary>
+    [HelmFact]
+    public async Task One_gateway_upgrade_lists_the_IngressClasses_once_per_verification()
+    {
+        var job = new SimulatedGatewayJob();
+        var seeds = GatewaySeed.Host();
+        seeds[0].Objects.Add(K8s.Object("v1", "Namespace", "workspace-shop-ws"));
+        await using var s = await SandboxSession.StartAsync(seeds, "host", job);
+        var log = new RecordingEngineLog();
+        int Lists() => s.Recorder.Snapshot().Count(r => r.Method == "GET" && r.Path.EndsWith("/ingressclasses", StringComparison.Ordinal));
+        var options = Options(FixtureChart.KsCore) with { RepointIngressClass = true };
+        var counts = new List<(string Gateway, int Lists, int Repointed)>();
+        foreach (var name in new[] { "kubesphere-router-demo-project", "kubesphere-router-workspace-shop-ws", "kubesphere-router-kubesphere-system" })
+        {
+            var before = Lists();
+            var result = await GatewayUpgrade.UpdateOneAsync(s.Cluster, name, options, log, CancellationToken.None);
+            Assert.Equal(KsGatewayUpgradeOutcome.Upgraded, result.Outcome);
+            counts.Add((name, Lists() - before, result.RepointedIngresses.Count));
+        }
+        var text = string.Join("; ", counts);
+        Assert.True(counts[2].Repointed > 0, text); // the cluster gateway repoints: two verifications
+        Assert.Equal(new[] { 1, 1, 2 }, counts.Select(c => c.Lists));
+    }
+
     [HelmFact]
     public async Task A_failing_job_stops_the_run_with_its_log()
     {

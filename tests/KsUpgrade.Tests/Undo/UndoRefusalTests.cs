@@ -11,15 +11,9 @@ using KsUpgrade.Tests.Upgrade.Fakes;
 namespace KsUpgrade.Tests.Undo;
 
 /// <summary>What Undo-KsUpgrade and Complete-KsUpgrade refuse, before any change.</summary>
-public sealed class UndoRefusalTests : IDisposable
+public sealed class UndoRefusalTests : UndoTempFolderTest
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksundo-" + Guid.NewGuid().ToString("N"));
     private static readonly ResourceKind Clusters = new("cluster.kubesphere.io", "v1alpha1", "clusters", "Cluster", false);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-    }
 
     private static ClusterUndo Undo(FakeKubeApi api, string? backup = null) =>
         new(api, new NoHelm(), new RecordingEngineLog(), new UndoOptions { BackupPath = backup });
@@ -38,8 +32,7 @@ public sealed class UndoRefusalTests : IDisposable
 
     private async Task<string> BackupAsync(FakeKubeApi api)
     {
-        var path = Path.Combine(_dir, "bk");
-        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(Dir, "bk");
         await new ClusterBackup(api, new RecordingEngineLog()).RunAsync(new BackupOptions(path), CancellationToken.None);
         return path;
     }

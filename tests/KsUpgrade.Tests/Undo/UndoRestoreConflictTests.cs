@@ -15,15 +15,9 @@ namespace KsUpgrade.Tests.Undo;
 /// read and its create (a controller, helm, a person), the create answers 409 AlreadyExists: Undo reads it again and
 /// writes the backed-up object over it, instead of failing the step.
 /// </summary>
-public sealed class UndoRestoreConflictTests : IDisposable
+public sealed class UndoRestoreConflictTests : UndoTempFolderTest
 {
     private const string Ns = "kubesphere-system";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksundo-409-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-    }
 
     [Fact]
     public async Task A_backed_up_object_created_by_someone_else_before_Undo_re_creates_it_is_read_again_and_restored()
@@ -32,8 +26,7 @@ public sealed class UndoRestoreConflictTests : IDisposable
         api.Add(ResourceKind.Namespaces, null, Ns, new Dictionary<string, string> { ["kubesphere.io/workspace"] = "system-workspace" });
         api.Add(ResourceKind.Secrets, HelmReleaseSecret.Build("ks-core", Ns, 1, "deployed", "ks-core", "0.1.0", "v3.3.2", null, "", DateTimeOffset.UtcNow.AddDays(-1)));
         api.Add(ResourceKind.ConfigMaps, Ns, "ks-console-config", extra: FakeKubeApi.Json("""{"data":{"local_config.yaml":"as backed up"}}"""));
-        var backup = Path.Combine(_dir, "bk");
-        Directory.CreateDirectory(_dir);
+        var backup = Path.Combine(Dir, "bk");
         await new ClusterBackup(api, new RecordingEngineLog()).RunAsync(new BackupOptions(backup), CancellationToken.None);
         // the upgrade (stopped before helm) deleted the ConfigMap
         await api.DeleteAsync(ResourceKind.ConfigMaps, Ns, "ks-console-config", "Background", CancellationToken.None);

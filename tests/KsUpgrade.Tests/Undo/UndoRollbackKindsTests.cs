@@ -17,16 +17,10 @@ namespace KsUpgrade.Tests.Undo;
 /// back from the backup first (planned), and refuses before any change when neither the cluster nor the backup can
 /// serve it (RollbackKindsNotServed).
 /// </summary>
-public sealed class UndoRollbackKindsTests : IDisposable
+public sealed class UndoRollbackKindsTests : UndoTempFolderTest
 {
     private const string Ns = "kubesphere-system";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ksundo-kinds-" + Guid.NewGuid().ToString("N"));
     private static readonly ResourceKind V1Gateways = new("gateway.kubesphere.io", "v1alpha1", "gateways", "Gateway", true);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-    }
 
     private static JsonObject Crd(params string[] versions) => new()
     {
@@ -66,8 +60,7 @@ public sealed class UndoRollbackKindsTests : IDisposable
         api.Add(ResourceKind.Namespaces, null, Ns, new Dictionary<string, string> { ["kubesphere.io/workspace"] = "system-workspace" });
         api.Add(ResourceKind.Secrets, HelmReleaseSecret.Build("ks-core", Ns, 1, "deployed", "ks-core", "0.1.0", "v3.3.2", null, manifest34, DateTimeOffset.UtcNow.AddDays(-1)));
         api.Add(ResourceKind.CustomResourceDefinitions, Crd("v1alpha1"));
-        var backup = Path.Combine(_dir, "bk");
-        Directory.CreateDirectory(_dir);
+        var backup = Path.Combine(Dir, "bk");
         await new ClusterBackup(api, new RecordingEngineLog()).RunAsync(new BackupOptions(backup), CancellationToken.None);
 
         api.Add(ResourceKind.Secrets, HelmReleaseSecret.WithStatus(api.Find(ResourceKind.Secrets, Ns, HelmReleaseSecret.SecretName("ks-core", 1))!, "superseded"));
@@ -118,6 +111,23 @@ public sealed class UndoRollbackKindsTests : IDisposable
         Assert.True(versions["v2alpha1"].Bool("storage"));
         Assert.False(versions["v1alpha1"].Bool("storage"));
         Assert.True(versions["v1alpha1"].Bool("served"));
+    }
+
+    [Fact]
+    public async Task A_CRD_not_established_in_time_stops_on_the_CRD_establish_timeout_not_the_delete_timeout()
+    {
+        var live = Crd("v2alpha1");
+        live["status"]!["conditions"] = new JsonArray(); // never Established
+        var api = await UpgradedAsync(ConfigMap + Gateway, live);
+        var options = new UndoOptions { PollInterval = TimeSpan.FromMilliseconds(10), CrdEstablishTimeout = TimeSpan.FromMilliseconds(200), CrdDeleteTimeout = TimeSpan.FromHours(1) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<KsUpgradeException>(() => new ClusterUndo(api, new NoHelm(), new RecordingEngineLog(), options).RunAsync(CancellationToken.None));
+        Assert.Equal(ErrorIds.ApiError, e.ErrorId);
+        Assert.Equal(KsErrorCategory.OperationTimeout, e.Category);
+        Assert.Contains("is not established serving v1alpha1", e.Message);
+        Assert.Contains("CRD establish timeout", e.Message);
+        Assert.Contains("Undo-KsUpgrade", e.Remedy);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), clock.Elapsed.ToString());
     }
 
     [Fact]
