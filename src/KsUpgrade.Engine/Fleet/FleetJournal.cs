@@ -150,6 +150,26 @@ internal sealed class FleetJournal
     }
 
     /// <summary>
+    /// Watches another run's claim on a cluster (polling the journal every <paramref name="poll"/>) until it changes or
+    /// lapses: false as soon as the entry is renewed or claimed anew (a live run: leave it that run's), true once no other
+    /// run holds it — released, done, or unchanged for <see cref="Lease"/> as this run's clock measures it (a dead run's:
+    /// <see cref="TryClaimAsync"/> takes it over). A run started after the holder died thus takes its clusters over within
+    /// one lease, and one that meets a live holder waits at most until its next renewal (a third of the lease).
+    /// </summary>
+    public async Task<bool> AwaitLapseAsync(string name, TimeSpan poll, CancellationToken ct)
+    {
+        static (string? Owner, long? Renewals, DateTimeOffset? Until) Mark(JournalStepRecord? r) => (r?.Owner, r?.Renewals, r?.LeaseUntil);
+        var seen = Mark(State.Step(name));
+        while (true)
+        {
+            var peek = await PeekAsync(name, ct).ConfigureAwait(false);
+            if (peek.Owner is null) return true;
+            if (Mark(State.Step(name)) != seen) return false;
+            await Task.Delay(poll, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Records a cluster's state (and releases this run's claim with <paramref name="release"/>). False, and nothing
     /// written, when another run has taken the cluster over (this run's lease had expired).
     /// </summary>

@@ -181,6 +181,42 @@ public sealed class FleetJournalTests
         Assert.Equal("run-b", (await StoredAsync(api)).Step("member1")!.Owner);
     }
 
+    /// <summary>A contender's clock that moves on a second each time it is read (each poll of the journal).</summary>
+    private Func<DateTimeOffset> Ticking() => () => _now += TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task A_run_started_after_the_holder_died_takes_the_cluster_over_once_it_has_watched_a_lease_pass_without_a_renewal()
+    {
+        var api = new FakeKubeApi();
+        var a = New(api, "run-a");
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed); // then a's process is killed
+        _now += TimeSpan.FromHours(1);
+        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!; // a restarted runbook: a new process
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // its first sight of a's claim
+
+        Assert.True(await b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(1), CancellationToken.None));
+        Assert.True((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        Assert.Equal("run-b", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
+    [Fact]
+    public async Task A_run_watching_a_live_holder_gives_up_at_its_first_renewal()
+    {
+        var api = new FakeKubeApi();
+        var a = New(api, "run-a");
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!;
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+
+        var watch = b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(5), CancellationToken.None);
+        await a.RenewAsync(CancellationToken.None); // a is alive: it renews (well within the lease b measures)
+        Assert.False(await watch);
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        Assert.Equal("run-a", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
     [Fact]
     public async Task An_entry_an_older_run_wrote_without_a_renewal_count_is_judged_by_its_lease_end()
     {

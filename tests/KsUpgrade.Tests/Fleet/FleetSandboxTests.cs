@@ -330,7 +330,9 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
     /// stage (its dynamic-upgrade Job being created) while member2 is in flight. Each stop leaves the cluster at the state it
     /// had reached (Upgraded, GatewaysUpgraded; not Failed, not Done) and no worker running; the last run ends with every
     /// cluster Done, on v4 and untainted, every gateway verified on v4 from the cluster, no Ingress on ks-upgrade's
-    /// hard-coded class, each journal's ten steps done once and the latest ks-core revision the deployed one.
+    /// hard-coded class, each journal's ten steps done once and the latest ks-core revision the deployed one. Before that
+    /// last run, member1's entry is left claimed by a killed worker (its lease end 10 minutes ahead): the last run takes it
+    /// over once it has watched the claim unchanged for a lease.
     /// </summary>
     [HelmFact]
     public async Task A_stop_in_the_gateway_stage_or_the_post_upgrade_checks_then_a_rerun_reaches_the_state_of_an_uninterrupted_run()
@@ -387,8 +389,21 @@ public sealed class FleetSandboxTests : MulticlusterSandboxTest
             Host.ClearFaults();
         }
 
-        var rerun = await FleetUpgrade.RunAsync(await RequestAsync(gateways: true, repoint: true), new RecordingEngineLog(), CancellationToken.None);
+        // the last stop was a killed worker, not a stop: its claim on member1 stays, renewed 7 times, its lease end written
+        // 10 minutes ahead by its clock; the restarted run takes it over once it has seen it unchanged for a lease (3 s here)
+        var hostJournal = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
+        await hostJournal.UpdateAsync(st =>
+        {
+            var e = st.Step("member1")!;
+            e.Owner = "dead-worker/1/00000000";
+            e.LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(10);
+            e.Renewals = 7;
+        }, CancellationToken.None);
+        var finalLog = new RecordingEngineLog();
+        var rerun = await FleetUpgrade.RunAsync(await RequestAsync(gateways: true, repoint: true) with { Lease = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(200) },
+            finalLog, CancellationToken.None);
         Assert.True(rerun.Done, string.Join("; ", rerun.Clusters.Select(c => $"{c.Name} {c.State} {c.Error}")));
+        Assert.Contains(finalLog.Records, r => r.Message.StartsWith("[member1] Taken over from dead-worker/1/00000000"));
         await AssertOnV4Async(clusters);
         var fleet = (await UpgradeJournal.ReadAsync(KubeApi.For(await ConnectAsync("host")), UpgradeJournal.FleetConfigMapName, CancellationToken.None))!;
         Assert.All(fleet.State.Steps, x => Assert.Equal(nameof(KsFleetClusterState.Done), x.Status));
