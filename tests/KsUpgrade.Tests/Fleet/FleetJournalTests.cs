@@ -184,16 +184,23 @@ public sealed class FleetJournalTests
     /// <summary>A contender's clock that moves on a second each time it is read (each poll of the journal).</summary>
     private Func<DateTimeOffset> Ticking() => () => _now += TimeSpan.FromSeconds(1);
 
-    [Fact]
-    public async Task A_run_started_after_the_holder_died_takes_the_cluster_over_once_it_has_watched_a_lease_pass_without_a_renewal()
+    /// <summary>member1 claimed by run-a; after <paramref name="later"/>, run-b (a new process, on the ticking clock) fails to claim it: its first sight.</summary>
+    private async Task<(FakeKubeApi Api, FleetJournal A, FleetJournal B)> ClaimedByAThenSeenByBAsync(TimeSpan later)
     {
         var api = new FakeKubeApi();
         var a = New(api, "run-a");
         await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
-        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed); // then a's process is killed
-        _now += TimeSpan.FromHours(1);
-        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!; // a restarted runbook: a new process
-        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // its first sight of a's claim
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        _now += later;
+        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!;
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        return (api, a, b);
+    }
+
+    [Fact]
+    public async Task A_run_started_after_the_holder_died_takes_the_cluster_over_once_it_has_watched_a_lease_pass_without_a_renewal()
+    {
+        var (api, _, b) = await ClaimedByAThenSeenByBAsync(TimeSpan.FromHours(1)); // a's process was killed an hour ago; b is a restarted runbook
 
         Assert.True(await b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(1), CancellationToken.None));
         Assert.True((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
@@ -203,12 +210,7 @@ public sealed class FleetJournalTests
     [Fact]
     public async Task A_run_watching_a_live_holder_gives_up_at_its_first_renewal()
     {
-        var api = new FakeKubeApi();
-        var a = New(api, "run-a");
-        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
-        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
-        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!;
-        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        var (api, a, b) = await ClaimedByAThenSeenByBAsync(TimeSpan.Zero);
 
         var watch = b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(5), CancellationToken.None);
         await a.RenewAsync(CancellationToken.None); // a is alive: it renews (well within the lease b measures)
