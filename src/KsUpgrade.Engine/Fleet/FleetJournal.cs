@@ -6,7 +6,7 @@ namespace KsUpgrade.Engine.Fleet;
 /// <summary>What a claim on a cluster of the fleet found: claimed by this run, or not (done, or held by another live run).</summary>
 internal sealed record FleetClaim(bool Claimed, KsFleetClusterState State, string? Owner, DateTimeOffset? Until)
 {
-    /// <summary>"run until 09:40:00Z" for messages (null when no other run holds it).</summary>
+    /// <summary>"run (lease until 09:40:00Z)" for messages (null when no other run holds it); the lease end is the holder's clock's.</summary>
     public string? HeldBy => Claimed || Owner is null ? null : $"{Owner} (lease until {Until:u})";
 }
 
@@ -20,9 +20,17 @@ internal sealed record FleetClaim(bool Claimed, KsFleetClusterState State, strin
 /// Liveness: a run claims a cluster before it changes or checks it (claim = owner and lease end in the entry, written
 /// only when no other live run holds it) and renews the leases it holds every third of <see cref="Lease"/>; it releases
 /// them when the cluster's work in the run ends (done, failed or stopped). A run that dies stops renewing: once its lease
-/// is over (judged by the reader's UTC clock; the workers' clocks must agree to well within the lease), another run takes
-/// the cluster over and resumes it from the cluster's own journal. A run whose claim was taken over never overwrites the
-/// new holder's entry.
+/// is over, another run takes the cluster over and resumes it from the cluster's own journal. A run whose claim was taken
+/// over never overwrites the new holder's entry.
+/// </para>
+/// <para>
+/// Expiry is immune to clock skew between workers, as Kubernetes leader election judges a Lease: each claim and renewal
+/// increments the entry's renewal count (kept across releases and owners), and a contender records when IT first saw the entry's (owner, count) on its own
+/// clock (monotonic unless one is injected); the lease is over only when the entry has not changed for <see cref="Lease"/>
+/// as the contender measures it. The holder's written lease end is informational (messages). So a contender takes a
+/// cluster over at the earliest one lease after it first read the claim, even a claim that expired long ago; a stopped run
+/// releases its claims, which frees them at once. An entry an older KsUpgrade wrote (no renewal count) is judged as it was:
+/// its written lease end against the reader's UTC clock.
 /// </para>
 /// </summary>
 internal sealed class FleetJournal
@@ -31,7 +39,10 @@ internal sealed class FleetJournal
 
     private readonly UpgradeJournal _journal;
     private readonly Func<DateTimeOffset> _clock;
+    private readonly Func<DateTimeOffset> _local;
     private readonly SemaphoreSlim _gate = new(1);
+    /// <summary>Per cluster: the (owner, renewal count) another run's entry had when this run first saw it, and when (on <see cref="_local"/>).</summary>
+    private readonly Dictionary<string, (string Owner, long Renewals, DateTimeOffset Seen)> _observed = new(StringComparer.Ordinal);
 
     private FleetJournal(UpgradeJournal journal, string runId, TimeSpan lease, Func<DateTimeOffset>? clock)
     {
@@ -39,6 +50,13 @@ internal sealed class FleetJournal
         RunId = runId;
         Lease = lease;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
+        if (clock is not null) _local = clock;
+        else
+        {
+            var origin = DateTimeOffset.UtcNow;
+            var ticks = System.Diagnostics.Stopwatch.GetTimestamp();
+            _local = () => origin + System.Diagnostics.Stopwatch.GetElapsedTime(ticks); // monotonic: immune to wall-clock steps
+        }
     }
 
     /// <summary>This run's name in the entries it holds.</summary>
@@ -65,8 +83,23 @@ internal sealed class FleetJournal
     private static KsFleetClusterState Parse(JournalStepRecord? r) =>
         r is not null && Enum.TryParse<KsFleetClusterState>(r.Status, true, out var s) ? s : KsFleetClusterState.Pending;
 
-    private bool HeldByOther(JournalStepRecord r, DateTimeOffset now) =>
-        r.Owner is not null && r.Owner != RunId && r.LeaseUntil is { } until && until > now;
+    /// <summary>
+    /// Whether another live run holds the entry: its (owner, renewal count) changed less than <see cref="Lease"/> ago as this
+    /// run's own clock measures it (an entry without a renewal count: its written lease end is after this run's UTC now).
+    /// </summary>
+    private bool HeldByOther(JournalStepRecord r)
+    {
+        if (r.Owner is null || r.Owner == RunId) return false;
+        if (r.Renewals is not { } count) return r.LeaseUntil is { } until && until > _clock();
+        var now = _local();
+        lock (_observed)
+        {
+            if (_observed.TryGetValue(r.Name, out var seen) && seen.Owner == r.Owner && seen.Renewals == count)
+                return now - seen.Seen < Lease;
+            _observed[r.Name] = (r.Owner, count, now); // changed since we last looked (or first look): the lease runs from now
+            return true;
+        }
+    }
 
     /// <summary>Adds an entry (Pending) for each cluster that has none; existing entries are left as they are.</summary>
     public Task EnsureAsync(IEnumerable<string> names, CancellationToken ct)
@@ -92,11 +125,12 @@ internal sealed class FleetJournal
             var r = st.Step(name);
             if (r is null) { r = new JournalStepRecord { Name = name, Status = nameof(KsFleetClusterState.Pending), Started = now }; st.Steps.Add(r); }
             var state = Parse(r);
-            if (state == KsFleetClusterState.Done || HeldByOther(r, now))
+            if (state == KsFleetClusterState.Done || HeldByOther(r))
             {
                 outcome = new FleetClaim(false, state, state == KsFleetClusterState.Done ? null : r.Owner, state == KsFleetClusterState.Done ? null : r.LeaseUntil);
                 return;
             }
+            r.Renewals = (r.Renewals ?? 0) + 1; // never reset (not even on release): every claim is a change others see
             r.Owner = RunId;
             r.LeaseUntil = now + Lease;
             outcome = new FleetClaim(true, state, RunId, r.LeaseUntil);
@@ -111,8 +145,28 @@ internal sealed class FleetJournal
         try { await _journal.RefreshAsync(ct).ConfigureAwait(false); }
         finally { _gate.Release(); }
         var r = State.Step(name);
-        var held = r is not null && HeldByOther(r, _clock());
+        var held = r is not null && HeldByOther(r);
         return new FleetClaim(false, Parse(r), held ? r!.Owner : null, held ? r!.LeaseUntil : null);
+    }
+
+    /// <summary>
+    /// Watches another run's claim on a cluster (polling the journal every <paramref name="poll"/>) until it changes or
+    /// lapses: false as soon as the entry is renewed or claimed anew (a live run: leave it that run's), true once no other
+    /// run holds it — released, done, or unchanged for <see cref="Lease"/> as this run's clock measures it (a dead run's:
+    /// <see cref="TryClaimAsync"/> takes it over). A run started after the holder died thus takes its clusters over within
+    /// one lease, and one that meets a live holder waits at most until its next renewal (a third of the lease).
+    /// </summary>
+    public async Task<bool> AwaitLapseAsync(string name, TimeSpan poll, CancellationToken ct)
+    {
+        static (string? Owner, long? Renewals, DateTimeOffset? Until) Mark(JournalStepRecord? r) => (r?.Owner, r?.Renewals, r?.LeaseUntil);
+        var seen = Mark(State.Step(name));
+        while (true)
+        {
+            var peek = await PeekAsync(name, ct).ConfigureAwait(false);
+            if (peek.Owner is null) return true;
+            if (Mark(State.Step(name)) != seen) return false;
+            await Task.Delay(poll, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -146,7 +200,7 @@ internal sealed class FleetJournal
         {
             var until = _clock() + Lease;
             any = false;
-            foreach (var r in st.Steps.Where(r => r.Owner == RunId)) { r.LeaseUntil = until; any = true; }
+            foreach (var r in st.Steps.Where(r => r.Owner == RunId)) { r.LeaseUntil = until; r.Renewals = (r.Renewals ?? 0) + 1; any = true; }
         }, ct).ConfigureAwait(false);
         return any;
     }

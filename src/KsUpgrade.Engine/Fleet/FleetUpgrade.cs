@@ -199,8 +199,29 @@ public static class FleetUpgrade
             s.HeldBy = claim.HeldBy;
             if (claim.Claimed) s.Claimed = true;
             else if (claim.HeldBy is { } by)
-                s.Log.Information($"Another Invoke-KsUpgrade run is working on it ({by}): not started by this run.", StepTag);
+                s.Log.Information($"Another Invoke-KsUpgrade run holds it ({by}).", StepTag);
             return claim.Claimed;
+        }
+        // A member another run holds: a live run renews its claim within a third of the lease (left to it); a claim that does
+        // not change for a lease, as this run's clock measures it, is a dead run's (e.g. a runbook killed at its time limit and
+        // restarted): taken over, and the member resumed from its own journal.
+        async Task<bool> ClaimOrTakeOverAsync(Slot s)
+        {
+            if (await ClaimAsync(s).ConfigureAwait(false)) return true;
+            if (s.HeldBy is not { } by || s.Failure is not null || ct.IsCancellationRequested) return false;
+            s.Log.Verbose($"Watching the claim of {by}: taken over if it is not renewed within {request.Lease} (as this run's clock measures it).");
+            bool lapsed;
+            try { lapsed = await journal.AwaitLapseAsync(s.Name, request.PollInterval, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+            catch (Exception e) when (e is KsUpgradeException or KubeConflictException) { s.Log.Warning($"The fleet journal could not be read again ({e.Message})."); return false; }
+            if (!lapsed)
+            {
+                s.Log.Information("That run renewed its claim: it is working on it, not started by this run.", StepTag);
+                return false;
+            }
+            if (!await ClaimAsync(s).ConfigureAwait(false)) return false;
+            s.Log.Information($"Taken over from {by}: its claim was not renewed for {request.Lease}.", StepTag);
+            return true;
         }
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = Task.Run(async () =>
@@ -250,7 +271,7 @@ public static class FleetUpgrade
                 // only read, so a cluster's checks run as soon as its changes are done, outside both
                 await Task.WhenAll(slots.Select(async s =>
                 {
-                    if (s.Role == KsClusterRole.Host ? !s.Claimed : request.HostOnly || s.Reached == KsFleetClusterState.Done || !await ClaimAsync(s).ConfigureAwait(false))
+                    if (s.Role == KsClusterRole.Host ? !s.Claimed : request.HostOnly || s.Reached == KsFleetClusterState.Done || !await ClaimOrTakeOverAsync(s).ConfigureAwait(false))
                         return;
                     try
                     {

@@ -53,6 +53,14 @@ public sealed class JournalStepRecord
     /// <summary>The fleet journal only: until when <see cref="Owner"/>'s claim holds unless renewed (UTC, the writer's clock).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>
+    /// The fleet journal only: how many times <see cref="Owner"/> has claimed or renewed this entry. Other runs judge the
+    /// lease by when they saw this count change (on their own clock), not by <see cref="LeaseUntil"/>; null in an entry an
+    /// older KsUpgrade wrote (judged by <see cref="LeaseUntil"/>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? Renewals { get; set; }
 }
 
 /// <summary>The content of the journal ConfigMap.</summary>

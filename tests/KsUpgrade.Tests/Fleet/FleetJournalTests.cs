@@ -103,8 +103,9 @@ public sealed class FleetJournalTests
         var a = New(api, "run-a");
         await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
         Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
-        _now += Lease + TimeSpan.FromSeconds(1);
         var b = await OpenAsync(api, "run-b");
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // b sees a's claim
+        _now += Lease + TimeSpan.FromSeconds(1); // a lease without a renewal, as b measures it
         Assert.True((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
         Assert.True(await b.RecordAsync("member1", KsFleetClusterState.Upgrading, null, release: false, CancellationToken.None));
 
@@ -137,6 +138,109 @@ public sealed class FleetJournalTests
     }
 
     [Fact]
+    public async Task A_holder_whose_clock_is_ten_minutes_behind_renewing_normally_is_not_taken_over()
+    {
+        var api = new FakeKubeApi();
+        var skew = TimeSpan.FromMinutes(-10);
+        var a = FleetJournal.New(api, Params(), null, "run-a", Lease, () => _now + skew); // the holder's clock is behind
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        var b = await OpenAsync(api, "run-b"); // the contender's clock is right: a's written lease end is 8 minutes in its past
+
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // a renews every third of the lease
+            _now += Lease / 3;
+            await a.RenewAsync(CancellationToken.None);
+        }
+        var peek = await b.PeekAsync("member1", CancellationToken.None);
+        Assert.Equal("run-a", peek.Owner);
+        Assert.Equal("run-a", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
+    [Fact]
+    public async Task A_holder_whose_clock_is_ten_minutes_ahead_that_dies_is_taken_over_after_one_lease_without_renewal()
+    {
+        var api = new FakeKubeApi();
+        var skew = TimeSpan.FromMinutes(10);
+        var a = FleetJournal.New(api, Params(), null, "run-a", Lease, () => _now + skew); // the holder's clock is ahead
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        var b = await OpenAsync(api, "run-b");
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        _now += Lease / 3;
+        await a.RenewAsync(CancellationToken.None); // a's last renewal; then it dies
+
+        _now += TimeSpan.FromSeconds(10);
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // b sees the renewal
+        _now += Lease - TimeSpan.FromSeconds(5);
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed); // not yet a lease since b saw it change
+        _now += TimeSpan.FromSeconds(10); // a lease and 5 s without a change, as b measures it (a's written end is 10 minutes ahead)
+        var taken = await b.TryClaimAsync("member1", CancellationToken.None);
+        Assert.True(taken.Claimed);
+        Assert.Equal("run-b", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
+    /// <summary>A contender's clock that moves on a second each time it is read (each poll of the journal).</summary>
+    private Func<DateTimeOffset> Ticking() => () => _now += TimeSpan.FromSeconds(1);
+
+    /// <summary>member1 claimed by run-a; after <paramref name="later"/>, run-b (a new process, on the ticking clock) fails to claim it: its first sight.</summary>
+    private async Task<(FakeKubeApi Api, FleetJournal A, FleetJournal B)> ClaimedByAThenSeenByBAsync(TimeSpan later)
+    {
+        var api = new FakeKubeApi();
+        var a = New(api, "run-a");
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        _now += later;
+        var b = (await FleetJournal.ReadAsync(api, "run-b", Lease, Ticking(), CancellationToken.None))!;
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        return (api, a, b);
+    }
+
+    [Fact]
+    public async Task A_run_started_after_the_holder_died_takes_the_cluster_over_once_it_has_watched_a_lease_pass_without_a_renewal()
+    {
+        var (api, _, b) = await ClaimedByAThenSeenByBAsync(TimeSpan.FromHours(1)); // a's process was killed an hour ago; b is a restarted runbook
+
+        Assert.True(await b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(1), CancellationToken.None));
+        Assert.True((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        Assert.Equal("run-b", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
+    [Fact]
+    public async Task A_run_watching_a_live_holder_gives_up_at_its_first_renewal()
+    {
+        var (api, a, b) = await ClaimedByAThenSeenByBAsync(TimeSpan.Zero);
+
+        var watch = b.AwaitLapseAsync("member1", TimeSpan.FromMilliseconds(5), CancellationToken.None);
+        await a.RenewAsync(CancellationToken.None); // a is alive: it renews (well within the lease b measures)
+        Assert.False(await watch);
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        Assert.Equal("run-a", (await StoredAsync(api)).Step("member1")!.Owner);
+    }
+
+    [Fact]
+    public async Task An_entry_an_older_run_wrote_without_a_renewal_count_is_judged_by_its_lease_end()
+    {
+        var api = new FakeKubeApi();
+        var a = New(api, "run-a");
+        await a.EnsureAsync(new[] { "member1" }, CancellationToken.None);
+        Assert.True((await a.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        // an older KsUpgrade wrote this entry: owner and lease end, no renewal count
+        var cm = api.Find(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, UpgradeJournal.FleetConfigMapName)!;
+        var steps = cm["data"]!["steps"]!.GetValue<string>();
+        var old = System.Text.RegularExpressions.Regex.Replace(steps, @",?""renewals"":\d+", "");
+        Assert.NotEqual(steps, old);
+        cm["data"]!["steps"] = old;
+        await api.ReplaceAsync(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, cm, CancellationToken.None);
+
+        var b = await OpenAsync(api, "run-b");
+        Assert.False((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+        _now += Lease + TimeSpan.FromSeconds(1);
+        Assert.True((await b.TryClaimAsync("member1", CancellationToken.None)).Claimed);
+    }
+
+    [Fact]
     public async Task Per_cluster_journals_do_not_carry_the_claim_fields()
     {
         var api = new FakeKubeApi();
@@ -145,5 +249,6 @@ public sealed class FleetJournalTests
         var data = api.Find(ResourceKind.ConfigMaps, KsNames.KubeSphereSystem, UpgradeJournal.ConfigMapName)!["data"]!["steps"]!.GetValue<string>();
         Assert.DoesNotContain("owner", data);
         Assert.DoesNotContain("leaseUntil", data);
+        Assert.DoesNotContain("renewals", data);
     }
 }
