@@ -42,6 +42,8 @@ public sealed class RecordingEngineLog : IEngineLog
     public List<(string Target, string Action)> Asked { get; } = new();
 
     private void Add(string stream, string message) { lock (_gate) Records.Add((stream, message)); }
+    /// <summary>A copy of the records so far, safe to read while the work still writes them.</summary>
+    public IReadOnlyList<(string Stream, string Message)> Snapshot() { lock (_gate) return Records.ToList(); }
     public void Verbose(string message) => Add("Verbose", message);
     public void Debug(string message) => Add("Debug", message);
     public void Warning(string message) => Add("Warning", message);

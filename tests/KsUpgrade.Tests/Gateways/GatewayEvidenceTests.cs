@@ -143,10 +143,10 @@ public class GatewayEvidenceTests
     public async Task A_pending_upgrade_while_the_extension_works_is_in_progress_not_failed()
     {
         // the job ran in an earlier run (-ingress gone, the v2 Gateway exists); helm, driven by the extension, is in the
-        // middle of an upgrade of the release (pending-upgrade) and finishes it five seconds after the sandbox started
-        // (time enough for the sandbox start and the first look at the release on a busy 2-core machine: at two seconds
-        // the release was sometimes already deployed when the engine first read it, and nothing was seen in progress)
-        var seeds = GatewaySeed.Host(controllerSeconds: 5);
+        // middle of an upgrade of the release (pending-upgrade). The extension finishes it once the engine has seen it in
+        // progress, not at a time: a delay after the sandbox started was raced by a busy machine (2 s, then 5 s: the
+        // release was sometimes already deployed at the engine's first read, and nothing was seen in progress)
+        var seeds = GatewaySeed.Host(controllerSeconds: 3600); // the sandbox's extension controller does not act by itself
         seeds[0].Objects.RemoveAll(o => HelmReleaseSecret.IsReleaseSecret(o) && o.Str("metadata", "labels", "name") == Project + "-ingress");
         GatewaySeed.AddRevisions(seeds[0], Project, "pending-upgrade");
         var gw = K8s.Object("gateway.kubesphere.io/v2alpha1", "Gateway", Project, Controls, Json.Strings(("kubesphere.io/gateway-type", "project")));
@@ -156,7 +156,14 @@ public class GatewayEvidenceTests
         await using var s = await SandboxSession.StartAsync(seeds, "host", job);
         var log = new RecordingEngineLog();
 
-        var result = await GatewayUpgrade.UpdateOneAsync(s.Cluster, Project, Options("/unused"), log, CancellationToken.None);
+        var run = GatewayUpgrade.UpdateOneAsync(s.Cluster, Project, Options("/unused"), log, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!run.IsCompleted && DateTime.UtcNow < deadline
+               && !log.Snapshot().Any(r => r.Stream == "Progress" && r.Message.Contains("is pending-upgrade (in progress)")))
+            await Task.Delay(50);
+        // the extension's controller finishes helm's upgrade now (one pass, no delay)
+        KsUpgrade.Sandbox.KubeSphere.GatewayExtensionController.Reconcile(s.View, Array.Empty<KsUpgrade.Sandbox.Simulation.ISandboxClusterView>(), 0, DateTime.UtcNow);
+        var result = await run;
 
         Assert.Equal(KsGatewayUpgradeOutcome.AlreadyUpgraded, result.Outcome);
         Assert.True(result.Succeeded, result.Detail);
